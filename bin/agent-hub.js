@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Runs the compiled CLI; `npm install` builds it (the prepare script).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('agent-hub: not built yet; run `npm install` (or `npm run build`) in the agent-hub directory\n');
+  process.exit(70);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,81 @@
+import type { Observed } from '../../core/plan.js';
+import { plan as makePlan } from '../../core/plan.js';
+import type { ConnectorVersion } from '../../core/types.js';
+import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
+import { hubFilesAt } from '../../gitstate/tree-at.js';
+import { listConnectors, observe } from '../../registry/connectors.js';
+import { loadDesired } from '../../spec/load.js';
+import { ExitError, UserError } from '../errors.js';
+import { printJson } from '../output.js';
+import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
+import type { GlobalOptions } from '../main.js';
+import { planSummary, planToJson, promptDiff, renderPlanMarkdown, renderPlanText } from '../plan-format.js';
+
+interface PlanOptions extends GlobalOptions {
+  format: 'text' | 'markdown';
+  base?: string;
+}
+
+interface Baseline {
+  observed: Observed;
+  previous: Map<string, ConnectorVersion>;
+  label: string;
+}
+
+/** The registry as the baseline: what `apply` would do on this machine. */
+function registryBaseline(root: string): Baseline {
+  const db = openRegistryOrEmpty(root);
+  try {
+    const previous = new Map(listConnectors(db).filter((c) => c.active).map((c) => [c.id, c.version]));
+    return { observed: observe(db), previous, label: 'the registry in .agent-hub/' };
+  } finally {
+    db.close();
+  }
+}
+
+/** The connectors at a git ref as the baseline: what merging a pull request would change. */
+async function refBaseline(root: string, ref: string): Promise<Baseline> {
+  let tree: Awaited<ReturnType<typeof hubFilesAt>>;
+  try {
+    tree = await hubFilesAt(root, ref);
+  } catch (err) {
+    throw new UserError(`--base ${ref}: ${(err as Error).message}`);
+  }
+  try {
+    const base = await loadDesired(tree.dir);
+    const previous = new Map<string, ConnectorVersion>();
+    const connectors = [];
+    for (const f of base.files) {
+      if (!f.version || !f.specHash || f.diagnostics.some((d) => d.severity === 'error')) continue;
+      previous.set(f.version.spec.id, f.version);
+      connectors.push({ id: f.version.spec.id, specHash: f.specHash, sourcePath: f.path, active: true, hasError: false });
+    }
+    return { observed: { connectors, sources: [] }, previous, label: `\`${ref}\`` };
+  } finally {
+    tree.dispose();
+  }
+}
+
+/** `agent-hub plan`: what apply would do, never writing anything. Exit 1 if a file is invalid. */
+export async function run(opts: PlanOptions): Promise<void> {
+  const root = resolveRepo(opts.repo);
+  const baseline = opts.base ? await refBaseline(root, opts.base) : registryBaseline(root);
+  const desired = await loadDesired(root);
+  const p = makePlan(desired.files, baseline.observed);
+  const blocking = desired.global.filter((d) => d.severity === 'error').sort(compareDiagnostics);
+
+  if (opts.json) {
+    const diffs = Object.fromEntries(
+      p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' ? [[a.id, promptDiff(a.id, baseline.previous.get(a.id), a.version)]] : [])),
+    );
+    printJson({ base: opts.base ?? 'registry', blocking, ...planToJson(p), promptDiffs: diffs });
+  } else if (opts.format === 'markdown') {
+    process.stdout.write(renderPlanMarkdown(p, baseline.previous, baseline.label));
+    if (blocking.length) process.stdout.write(`\n**Blocking errors:**\n\n\`\`\`\n${blocking.map(formatDiagnostic).join('\n')}\n\`\`\`\n`);
+  } else {
+    for (const d of blocking) process.stdout.write(`${formatDiagnostic(d)}\n`);
+    process.stdout.write(renderPlanText(p, { previous: baseline.previous, diffs: true }));
+    process.stdout.write(`plan: ${planSummary(p)}\n`);
+  }
+  if (blocking.length || p.counts.invalid) throw new ExitError(1);
+}

@@ -1,0 +1,87 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitError, UsageError, UserError } from './errors.js';
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  repo?: string;
+  json?: boolean;
+}
+
+function collectInput(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--input expects key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+const repoOption = () => new Option('--repo <dir>', 'the hub repository').default(undefined, 'the current directory');
+const jsonOption = () => new Option('--json', 'print machine-readable JSON');
+
+/** Each command's module is imported only when that command runs, to keep start-up fast. */
+function action(load: () => Promise<{ run: (...args: never[]) => Promise<void> | void }>) {
+  return async (...args: unknown[]) => {
+    const mod = await load();
+    // Commander passes positional arguments, then the options object, then the command.
+    await (mod.run as (...a: unknown[]) => Promise<void>)(...args.slice(0, -1));
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('agent-hub')
+    .description('Run scheduled AI agents from a git repository, the GitOps way.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run agent-hub --help for usage)')
+    .exitOverride();
+
+  program.command('init').argument('[dir]', 'directory to create or fill', '.')
+    .description('scaffold a hub repository: git, hub.yaml, connectors/, an example connector')
+    .action(action(() => import('./commands/init.js')));
+
+  program.command('validate').description('check every connector file; exit 1 on any error')
+    .addOption(repoOption()).addOption(jsonOption())
+    .action(action(() => import('./commands/validate.js')));
+
+  program.command('plan').description('show what apply would create, change or remove, with prompt diffs')
+    .addOption(repoOption()).addOption(jsonOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown']).default('text'))
+    .option('--base <ref>', 'compare with the connectors at this git ref (e.g. origin/main) instead of the registry')
+    .action(action(() => import('./commands/plan.js')));
+
+  program.command('apply').description('bring the registry in line with the connector files')
+    .addOption(repoOption()).addOption(jsonOption())
+    .action(action(() => import('./commands/apply.js')));
+
+  program.command('render').argument('<id>', 'connector id').description('print the rendered prompt of a connector')
+    .addOption(repoOption()).addOption(jsonOption())
+    .option('-i, --input <key=value>', 'set an input (repeatable)', collectInput)
+    .action(action(() => import('./commands/render.js')));
+
+  program.command('status').description('connectors, schedules, next runs, states and errors')
+    .addOption(repoOption()).addOption(jsonOption())
+    .action(action(() => import('./commands/status.js')));
+
+  program.command('start').description('start the hub on a repository')
+    .addOption(repoOption())
+    .option('--init-only', 'initialise (migrate, apply) and exit')
+    .action(action(() => import('./commands/start.js')));
+
+  return program;
+}
+
+/** Runs the CLI and turns every outcome into an exit code, in this one place. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+    }
+    if (err instanceof ExitError) return err.exitCode;
+    if (err instanceof UserError) {
+      process.stderr.write(`agent-hub: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`agent-hub: internal error: ${(err as Error)?.stack ?? String(err)}\nThis is a bug; please report it with the command you ran.\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { dbPath, openDb, type Db } from '../registry/db.js';
+import { repoRoot } from '../spec/load.js';
+import { UserError } from './errors.js';
+
+/** The hub repository a command works on (`--repo`, default the current directory). */
+export function resolveRepo(dir: string | undefined): string {
+  const abs = path.resolve(dir ?? '.');
+  if (!existsSync(abs)) throw new UserError(`${abs}: no such directory (pass --repo DIR, or run agent-hub init ${dir ?? '.'})`);
+  return repoRoot(abs);
+}
+
+/** Opens the registry, creating and migrating it as needed. */
+export function openRegistry(root: string): Db {
+  return openDb(dbPath(root));
+}
+
+/** Opens the registry if it exists; an empty in-memory one otherwise (nothing applied yet). */
+export function openRegistryOrEmpty(root: string): Db {
+  return existsSync(dbPath(root)) ? openDb(dbPath(root)) : openDb(':memory:');
+}

@@ -1,0 +1,50 @@
+import { plan as makePlan, isNoop, type Plan } from '../core/plan.js';
+import type { Diagnostic } from '../core/types.js';
+import type { Db } from '../registry/db.js';
+import { applyPlan, observe, sourceCache } from '../registry/connectors.js';
+import { loadDesired, PARTIALS_DIR, type DesiredState } from '../spec/load.js';
+import { HUB_FILE } from '../spec/hub-config.js';
+import { commitOf, readRevision } from '../gitstate/revision.js';
+
+export interface ReconcileResult {
+  plan: Plan;
+  desired: DesiredState;
+  /** False for a dry run, a no-op plan, or a broken hub.yaml. */
+  applied: boolean;
+  /** Errors that stop the whole apply (hub.yaml, partials): nothing was changed. */
+  blocking: Diagnostic[];
+  durationMs: number;
+}
+
+/**
+ * One reconcile: read the files (skipping unchanged ones), plan against the registry,
+ * apply in one transaction. Idempotent: a second call with no change writes nothing.
+ */
+export async function reconcile(root: string, db: Db, opts: { dryRun?: boolean } = {}): Promise<ReconcileResult> {
+  const started = performance.now();
+  const observed = observe(db);
+  const desired = await loadDesired(root, opts.dryRun ? new Map() : sourceCache(db, observed));
+  const p = makePlan(desired.files, observed);
+  const blocking = desired.global.filter((d) => d.severity === 'error');
+  let applied = false;
+  if (!opts.dryRun && blocking.length === 0 && !isNoop(p)) {
+    const commits = await versionCommits(desired, p);
+    applyPlan(db, p, { deps: desired.deps, commits });
+    applied = true;
+  }
+  return { plan: p, desired, applied, blocking, durationMs: performance.now() - started };
+}
+
+/** For each created or updated connector, the commit its files came from (if clean). */
+async function versionCommits(desired: DesiredState, p: Plan): Promise<Map<string, string>> {
+  const changed = p.actions.filter((a) => a.kind === 'create' || a.kind === 'update');
+  const commits = new Map<string, string>();
+  if (changed.length === 0) return commits;
+  const rev = await readRevision(desired.root);
+  for (const a of changed) {
+    const files = [a.file.path, HUB_FILE, ...(desired.deps.get(a.file.path) ?? []), ...Object.keys(a.version.partials).map((n) => `${PARTIALS_DIR}/${n}.hbs`)];
+    const commit = commitOf(rev, files);
+    if (commit) commits.set(a.id, commit);
+  }
+  return commits;
+}

@@ -1,0 +1,152 @@
+import type { Action, Observed, Plan } from '../core/plan.js';
+import type { ConnectorVersion, Diagnostic } from '../core/types.js';
+import type { CachedSource } from '../spec/load.js';
+import type { Db } from './db.js';
+
+/** A connector as `status` and the API show it. */
+export interface ConnectorRow {
+  id: string;
+  name: string;
+  description: string | null;
+  schedule: string | null;
+  enabled: boolean;
+  active: boolean;
+  specHash: string;
+  sourcePath: string;
+  gitCommit: string | null;
+  appliedAt: string | null;
+  version: ConnectorVersion;
+  lastError: Diagnostic[] | null;
+  lastErrorAt: string | null;
+}
+
+interface RawConnector {
+  id: string; name: string; description: string | null; schedule: string | null; enabled: number; active: number;
+  spec_hash: string; source_path: string; git_commit: string | null; applied_at: string | null; spec: string;
+  last_error: string | null; last_error_at: string | null;
+}
+
+function toRow(r: RawConnector): ConnectorRow {
+  return {
+    id: r.id, name: r.name, description: r.description, schedule: r.schedule, enabled: r.enabled === 1, active: r.active === 1,
+    specHash: r.spec_hash, sourcePath: r.source_path, gitCommit: r.git_commit, appliedAt: r.applied_at,
+    version: JSON.parse(r.spec) as ConnectorVersion,
+    lastError: r.last_error ? (JSON.parse(r.last_error) as Diagnostic[]) : null, lastErrorAt: r.last_error_at,
+  };
+}
+
+/** Every connector the registry knows, active or not, by id. */
+export function listConnectors(db: Db): ConnectorRow[] {
+  return (db.prepare('SELECT * FROM connectors WHERE spec IS NOT NULL ORDER BY id').all() as RawConnector[]).map(toRow);
+}
+
+export function getConnector(db: Db, id: string): ConnectorRow | undefined {
+  const r = db.prepare('SELECT * FROM connectors WHERE id = ? AND spec IS NOT NULL').get(id) as RawConnector | undefined;
+  return r && toRow(r);
+}
+
+/** Files the last apply saw with errors and no connector to show them on. */
+export function listInvalidSources(db: Db): Array<{ path: string; connectorId: string | null; diagnostics: Diagnostic[] }> {
+  const rows = db.prepare("SELECT path, connector_id, diagnostics FROM sources WHERE diagnostics LIKE '%\"severity\":\"error\"%' ORDER BY path").all() as Array<{ path: string; connector_id: string | null; diagnostics: string }>;
+  return rows.map((r) => ({ path: r.path, connectorId: r.connector_id, diagnostics: JSON.parse(r.diagnostics) as Diagnostic[] }));
+}
+
+/** The observed state for plan(): small rows only, no specs. */
+export function observe(db: Db): Observed {
+  const connectors = (db.prepare('SELECT id, spec_hash, source_path, active, last_error IS NOT NULL AS has_error FROM connectors WHERE spec IS NOT NULL').all() as Array<{ id: string; spec_hash: string; source_path: string; active: number; has_error: number }>)
+    .map((r) => ({ id: r.id, specHash: r.spec_hash, sourcePath: r.source_path, active: r.active === 1, hasError: r.has_error === 1 }));
+  const sources = (db.prepare('SELECT path, source_hash, connector_id FROM sources').all() as Array<{ path: string; source_hash: string; connector_id: string | null }>)
+    .map((r) => ({ path: r.path, sourceHash: r.source_hash, connectorId: r.connector_id }));
+  return { connectors, sources };
+}
+
+/**
+ * What the loader may reuse without checking: sources whose recorded result still matches
+ * the registry (a valid file whose connector is active at that hash and path, or an invalid one).
+ */
+export function sourceCache(db: Db, observed: Observed): Map<string, CachedSource> {
+  const live = new Map(observed.connectors.filter((c) => c.active).map((c) => [c.id, c]));
+  const rows = db.prepare('SELECT path, source_hash, deps, connector_id, spec_hash, diagnostics FROM sources').all() as Array<{ path: string; source_hash: string; deps: string; connector_id: string | null; spec_hash: string | null; diagnostics: string }>;
+  const cache = new Map<string, CachedSource>();
+  for (const r of rows) {
+    const diagnostics = JSON.parse(r.diagnostics) as Diagnostic[];
+    const invalid = diagnostics.some((d) => d.severity === 'error');
+    if (!invalid) {
+      const c = r.connector_id ? live.get(r.connector_id) : undefined;
+      if (!c || c.specHash !== r.spec_hash || c.sourcePath !== r.path) continue;
+    }
+    cache.set(r.path, {
+      sourceHash: r.source_hash, deps: JSON.parse(r.deps) as string[], diagnostics,
+      ...(r.connector_id ? { id: r.connector_id } : {}), ...(r.spec_hash && !invalid ? { specHash: r.spec_hash } : {}),
+    });
+  }
+  return cache;
+}
+
+export interface ApplyOptions {
+  now?: Date;
+  deps: ReadonlyMap<string, string[]>;
+  /** The git commit each created/updated connector came from, when its files are committed and clean. */
+  commits?: ReadonlyMap<string, string>;
+}
+
+/** Applies a plan in one transaction: the registry moves from one consistent state to the next. */
+export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
+  const now = (opts.now ?? new Date()).toISOString();
+  const upsert = db.prepare(`INSERT INTO connectors (id, name, description, schedule, prompt, config, enabled, created_at, updated_at,
+      spec, spec_hash, source_path, git_commit, active, applied_at, last_error, last_error_at)
+    VALUES (@id, @name, @description, @schedule, @prompt, @config, @enabled, @now, @now, @spec, @specHash, @sourcePath, @gitCommit, 1, @now, NULL, NULL)
+    ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description, schedule = excluded.schedule,
+      prompt = excluded.prompt, config = excluded.config, enabled = excluded.enabled, updated_at = excluded.updated_at,
+      spec = excluded.spec, spec_hash = excluded.spec_hash, source_path = excluded.source_path, git_commit = excluded.git_commit,
+      active = 1, applied_at = excluded.applied_at, last_error = NULL, last_error_at = NULL`);
+  const version = db.prepare('INSERT OR IGNORE INTO connector_versions (connector_id, spec_hash, spec, source_path, git_commit, applied_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const deactivate = db.prepare('UPDATE connectors SET active = 0, updated_at = ?, last_error = NULL, last_error_at = NULL WHERE id = ?');
+  const setError = db.prepare('UPDATE connectors SET last_error = ?, last_error_at = COALESCE(last_error_at, ?) WHERE id = ?');
+  const clearError = db.prepare('UPDATE connectors SET last_error = NULL, last_error_at = NULL WHERE id = ?');
+  const putSource = db.prepare(`INSERT INTO sources (path, source_hash, deps, connector_id, spec_hash, diagnostics, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(path) DO UPDATE SET source_hash = excluded.source_hash, deps = excluded.deps, connector_id = excluded.connector_id,
+      spec_hash = excluded.spec_hash, diagnostics = excluded.diagnostics, checked_at = excluded.checked_at`);
+  const dropSource = db.prepare('DELETE FROM sources WHERE path = ?');
+
+  const write = (a: Action) => {
+    switch (a.kind) {
+      case 'create':
+      case 'update': {
+        const { spec } = a.version;
+        const json = JSON.stringify(a.version);
+        const gitCommit = opts.commits?.get(a.id) ?? null;
+        upsert.run({
+          id: a.id, name: spec.name ?? a.id, description: spec.description ?? null, schedule: spec.schedule ?? null,
+          prompt: a.version.template, config: JSON.stringify(spec), enabled: spec.enabled ? 1 : 0, now,
+          spec: json, specHash: a.file.specHash, sourcePath: a.file.path, gitCommit,
+        });
+        version.run(a.id, a.file.specHash, json, a.file.path, gitCommit, now);
+        return;
+      }
+      case 'unchanged':
+        if (a.clearsError) clearError.run(a.id);
+        return;
+      case 'remove':
+        deactivate.run(now, a.id);
+        return;
+      case 'invalid':
+        if (a.id !== undefined && a.keepsLastGood) setError.run(JSON.stringify(a.file.diagnostics), now, a.id);
+        return;
+    }
+  };
+
+  db.transaction(() => {
+    for (const a of p.actions) write(a);
+    // The source cache is written for files the loader checked, so that unchanged ones are skipped next time.
+    const ownerOf = new Map<string, string>();
+    for (const a of p.actions) if (a.kind === 'invalid' && a.id !== undefined) ownerOf.set(a.file.path, a.id);
+    for (const f of p.changedSources) {
+      const owner = f.id ?? ownerOf.get(f.path) ?? null;
+      // Only the file's own diagnostics: cross-file ones (duplicate ids) are worked out anew each time.
+      const own = f.diagnostics.filter((d) => d.rule !== 'duplicate-id');
+      putSource.run(f.path, f.sourceHash, JSON.stringify(opts.deps.get(f.path) ?? []), owner, f.specHash ?? null, JSON.stringify(own), now);
+    }
+    for (const path of p.forgottenSources) dropSource.run(path);
+  })();
+}

@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export const STATE_DIR = '.agent-hub';
+export const DB_FILE = 'hub.db';
+
+/** Where a repository's database lives. */
+export function dbPath(root: string): string {
+  return path.join(root, STATE_DIR, DB_FILE);
+}
+
+/** Raised when the database was written by a newer agent-hub than this one. */
+export class SchemaTooNewError extends Error {}
+
+/**
+ * Opens (creating if needed) a registry database in WAL mode and migrates it to the
+ * latest schema, each migration in its own transaction.
+ */
+export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
+  if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
+  db.pragma('busy_timeout = 5000');
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commit.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  }
+  return db;
+}
+
+/** Brings a database to the latest schema version; returns the versions applied. */
+export function migrate(db: Db): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new SchemaTooNewError(`the database is at schema version ${current}, newer than this agent-hub knows (${MIGRATIONS.length}); upgrade agent-hub`);
+  }
+  const applied: number[] = [];
+  for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v - 1] as string);
+      db.pragma(`user_version = ${v}`);
+    })();
+    applied.push(v);
+  }
+  return applied;
+}

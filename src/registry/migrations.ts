@@ -1,0 +1,82 @@
+/**
+ * Schema versions, applied in order and recorded in `PRAGMA user_version`. Version 1 is the
+ * original design (three tables, four statuses); later ones only add, so an older database
+ * opens, migrates, and keeps every row.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the original design.
+  `CREATE TABLE connectors (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     description TEXT,
+     schedule TEXT,
+     prompt TEXT NOT NULL,
+     config TEXT NOT NULL DEFAULT '{}',
+     enabled INTEGER NOT NULL DEFAULT 1,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE executions (
+     id TEXT PRIMARY KEY,
+     connector_id TEXT NOT NULL REFERENCES connectors(id),
+     status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'success', 'failed')),
+     started_at TEXT,
+     finished_at TEXT,
+     output TEXT,
+     error TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX executions_connector ON executions(connector_id, created_at);
+   CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+
+  // 2: connectors as versioned code: the applied spec, its hash, where it came from, its last error.
+  `ALTER TABLE connectors ADD COLUMN spec TEXT;
+   ALTER TABLE connectors ADD COLUMN spec_hash TEXT;
+   ALTER TABLE connectors ADD COLUMN source_path TEXT;
+   ALTER TABLE connectors ADD COLUMN git_commit TEXT;
+   ALTER TABLE connectors ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE connectors ADD COLUMN applied_at TEXT;
+   ALTER TABLE connectors ADD COLUMN last_error TEXT;
+   ALTER TABLE connectors ADD COLUMN last_error_at TEXT;
+   CREATE TABLE connector_versions (
+     connector_id TEXT NOT NULL REFERENCES connectors(id),
+     spec_hash TEXT NOT NULL,
+     spec TEXT NOT NULL,
+     source_path TEXT NOT NULL,
+     git_commit TEXT,
+     applied_at TEXT NOT NULL,
+     PRIMARY KEY (connector_id, spec_hash, applied_at)
+   );
+   CREATE TABLE sources (
+     path TEXT PRIMARY KEY,
+     source_hash TEXT NOT NULL,
+     deps TEXT NOT NULL DEFAULT '[]',
+     connector_id TEXT,
+     spec_hash TEXT,
+     diagnostics TEXT NOT NULL DEFAULT '[]',
+     checked_at TEXT NOT NULL
+   );`,
+
+  // 3: executions with everything a run records.
+  `ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual';
+   ALTER TABLE executions ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE executions ADD COLUMN parent_id TEXT;
+   ALTER TABLE executions ADD COLUMN spec_hash TEXT;
+   ALTER TABLE executions ADD COLUMN git_commit TEXT;
+   ALTER TABLE executions ADD COLUMN scheduled_for TEXT;
+   ALTER TABLE executions ADD COLUMN inputs TEXT;
+   ALTER TABLE executions ADD COLUMN rendered_prompt TEXT;
+   ALTER TABLE executions ADD COLUMN result TEXT;
+   ALTER TABLE executions ADD COLUMN cost_usd REAL;
+   ALTER TABLE executions ADD COLUMN usage TEXT;
+   ALTER TABLE executions ADD COLUMN session_id TEXT;
+   ALTER TABLE executions ADD COLUMN num_turns INTEGER;
+   ALTER TABLE executions ADD COLUMN duration_ms INTEGER;
+   ALTER TABLE executions ADD COLUMN exit_code INTEGER;
+   ALTER TABLE executions ADD COLUMN error_kind TEXT CHECK (error_kind IN
+     ('timeout', 'agent-error', 'invalid-output', 'spawn-error', 'interrupted', 'budget', 'cancelled'));
+   ALTER TABLE executions ADD COLUMN permission_denials TEXT;
+   CREATE UNIQUE INDEX executions_slot ON executions(connector_id, scheduled_for)
+     WHERE scheduled_for IS NOT NULL AND attempt = 1;
+   CREATE INDEX executions_status ON executions(status, created_at);`,
+];

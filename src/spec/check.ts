@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { ConnectorVersion, Diagnostic } from '../core/types.js';
+import type { DesiredFile } from '../core/plan.js';
+import { checkSchema } from './schema.js';
+import { decodeText } from './text.js';
+import { parseYaml } from './yaml.js';
+import { normalize, type SpecDefaults } from './normalize.js';
+import { RULES, type RuleEnv } from './rules.js';
+import { checkPrompt, type Partials } from './template-check.js';
+import { specHash } from './hash.js';
+
+/** What checking a connector needs to know about the repository around it. */
+export interface CheckContext {
+  /** Absolute, real path of the repository root. */
+  root: string;
+  partials: Partials;
+  defaults: SpecDefaults;
+}
+
+export interface CheckedFile extends Omit<DesiredFile, 'sourceHash'> {
+  /** Other files the result depends on (promptFile), repository-relative. */
+  deps: string[];
+}
+
+const ID = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/** Runs every check on one connector file: text → YAML → schema → rules → a version. */
+export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8Array): CheckedFile {
+  const stem = path.basename(file).replace(/\.ya?ml$/, '');
+  const whole = (message: string, hint: string, rule: string): CheckedFile => ({
+    path: file, deps: [], diagnostics: [{ file, line: 1, column: 1, path: '', message, hint, severity: 'error', rule }],
+  });
+  const decoded = decodeText(bytes);
+  if ('error' in decoded) return whole(decoded.error, decoded.hint, 'file');
+  const doc = parseYaml(decoded.text, file);
+  if (Array.isArray(doc)) return { path: file, deps: [], diagnostics: doc };
+  const raw = doc.value;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return whole(`the file must be a mapping of fields, not ${raw === null ? 'empty' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}`, 'start with fields like `prompt:` and `schedule:`; see schemas/connector.schema.json', 'not-a-mapping');
+  }
+  const fields = raw as Record<string, unknown>;
+  const declaredId = typeof fields.id === 'string' ? fields.id : undefined;
+  const id = declaredId ?? stem;
+  const known = ID.test(id) ? { id } : {};
+
+  const schemaErrors = checkSchema('connector', doc, file);
+  if (schemaErrors.length) return { path: file, ...known, deps: [], diagnostics: schemaErrors };
+  const diagnostics: Diagnostic[] = [];
+  if (!declaredId && !ID.test(stem)) {
+    diagnostics.push({ file, line: 1, column: 1, path: '', message: `the file name "${stem}" is not a valid id`, hint: `add \`id: ${suggestId(stem)}\` or rename the file`, severity: 'error', rule: 'id' });
+  }
+  const spec = normalize(fields, id, ctx.defaults);
+  const env: RuleEnv = { file, root: ctx.root, locate: doc.locate };
+  for (const rule of RULES) diagnostics.push(...rule(spec, env));
+  const prompt = checkPrompt(spec, env, ctx.partials);
+  diagnostics.push(...prompt.diagnostics);
+
+  const result: CheckedFile = { path: file, ...known, deps: prompt.deps, diagnostics };
+  if (diagnostics.some((d) => d.severity === 'error') || prompt.template === undefined) return result;
+  const version: ConnectorVersion = { spec, sourcePath: file, template: prompt.template, partials: prompt.partials };
+  return { ...result, version, specHash: specHash(version) };
+}
+
+function suggestId(stem: string): string {
+  return stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'my-connector';
+}

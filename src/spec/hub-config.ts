@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../core/types.js';
+import { checkSchema } from './schema.js';
+import { decodeText } from './text.js';
+import { parseYaml } from './yaml.js';
+
+/** hub.yaml after validation (see schemas/hub.schema.json); every field optional. */
+export interface HubConfig {
+  concurrency?: number;
+  claude?: { command?: string };
+  defaults?: { timezone?: string; timeout?: string; maxOutputBytes?: number };
+  state?: { commitInterval?: string; branch?: string; author?: { name?: string; email?: string } };
+  remote?: { enabled?: boolean; name?: string; pullInterval?: string; push?: boolean };
+  server?: { host?: string; port?: number };
+  shutdown?: { gracePeriod?: string };
+  resync?: { interval?: string };
+}
+
+export interface LoadedHubConfig {
+  config: HubConfig;
+  /** The raw bytes, part of every connector's cache key (defaults change specs). */
+  bytes: Uint8Array;
+  diagnostics: Diagnostic[];
+}
+
+export const HUB_FILE = 'hub.yaml';
+
+/** Reads hub.yaml; a missing file is an empty config, a broken one is reported, not thrown. */
+export function loadHubConfig(root: string): LoadedHubConfig {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.join(root, HUB_FILE));
+  } catch {
+    return { config: {}, bytes: new Uint8Array(), diagnostics: [] };
+  }
+  const fail = (message: string, hint: string): LoadedHubConfig => ({
+    config: {}, bytes, diagnostics: [{ file: HUB_FILE, line: 1, column: 1, path: '', message, hint, severity: 'error', rule: 'hub' }],
+  });
+  const decoded = decodeText(bytes);
+  if ('error' in decoded) return fail(decoded.error, decoded.hint);
+  const doc = parseYaml(decoded.text, HUB_FILE);
+  if (Array.isArray(doc)) return { config: {}, bytes, diagnostics: doc };
+  if (doc.value === null || doc.value === undefined) return { config: {}, bytes, diagnostics: [] };
+  if (typeof doc.value !== 'object' || Array.isArray(doc.value)) return fail('hub.yaml must be a mapping of settings', 'see schemas/hub.schema.json');
+  const diagnostics = checkSchema('hub', doc, HUB_FILE);
+  return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
+}

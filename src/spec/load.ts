@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from '../core/types.js';
+import type { DesiredFile } from '../core/plan.js';
+import { loadHubConfig, type HubConfig } from './hub-config.js';
+import { decodeText } from './text.js';
+import type { Partials, PartialFile } from './template-check.js';
+
+export const CONNECTORS_DIR = 'connectors';
+export const PARTIALS_DIR = 'connectors/partials';
+
+/** Bump when checks change, so every file is checked again after an upgrade. */
+const CHECKS_VERSION = 'agent-hub-checks-1';
+
+/** What the registry remembers of a file from the last apply: enough to skip checking it again. */
+export interface CachedSource {
+  sourceHash: string;
+  deps: string[];
+  id?: string;
+  specHash?: string;
+  /** The file's own diagnostics (not those that depend on other files). */
+  diagnostics: Diagnostic[];
+}
+
+export interface DesiredState {
+  root: string;
+  hub: HubConfig;
+  partials: Partials;
+  files: DesiredFile[];
+  /** Per file, the other files its version depends on. */
+  deps: Map<string, string[]>;
+  /** Problems outside connector files: hub.yaml, partials. */
+  global: Diagnostic[];
+  /** How many files were fully checked (the rest were unchanged). */
+  checked: number;
+}
+
+/** The real path of a repository, so path checks cannot be fooled by symlinks. */
+export function repoRoot(dir: string): string {
+  return realpathSync(path.resolve(dir));
+}
+
+/** Connector files, repository-relative and sorted; partials/ and dot-entries excluded. */
+export function listConnectorFiles(root: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(path.join(root, CONNECTORS_DIR), { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return entries
+    .map((e) => e.split(path.sep).join('/'))
+    .filter((e) => /\.ya?ml$/.test(e) && !e.startsWith('partials/') && !e.split('/').some((part) => part.startsWith('.')))
+    .map((e) => `${CONNECTORS_DIR}/${e}`)
+    .sort();
+}
+
+/** Partials under connectors/partials, named by their path without `.hbs`. */
+export function loadPartials(root: string): { partials: Map<string, PartialFile>; diagnostics: Diagnostic[] } {
+  const partials = new Map<string, PartialFile>();
+  const diagnostics: Diagnostic[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(path.join(root, PARTIALS_DIR), { recursive: true, encoding: 'utf8' });
+  } catch {
+    return { partials, diagnostics };
+  }
+  for (const entry of entries.map((e) => e.split(path.sep).join('/')).filter((e) => e.endsWith('.hbs')).sort()) {
+    const file = `${PARTIALS_DIR}/${entry}`;
+    const decoded = decodeText(readFileSync(path.join(root, file)));
+    if ('error' in decoded) {
+      diagnostics.push({ file, line: 1, column: 1, path: '', message: decoded.error, hint: decoded.hint, severity: 'error', rule: 'partial' });
+      continue;
+    }
+    partials.set(entry.replace(/\.hbs$/, ''), { file, source: decoded.text });
+  }
+  return { partials, diagnostics };
+}
+
+function digestOf(hubBytes: Uint8Array, partials: Partials): string {
+  const h = createHash('sha256').update(CHECKS_VERSION).update('\0hub\0').update(hubBytes);
+  for (const [name, p] of partials) h.update(`\0partial\0${name}\0`).update(p.source);
+  return h.digest('hex');
+}
+
+function readOrMissing(abs: string): Uint8Array | undefined {
+  try {
+    return readFileSync(abs);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cache key of a file: the repository-wide digest, its bytes and its dependencies' bytes. */
+function sourceHash(root: string, digest: string, bytes: Uint8Array, deps: readonly string[]): string {
+  const h = createHash('sha256').update(digest).update('\0').update(bytes);
+  for (const dep of deps) {
+    const content = readOrMissing(path.join(root, dep));
+    h.update(`\0dep\0${dep}\0`).update(content ?? '\0missing\0');
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Reads the connector files of a repository into desired state. A file whose cache key
+ * matches `cache` is taken as it was (no parsing); every other file is fully checked.
+ * Checking modules are loaded only when some file needs them, which keeps a no-change
+ * apply fast.
+ */
+export async function loadDesired(rootDir: string, cache: ReadonlyMap<string, CachedSource> = new Map()): Promise<DesiredState> {
+  const root = repoRoot(rootDir);
+  const hub = loadHubConfig(root);
+  const { partials, diagnostics: partialErrors } = loadPartials(root);
+  const digest = digestOf(hub.bytes, partials);
+  const files: DesiredFile[] = [];
+  const deps = new Map<string, string[]>();
+  let checked = 0;
+  let check: typeof import('./check.js').checkConnectorFile | undefined;
+  const defaults = hub.config.defaults ?? {};
+
+  for (const file of listConnectorFiles(root)) {
+    const bytes = readOrMissing(path.join(root, file));
+    if (!bytes) continue; // deleted while we were listing
+    const cached = cache.get(file);
+    if (cached) {
+      const hash = sourceHash(root, digest, bytes, cached.deps);
+      if (hash === cached.sourceHash) {
+        files.push({ path: file, sourceHash: hash, ...pick(cached), diagnostics: cached.diagnostics });
+        deps.set(file, cached.deps);
+        continue;
+      }
+    }
+    check ??= (await import('./check.js')).checkConnectorFile;
+    const result = check({ root, partials, defaults: { ...(defaults.timezone ? { timezone: defaults.timezone } : {}), ...(defaults.timeout ? { timeout: defaults.timeout } : {}) } }, file, bytes);
+    checked++;
+    const { deps: fileDeps, ...desired } = result;
+    files.push({ ...desired, sourceHash: sourceHash(root, digest, bytes, fileDeps) });
+    deps.set(file, fileDeps);
+  }
+  markDuplicateIds(files);
+  return { root, hub: hub.config, partials, files, deps, global: [...hub.diagnostics, ...partialErrors], checked };
+}
+
+function pick(c: CachedSource): { id?: string; specHash?: string } {
+  return { ...(c.id ? { id: c.id } : {}), ...(c.specHash ? { specHash: c.specHash } : {}) };
+}
+
+/** Two files with one id are both invalid: neither silently wins. */
+function markDuplicateIds(files: DesiredFile[]): void {
+  const byId = new Map<string, DesiredFile[]>();
+  for (const f of files) if (f.id) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
+  for (const [id, group] of byId) {
+    if (group.length < 2) continue;
+    for (const f of group) {
+      const others = group.filter((g) => g !== f).map((g) => g.path).join(', ');
+      f.diagnostics = [...f.diagnostics, {
+        file: f.path, line: 1, column: 1, path: 'id', message: `id "${id}" is also used by ${others}`,
+        hint: 'ids must be unique: rename one file or set a different `id:`', severity: 'error', rule: 'duplicate-id',
+      }];
+    }
+  }
+}

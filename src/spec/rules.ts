@@ -1,0 +1,163 @@
+import { Cron } from 'croner';
+import type { ConnectorSpec, Diagnostic, Severity } from '../core/types.js';
+import { parseDuration } from '../core/duration.js';
+import { hasType } from '../template/inputs.js';
+import { insideRepo } from './paths.js';
+import { userSchemaAjv } from './user-schema.js';
+import { checkTemplateRefs } from './template-check.js';
+import { closest } from './suggest.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** What a rule may look at besides the spec. */
+export interface RuleEnv {
+  file: string;
+  root: string;
+  locate(path: ReadonlyArray<string | number>, opts?: { key?: boolean }): { line: number; column: number };
+}
+
+export type Rule = (spec: ConnectorSpec, env: RuleEnv) => Diagnostic[];
+
+/** Builds a diagnostic located at a field of the connector file. */
+export function at(env: RuleEnv, path: Array<string | number>, message: string, hint: string | undefined, rule: string, severity: Severity = 'error', key = false): Diagnostic {
+  return { file: env.file, ...env.locate(path, { key }), path: path.join('.'), message, severity, rule, ...(hint ? { hint } : {}) };
+}
+
+/** Cron syntax, a schedule that can fire, and the time zone. */
+export const scheduleRule: Rule = (spec, env) => {
+  const out: Diagnostic[] = [];
+  if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) {
+    const guess = closest(spec.timezone, Intl.supportedValuesOf('timeZone'));
+    out.push(at(env, ['timezone'], `unknown time zone "${spec.timezone}"`, guess ? `did you mean "${guess}"?` : 'use an IANA name like Europe/Paris, America/New_York or UTC', 'timezone'));
+  }
+  if (spec.schedule === undefined) {
+    if (spec.catchUp !== undefined) out.push(at(env, ['catchUp'], 'catchUp has no effect without a schedule', 'add a schedule or remove catchUp', 'catch-up', 'warning'));
+    return out;
+  }
+  try {
+    const job = new Cron(spec.schedule, { paused: true, ...(out.length === 0 && spec.timezone ? { timezone: spec.timezone } : {}) });
+    const next = job.nextRun();
+    job.stop();
+    if (!next) out.push(at(env, ['schedule'], `"${spec.schedule}" never fires`, 'check the day and month fields (e.g. February has no 30th)', 'cron'));
+  } catch (err) {
+    out.push(at(env, ['schedule'], `"${spec.schedule}" is not a valid schedule: ${cronMessage((err as Error).message)}`, cronHint((err as Error).message), 'cron'));
+  }
+  return out;
+};
+
+const FIELD_RANGES: Record<string, string> = {
+  second: 'second must be 0-59', minute: 'minute must be 0-59', hour: 'hour must be 0-23',
+  day: 'day of month must be 1-31', month: 'month must be 1-12 or JAN-DEC', weekday: 'day of week must be 0-7 or SUN-SAT',
+};
+
+function cronMessage(message: string): string {
+  return message.replace(/^CronPattern: /, '');
+}
+
+function cronHint(message: string): string {
+  const m = /Invalid value for (\w+)/i.exec(message);
+  if (m) return FIELD_RANGES[m[1] as string] ?? 'check the field ranges';
+  return 'use 5 fields "minute hour day-of-month month day-of-week" (or 6 with seconds first), or @hourly, @daily, @weekly, @monthly';
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CLAUDE_ONLY = ['model', 'maxTurns', 'allowedTools', 'disallowedTools', 'permissionMode', 'appendSystemPrompt', 'mcpConfig', 'addDirs'] as const;
+const ENV_REF = /\$\{([^}]*)\}|\$\$|\$/g;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Agent options that fit the agent type, `${NAME}` references, paths inside the repo. */
+export const agentRule: Rule = (spec, env) => {
+  const out: Diagnostic[] = [];
+  const a = spec.agent;
+  if (a.type === 'claude' && a.command) {
+    out.push(at(env, ['agent', 'command'], 'command is only for agents of type "command"', 'add `type: command` to agent, or remove command', 'agent-type', 'error', true));
+  }
+  if (a.type === 'command') {
+    for (const opt of CLAUDE_ONLY) {
+      if (a[opt] !== undefined) out.push(at(env, ['agent', opt], `${opt} applies only to claude agents`, 'pass the equivalent flag in agent.command instead', 'agent-type', 'error', true));
+    }
+  }
+  for (const [name, value] of Object.entries(a.env)) {
+    for (const m of value.matchAll(ENV_REF)) {
+      if (m[0] === '$$') continue; // escaped dollar
+      if (m[0] === '$' || !ENV_NAME.test(m[1] ?? '')) {
+        out.push(at(env, ['agent', 'env', name], `malformed environment reference ${JSON.stringify(m[0] === '$' ? value.slice(m.index, m.index + 12) : m[0])}`, 'write ${NAME} (letters, digits, underscores) to use the hub\'s environment, or $$ for a literal dollar', 'env-ref'));
+      }
+    }
+  }
+  if (a.cwd !== undefined && !path.isAbsolute(a.cwd) && insideRepo(env.root, '.', a.cwd) === undefined && a.cwd !== '.') {
+    out.push(at(env, ['agent', 'cwd'], `cwd "${a.cwd}" is outside the repository`, 'use a path inside the repository, or an absolute path', 'path-escape'));
+  }
+  if (a.mcpConfig !== undefined) {
+    const rel = insideRepo(env.root, '.', a.mcpConfig);
+    if (rel === undefined) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig "${a.mcpConfig}" is outside the repository`, 'keep the MCP config file in the repository', 'path-escape'));
+    else if (!existsSync(path.join(env.root, rel))) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig file "${rel}" does not exist`, 'the path is relative to the repository root; claude exits at once when the file is missing', 'missing-file'));
+  }
+  if (parseDuration(a.timeout) === 0) out.push(at(env, ['agent', 'timeout'], 'timeout must be more than zero', 'use a duration like 5m', 'duration'));
+  return out;
+};
+
+/** Defaults and enum values of the declared inputs have the declared type. */
+export const inputsRule: Rule = (spec, env) => {
+  const out: Diagnostic[] = [];
+  for (const [name, decl] of Object.entries(spec.inputs)) {
+    if (decl.default !== undefined && !hasType(decl.default, decl.type)) {
+      out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not of type ${decl.type}`, `change the default or the type`, 'input-default'));
+    }
+    if (decl.enum) {
+      decl.enum.forEach((v, i) => {
+        if (!hasType(v, decl.type)) out.push(at(env, ['inputs', name, 'enum', i], `enum value ${JSON.stringify(v)} is not of type ${decl.type}`, undefined, 'input-enum'));
+      });
+      if (decl.default !== undefined && !decl.enum.some((v) => JSON.stringify(v) === JSON.stringify(decl.default))) {
+        out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not one of the enum values`, undefined, 'input-default'));
+      }
+    }
+    if (decl.required && decl.default !== undefined) {
+      out.push(at(env, ['inputs', name, 'required'], 'a required input with a default is never missing', 'drop required or the default', 'input-required', 'warning'));
+    }
+  }
+  return out;
+};
+
+/** The output schema is a JSON Schema, saveTo stays inside the repo. */
+export const outputRule: Rule = (spec, env) => {
+  const out: Diagnostic[] = [];
+  const o = spec.output;
+  if (o.schema !== undefined) {
+    if (o.format !== 'json') out.push(at(env, ['output', 'schema'], 'a schema needs format: json', 'add `format: json` to output', 'output', 'error', true));
+    try {
+      userSchemaAjv().compile(o.schema);
+    } catch (err) {
+      out.push(at(env, ['output', 'schema'], `not a valid JSON Schema: ${(err as Error).message}`, undefined, 'output-schema'));
+    }
+  }
+  if (o.saveTo !== undefined) {
+    if (insideRepo(env.root, '.', o.saveTo.replace(/\{\{[^}]*\}\}/g, 'x')) === undefined) {
+      out.push(at(env, ['output', 'saveTo'], `saveTo "${o.saveTo}" is outside the repository`, 'use a path relative to the repository root, like reports/{{connector.id}}.md', 'path-escape'));
+    } else if (/^(\.git|\.agent-hub)(\/|$)/.test(o.saveTo)) {
+      out.push(at(env, ['output', 'saveTo'], `saveTo "${o.saveTo}" points into ${o.saveTo.split('/')[0]}/`, 'write results somewhere else in the repository', 'path-escape'));
+    } else {
+      out.push(...checkTemplateRefs(o.saveTo, spec, env, ['output', 'saveTo']));
+    }
+  }
+  return out;
+};
+
+/** Backoff bounds that make sense. */
+export const retryRule: Rule = (spec, env) => {
+  const { initial, max } = spec.retry.backoff;
+  if ((parseDuration(initial) ?? 0) > (parseDuration(max) ?? 0)) {
+    return [at(env, ['retry', 'backoff'], `backoff initial ${initial} is longer than max ${max}`, 'make max at least as long as initial', 'retry')];
+  }
+  return [];
+};
+
+export const RULES: readonly Rule[] = [scheduleRule, agentRule, inputsRule, outputRule, retryRule];

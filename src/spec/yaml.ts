@@ -1,0 +1,84 @@
+import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Diagnostic } from '../core/types.js';
+
+/** A parsed YAML document that can say where any field of it is. */
+export interface SourceDoc {
+  value: unknown;
+  /** Line and column (1-based) of the field at `path`, or of its key with `key: true`. */
+  locate(path: ReadonlyArray<string | number>, opts?: { key?: boolean }): { line: number; column: number };
+}
+
+/** Aliases beyond this count are a resource-exhaustion attack ("billion laughs"), not a connector. */
+const MAX_ALIAS_COUNT = 100;
+
+/** Parses one YAML document keeping positions; errors come back as diagnostics, never thrown. */
+export function parseYaml(text: string, file: string): SourceDoc | Diagnostic[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const fail = (offset: number, message: string, hint?: string, rule = 'yaml'): Diagnostic => ({
+    file, ...at(offset), path: '', message, severity: 'error', rule, ...(hint ? { hint } : {}),
+  });
+
+  // parseAllDocuments returns an EmptyStream (not an array) for an empty file.
+  if (!Array.isArray(docs) || docs.length === 0) {
+    return [fail(0, 'the file is empty', 'a connector needs at least a prompt; see schemas/connector.schema.json', 'empty')];
+  }
+  const errors = docs.flatMap((d) => d.errors);
+  if (errors.length > 0) {
+    return errors.map((e) => fail(e.pos[0], yamlMessage(e.message), 'fix the YAML syntax at this position'));
+  }
+  if (docs.length > 1) {
+    const second = docs[1] as Document.Parsed;
+    return [fail(second.range[0], `the file holds ${docs.length} YAML documents`, 'put one connector per file: split it at the `---` line')];
+  }
+  const doc = docs[0] as Document.Parsed;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    return [fail(0, `YAML aliases expand too much (${(err as Error).message})`, 'write the values out instead of using deeply nested anchors and aliases', 'yaml-bomb')];
+  }
+  return {
+    value,
+    locate(path, opts = {}) {
+      return at(findOffset(doc.contents, path, opts.key === true));
+    },
+  };
+}
+
+function yamlMessage(message: string): string {
+  // The yaml package appends a code frame after the first line; our output prints its own position.
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Walks the node tree along `path`, returning the offset of the deepest node found. */
+function findOffset(root: Node | null, path: ReadonlyArray<string | number>, wantKey: boolean): number {
+  let node: unknown = root;
+  let offset = rangeStart(root);
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return offset;
+      if (last && wantKey) return rangeStart(pair.key as Node);
+      node = pair.value;
+      offset = pair.value ? rangeStart(pair.value as Node) : rangeStart(pair.key as Node);
+    } else if (isSeq(node) && typeof seg === 'number') {
+      node = node.items[seg];
+      if (!node) return offset;
+      offset = rangeStart(node as Node);
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: Node | null | undefined): number {
+  return node?.range?.[0] ?? 0;
+}

@@ -1,0 +1,53 @@
+import Handlebars from 'handlebars';
+import type { ConnectorVersion } from '../core/types.js';
+import { helpers } from './helpers.js';
+
+/** What a template sees. Secrets are never part of it. */
+export interface RenderContext {
+  inputs: Record<string, unknown>;
+  connector: { id: string; name: string; description: string; schedule: string | null; timezone: string };
+  run: { id: string; trigger: string; scheduledFor: string | null; attempt: number };
+}
+
+export interface RunInfo {
+  id: string;
+  trigger: string;
+  scheduledFor?: Date | null;
+  attempt?: number;
+  now?: Date;
+}
+
+const env = Handlebars.create();
+env.registerHelper(helpers as unknown as Handlebars.HelperDeclareSpec);
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+function compile(source: string): HandlebarsTemplateDelegate {
+  let fn = cache.get(source);
+  if (!fn) {
+    // noEscape: prompts are not HTML. strict: a missing variable throws instead of rendering ''.
+    fn = env.compile(source, { noEscape: true, strict: true });
+    if (cache.size > 500) cache.clear();
+    cache.set(source, fn);
+  }
+  return fn;
+}
+
+/** Error from rendering a template: a missing variable, a helper failing. */
+export class RenderError extends Error {}
+
+/** Renders a version's prompt for a run with already checked inputs. */
+export function renderPrompt(version: ConnectorVersion, inputs: Record<string, unknown>, run: RunInfo): string {
+  const { spec } = version;
+  const timezone = spec.timezone ?? 'UTC';
+  const context: RenderContext = {
+    inputs,
+    connector: { id: spec.id, name: spec.name ?? spec.id, description: spec.description ?? '', schedule: spec.schedule ?? null, timezone },
+    run: { id: run.id, trigger: run.trigger, scheduledFor: run.scheduledFor ? run.scheduledFor.toISOString() : null, attempt: run.attempt ?? 1 },
+  };
+  const partials = Object.fromEntries(Object.entries(version.partials).map(([name, src]) => [name, compile(src)]));
+  try {
+    return compile(version.template)(context, { partials, data: { now: run.now ?? new Date(), timezone } });
+  } catch (err) {
+    throw new RenderError(`${spec.id}: cannot render the prompt: ${(err as Error).message.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { symlinkSync } from 'node:fs';
+import { loadDesired } from '../../src/spec/load.js';
+import { formatDiagnostic } from '../../src/core/diagnostic.js';
+import { openDb } from '../../src/registry/db.js';
+import { reconcile } from '../../src/reconcile/reconcile.js';
+import { getConnector } from '../../src/registry/connectors.js';
+import { connector, testdir, writeFiles, type Files } from '../helpers/repo.js';
+
+const GOOD = connector({ schedule: '0 9 * * *', prompt: 'Good prompt.' });
+
+/** Loads a repo holding a good connector and the bad file; returns the bad file's errors as text. */
+async function errorsFor(files: Files): Promise<string[]> {
+  const root = testdir({ 'connectors/good.yaml': GOOD, ...files });
+  const desired = await loadDesired(root);
+  const good = desired.files.find((f) => f.path === 'connectors/good.yaml');
+  expect(good?.diagnostics).toEqual([]);
+  return desired.files.filter((f) => f.path !== 'connectors/good.yaml').flatMap((f) => f.diagnostics.map(formatDiagnostic));
+}
+
+describe('bad connector files get a clear, located error', () => {
+  it('malformed YAML', async () => {
+    const errors = await errorsFor({ 'connectors/bad.yaml': 'prompt: "unterminated\nschedule: [1, 2\n' });
+    expect(errors[0]).toMatch(/^connectors\/bad\.yaml:\d+:\d+: error: /);
+    expect(errors[0]).toContain('hint:');
+  });
+
+  it('a YAML alias bomb', async () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const started = Date.now();
+    const errors = await errorsFor({ 'connectors/bomb.yaml': `${bomb.join('\n')}\nprompt: hi\n` });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(errors.join('\n')).toMatch(/connectors\/bomb\.yaml:1:1: error: YAML aliases expand too much/);
+  });
+
+  it('a document that is not a mapping', async () => {
+    expect(await errorsFor({ 'connectors/list.yaml': '- a\n- b\n' })).toEqual([
+      expect.stringMatching(/^connectors\/list\.yaml:1:1: error: the file must be a mapping of fields, not a list/),
+    ]);
+    expect((await errorsFor({ 'connectors/scalar.yaml': 'just text\n' }))[0]).toContain('not a string');
+  });
+
+  it('an unknown field, with a spelling suggestion', async () => {
+    const errors = await errorsFor({ 'connectors/typo.yaml': 'prompt: hi\nagent:\n  modle: opus\n' });
+    expect(errors).toEqual(['connectors/typo.yaml:3:3: error: agent.modle: unknown field "modle"\n    hint: did you mean "model"?']);
+  });
+
+  it('wrong types, all reported at once', async () => {
+    const errors = await errorsFor({ 'connectors/types.yaml': 'prompt: hi\nenabled: "yes"\nagent:\n  maxTurns: many\n' });
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toBe('connectors/types.yaml:2:10: error: enabled: must be true or false, not string "yes"');
+    expect(errors[1]).toMatch(/^connectors\/types\.yaml:4:13: error: agent\.maxTurns: must be an integer/);
+  });
+
+  it('a bad cron expression names the field and its range', async () => {
+    const errors = await errorsFor({ 'connectors/cron.yaml': 'prompt: hi\nschedule: "61 * * * *"\n' });
+    expect(errors).toEqual(['connectors/cron.yaml:2:11: error: schedule: "61 * * * *" is not a valid schedule: Invalid value for minute: 61\n    hint: minute must be 0-59']);
+    expect((await errorsFor({ 'connectors/c2.yaml': 'prompt: hi\nschedule: "* * *"\n' }))[0]).toContain('hint: use 5 fields');
+    expect((await errorsFor({ 'connectors/c3.yaml': 'prompt: hi\nschedule: "0 0 30 2 *"\n' }))[0]).toContain('never fires');
+  });
+
+  it('a bad time zone, with a suggestion', async () => {
+    const errors = await errorsFor({ 'connectors/tz.yaml': 'prompt: hi\nschedule: "@daily"\ntimezone: Europe/Pari\n' });
+    expect(errors).toEqual(['connectors/tz.yaml:3:11: error: timezone: unknown time zone "Europe/Pari"\n    hint: did you mean "Europe/Paris"?']);
+  });
+
+  it('a template syntax error in a prompt file points into that file', async () => {
+    const errors = await errorsFor({
+      'connectors/tpl.yaml': 'promptFile: tpl.prompt.hbs\n',
+      'connectors/tpl.prompt.hbs': 'Line one\nHello {{#if inputs.x}} never closed\n',
+    });
+    expect(errors[0]).toMatch(/^connectors\/tpl\.prompt\.hbs:\d+:\d+: error: template syntax error/);
+  });
+
+  it('an undeclared template variable', async () => {
+    const errors = await errorsFor({ 'connectors/var.yaml': 'inputs:\n  topic: { type: string }\nprompt: "About {{inputs.topik}} and {{topic}}"\n' });
+    expect(errors).toEqual([
+      'connectors/var.yaml:3:9: error: prompt: {{inputs.topik}} uses input "topik", which is not declared (template line 1, column 9)\n    hint: did you mean inputs.topic?',
+      'connectors/var.yaml:3:9: error: prompt: unknown variable "topic" (template line 1, column 30)\n    hint: inputs are under inputs.: write {{inputs.topic}}',
+    ]);
+  });
+
+  it('a promptFile outside the repository, by path or by symlink', async () => {
+    const errors = await errorsFor({ 'connectors/escape.yaml': 'promptFile: ../../etc/passwd\n' });
+    expect(errors).toEqual(['connectors/escape.yaml:1:13: error: promptFile: promptFile "../../etc/passwd" is outside the repository\n    hint: prompt files live in the repository, next to the connector']);
+
+    const root = testdir({ 'connectors/link.yaml': 'promptFile: link.hbs\n' });
+    symlinkSync('/etc/hostname', path.join(root, 'connectors/link.hbs'));
+    const desired = await loadDesired(root);
+    expect(desired.files[0]?.diagnostics[0]?.message).toContain('links outside the repository');
+  });
+
+  it('two files with one id: both are refused', async () => {
+    const errors = await errorsFor({ 'connectors/a.yaml': connector({ id: 'same' }), 'connectors/b.yaml': connector({ id: 'same' }) });
+    expect(errors).toEqual([
+      'connectors/a.yaml:1:1: error: id: id "same" is also used by connectors/b.yaml\n    hint: ids must be unique: rename one file or set a different `id:`',
+      'connectors/b.yaml:1:1: error: id: id "same" is also used by connectors/a.yaml\n    hint: ids must be unique: rename one file or set a different `id:`',
+    ]);
+  });
+
+  it('a 10 MB file is refused without parsing it', async () => {
+    const big = `prompt: "${'x'.repeat(10 * 1024 * 1024)}"\n`;
+    const errors = await errorsFor({ 'connectors/big.yaml': big });
+    expect(errors).toEqual([expect.stringMatching(/^connectors\/big\.yaml:1:1: error: the file is 10\.0 MB; the limit is 1 MB/)]);
+  });
+
+  it('a binary file named .yaml', async () => {
+    const errors = await errorsFor({ 'connectors/blob.yaml': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 0xff]) });
+    expect(errors).toEqual([expect.stringContaining('connectors/blob.yaml:1:1: error: the file is binary, not YAML text')]);
+    const latin1 = await errorsFor({ 'connectors/latin1.yaml': new Uint8Array([0x70, 0x72, 0x6f, 0x6d, 0x70, 0x74, 0x3a, 0x20, 0xe9]) });
+    expect(latin1[0]).toContain('not valid UTF-8');
+  });
+
+  it('an empty connectors/ directory, and none at all', async () => {
+    const empty = testdir({ 'connectors/.keep': '' });
+    expect((await loadDesired(empty)).files).toEqual([]);
+    expect((await loadDesired(testdir())).files).toEqual([]);
+  });
+
+  it('an empty file and a file with two documents', async () => {
+    expect((await errorsFor({ 'connectors/empty.yaml': '' }))[0]).toContain('the file is empty');
+    expect((await errorsFor({ 'connectors/two.yaml': 'prompt: a\n---\nprompt: b\n' }))[0]).toMatch(/:2:1: error: the file holds 2 YAML documents/);
+  });
+});
+
+describe('no bad file crashes apply or changes a valid connector', () => {
+  it('applies the good connector and keeps its entry across every bad file', async () => {
+    const root = testdir({ 'connectors/good.yaml': GOOD });
+    const db = openDb(path.join(root, '.agent-hub/hub.db'));
+    await reconcile(root, db);
+    const before = getConnector(db, 'good');
+    expect(before?.active).toBe(true);
+    writeFiles(root, {
+      'connectors/syntax.yaml': 'prompt: [\n',
+      'connectors/list.yaml': '- 1\n',
+      'connectors/unknown.yaml': 'prompt: hi\nfoo: 1\n',
+      'connectors/cron.yaml': 'prompt: hi\nschedule: nope\n',
+      'connectors/tpl.yaml': 'prompt: "{{#each}}"\n',
+      'connectors/escape.yaml': 'promptFile: ../../etc/passwd\n',
+      'connectors/dup.yaml': connector({ id: 'good' }),
+      'connectors/big.yaml': 'x'.repeat(11 * 1024 * 1024),
+      'connectors/blob.yaml': new Uint8Array([0, 0, 0]),
+    });
+    const result = await reconcile(root, db);
+    // The duplicate makes good.yaml invalid too: its last good version stays active.
+    expect(result.plan.counts.invalid).toBe(10);
+    const after = getConnector(db, 'good');
+    expect(after?.active).toBe(true);
+    expect(after?.specHash).toBe(before?.specHash);
+    expect(after?.version).toEqual(before?.version);
+    db.close();
+  });
+});
