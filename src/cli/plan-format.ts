@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { Action, Plan } from '../core/plan.js';
+import { planSummary, type Action, type Plan } from '../core/plan.js';
 import type { ConnectorVersion } from '../core/types.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import { canonicalJson, shortHash } from '../spec/hash.js';
@@ -9,12 +9,6 @@ import { color } from './output.js';
 
 /** Previous versions of updated connectors, to diff against. */
 export type PreviousVersions = ReadonlyMap<string, ConnectorVersion>;
-
-/** "1 to create, 2 to change, 0 to remove, 5 unchanged, 1 invalid". */
-export function planSummary(p: Plan): string {
-  const c = p.counts;
-  return `${c.create} to create, ${c.update} to change, ${c.remove} to remove, ${c.unchanged} unchanged, ${c.invalid} invalid`;
-}
 
 /** Dotted paths of the fields that differ between two versions (`schedule`, `agent.model`, `prompt`). */
 export function changedFields(before: ConnectorVersion, after: ConnectorVersion): string[] {

@@ -4,6 +4,8 @@ import type { ConnectorVersion, Diagnostic } from './types.js';
 export interface DesiredFile {
   path: string;
   sourceHash: string;
+  /** Size, mtime and inode of the file and its dependencies, when the loader took them. */
+  statKey?: string;
   /** The id the file declares (or its stem), when the file got far enough to tell. */
   id?: string;
   /** Set when the file is valid. */
@@ -26,6 +28,7 @@ export interface ObservedConnector {
 export interface ObservedSource {
   path: string;
   sourceHash: string;
+  statKey?: string | null;
   connectorId: string | null;
 }
 
@@ -92,8 +95,11 @@ export function plan(desired: DesiredFile[], observed: Observed): Plan {
     if (c.active && !claimed.has(c.id)) actions.push({ kind: 'remove', id: c.id, sourcePath: c.sourcePath });
   }
 
-  const seenHash = new Map(observed.sources.map((s) => [s.path, s.sourceHash]));
-  const changedSources = desired.filter((f) => seenHash.get(f.path) !== f.sourceHash);
+  const seen = new Map(observed.sources.map((s) => [s.path, s]));
+  const changedSources = desired.filter((f) => {
+    const s = seen.get(f.path);
+    return s?.sourceHash !== f.sourceHash || (f.statKey !== undefined && s.statKey !== f.statKey);
+  });
   const present = new Set(desired.map((f) => f.path));
   const forgottenSources = observed.sources.filter((s) => !present.has(s.path)).map((s) => s.path);
   const counts = { create: 0, update: 0, unchanged: 0, remove: 0, invalid: 0 };
@@ -108,4 +114,10 @@ export function isNoop(p: Plan): boolean {
     p.forgottenSources.length === 0 &&
     p.actions.every((a) => a.kind === 'unchanged' && !a.clearsError)
   );
+}
+
+/** "1 to create, 2 to change, 0 to remove, 5 unchanged, 1 invalid". */
+export function planSummary(p: Plan): string {
+  const c = p.counts;
+  return `${c.create} to create, ${c.update} to change, ${c.remove} to remove, ${c.unchanged} unchanged, ${c.invalid} invalid`;
 }

@@ -1,10 +1,9 @@
 import { plan as makePlan, isNoop, type Plan } from '../core/plan.js';
 import type { Diagnostic } from '../core/types.js';
 import type { Db } from '../registry/db.js';
-import { applyPlan, observe, sourceCache } from '../registry/connectors.js';
+import { applyPlan, observe } from '../registry/connectors.js';
 import { loadDesired, PARTIALS_DIR, type DesiredState } from '../spec/load.js';
-import { HUB_FILE } from '../spec/hub-config.js';
-import { commitOf, readRevision } from '../gitstate/revision.js';
+import { HUB_FILE } from '../spec/hub-file.js';
 
 export interface ReconcileResult {
   plan: Plan;
@@ -22,14 +21,14 @@ export interface ReconcileResult {
  */
 export async function reconcile(root: string, db: Db, opts: { dryRun?: boolean } = {}): Promise<ReconcileResult> {
   const started = performance.now();
-  const observed = observe(db);
-  const desired = await loadDesired(root, opts.dryRun ? new Map() : sourceCache(db, observed));
+  const { observed, cache } = observe(db);
+  const desired = await loadDesired(root, opts.dryRun ? undefined : cache);
   const p = makePlan(desired.files, observed);
   const blocking = desired.global.filter((d) => d.severity === 'error');
   let applied = false;
   if (!opts.dryRun && blocking.length === 0 && !isNoop(p)) {
     const commits = await versionCommits(desired, p);
-    applyPlan(db, p, { deps: desired.deps, commits });
+    applyPlan(db, p, { deps: desired.deps, digest: desired.digest, commits });
     applied = true;
   }
   return { plan: p, desired, applied, blocking, durationMs: performance.now() - started };
@@ -40,11 +39,15 @@ async function versionCommits(desired: DesiredState, p: Plan): Promise<Map<strin
   const changed = p.actions.filter((a) => a.kind === 'create' || a.kind === 'update');
   const commits = new Map<string, string>();
   if (changed.length === 0) return commits;
-  const rev = await readRevision(desired.root);
-  for (const a of changed) {
-    const files = [a.file.path, HUB_FILE, ...(desired.deps.get(a.file.path) ?? []), ...Object.keys(a.version.partials).map((n) => `${PARTIALS_DIR}/${n}.hbs`)];
+  const filesOf = new Map(changed.map((a) => [a.id, [
+    a.file.path, HUB_FILE, ...(desired.deps.get(a.file.path) ?? []), ...Object.keys(a.version.partials).map((n) => `${PARTIALS_DIR}/${n}.hbs`),
+  ]]));
+  // simple-git is loaded only when something changed.
+  const { commitOf, readRevision } = await import('../gitstate/revision.js');
+  const rev = await readRevision(desired.root, [...new Set([...filesOf.values()].flat())]);
+  for (const [id, files] of filesOf) {
     const commit = commitOf(rev, files);
-    if (commit) commits.set(a.id, commit);
+    if (commit) commits.set(id, commit);
   }
   return commits;
 }

@@ -1,6 +1,6 @@
 import type { Action, Observed, Plan } from '../core/plan.js';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
-import type { CachedSource } from '../spec/load.js';
+import type { CachedSource, SourceCache } from '../spec/load.js';
 import type { Db } from './db.js';
 
 /** A connector as `status` and the API show it. */
@@ -51,41 +51,48 @@ export function listInvalidSources(db: Db): Array<{ path: string; connectorId: s
   return rows.map((r) => ({ path: r.path, connectorId: r.connector_id, diagnostics: JSON.parse(r.diagnostics) as Diagnostic[] }));
 }
 
-/** The observed state for plan(): small rows only, no specs. */
-export function observe(db: Db): Observed {
-  const connectors = (db.prepare('SELECT id, spec_hash, source_path, active, last_error IS NOT NULL AS has_error FROM connectors WHERE spec IS NOT NULL').all() as Array<{ id: string; spec_hash: string; source_path: string; active: number; has_error: number }>)
-    .map((r) => ({ id: r.id, specHash: r.spec_hash, sourcePath: r.source_path, active: r.active === 1, hasError: r.has_error === 1 }));
-  const sources = (db.prepare('SELECT path, source_hash, connector_id FROM sources').all() as Array<{ path: string; source_hash: string; connector_id: string | null }>)
-    .map((r) => ({ path: r.path, sourceHash: r.source_hash, connectorId: r.connector_id }));
-  return { connectors, sources };
+interface RawSource {
+  path: string; source_hash: string; deps: string; connector_id: string | null; spec_hash: string | null;
+  diagnostics: string; stat: string | null; checked_at: string;
 }
 
+const parseList = <T>(json: string): T[] => (json === '[]' ? [] : (JSON.parse(json) as T[]));
+
 /**
- * What the loader may reuse without checking: sources whose recorded result still matches
- * the registry (a valid file whose connector is active at that hash and path, or an invalid one).
+ * The observed state for plan() (small rows, no specs), and what the loader may reuse
+ * without checking: sources whose recorded result still matches the registry (a valid
+ * file whose connector is active at that hash and path, or an invalid one).
  */
-export function sourceCache(db: Db, observed: Observed): Map<string, CachedSource> {
-  const live = new Map(observed.connectors.filter((c) => c.active).map((c) => [c.id, c]));
-  const rows = db.prepare('SELECT path, source_hash, deps, connector_id, spec_hash, diagnostics FROM sources').all() as Array<{ path: string; source_hash: string; deps: string; connector_id: string | null; spec_hash: string | null; diagnostics: string }>;
-  const cache = new Map<string, CachedSource>();
+export function observe(db: Db): { observed: Observed; cache: SourceCache } {
+  const connectors = (db.prepare('SELECT id, spec_hash, source_path, active, last_error IS NOT NULL AS has_error FROM connectors WHERE spec IS NOT NULL').all() as Array<{ id: string; spec_hash: string; source_path: string; active: number; has_error: number }>)
+    .map((r) => ({ id: r.id, specHash: r.spec_hash, sourcePath: r.source_path, active: r.active === 1, hasError: r.has_error === 1 }));
+  const live = new Map(connectors.filter((c) => c.active).map((c) => [c.id, c]));
+  const rows = db.prepare('SELECT path, source_hash, deps, connector_id, spec_hash, diagnostics, stat, checked_at FROM sources').all() as RawSource[];
+  const sources = [];
+  const entries = new Map<string, CachedSource>();
   for (const r of rows) {
-    const diagnostics = JSON.parse(r.diagnostics) as Diagnostic[];
+    sources.push({ path: r.path, sourceHash: r.source_hash, connectorId: r.connector_id, statKey: r.stat });
+    const diagnostics = parseList<Diagnostic>(r.diagnostics);
     const invalid = diagnostics.some((d) => d.severity === 'error');
     if (!invalid) {
       const c = r.connector_id ? live.get(r.connector_id) : undefined;
       if (!c || c.specHash !== r.spec_hash || c.sourcePath !== r.path) continue;
     }
-    cache.set(r.path, {
-      sourceHash: r.source_hash, deps: JSON.parse(r.deps) as string[], diagnostics,
+    entries.set(r.path, {
+      sourceHash: r.source_hash, deps: parseList<string>(r.deps), diagnostics, checkedAtMs: Date.parse(r.checked_at),
+      ...(r.stat ? { statKey: r.stat } : {}),
       ...(r.connector_id ? { id: r.connector_id } : {}), ...(r.spec_hash && !invalid ? { specHash: r.spec_hash } : {}),
     });
   }
-  return cache;
+  const digest = (db.prepare("SELECT value FROM config WHERE key = 'sources.digest'").get() as { value: string } | undefined)?.value ?? null;
+  return { observed: { connectors, sources }, cache: { digest, entries } };
 }
 
 export interface ApplyOptions {
   now?: Date;
   deps: ReadonlyMap<string, string[]>;
+  /** The repository-wide digest the files were loaded under. */
+  digest: string;
   /** The git commit each created/updated connector came from, when its files are committed and clean. */
   commits?: ReadonlyMap<string, string>;
 }
@@ -104,9 +111,10 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
   const deactivate = db.prepare('UPDATE connectors SET active = 0, updated_at = ?, last_error = NULL, last_error_at = NULL WHERE id = ?');
   const setError = db.prepare('UPDATE connectors SET last_error = ?, last_error_at = COALESCE(last_error_at, ?) WHERE id = ?');
   const clearError = db.prepare('UPDATE connectors SET last_error = NULL, last_error_at = NULL WHERE id = ?');
-  const putSource = db.prepare(`INSERT INTO sources (path, source_hash, deps, connector_id, spec_hash, diagnostics, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+  const putSource = db.prepare(`INSERT INTO sources (path, source_hash, deps, connector_id, spec_hash, diagnostics, stat, checked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(path) DO UPDATE SET source_hash = excluded.source_hash, deps = excluded.deps, connector_id = excluded.connector_id,
-      spec_hash = excluded.spec_hash, diagnostics = excluded.diagnostics, checked_at = excluded.checked_at`);
+      spec_hash = excluded.spec_hash, diagnostics = excluded.diagnostics, stat = excluded.stat, checked_at = excluded.checked_at`);
+  const putDigest = db.prepare("INSERT INTO config (key, value) VALUES ('sources.digest', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   const dropSource = db.prepare('DELETE FROM sources WHERE path = ?');
 
   const write = (a: Action) => {
@@ -145,8 +153,9 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
       const owner = f.id ?? ownerOf.get(f.path) ?? null;
       // Only the file's own diagnostics: cross-file ones (duplicate ids) are worked out anew each time.
       const own = f.diagnostics.filter((d) => d.rule !== 'duplicate-id');
-      putSource.run(f.path, f.sourceHash, JSON.stringify(opts.deps.get(f.path) ?? []), owner, f.specHash ?? null, JSON.stringify(own), now);
+      putSource.run(f.path, f.sourceHash, JSON.stringify(opts.deps.get(f.path) ?? []), owner, f.specHash ?? null, JSON.stringify(own), f.statKey ?? null, now);
     }
+    putDigest.run(opts.digest);
     for (const path of p.forgottenSources) dropSource.run(path);
   })();
 }

@@ -54,6 +54,8 @@ export const MIGRATIONS: readonly string[] = [
      connector_id TEXT,
      spec_hash TEXT,
      diagnostics TEXT NOT NULL DEFAULT '[]',
+     -- size, mtime and inode of the file and its deps: unchanged ones are not even read again.
+     stat TEXT,
      checked_at TEXT NOT NULL
    );`,
 

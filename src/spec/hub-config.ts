@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { HUB_FILE, readHubBytes } from './hub-file.js';
 import type { Diagnostic } from '../core/types.js';
 import { checkSchema } from './schema.js';
 import { decodeText } from './text.js';
@@ -24,16 +23,16 @@ export interface LoadedHubConfig {
   diagnostics: Diagnostic[];
 }
 
-export const HUB_FILE = 'hub.yaml';
+export { HUB_FILE } from './hub-file.js';
 
 /** Reads hub.yaml; a missing file is an empty config, a broken one is reported, not thrown. */
 export function loadHubConfig(root: string): LoadedHubConfig {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path.join(root, HUB_FILE));
-  } catch {
-    return { config: {}, bytes: new Uint8Array(), diagnostics: [] };
-  }
+  return parseHubConfig(readHubBytes(root));
+}
+
+/** Parses and checks hub.yaml's bytes. */
+export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
+  if (bytes.length === 0) return { config: {}, bytes, diagnostics: [] };
   const fail = (message: string, hint: string): LoadedHubConfig => ({
     config: {}, bytes, diagnostics: [{ file: HUB_FILE, line: 1, column: 1, path: '', message, hint, severity: 'error', rule: 'hub' }],
   });

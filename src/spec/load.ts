@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../core/types.js';
 import type { DesiredFile } from '../core/plan.js';
-import { loadHubConfig, type HubConfig } from './hub-config.js';
+import { readHubBytes } from './hub-file.js';
+import type { LoadedHubConfig } from './hub-config.js';
 import { decodeText } from './text.js';
 import type { Partials, PartialFile } from './template-check.js';
 
@@ -16,6 +17,9 @@ const CHECKS_VERSION = 'agent-hub-checks-1';
 /** What the registry remembers of a file from the last apply: enough to skip checking it again. */
 export interface CachedSource {
   sourceHash: string;
+  /** Stat key recorded with the hash, and when: a matching stat taken well after it skips reading. */
+  statKey?: string;
+  checkedAtMs?: number;
   deps: string[];
   id?: string;
   specHash?: string;
@@ -23,9 +27,20 @@ export interface CachedSource {
   diagnostics: Diagnostic[];
 }
 
+/** The registry's memory of the last apply, for the loader to skip unchanged files. */
+export interface SourceCache {
+  /** The repository-wide digest (hub.yaml, partials, checks) the entries were made under. */
+  digest: string | null;
+  entries: ReadonlyMap<string, CachedSource>;
+}
+
+/** A stat this close to the moment it was recorded may hide a same-tick write (git's "racy clean"). */
+const RACY_MS = 2000;
+
 export interface DesiredState {
   root: string;
-  hub: HubConfig;
+  /** The repository-wide digest this state was loaded under. */
+  digest: string;
   partials: Partials;
   files: DesiredFile[];
   /** Per file, the other files its version depends on. */
@@ -92,6 +107,18 @@ function readOrMissing(abs: string): Uint8Array | undefined {
   }
 }
 
+/** Size, mtime and inode of a file and its dependencies, and the newest mtime among them. */
+function statFiles(root: string, files: readonly string[]): { key: string; newestMs: number } {
+  let newestMs = 0;
+  const key = files.map((f) => {
+    const st = statSync(path.join(root, f), { throwIfNoEntry: false });
+    if (!st) return 'missing';
+    newestMs = Math.max(newestMs, st.mtimeMs);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  });
+  return { key: key.join('|'), newestMs };
+}
+
 /** The cache key of a file: the repository-wide digest, its bytes and its dependencies' bytes. */
 function sourceHash(root: string, digest: string, bytes: Uint8Array, deps: readonly string[]): string {
   const h = createHash('sha256').update(digest).update('\0').update(bytes);
@@ -103,43 +130,56 @@ function sourceHash(root: string, digest: string, bytes: Uint8Array, deps: reado
 }
 
 /**
- * Reads the connector files of a repository into desired state. A file whose cache key
- * matches `cache` is taken as it was (no parsing); every other file is fully checked.
- * Checking modules are loaded only when some file needs them, which keeps a no-change
- * apply fast.
+ * Reads the connector files of a repository into desired state. A file whose stat or
+ * content matches `cache` is taken as it was (no parsing); every other file is fully
+ * checked. Checking modules (yaml, ajv, Handlebars) are loaded only when some file needs
+ * them, which keeps a no-change apply fast.
  */
-export async function loadDesired(rootDir: string, cache: ReadonlyMap<string, CachedSource> = new Map()): Promise<DesiredState> {
+export async function loadDesired(rootDir: string, cache: SourceCache = { digest: null, entries: new Map() }): Promise<DesiredState> {
   const root = repoRoot(rootDir);
-  const hub = loadHubConfig(root);
+  const hubBytes = readHubBytes(root);
   const { partials, diagnostics: partialErrors } = loadPartials(root);
-  const digest = digestOf(hub.bytes, partials);
+  const digest = digestOf(hubBytes, partials);
+  // The same digest as the last successful apply means hub.yaml was valid then and still is:
+  // it is parsed only when it changed or some file needs its defaults.
+  const trustStat = cache.digest === digest;
+  let hub: LoadedHubConfig | undefined;
+  const hubConfig = async () => (hub ??= (await import('./hub-config.js')).parseHubConfig(hubBytes));
+  if (!trustStat) await hubConfig();
+
   const files: DesiredFile[] = [];
   const deps = new Map<string, string[]>();
   let checked = 0;
   let check: typeof import('./check.js').checkConnectorFile | undefined;
-  const defaults = hub.config.defaults ?? {};
 
   for (const file of listConnectorFiles(root)) {
+    const cached = cache.entries.get(file);
+    const { key: statKey, newestMs } = statFiles(root, [file, ...(cached?.deps ?? [])]);
+    const racy = cached?.checkedAtMs === undefined || newestMs >= cached.checkedAtMs - RACY_MS;
+    if (cached && trustStat && cached.statKey === statKey && !racy) {
+      files.push({ path: file, sourceHash: cached.sourceHash, statKey, ...pick(cached), diagnostics: cached.diagnostics });
+      deps.set(file, cached.deps);
+      continue;
+    }
     const bytes = readOrMissing(path.join(root, file));
     if (!bytes) continue; // deleted while we were listing
-    const cached = cache.get(file);
-    if (cached) {
-      const hash = sourceHash(root, digest, bytes, cached.deps);
-      if (hash === cached.sourceHash) {
-        files.push({ path: file, sourceHash: hash, ...pick(cached), diagnostics: cached.diagnostics });
-        deps.set(file, cached.deps);
-        continue;
-      }
+    if (cached && sourceHash(root, digest, bytes, cached.deps) === cached.sourceHash) {
+      files.push({ path: file, sourceHash: cached.sourceHash, statKey, ...pick(cached), diagnostics: cached.diagnostics });
+      deps.set(file, cached.deps);
+      continue;
     }
     check ??= (await import('./check.js')).checkConnectorFile;
-    const result = check({ root, partials, defaults: { ...(defaults.timezone ? { timezone: defaults.timezone } : {}), ...(defaults.timeout ? { timeout: defaults.timeout } : {}) } }, file, bytes);
+    const { timezone, timeout } = (await hubConfig()).config.defaults ?? {};
+    const defaults = { ...(timezone ? { timezone } : {}), ...(timeout ? { timeout } : {}) };
+    const { deps: fileDeps, ...desired } = check({ root, partials, defaults }, file, bytes);
     checked++;
-    const { deps: fileDeps, ...desired } = result;
-    files.push({ ...desired, sourceHash: sourceHash(root, digest, bytes, fileDeps) });
+    const sameDeps = (cached?.deps ?? []).join('\0') === fileDeps.join('\0');
+    const key = sameDeps ? statKey : statFiles(root, [file, ...fileDeps]).key;
+    files.push({ ...desired, sourceHash: sourceHash(root, digest, bytes, fileDeps), statKey: key });
     deps.set(file, fileDeps);
   }
   markDuplicateIds(files);
-  return { root, hub: hub.config, partials, files, deps, global: [...hub.diagnostics, ...partialErrors], checked };
+  return { root, digest, partials, files, deps, global: [...(hub?.diagnostics ?? []), ...partialErrors], checked };
 }
 
 function pick(c: CachedSource): { id?: string; specHash?: string } {

@@ -34,14 +34,8 @@ export const scheduleRule: Rule = (spec, env) => {
     if (spec.catchUp !== undefined) out.push(at(env, ['catchUp'], 'catchUp has no effect without a schedule', 'add a schedule or remove catchUp', 'catch-up', 'warning'));
     return out;
   }
-  try {
-    const job = new Cron(spec.schedule, { paused: true, ...(out.length === 0 && spec.timezone ? { timezone: spec.timezone } : {}) });
-    const next = job.nextRun();
-    job.stop();
-    if (!next) out.push(at(env, ['schedule'], `"${spec.schedule}" never fires`, 'check the day and month fields (e.g. February has no 30th)', 'cron'));
-  } catch (err) {
-    out.push(at(env, ['schedule'], `"${spec.schedule}" is not a valid schedule: ${cronMessage((err as Error).message)}`, cronHint((err as Error).message), 'cron'));
-  }
+  const problem = cronProblem(spec.schedule);
+  if (problem) out.push(at(env, ['schedule'], problem.message, problem.hint, 'cron'));
   return out;
 };
 
@@ -60,13 +54,40 @@ function cronHint(message: string): string {
   return 'use 5 fields "minute hour day-of-month month day-of-week" (or 6 with seconds first), or @hourly, @daily, @weekly, @monthly';
 }
 
+// Both checks are pure functions of a string and costly (Intl, croner), while thousands of
+// connectors share a few patterns and zones: remember the answers.
+const zones = new Map<string, boolean>();
+const patterns = new Map<string, { message: string; hint: string } | null>();
+
 function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let ok = zones.get(tz);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    zones.set(tz, ok);
   }
+  return ok;
+}
+
+/** Why a cron pattern is unusable, or null. Whether it ever fires does not depend on the zone. */
+function cronProblem(schedule: string): { message: string; hint: string } | null {
+  let problem = patterns.get(schedule);
+  if (problem !== undefined) return problem;
+  try {
+    const job = new Cron(schedule, { paused: true });
+    const next = job.nextRun();
+    job.stop();
+    problem = next ? null : { message: `"${schedule}" never fires`, hint: 'check the day and month fields (e.g. February has no 30th)' };
+  } catch (err) {
+    const text = (err as Error).message;
+    problem = { message: `"${schedule}" is not a valid schedule: ${cronMessage(text)}`, hint: cronHint(text) };
+  }
+  patterns.set(schedule, problem);
+  return problem;
 }
 
 const CLAUDE_ONLY = ['model', 'maxTurns', 'allowedTools', 'disallowedTools', 'permissionMode', 'appendSystemPrompt', 'mcpConfig', 'addDirs'] as const;

@@ -1,10 +1,10 @@
 import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { reconcile } from '../../reconcile/reconcile.js';
+import { planSummary } from '../../core/plan.js';
 import { ExitError } from '../errors.js';
 import { printJson } from '../output.js';
 import { openRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
-import { planSummary, planToJson, renderPlanText } from '../plan-format.js';
 
 /**
  * `agent-hub apply`: valid changes are applied; invalid files keep their last good version.
@@ -15,6 +15,9 @@ export async function run(opts: GlobalOptions): Promise<void> {
   const db = openRegistry(root);
   try {
     const result = await reconcile(root, db);
+    // Formatting pulls in Handlebars, croner and diff: load it only when there is something to show.
+    const quiet = !opts.json && result.plan.actions.every((a) => a.kind === 'unchanged');
+    const { planToJson, renderPlanText } = quiet ? { planToJson: () => ({}), renderPlanText: () => '' } : await import('../plan-format.js');
     const blocking = result.blocking.sort(compareDiagnostics);
     if (opts.json) {
       printJson({ applied: result.applied, blocking, ...planToJson(result.plan), durationMs: Math.round(result.durationMs) });

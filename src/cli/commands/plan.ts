@@ -1,5 +1,5 @@
 import type { Observed } from '../../core/plan.js';
-import { plan as makePlan } from '../../core/plan.js';
+import { plan as makePlan, planSummary } from '../../core/plan.js';
 import type { ConnectorVersion } from '../../core/types.js';
 import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { hubFilesAt } from '../../gitstate/tree-at.js';
@@ -9,7 +9,7 @@ import { ExitError, UserError } from '../errors.js';
 import { printJson } from '../output.js';
 import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
-import { planSummary, planToJson, promptDiff, renderPlanMarkdown, renderPlanText } from '../plan-format.js';
+import { planToJson, promptDiff, renderPlanMarkdown, renderPlanText } from '../plan-format.js';
 
 interface PlanOptions extends GlobalOptions {
   format: 'text' | 'markdown';
@@ -27,7 +27,7 @@ function registryBaseline(root: string): Baseline {
   const db = openRegistryOrEmpty(root);
   try {
     const previous = new Map(listConnectors(db).filter((c) => c.active).map((c) => [c.id, c.version]));
-    return { observed: observe(db), previous, label: 'the registry in .agent-hub/' };
+    return { observed: observe(db).observed, previous, label: 'the registry in .agent-hub/' };
   } finally {
     db.close();
   }

@@ -1,0 +1,31 @@
+// Applies in one fresh process, the way the CLI and the daemon do. Prints JSON figures.
+//   node bench/apply-child.js ROOT cold        one apply (module loading included)
+//   node bench/apply-child.js ROOT warm N      N no-change applies and N one-file-changed
+//                                              applies in a process that has applied once
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { connectorYaml } from './lib.js';
+
+const [root, mode, n = '5'] = process.argv.slice(2);
+const t0 = performance.now();
+const { openDb } = await import('../dist/registry/db.js');
+const { reconcile } = await import('../dist/reconcile/reconcile.js');
+const db = openDb(path.join(root, '.agent-hub/hub.db'));
+const first = await reconcile(root, db);
+const coldMs = performance.now() - t0;
+const out = { coldMs, checked: first.desired.checked, counts: first.plan.counts, noChange: [], oneChange: [], oneChecked: [] };
+if (mode === 'warm') {
+  for (let i = 0; i < Number(n); i++) {
+    const r = await reconcile(root, db);
+    out.noChange.push(r.durationMs);
+  }
+  for (let i = 0; i < Number(n); i++) {
+    writeFileSync(path.join(root, 'connectors', `c-${i * 11}.yaml`), connectorYaml(i * 11, Date.now() + i));
+    const r = await reconcile(root, db);
+    out.oneChange.push(r.durationMs);
+    out.oneChecked.push(r.desired.checked);
+  }
+}
+db.close();
+out.maxRssMb = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify(out));

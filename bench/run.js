@@ -1,0 +1,8 @@
+// `npm run bench`: every benchmark, each printing a table of figures against its target.
+const suites = process.argv.slice(2);
+const all = { registry: () => import('./registry.js') };
+for (const [name, load] of Object.entries(all)) {
+  if (suites.length && !suites.includes(name)) continue;
+  const mod = await load();
+  await mod.run();
+}
