@@ -25,9 +25,9 @@ inputs:
     type: integer
     default: ${(i % 7) + 1}
 prompt: |
-  Summarise the last {{inputs.days}} days of {{inputs.repo}} for {{date}}.
+  You are agent number ${i}. Summarise the last {{inputs.days}} days of {{inputs.repo}} for {{date}}.
   {{#if (eq inputs.days 1)}}Only yesterday matters.{{/if}}
-  List risky changes first. Variant ${variant}.
+  List risky changes first, then the ${i % 13} most active authors. Variant ${variant}.
 agent:
   model: claude-sonnet-4-5
   maxTurns: 5

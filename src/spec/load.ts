@@ -58,17 +58,27 @@ export function repoRoot(dir: string): string {
 
 /** Connector files, repository-relative and sorted; partials/ and dot-entries excluded. */
 export function listConnectorFiles(root: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(path.join(root, CONNECTORS_DIR), { recursive: true, encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  return entries
-    .map((e) => e.split(path.sep).join('/'))
-    .filter((e) => /\.ya?ml$/.test(e) && !e.startsWith('partials/') && !e.split('/').some((part) => part.startsWith('.')))
-    .map((e) => `${CONNECTORS_DIR}/${e}`)
-    .sort();
+  const out: string[] = [];
+  // Node's recursive readdir stats every entry; file types from one readdir per directory are enough.
+  const walk = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const child = `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (child !== PARTIALS_DIR) walk(child);
+      } else if (/\.ya?ml$/.test(e.name)) {
+        out.push(child);
+      }
+    }
+  };
+  walk(CONNECTORS_DIR);
+  return out.sort();
 }
 
 /** Partials under connectors/partials, named by their path without `.hbs`. */
