@@ -16,10 +16,11 @@ export async function readRevision(root: string, paths?: readonly string[]): Pro
   let head: string;
   let prefix: string;
   try {
-    const out = await git.raw(['rev-parse', '--verify', '--quiet', 'HEAD', '--show-prefix']);
+    // Printed in argument order: the prefix (an empty line at the top), then HEAD.
+    const out = await git.raw(['rev-parse', '--show-prefix', '--verify', '--quiet', 'HEAD']);
     const lines = out.split('\n');
-    head = (lines[0] ?? '').trim();
-    prefix = (lines[1] ?? '').trim();
+    prefix = (lines[0] ?? '').trim();
+    head = (lines[1] ?? '').trim();
     if (!/^[0-9a-f]{40,64}$/.test(head)) return undefined;
   } catch {
     return undefined;

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cli } from '../helpers/cli.js';
+import { connector, git, gitdir, testdir, writeFiles } from '../helpers/repo.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('agent-hub CLI', () => {
+  it('prints help and exits 0; bad usage exits 2', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['init', 'validate', 'plan', 'apply', 'render', 'status', 'start']) expect(help.stdout).toContain(command);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['render'])).code).toBe(2);
+    const badInput = await cli(['render', 'x', '--input', 'novalue']);
+    expect(badInput.code).toBe(2);
+    expect(badInput.stderr).toContain('--input expects key=value, got "novalue"');
+  });
+
+  it('init scaffolds a hub repository that validates, renders, applies and shows its status', async () => {
+    const dir = path.join(testdir(), 'hub');
+    const init = await cli(['init', dir]);
+    expect(init.code).toBe(0);
+    for (const f of ['hub.yaml', 'connectors/hello.yaml', 'schemas/connector.schema.json', '.gitignore', '.git']) expect(existsSync(path.join(dir, f))).toBe(true);
+    expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toContain('.agent-hub/');
+
+    expect(await cli(['validate', '--repo', dir])).toMatchObject({ code: 0, stdout: '1 connector file: 1 valid, 0 invalid\n' });
+    expect((await cli(['render', 'hello', '--repo', dir, '--input', 'topic=cats'])).stdout).toBe('In two sentences, say something cheerful about cats.\n');
+    const apply = await cli(['apply', '--repo', dir]);
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('+ created  hello');
+    const status = JSON.parse((await cli(['status', '--repo', dir, '--json'])).stdout);
+    expect(status.connectors).toEqual([expect.objectContaining({ id: 'hello', state: 'active', scheduleText: 'manual only', nextRun: null })]);
+    // A second init changes nothing.
+    expect((await cli(['init', dir])).stdout).toContain('nothing to create');
+  });
+
+  it('validate lists every error of every file at once and exits 1', async () => {
+    const root = testdir({
+      'connectors/ok.yaml': connector(),
+      'connectors/a.yaml': 'prompt: hi\nschedule: "61 * * * *"\ntimezone: Nowhere/Land\n',
+      'connectors/b.yaml': 'promt: hi\n',
+    });
+    const r = await cli(['validate', '--repo', root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('connectors/a.yaml:2:11: error: schedule: "61 * * * *" is not a valid schedule: Invalid value for minute: 61\n    hint: minute must be 0-59');
+    expect(r.stdout).toContain('connectors/a.yaml:3:11: error: timezone: unknown time zone "Nowhere/Land"');
+    expect(r.stdout).toContain('connectors/b.yaml:1:1: error: promt: unknown field "promt"\n    hint: did you mean "prompt"?');
+    expect(r.stdout).toContain('3 connector files: 1 valid, 2 invalid, 3 errors');
+    const json = JSON.parse((await cli(['validate', '--repo', root, '--json'])).stdout);
+    expect(json).toMatchObject({ ok: false, files: 3, valid: 1, invalid: 2 });
+    expect(json.diagnostics).toHaveLength(3);
+  });
+
+  it('validate on an empty connectors/ directory says so and passes', async () => {
+    const r = await cli(['validate', '--repo', testdir({ 'connectors/.gitkeep': '' })]);
+    expect(r).toMatchObject({ code: 0, stdout: 'no connector files in connectors/ (add connectors/<id>.yaml)\n' });
+  });
+
+  it('a missing repository is a clear error', async () => {
+    const r = await cli(['status', '--repo', '/nonexistent/hub']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('agent-hub: /nonexistent/hub: no such directory (pass --repo DIR, or run agent-hub init /nonexistent/hub)\n');
+  });
+
+  it('plan shows changes against the registry with the rendered prompt diff, and writes nothing', async () => {
+    const root = testdir({ 'connectors/digest.yaml': connector({ schedule: '0 9 * * 1-5', prompt: 'Summarise today.\nBe brief.' }) });
+    await cli(['apply', '--repo', root]);
+    writeFiles(root, {
+      'connectors/digest.yaml': connector({ schedule: '0 10 * * 1-5', prompt: 'Summarise this week.\nBe brief.' }),
+      'connectors/new.yaml': connector({ prompt: 'Brand new.' }),
+      'connectors/broken.yaml': 'prompt: "{{oops"\n',
+    });
+    const r = await cli(['plan', '--repo', root]);
+    expect(r.code).toBe(1); // an invalid file
+    expect(r.stdout).toContain('~ update   digest');
+    expect(r.stdout).toContain('changed: schedule, prompt');
+    expect(r.stdout).toContain('-Summarise today.');
+    expect(r.stdout).toContain('+Summarise this week.');
+    expect(r.stdout).toContain('+ create   new');
+    expect(r.stdout).toContain('! invalid  broken');
+    expect(r.stdout).toContain('plan: 1 to create, 1 to change, 0 to remove, 0 unchanged, 1 invalid');
+    const md = await cli(['plan', '--repo', root, '--format', 'markdown']);
+    expect(md.stdout).toMatch(/^### agent-hub plan: 1 to create, 1 to change/);
+    expect(md.stdout).toContain('| update | `digest` | `connectors/digest.yaml` | changed: schedule, prompt |');
+    expect(md.stdout).toContain('```diff\n--- a/digest\n+++ b/digest\n@@ -1,2 +1,2 @@\n-Summarise today.\n+Summarise this week.\n Be brief.\n```');
+    // Nothing was applied by plan.
+    const status = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout);
+    expect(status.connectors.map((c: { id: string }) => c.id)).toEqual(['digest']);
+    expect(status.connectors[0].schedule).toBe('0 9 * * 1-5');
+  });
+
+  it('plan --base compares with the connectors at a git ref, for pull requests', async () => {
+    const root = gitdir({ 'connectors/a.yaml': connector({ prompt: 'old text' }), 'connectors/gone.yaml': connector() });
+    git(root, 'checkout', '-qb', 'feature');
+    writeFiles(root, { 'connectors/a.yaml': connector({ prompt: 'new text' }) });
+    git(root, 'rm', '-q', 'connectors/gone.yaml');
+    git(root, 'commit', '-qam', 'change');
+    const r = await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Compared with `main`.');
+    expect(r.stdout).toContain('-old text\n+new text');
+    expect(r.stdout).toContain('| remove | `gone` |');
+    expect(existsSync(path.join(root, '.agent-hub'))).toBe(false);
+    expect((await cli(['plan', '--repo', root, '--base', 'no-such-ref'])).stderr).toContain('--base no-such-ref: "no-such-ref" is not a commit');
+  });
+
+  it('status shows schedules in words, next run, state, version and the invalid file', async () => {
+    const root = gitdir({ 'connectors/daily.yaml': connector({ schedule: '30 8 * * 1-5', timezone: 'Europe/Paris' }), 'connectors/off.yaml': connector({ schedule: '@hourly', enabled: false }) });
+    await cli(['apply', '--repo', root]);
+    writeFiles(root, { 'connectors/daily.yaml': 'prompt: hi\nschedule: "99 * * * *"\n' });
+    await cli(['apply', '--repo', root]);
+    const r = await cli(['status', '--repo', root]);
+    expect(r.stdout).toMatch(/daily\s+invalid\s+At 08:30, Monday through Friday \(Europe\/Paris\)\s+20\d\d-\d\d-\d\d \d\d:\d\dZ/);
+    expect(r.stdout).toMatch(/off\s+disabled\s+Every hour \(UTC\)\s+-/);
+    expect(r.stdout).toContain(`@${git(root, 'rev-parse', 'HEAD').slice(0, 7)}`);
+    expect(r.stdout).toContain('daily: the file is invalid; version');
+    expect(r.stdout).toContain('connectors/daily.yaml:2:11: error: schedule: "99 * * * *" is not a valid schedule');
+    const json = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout);
+    const daily = json.connectors.find((c: { id: string }) => c.id === 'daily');
+    expect(new Date(daily.nextRun).getUTCMinutes()).toBe(30);
+  });
+
+  it('render reports bad inputs with exit 2 and an unknown id with exit 1', async () => {
+    const root = testdir({ 'connectors/pr.yaml': 'inputs:\n  pr: { type: integer, required: true }\nprompt: "Review #{{inputs.pr}}"\n' });
+    expect(await cli(['render', 'pr', '--repo', root, '--input', 'pr=7'])).toMatchObject({ code: 0, stdout: 'Review #7\n' });
+    const missing = await cli(['render', 'pr', '--repo', root]);
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.stderr).toContain('input "pr" is required: pass --input pr=…');
+    const unknown = await cli(['render', 'nope', '--repo', root]);
+    expect(unknown).toMatchObject({ code: 1 });
+    expect(unknown.stderr).toContain('no connector "nope" in connectors/ (there are: pr)');
+  });
+
+  it('every shipped example and this repository\'s own connectors validate', async () => {
+    const examples = await cli(['validate', '--repo', path.join(REPO, 'examples')]);
+    expect(examples.stdout).toBe('5 connector files: 5 valid, 0 invalid\n');
+    expect(examples.code).toBe(0);
+    const own = testdir();
+    cpSync(path.join(REPO, 'connectors'), path.join(own, 'connectors'), { recursive: true });
+    cpSync(path.join(REPO, 'schemas'), path.join(own, 'schemas'), { recursive: true });
+    expect((await cli(['validate', '--repo', own])).code).toBe(0);
+    // Starting the hub on it applies and shows a manual-only connector: nothing will run.
+    const start = await cli(['start', '--repo', own]);
+    expect(start.code).toBe(0);
+    expect(start.stdout).toMatch(/repo-summary\s+active\s+manual only/);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import path from 'node:path';
+import { openDb, SchemaTooNewError } from '../../src/registry/db.js';
+import { MIGRATIONS } from '../../src/registry/migrations.js';
+import { testdir } from '../helpers/repo.js';
+
+describe('registry database', () => {
+  it('creates the latest schema in WAL mode', () => {
+    const file = path.join(testdir(), 'hub.db');
+    const db = openDb(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['config', 'connector_versions', 'connectors', 'executions', 'sources']));
+    db.close();
+  });
+
+  it('migrates a database of the original design and keeps its rows', () => {
+    const file = path.join(testdir(), 'old.db');
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0] as string);
+    old.pragma('user_version = 1');
+    old.prepare("INSERT INTO connectors (id, name, prompt, created_at, updated_at) VALUES ('legacy', 'Legacy', 'Hi', '2025-01-01', '2025-01-01')").run();
+    old.prepare("INSERT INTO executions (id, connector_id, status, output, created_at) VALUES ('r1', 'legacy', 'success', 'done', '2025-01-02')").run();
+    old.prepare("INSERT INTO config (key, value) VALUES ('k', 'v')").run();
+    old.close();
+
+    const db = openDb(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(db.prepare('SELECT id, name, active FROM connectors').all()).toEqual([{ id: 'legacy', name: 'Legacy', active: 1 }]);
+    expect(db.prepare('SELECT id, status, output, trigger, attempt FROM executions').all()).toEqual([{ id: 'r1', status: 'success', output: 'done', trigger: 'manual', attempt: 1 }]);
+    expect(db.prepare('SELECT value FROM config').get()).toEqual({ value: 'v' });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
+  it('keeps the four statuses of the original design', () => {
+    const db = openDb(path.join(testdir(), 'hub.db'));
+    db.prepare("INSERT INTO connectors (id, name, prompt, created_at, updated_at) VALUES ('c', 'c', 'p', 'now', 'now')").run();
+    const insert = db.prepare("INSERT INTO executions (id, connector_id, status, created_at) VALUES (?, 'c', ?, 'now')");
+    for (const status of ['pending', 'running', 'success', 'failed']) insert.run(status, status);
+    expect(() => insert.run('x', 'exploded')).toThrow(/CHECK constraint/);
+    db.close();
+  });
+
+  it('refuses a database from a newer agent-hub instead of damaging it', () => {
+    const file = path.join(testdir(), 'new.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => openDb(file)).toThrow(SchemaTooNewError);
+  });
+});
