@@ -50,7 +50,7 @@ export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8
     diagnostics.push({ file, line: 1, column: 1, path: '', message: `the file name "${stem}" is not a valid id`, hint: `add \`id: ${suggestId(stem)}\` or rename the file`, severity: 'error', rule: 'id' });
   }
   const spec = normalize(fields, id, ctx.defaults);
-  const env: RuleEnv = { file, root: ctx.root, locate: doc.locate };
+  const env: RuleEnv = { file, root: ctx.root, locate: doc.locate, text: decoded.text };
   for (const rule of RULES) diagnostics.push(...rule(spec, env));
   const prompt = checkPrompt(spec, env, ctx.partials);
   diagnostics.push(...prompt.diagnostics);

@@ -14,6 +14,8 @@ export interface RuleEnv {
   file: string;
   root: string;
   locate(path: ReadonlyArray<string | number>, opts?: { key?: boolean }): { line: number; column: number };
+  /** The connector file's text, to map positions inside a string value (an inline template). */
+  text: string;
 }
 
 export type Rule = (spec: ConnectorSpec, env: RuleEnv) => Diagnostic[];

@@ -26,9 +26,33 @@ interface Origin {
   field?: Array<string | number>;
 }
 
-function diag(env: RuleEnv, origin: Origin, line: number, column: number, message: string, hint: string | undefined, rule: string): Diagnostic {
+/**
+ * Where line/column of a template held in a YAML string value is in the file. Exact for
+ * literal blocks (`|`) and one-line scalars, which is how prompts are written; undefined
+ * for folded or multi-line quoted strings, whose lines do not map one to one.
+ */
+export function positionInValue(text: string, template: string, value: { line: number; column: number }, line: number, column: number): { line: number; column: number } | undefined {
+  const lines = text.split('\n');
+  const header = (lines[value.line - 1] ?? '').slice(value.column - 1).replace(/\r$/, '');
+  if (/^\|[-+0-9]*\s*(#.*)?$/.test(header)) {
+    const body = lines.slice(value.line).find((l) => l.trim() !== '') ?? '';
+    const indent = body.length - body.trimStart().length;
+    return { line: value.line + line, column: indent + column };
+  }
+  // A one-line scalar written exactly as the template (no escapes): columns shift by the quote.
+  const written = header.replace(/\s+#.*$/, '').trimEnd();
+  if (written === template) return { line: value.line, column: value.column + column - 1 };
+  if (written === `"${template}"` || written === `'${template}'`) return { line: value.line, column: value.column + column };
+  return undefined;
+}
+
+function diag(env: RuleEnv, origin: Origin, source: string, line: number, column: number, message: string, hint: string | undefined, rule: string): Diagnostic {
   if (origin.field) {
-    return { file: env.file, ...env.locate(origin.field), path: origin.field.join('.'), message: `${message} (template line ${line}, column ${column})`, severity: 'error', rule, ...(hint ? { hint } : {}) };
+    const value = env.locate(origin.field);
+    const exact = positionInValue(env.text, source, value, line, column);
+    const where = exact ?? value;
+    const text = exact ? message : `${message} (template line ${line}, column ${column})`;
+    return { file: env.file, ...where, path: origin.field.join('.'), message: text, severity: 'error', rule, ...(hint ? { hint } : {}) };
   }
   return { file: origin.file, line, column, path: '', message, severity: 'error', rule, ...(hint ? { hint } : {}) };
 }
@@ -60,19 +84,19 @@ function checkRef(ref: TemplateRef, spec: ConnectorSpec): { message: string; hin
 function checkSource(source: string, origin: Origin, spec: ConnectorSpec, env: RuleEnv, partials: Partials | undefined, used: Map<string, string>, out: Diagnostic[]): void {
   const analysis = analyzeTemplate(source);
   if (!analysis.ok) {
-    out.push(diag(env, origin, analysis.line, analysis.column, `template syntax error: ${analysis.message}`, 'check that every {{ has a matching }} and every {{#block}} is closed', 'template-syntax'));
+    out.push(diag(env, origin, source, analysis.line, analysis.column, `template syntax error: ${analysis.message}`, 'check that every {{ has a matching }} and every {{#block}} is closed', 'template-syntax'));
     return;
   }
   for (const ref of analysis.refs) {
     if (ref.kind === 'dynamic-partial' || (ref.kind === 'partial' && !partials)) {
-      out.push(diag(env, origin, ref.line, ref.column, 'partials are not allowed here', undefined, 'template-partial'));
+      out.push(diag(env, origin, source, ref.line, ref.column, 'partials are not allowed here', undefined, 'template-partial'));
       continue;
     }
     if (ref.kind === 'partial' && partials) {
       const partial = partials.get(ref.name);
       if (!partial) {
         const guess = closest(ref.name, [...partials.keys()]);
-        out.push(diag(env, origin, ref.line, ref.column, `partial "${ref.name}" does not exist`, guess ? `did you mean "${guess}"?` : `create connectors/partials/${ref.name}.hbs`, 'template-partial'));
+        out.push(diag(env, origin, source, ref.line, ref.column, `partial "${ref.name}" does not exist`, guess ? `did you mean "${guess}"?` : `create connectors/partials/${ref.name}.hbs`, 'template-partial'));
       } else if (!used.has(ref.name)) {
         used.set(ref.name, partial.source);
         checkSource(partial.source, { file: partial.file }, spec, env, partials, used, out);
@@ -80,7 +104,7 @@ function checkSource(source: string, origin: Origin, spec: ConnectorSpec, env: R
       continue;
     }
     const problem = checkRef(ref, spec);
-    if (problem) out.push(diag(env, origin, ref.line, ref.column, problem.message, problem.hint, 'template-variable'));
+    if (problem) out.push(diag(env, origin, source, ref.line, ref.column, problem.message, problem.hint, 'template-variable'));
   }
 }
 

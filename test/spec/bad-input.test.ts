@@ -77,9 +77,16 @@ describe('bad connector files get a clear, located error', () => {
   it('an undeclared template variable', async () => {
     const errors = await errorsFor({ 'connectors/var.yaml': 'inputs:\n  topic: { type: string }\nprompt: "About {{inputs.topik}} and {{topic}}"\n' });
     expect(errors).toEqual([
-      'connectors/var.yaml:3:9: error: prompt: {{inputs.topik}} uses input "topik", which is not declared (template line 1, column 9)\n    hint: did you mean inputs.topic?',
-      'connectors/var.yaml:3:9: error: prompt: unknown variable "topic" (template line 1, column 30)\n    hint: inputs are under inputs.: write {{inputs.topic}}',
+      'connectors/var.yaml:3:18: error: prompt: {{inputs.topik}} uses input "topik", which is not declared\n    hint: did you mean inputs.topic?',
+      'connectors/var.yaml:3:39: error: prompt: unknown variable "topic"\n    hint: inputs are under inputs.: write {{inputs.topic}}',
     ]);
+  });
+
+  it('errors inside a literal block prompt point at their own line and column', async () => {
+    const errors = await errorsFor({ 'connectors/block.yaml': 'name: x\nprompt: |\n  First line.\n  Then {{inputs.missing}} here.\n' });
+    expect(errors[0]).toMatch(/^connectors\/block\.yaml:4:10: error: prompt: \{\{inputs\.missing\}\} uses input "missing"/);
+    const folded = await errorsFor({ 'connectors/folded.yaml': 'prompt: >\n  First line.\n  Then {{nope}}.\n' });
+    expect(folded[0]).toContain('(template line 1, column 20)');
   });
 
   it('a promptFile outside the repository, by path or by symlink', async () => {
