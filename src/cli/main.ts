@@ -55,6 +55,22 @@ function buildProgram(): Command {
     .option('-i, --input <key=value>', 'set an input (repeatable)', collectInput)
     .action(action(() => import('./commands/render.js')));
 
+  program.command('run').argument('<id>', 'connector id').description('run a connector now, in the foreground; exit 1 if the run fails')
+    .addOption(repoOption()).addOption(jsonOption())
+    .option('-i, --input <key=value>', 'set an input (repeatable)', collectInput)
+    .option('--dry-run', 'print the exact argv and prompt without running anything')
+    .action(action(() => import('./commands/run.js')));
+
+  program.command('history').argument('[id]', 'only this connector').description('recorded runs, newest first')
+    .addOption(repoOption()).addOption(jsonOption())
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(['pending', 'running', 'success', 'failed']))
+    .option('--limit <n>', 'at most this many runs', '20')
+    .action(action(() => import('./commands/history.js')));
+
+  program.command('show').argument('<run-id>', 'run id (from history)').description('everything recorded about one run')
+    .addOption(repoOption()).addOption(jsonOption())
+    .action(action(() => import('./commands/show.js')));
+
   program.command('status').description('connectors, schedules, next runs, states and errors')
     .addOption(repoOption()).addOption(jsonOption())
     .action(action(() => import('./commands/status.js')));

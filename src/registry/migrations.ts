@@ -81,4 +81,14 @@ export const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX executions_slot ON executions(connector_id, scheduled_for)
      WHERE scheduled_for IS NOT NULL AND attempt = 1;
    CREATE INDEX executions_status ON executions(status, created_at);`,
+
+  // 4: what the executor records beyond the product's list, and the scheduler's memory.
+  `ALTER TABLE executions ADD COLUMN argv TEXT;
+   ALTER TABLE executions ADD COLUMN output_truncated INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE executions ADD COLUMN validation_errors TEXT;
+   -- The last scheduled slot of each connector, so catch-up after downtime survives restarts.
+   CREATE TABLE schedule_state (
+     connector_id TEXT PRIMARY KEY,
+     last_slot TEXT NOT NULL
+   );`,
 ];

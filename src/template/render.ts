@@ -37,6 +37,11 @@ export class RenderError extends Error {}
 
 /** Renders a version's prompt for a run with already checked inputs. */
 export function renderPrompt(version: ConnectorVersion, inputs: Record<string, unknown>, run: RunInfo): string {
+  return renderWith(version.template, version, inputs, run);
+}
+
+/** Renders another template of a connector (like output.saveTo) in the same context as its prompt. */
+export function renderWith(source: string, version: ConnectorVersion, inputs: Record<string, unknown>, run: RunInfo): string {
   const { spec } = version;
   const timezone = spec.timezone ?? 'UTC';
   const context: RenderContext = {
@@ -46,7 +51,7 @@ export function renderPrompt(version: ConnectorVersion, inputs: Record<string, u
   };
   const partials = Object.fromEntries(Object.entries(version.partials).map(([name, src]) => [name, compile(src)]));
   try {
-    return compile(version.template)(context, { partials, data: { now: run.now ?? new Date(), timezone } });
+    return compile(source)(context, { partials, data: { now: run.now ?? new Date(), timezone } });
   } catch (err) {
     throw new RenderError(`${spec.id}: cannot render the prompt: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -1,0 +1,75 @@
+import { formatDiagnostic } from '../../core/diagnostic.js';
+import { reconcile } from '../../reconcile/reconcile.js';
+import { getConnector } from '../../registry/connectors.js';
+import { loadHubConfig } from '../../spec/hub-config.js';
+import { Executor, RunRequestError } from '../../execute/executor.js';
+import { agentFor } from '../../execute/agents/index.js';
+import { shellLine } from '../../execute/agents/claude.js';
+import { agentEnvironment } from '../../execute/environment.js';
+import { Redactor } from '../../execute/redact.js';
+import { resolveInputs } from '../../template/inputs.js';
+import { renderPrompt } from '../../template/render.js';
+import { ExitError, UserError } from '../errors.js';
+import { color, printJson } from '../output.js';
+import { openRegistry, resolveRepo } from '../repo.js';
+import type { GlobalOptions } from '../main.js';
+import { describeExecution } from '../execution-format.js';
+
+interface RunOptions extends GlobalOptions {
+  input?: Record<string, string>;
+  dryRun?: boolean;
+}
+
+/**
+ * `agent-hub run <id>`: applies the connector files first (so the run uses what is on
+ * disk, or the last good version if the file is broken), then runs in the foreground.
+ */
+export async function run(id: string, opts: RunOptions): Promise<void> {
+  const root = resolveRepo(opts.repo);
+  const hub = loadHubConfig(root);
+  if (hub.diagnostics.length) throw new UserError(`hub.yaml is invalid:\n${hub.diagnostics.map(formatDiagnostic).join('\n')}`);
+  const db = openRegistry(root);
+  try {
+    const applied = await reconcile(root, db);
+    const broken = applied.plan.actions.find((a) => a.kind === 'invalid' && a.id === id);
+    if (broken && broken.kind === 'invalid') {
+      process.stderr.write(color.yellow(`warning: ${broken.file.path} is invalid; running the last good version\n${broken.file.diagnostics.map(formatDiagnostic).join('\n')}\n`));
+    }
+    const connector = getConnector(db, id);
+    if (!connector?.active) throw new UserError(`no connector "${id}" (see agent-hub status)`);
+
+    if (opts.dryRun) {
+      const { spec } = connector.version;
+      const inputs = resolveInputs(spec.inputs, opts.input ?? {}, true);
+      if (!inputs.ok) throw new UserError(`bad inputs for ${id}:\n  ${inputs.errors.join('\n  ')}`, 2);
+      const prompt = renderPrompt(connector.version, inputs.values, { id: 'dry-run', trigger: 'manual' });
+      const inv = agentFor(spec).invocation(spec, { root, claudeCommand: hub.config.claude?.command ?? 'claude' });
+      const redact = new Redactor(agentEnvironment(spec.agent.type, spec.agent.env).secrets);
+      const argv = redact.value([inv.command, ...inv.args]);
+      if (opts.json) printJson({ id, argv, cwd: spec.agent.cwd ?? '(a new temporary directory)', timeout: spec.agent.timeout, prompt: redact.text(prompt) });
+      else process.stdout.write(`# argv (the prompt goes to stdin)\n${shellLine(argv[0] as string, argv.slice(1))}\n\n# prompt\n${redact.text(prompt)}${prompt.endsWith('\n') ? '' : '\n'}`);
+      return;
+    }
+
+    const executor = new Executor({ db, root, hub: hub.config });
+    let submitted;
+    try {
+      submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });
+    } catch (err) {
+      if (err instanceof RunRequestError) throw new UserError(err.code === 'bad-inputs' ? `bad inputs for ${id}:\n  ${err.details.join('\n  ')}` : err.message, err.code === 'bad-inputs' ? 2 : 1);
+      throw err;
+    }
+    if (submitted.status === 'refused') throw new UserError(submitted.message);
+    const interrupt = () => executor.cancel(submitted.id, 'interrupted from the terminal');
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    const execution = submitted.status === 'failed' ? await executor.wait(submitted.id) : await executor.waitFinal(submitted.id);
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    if (opts.json) printJson(execution);
+    else process.stdout.write(describeExecution(execution, { short: true }));
+    if (execution.status !== 'success') throw new ExitError(1);
+  } finally {
+    db.close();
+  }
+}

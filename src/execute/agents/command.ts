@@ -1,0 +1,22 @@
+import { processFailure, stderrSummary, type Agent } from './types.js';
+
+/**
+ * Any CLI: the connector's argv, the prompt on stdin, stdout as the result. For Codex
+ * (`codex exec -`), Gemini CLI, aider, `llm`, or a script.
+ */
+export const commandAgent: Agent = {
+  invocation(spec) {
+    const [command, ...args] = spec.agent.command ?? [];
+    return { command: command as string, args };
+  },
+
+  interpret(spec, p) {
+    const command = spec.agent.command?.[0] ?? 'command';
+    const failed = processFailure(p, command, spec.agent.timeout);
+    if (failed) return failed;
+    if (p.exitCode !== 0) {
+      return { ok: false, result: p.stdout || null, errorKind: 'agent-error', error: `${command} exited with code ${p.exitCode}${p.signal ? ` (${p.signal})` : ''}${stderrSummary(p)}` };
+    }
+    return { ok: true, result: p.stdout.replace(/\n$/, '') };
+  },
+};

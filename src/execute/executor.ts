@@ -1,0 +1,377 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ConnectorVersion } from '../core/types.js';
+import { durationMs } from '../core/duration.js';
+import type { Db } from '../registry/db.js';
+import { getConnector } from '../registry/connectors.js';
+import {
+  finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince,
+  type ErrorKind, type Execution, type Finish, type Trigger,
+} from '../registry/executions.js';
+import type { HubConfig } from '../spec/hub-config.js';
+import { resolveInputs } from '../template/inputs.js';
+import { renderPrompt, renderWith } from '../template/render.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { agentFor } from './agents/index.js';
+import { agentEnvironment } from './environment.js';
+import { spawnAgent } from './process.js';
+import { Redactor } from './redact.js';
+import { checkOutput, saveOutput } from './output.js';
+import { retryDelayMs } from './backoff.js';
+import { startOfDay } from './day.js';
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_KILL_GRACE_MS = 5000;
+
+/** A request to run a connector now (or for a scheduled slot). */
+export interface RunRequest {
+  connectorId: string;
+  trigger: Trigger;
+  inputs?: Record<string, unknown>;
+  /** Inputs are command-line strings to coerce to their declared types. */
+  coerceInputs?: boolean;
+  scheduledFor?: Date | null;
+  attempt?: number;
+  parentId?: string | null;
+}
+
+export type SubmitResult =
+  | { status: 'queued'; id: string }
+  | { status: 'refused'; reason: 'overlap' | 'duplicate-slot' | 'stopping'; message: string }
+  | { status: 'failed'; id: string; reason: 'budget'; message: string };
+
+/** A request that cannot become a run: unknown connector, bad inputs. */
+export class RunRequestError extends Error {
+  constructor(readonly code: 'not-found' | 'bad-inputs', message: string, readonly details: string[] = []) {
+    super(message);
+  }
+}
+
+export interface ExecutorOptions {
+  db: Db;
+  root: string;
+  hub?: HubConfig;
+  log?: Logger;
+  /** The hub's environment, where `${NAME}` references are looked up. */
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+  killGraceMs?: number;
+}
+
+interface Entry {
+  id: string;
+  req: RunRequest;
+  version: ConnectorVersion;
+  inputs: Record<string, unknown>;
+  attempt: number;
+  rootId: string;
+  controller: AbortController;
+}
+
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['agent-error', 'timeout', 'invalid-output']);
+
+/**
+ * The execution queue: records every run before it starts, runs at most `concurrency`
+ * at once, applies each connector's overlap policy, budget and retries, and records the
+ * outcome whatever happens (failure, timeout, cancel, stop).
+ */
+export class Executor {
+  private readonly db: Db;
+  private readonly root: string;
+  private readonly log: Logger;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly now: () => Date;
+  private readonly concurrency: number;
+  private readonly claudeCommand: string;
+  private readonly maxOutputBytes: number;
+  private readonly killGraceMs: number;
+  private readonly queue: Entry[] = [];
+  private readonly running = new Map<string, Entry>();
+  private readonly waiters = new Map<string, Array<(e: Execution) => void>>();
+  private readonly retries = new Map<string, Map<NodeJS.Timeout, string>>();
+  /** Waiters for the last attempt of a run and its retries, by the first attempt's id. */
+  private readonly chainWaiters = new Map<string, Array<(e: Execution) => void>>();
+  private readonly lastOfChain = new Map<string, Execution>();
+  private readonly listeners: Array<(e: Execution) => void> = [];
+  private stopping = false;
+
+  constructor(o: ExecutorOptions) {
+    this.db = o.db;
+    this.root = o.root;
+    this.log = o.log ?? silentLogger;
+    this.env = o.env ?? process.env;
+    this.now = o.now ?? (() => new Date());
+    this.concurrency = o.hub?.concurrency ?? DEFAULT_CONCURRENCY;
+    this.claudeCommand = o.hub?.claude?.command ?? 'claude';
+    this.maxOutputBytes = o.hub?.defaults?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.killGraceMs = o.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  }
+
+  /** Runs waiting for a free slot. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Runs executing now. */
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Called with every finished execution (success or failure). */
+  onFinished(listener: (e: Execution) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Ids of this connector's runs that are queued or running. */
+  unfinished(connectorId: string): string[] {
+    return [...this.queue, ...this.running.values()].filter((e) => e.req.connectorId === connectorId).map((e) => e.id);
+  }
+
+  /**
+   * Records a run and queues it. Throws RunRequestError for an unknown connector or bad
+   * inputs; refuses (without recording) a run the overlap policy forbids or a slot that
+   * already ran; records a failed run when the day's budget is spent.
+   */
+  submit(req: RunRequest): SubmitResult {
+    if (this.stopping) return { status: 'refused', reason: 'stopping', message: 'the hub is stopping' };
+    const connector = getConnector(this.db, req.connectorId);
+    if (!connector || !connector.active) throw new RunRequestError('not-found', `no active connector "${req.connectorId}"`);
+    const { version } = connector;
+    const { spec } = version;
+    const inputs = resolveInputs(spec.inputs, req.inputs ?? {}, req.coerceInputs === true);
+    if (!inputs.ok) throw new RunRequestError('bad-inputs', `bad inputs for ${spec.id}: ${inputs.errors.join('; ')}`, inputs.errors);
+
+    const others = this.unfinished(spec.id);
+    if (others.length && req.trigger !== 'retry') {
+      if (spec.concurrency === 'forbid') {
+        const message = `${spec.id} is already running (${others.join(', ')}) and its concurrency policy is forbid`;
+        this.log.info({ connector: spec.id, trigger: req.trigger, scheduledFor: req.scheduledFor, running: others }, 'run skipped: overlap forbidden');
+        return { status: 'refused', reason: 'overlap', message };
+      }
+      if (spec.concurrency === 'replace') for (const id of others) this.cancel(id, `replaced by a new ${req.trigger} run`);
+    }
+
+    const now = this.now();
+    const id = newRunId(now);
+    const attempt = req.attempt ?? 1;
+    const inserted = insertExecution(this.db, {
+      id, connectorId: spec.id, trigger: req.trigger, attempt, parentId: req.parentId ?? null, specHash: connector.specHash,
+      gitCommit: connector.gitCommit, scheduledFor: req.scheduledFor ?? null, inputs: new Redactor(this.secretsOf(version)).value(inputs.values), createdAt: now,
+    });
+    if (!inserted) {
+      return { status: 'refused', reason: 'duplicate-slot', message: `${spec.id} already has a run for ${req.scheduledFor?.toISOString()}` };
+    }
+
+    const perDay = spec.budget.maxCostUsdPerDay;
+    if (perDay !== undefined) {
+      const spent = spentSince(this.db, spec.id, startOfDay(now, spec.timezone));
+      if (spent >= perDay) {
+        const message = `daily budget reached: $${spent.toFixed(4)} spent today of $${perDay} (budget.maxCostUsdPerDay); no new run until midnight ${spec.timezone ?? 'UTC'}`;
+        this.finish({ id, req, version, inputs: inputs.values, attempt, rootId: req.parentId ?? id, controller: new AbortController() }, { status: 'failed', finishedAt: now, errorKind: 'budget', error: message });
+        return { status: 'failed', id, reason: 'budget', message };
+      }
+    }
+
+    this.queue.push({ id, req, version, inputs: inputs.values, attempt, rootId: req.parentId ?? id, controller: new AbortController() });
+    this.log.debug({ run: id, connector: spec.id, trigger: req.trigger }, 'run queued');
+    this.pump();
+    return { status: 'queued', id };
+  }
+
+  /** Resolves with the execution once it has finished and been recorded. */
+  wait(id: string): Promise<Execution> {
+    const done = getExecution(this.db, id);
+    if (done && (done.status === 'success' || done.status === 'failed') && !this.running.has(id)) return Promise.resolve(done);
+    return new Promise((resolve) => this.waiters.set(id, [...(this.waiters.get(id) ?? []), resolve]));
+  }
+
+  /**
+   * Resolves with the final attempt of a run: the run itself, or its last retry once no
+   * further retry is coming.
+   */
+  waitFinal(id: string): Promise<Execution> {
+    // The chain may have ended already (a run that failed before spawning finishes at once).
+    const latest = this.db.prepare('SELECT id, status FROM executions WHERE id = ? OR parent_id = ? ORDER BY attempt DESC LIMIT 1').get(id, id) as { id: string; status: string } | undefined;
+    const busy = [...this.queue, ...this.running.values()].some((e) => e.rootId === id);
+    const retrying = [...this.retries.values()].some((timers) => [...timers.values()].includes(id));
+    if (latest && (latest.status === 'success' || latest.status === 'failed') && !busy && !retrying) {
+      return Promise.resolve(getExecution(this.db, latest.id) as Execution);
+    }
+    return new Promise((resolve) => this.chainWaiters.set(id, [...(this.chainWaiters.get(id) ?? []), resolve]));
+  }
+
+  private settleChain(rootId: string): void {
+    const last = this.lastOfChain.get(rootId);
+    if (!last) return;
+    this.lastOfChain.delete(rootId);
+    for (const resolve of this.chainWaiters.get(rootId) ?? []) resolve(last);
+    this.chainWaiters.delete(rootId);
+  }
+
+  /** Cancels a queued or running run; it is recorded as failed, kind cancelled. */
+  cancel(id: string, why = 'cancelled'): boolean {
+    const queued = this.queue.findIndex((e) => e.id === id);
+    if (queued >= 0) {
+      const [entry] = this.queue.splice(queued, 1);
+      this.finish(entry as Entry, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: why });
+      return true;
+    }
+    const running = this.running.get(id);
+    if (!running) return false;
+    running.controller.abort(why);
+    return true;
+  }
+
+  /** Drops the retries waiting for a connector (its version changed, or it was removed). */
+  dropRetries(connectorId: string): void {
+    for (const [timer, rootId] of this.retries.get(connectorId) ?? []) {
+      clearTimeout(timer);
+      this.settleChain(rootId);
+    }
+    this.retries.delete(connectorId);
+  }
+
+  /**
+   * Stops taking runs, gives running ones `graceMs` to finish, then cancels them; queued
+   * ones are recorded as cancelled. Resolves when every run is recorded.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    for (const id of [...this.retries.keys()]) this.dropRetries(id);
+    for (const entry of this.queue.splice(0)) {
+      this.finish(entry, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: 'the hub stopped before this run started' });
+    }
+    const all = [...this.running.keys()].map((id) => this.wait(id));
+    if (all.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(all), graceOver]);
+    clearTimeout(timer);
+    for (const entry of this.running.values()) entry.controller.abort('the hub stopped');
+    await Promise.all(all);
+  }
+
+  private pump(): void {
+    while (this.running.size < this.concurrency && this.queue.length) {
+      const entry = this.queue.shift() as Entry;
+      this.running.set(entry.id, entry);
+      void this.execute(entry).catch((err: unknown) => {
+        // A bug here must still leave a record, never a run stuck in "running".
+        this.log.error({ run: entry.id, err }, 'run crashed');
+        this.finish(entry, { status: 'failed', finishedAt: this.now(), errorKind: 'agent-error', error: `internal error: ${(err as Error)?.message ?? String(err)}` });
+      });
+    }
+  }
+
+  private secretsOf(version: ConnectorVersion): string[] {
+    return agentEnvironment(version.spec.agent.type, version.spec.agent.env, this.env).secrets;
+  }
+
+  private async execute(entry: Entry): Promise<void> {
+    const { version, id } = entry;
+    const { spec } = version;
+    const startedAt = this.now();
+    const runInfo = { id, trigger: entry.req.trigger, scheduledFor: entry.req.scheduledFor ?? null, attempt: entry.attempt, now: startedAt };
+    const env = agentEnvironment(spec.agent.type, spec.agent.env, this.env);
+    const redact = new Redactor(env.secrets);
+    const fail = (errorKind: ErrorKind, error: string, extra: Partial<Finish> = {}) =>
+      this.finish(entry, { status: 'failed', startedAt, finishedAt: this.now(), errorKind, error: redact.text(error), ...extra });
+
+    let prompt: string;
+    try {
+      prompt = renderPrompt(version, entry.inputs, runInfo);
+    } catch (err) {
+      return fail('spawn-error', `could not render the prompt: ${(err as Error).message}`);
+    }
+    if (env.missing.length) {
+      return fail('spawn-error', `agent.env refers to ${env.missing.map((n) => `\${${n}}`).join(', ')}, not set in the hub's environment; set it where the hub runs (e.g. an EnvironmentFile of the systemd unit)`, { renderedPrompt: redact.text(prompt) });
+    }
+    const bypass = spec.agent.permissionMode === 'bypassPermissions' || (spec.agent.args ?? []).includes('--dangerously-skip-permissions');
+    if (spec.agent.type === 'claude' && bypass && process.getuid?.() === 0 && env.env.IS_SANDBOX !== '1') {
+      return fail('spawn-error', 'claude refuses bypassPermissions when running as root: run the hub as its own user (see systemd/agent-hub.service), or set IS_SANDBOX=1 in the hub\'s environment if this machine is a sandbox', { renderedPrompt: redact.text(prompt) });
+    }
+
+    const agent = agentFor(spec);
+    const inv = agent.invocation(spec, { root: this.root, claudeCommand: this.claudeCommand });
+    const ownCwd = spec.agent.cwd === undefined;
+    const cwd = ownCwd ? mkdtempSync(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(this.root, spec.agent.cwd as string);
+    markRunning(this.db, id, { startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });
+    this.log.info({ run: id, connector: spec.id, trigger: entry.req.trigger, attempt: entry.attempt }, 'run started');
+
+    try {
+      const p = await spawnAgent({
+        command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
+        timeoutMs: durationMs(spec.agent.timeout), graceMs: this.killGraceMs, maxOutputBytes: this.maxOutputBytes, signal: entry.controller.signal,
+      });
+      const outcome = agent.interpret(spec, p);
+      const truncated = p.droppedBytes > 0;
+      const marker = truncated ? `\n…[output truncated: ${p.droppedBytes} more bytes dropped, limit ${this.maxOutputBytes}]` : '';
+      const common: Partial<Finish> = {
+        startedAt, costUsd: outcome.costUsd ?? null, usage: outcome.usage ?? null, sessionId: outcome.sessionId ?? null,
+        numTurns: outcome.numTurns ?? null, durationMs: Math.round(p.durationMs), exitCode: p.exitCode,
+        permissionDenials: outcome.permissionDenials?.length ? redact.value(outcome.permissionDenials) : null, outputTruncated: truncated,
+      };
+      const cancelReason = entry.controller.signal.aborted ? String(entry.controller.signal.reason ?? 'cancelled') : undefined;
+      if (!outcome.ok) {
+        const error = outcome.errorKind === 'cancelled' && cancelReason ? `cancelled: ${cancelReason}` : outcome.error ?? 'failed';
+        return this.finish(entry, { ...common, status: 'failed', finishedAt: this.now(), result: redact.text(outcome.result ? outcome.result + marker : null), errorKind: outcome.errorKind ?? 'agent-error', error: redact.text(error) });
+      }
+      const checked = checkOutput(spec.output, outcome.result);
+      if (!checked.ok) {
+        return this.finish(entry, { ...common, status: 'failed', finishedAt: this.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: checked.error, validationErrors: checked.validationErrors });
+      }
+      const resultText = redact.text(checked.text + marker);
+      if (spec.output.saveTo) {
+        try {
+          const target = renderWith(spec.output.saveTo, version, entry.inputs, runInfo);
+          saveOutput(this.root, target, resultText.endsWith('\n') ? resultText : `${resultText}\n`);
+        } catch (err) {
+          return this.finish(entry, { ...common, status: 'failed', finishedAt: this.now(), result: resultText, errorKind: 'invalid-output', error: `could not save the result: ${(err as Error).message}` });
+        }
+      }
+      return this.finish(entry, { ...common, status: 'success', finishedAt: this.now(), result: resultText });
+    } finally {
+      if (ownCwd) rmSync(cwd, { recursive: true, force: true });
+    }
+  }
+
+  private finish(entry: Entry, f: Finish): void {
+    finishExecution(this.db, entry.id, f);
+    this.running.delete(entry.id);
+    const execution = getExecution(this.db, entry.id) as Execution;
+    const level = f.status === 'success' ? 'info' : 'warn';
+    this.log[level]({ run: entry.id, connector: entry.req.connectorId, status: f.status, errorKind: f.errorKind ?? undefined, costUsd: f.costUsd ?? undefined }, `run ${f.status}`);
+    this.lastOfChain.set(entry.rootId, execution);
+    if (!this.maybeRetry(entry, f)) this.settleChain(entry.rootId);
+    for (const listener of this.listeners) listener(execution);
+    for (const resolve of this.waiters.get(entry.id) ?? []) resolve(execution);
+    this.waiters.delete(entry.id);
+    this.pump();
+  }
+
+  /** Schedules the next attempt when the policy allows one; true when it did. */
+  private maybeRetry(entry: Entry, f: Finish): boolean {
+    const { spec } = entry.version;
+    if (f.status !== 'failed' || !f.errorKind || !RETRYABLE.has(f.errorKind) || this.stopping) return false;
+    const next = entry.attempt + 1;
+    if (next > spec.retry.attempts) return false;
+    const delay = retryDelayMs(spec.retry, next);
+    this.log.info({ run: entry.id, connector: spec.id, attempt: next, delayMs: delay }, 'retry scheduled');
+    const timers = this.retries.get(spec.id) ?? new Map<NodeJS.Timeout, string>();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      let submitted: SubmitResult | undefined;
+      try {
+        submitted = this.submit({ ...entry.req, inputs: entry.inputs, coerceInputs: false, trigger: 'retry', attempt: next, parentId: entry.rootId });
+      } catch (err) {
+        this.log.warn({ connector: spec.id, err: (err as Error).message }, 'retry dropped');
+      }
+      if (submitted?.status !== 'queued') this.settleChain(entry.rootId);
+    }, delay);
+    timers.set(timer, entry.rootId);
+    this.retries.set(spec.id, timers);
+    return true;
+  }
+}

@@ -1,0 +1,134 @@
+import { durationMs } from './core/duration.js';
+import { Executor, type SubmitResult } from './execute/executor.js';
+import { silentLogger, type Logger } from './log/logger.js';
+import { reconcile, type ReconcileResult } from './reconcile/reconcile.js';
+import { listConnectors, type ConnectorRow } from './registry/connectors.js';
+import { dbPath, openDb, type Db } from './registry/db.js';
+import { failInterrupted, lastSlot, recordSlot } from './registry/executions.js';
+import { Scheduler } from './schedule/scheduler.js';
+import { SlotClock } from './schedule/slots.js';
+import { loadHubConfig, type HubConfig } from './spec/hub-config.js';
+import { repoRoot } from './spec/load.js';
+
+export interface HubOptions {
+  repo: string;
+  log?: Logger;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+  /** Between SIGTERM and SIGKILL when a run is stopped. */
+  killGraceMs?: number;
+}
+
+/**
+ * The hub: the registry, the reconciler, the scheduler and the executor wired together.
+ * It owns start and stop; everything else reaches the parts through it.
+ */
+export class Hub {
+  readonly root: string;
+  readonly db: Db;
+  readonly config: HubConfig;
+  readonly executor: Executor;
+  readonly scheduler: Scheduler;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private versions = new Map<string, string>();
+  private reconciling: Promise<ReconcileResult> | undefined;
+
+  constructor(o: HubOptions) {
+    this.root = repoRoot(o.repo);
+    this.log = o.log ?? silentLogger;
+    this.now = o.now ?? (() => new Date());
+    const hub = loadHubConfig(this.root);
+    if (hub.diagnostics.length) throw new Error(`hub.yaml is invalid: ${hub.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('; ')}`);
+    this.config = hub.config;
+    this.db = openDb(dbPath(this.root));
+    this.executor = new Executor({ db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}) });
+    this.scheduler = new Scheduler((id, slot) => this.onSlot(id, slot), this.now);
+  }
+
+  /** Recovers from a crash, applies the files, schedules, and makes missed runs within their catch-up window. */
+  async start(): Promise<void> {
+    const interrupted = failInterrupted(this.db, this.now());
+    if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
+    await this.reconcile();
+    this.catchUp();
+  }
+
+  /** Reconciles files → registry → scheduler. Concurrent calls share one pass. */
+  async reconcile(): Promise<ReconcileResult> {
+    if (this.reconciling) return this.reconciling;
+    this.reconciling = (async () => {
+      try {
+        const result = await reconcile(this.root, this.db);
+        for (const d of result.blocking) this.log.error({ file: d.file, line: d.line, column: d.column }, d.message);
+        for (const a of result.plan.actions) {
+          if (a.kind === 'invalid') {
+            for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) {
+              this.log.warn({ file: d.file, line: d.line, column: d.column, field: d.path, connector: a.id, keepsLastGood: a.keepsLastGood }, `${d.message}${d.hint ? ` (${d.hint})` : ''}`);
+            }
+          } else if (a.kind !== 'unchanged') {
+            this.log.info({ connector: a.id, action: a.kind }, `connector ${a.kind === 'remove' ? 'removed' : `${a.kind}d`}`);
+          }
+        }
+        this.syncSchedule();
+        return result;
+      } finally {
+        this.reconciling = undefined;
+      }
+    })();
+    return this.reconciling;
+  }
+
+  /** Runs a connector now (manual or API trigger). */
+  run(connectorId: string, inputs: Record<string, unknown> = {}, trigger: 'manual' | 'api' = 'api', coerceInputs = false): SubmitResult {
+    return this.executor.submit({ connectorId, trigger, inputs, coerceInputs });
+  }
+
+  /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */
+  async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
+    this.scheduler.stop();
+    await this.executor.stop(graceMs);
+    this.db.close();
+  }
+
+  private scheduled(): ConnectorRow[] {
+    return listConnectors(this.db).filter((c) => c.active && c.version.spec.enabled && c.version.spec.schedule);
+  }
+
+  private syncSchedule(): void {
+    const all = listConnectors(this.db);
+    const seen = new Map(all.filter((c) => c.active).map((c) => [c.id, c.specHash]));
+    // A new version (or a removed connector) drops the retries still waiting for the old one.
+    for (const [id, hash] of this.versions) if (seen.get(id) !== hash) this.executor.dropRetries(id);
+    this.versions = seen;
+    const changes = this.scheduler.sync(this.scheduled().map((c) => ({ id: c.id, schedule: c.version.spec.schedule as string, ...(c.version.spec.timezone ? { timezone: c.version.spec.timezone } : {}) })));
+    if (changes.added.length + changes.changed.length + changes.removed.length) this.log.debug({ ...changes }, 'schedule updated');
+  }
+
+  private onSlot(id: string, slot: Date, trigger: 'schedule' | 'catch-up' = 'schedule'): void {
+    recordSlot(this.db, id, slot);
+    try {
+      const r = this.executor.submit({ connectorId: id, trigger, scheduledFor: slot });
+      if (r.status === 'refused' && r.reason !== 'overlap') this.log.info({ connector: id, slot, reason: r.reason }, r.message);
+    } catch (err) {
+      this.log.error({ connector: id, slot, err: (err as Error).message }, 'scheduled run not started');
+    }
+  }
+
+  /** After downtime: the latest missed slot of each connector, once, if within its catchUp window. */
+  private catchUp(): void {
+    const now = this.now();
+    for (const c of this.scheduled()) {
+      const { spec } = c.version;
+      if (!spec.catchUp) continue;
+      const windowStart = new Date(now.getTime() - durationMs(spec.catchUp));
+      const since = lastSlot(this.db, c.id) ?? (c.appliedAt ? new Date(c.appliedAt) : now);
+      const from = since > windowStart ? since : windowStart;
+      const missed = new SlotClock(spec.schedule as string, spec.timezone).latestBetween(from, now);
+      if (missed) {
+        this.log.info({ connector: c.id, slot: missed }, 'catching up a missed run');
+        this.onSlot(c.id, missed, 'catch-up');
+      }
+    }
+  }
+}
