@@ -2,7 +2,7 @@ import type { Execution } from '../registry/executions.js';
 import { color, table } from './output.js';
 
 const money = (n: number | null) => (n === null ? '-' : `$${n.toFixed(4)}`);
-const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`);
+const seconds = (ms: number | null) => (ms === null ? '-' : ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);
 const paint = (status: string) => (status === 'success' ? color.green(status) : status === 'failed' ? color.red(status) : color.yellow(status));
 
 /** A run for people: the result, or the error, with what it cost. `short` leaves out the prompt. */

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cli } from '../helpers/cli.js';
+import { testdir } from '../helpers/repo.js';
+import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+
+const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
+
+describe('agent-hub run, history, show', () => {
+  it('--dry-run prints the exact argv and prompt, spawns nothing and records nothing', async () => {
+    const root = testdir({
+      'mcp.json': '{"mcpServers":{}}',
+      'connectors/full.yaml': yaml({
+        inputs: { repo: { type: 'string', default: 'acme/x' } },
+        prompt: 'Review {{inputs.repo}}',
+        agent: {
+          model: 'claude-sonnet-4-5', maxTurns: 4, allowedTools: ['Bash(git log:*)', 'Read'], disallowedTools: ['Edit'],
+          permissionMode: 'dontAsk', appendSystemPrompt: 'Be terse.', mcpConfig: 'mcp.json', addDirs: ['docs'], args: ['--fallback-model', 'claude-haiku-4-5'],
+          env: { GH_TOKEN: '${DRY_RUN_SECRET}' },
+        },
+        budget: { maxCostUsdPerRun: 0.25 },
+      }),
+    });
+    const fake = fakeClaudeEnv();
+    const r = await cli(['run', 'full', '--repo', root, '--dry-run', '--json', '--input', 'repo=acme/y'], { env: { ...fake.env, DRY_RUN_SECRET: 'hunter2-very-secret' } });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.argv).toEqual([
+      'claude', '-p', '--output-format', 'json', '--model', 'claude-sonnet-4-5', '--max-turns', '4',
+      '--allowedTools', 'Bash(git log:*)', 'Read', '--disallowedTools', 'Edit', '--permission-mode', 'dontAsk',
+      '--append-system-prompt', 'Be terse.', '--mcp-config', path.join(root, 'mcp.json'), '--add-dir', path.join(root, 'docs'),
+      '--max-budget-usd', '0.25', '--fallback-model', 'claude-haiku-4-5',
+    ]);
+    expect(out.prompt).toBe('Review acme/y');
+    expect(fake.calls()).toEqual([]);
+    const text = await cli(['run', 'full', '--repo', root, '--dry-run'], { env: fake.env });
+    expect(text.stdout).toContain("claude -p --output-format json --model claude-sonnet-4-5 --max-turns 4 --allowedTools 'Bash(git log:*)' Read");
+    expect(JSON.parse((await cli(['history', '--repo', root, '--json'])).stdout)).toEqual([]);
+  });
+
+  it('runs in the foreground, prints the result, and history/show report it', async () => {
+    const root = testdir({ 'connectors/hello.yaml': yaml({ inputs: { who: { type: 'string', default: 'world' } }, prompt: 'Hello {{inputs.who}}' }) });
+    const fake = fakeClaudeEnv();
+    const ok = await cli(['run', 'hello', '--repo', root, '--input', 'who=team'], { env: fake.env });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^run \d{8}-\d{6}-[0-9a-f]{8}  hello  success/);
+    expect(ok.stdout).toContain('Done: Hello team');
+    expect(ok.stdout).toContain('cost $0.0012');
+
+    writeFileSync(path.join(root, 'connectors/hello.yaml'), yaml({ prompt: 'x\n@fake is_error Invalid API key' }));
+    const bad = await cli(['run', 'hello', '--repo', root], { env: fake.env });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('failed (agent-error)');
+    expect(bad.stdout).toContain('Invalid API key');
+
+    const history = JSON.parse((await cli(['history', 'hello', '--repo', root, '--json'])).stdout);
+    expect(history.map((e: { status: string }) => e.status)).toEqual(['failed', 'success']);
+    expect((await cli(['history', '--repo', root, '--status', 'failed', '--json'])).stdout).toContain('Invalid API key');
+    const table = await cli(['history', '--repo', root, '--limit', '1']);
+    expect(table.stdout.trim().split('\n')).toHaveLength(2);
+    expect(table.stdout).toMatch(/hello\s+failed\s+manual/);
+
+    const show = await cli(['show', history[1].id, '--repo', root]);
+    expect(show.stdout).toContain('prompt\nHello team');
+    expect(show.stdout).toContain('inputs {"who":"team"}');
+    expect((await cli(['show', 'nope', '--repo', root])).stderr).toContain('no run "nope"');
+  });
+
+  it('bad inputs exit 2; an unknown connector exits 1; a broken file runs its last good version', async () => {
+    const root = testdir({ 'connectors/p.yaml': yaml({ inputs: { n: { type: 'integer', required: true } }, prompt: 'n={{inputs.n}}' }) });
+    const fake = fakeClaudeEnv();
+    const missing = await cli(['run', 'p', '--repo', root], { env: fake.env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('input "n" is required');
+    expect((await cli(['run', 'zzz', '--repo', root], { env: fake.env })).code).toBe(1);
+    expect((await cli(['run', 'p', '--repo', root, '--input', 'n=3'], { env: fake.env })).stdout).toContain('Done: n=3');
+    writeFileSync(path.join(root, 'connectors/p.yaml'), 'prompt: [broken\n');
+    const broken = await cli(['run', 'p', '--repo', root, '--input', 'n=4'], { env: fake.env });
+    expect(broken.code).toBe(0);
+    expect(broken.stderr).toContain('connectors/p.yaml is invalid; running the last good version');
+    expect(broken.stdout).toContain('Done: n=4');
+    expect(existsSync(path.join(root, '.agent-hub/hub.db'))).toBe(true);
+  });
+});
