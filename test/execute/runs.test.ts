@@ -228,3 +228,14 @@ describe('stopping', () => {
     expect(db.open).toBe(false);
   });
 });
+
+describe('running as root', () => {
+  it.runIf(process.getuid?.() === 0)('refuses bypassPermissions as root with a message that says what to do', async () => {
+    const { hub, fake } = await hubWith({ 'connectors/b.yaml': yaml({ prompt: 'x', agent: { permissionMode: 'bypassPermissions' } }) });
+    const e = await runOnce(hub, 'b');
+    expect(e).toMatchObject({ status: 'failed', errorKind: 'spawn-error' });
+    expect(e.error).toContain('run the hub as its own user');
+    expect(e.error).toContain('IS_SANDBOX=1');
+    expect(fake.calls()).toEqual([]);
+  });
+});
