@@ -7,5 +7,10 @@ if (!existsSync(entry)) {
   process.stderr.write('agent-hub: not built yet; run `npm install` (or `npm run build`) in the agent-hub directory\n');
   process.exit(70);
 }
+// `agent-hub history | head`: a closed pipe ends the output quietly, like any Unix tool.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

@@ -9,6 +9,10 @@ import { Scheduler } from './schedule/scheduler.js';
 import { SlotClock } from './schedule/slots.js';
 import { loadHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
+import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
+import { restoreInto } from './gitstate/restore.js';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 
 export interface HubOptions {
   repo: string;
@@ -29,6 +33,10 @@ export class Hub {
   readonly config: HubConfig;
   readonly executor: Executor;
   readonly scheduler: Scheduler;
+  readonly gitState: GitState;
+  /** False outside a git repository: runs are still recorded on disk, nothing is committed. */
+  readonly inGit: boolean;
+  private readonly freshDb: boolean;
   private readonly log: Logger;
   private readonly now: () => Date;
   private versions = new Map<string, string>();
@@ -41,17 +49,36 @@ export class Hub {
     const hub = loadHubConfig(this.root);
     if (hub.diagnostics.length) throw new Error(`hub.yaml is invalid: ${hub.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('; ')}`);
     this.config = hub.config;
+    this.freshDb = !existsSync(dbPath(this.root));
     this.db = openDb(dbPath(this.root));
-    this.executor = new Executor({ db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}) });
+    this.gitState = new GitState(this.db, this.root, this.config, this.log);
+    this.inGit = isGitRepo(this.root);
+    this.executor = new Executor({
+      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, onOutput: (p) => this.gitState.recordOutput(p),
+      ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
+    });
+    this.executor.onFinished((e) => this.gitState.recordRun(e));
     this.scheduler = new Scheduler((id, slot) => this.onSlot(id, slot), this.now);
   }
 
-  /** Recovers from a crash, applies the files, schedules, and makes missed runs within their catch-up window. */
-  async start(): Promise<void> {
+  /**
+   * Restores the registry from the repository when there is no database yet, recovers
+   * from a crash, applies the files, schedules, makes missed runs within their catch-up
+   * window, and starts committing state.
+   */
+  async start(opts: { commitLoop?: boolean } = {}): Promise<void> {
+    if (this.freshDb && this.inGit) {
+      const files = await this.gitState.target.readState();
+      if (files.size) {
+        const restored = restoreInto(this.db, files);
+        this.log.info(restored, 'registry restored from the repository');
+      }
+    }
     const interrupted = failInterrupted(this.db, this.now());
     if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
     await this.reconcile();
     this.catchUp();
+    if (this.inGit && opts.commitLoop !== false) this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
   }
 
   /** Reconciles files → registry → scheduler. Concurrent calls share one pass. */
@@ -88,6 +115,7 @@ export class Hub {
   async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
     this.scheduler.stop();
     await this.executor.stop(graceMs);
+    if (this.inGit) await this.gitState.stop();
     this.db.close();
   }
 
@@ -130,5 +158,14 @@ export class Hub {
         this.onSlot(c.id, missed, 'catch-up');
       }
     }
+  }
+}
+
+function isGitRepo(dir: string): boolean {
+  try {
+    execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -75,6 +75,14 @@ function buildProgram(): Command {
     .addOption(repoOption()).addOption(jsonOption())
     .action(action(() => import('./commands/status.js')));
 
+  program.command('snapshot').description('commit the recorded runs and a registry snapshot now')
+    .addOption(repoOption()).addOption(jsonOption())
+    .action(action(() => import('./commands/snapshot.js')));
+
+  program.command('restore').description('rebuild .agent-hub/ from the state committed in the repository')
+    .addOption(repoOption()).addOption(jsonOption())
+    .action(action(() => import('./commands/restore.js')));
+
   program.command('start').description('start the hub on a repository')
     .addOption(repoOption())
     .option('--init-only', 'initialise (migrate, apply) and exit')

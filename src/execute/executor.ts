@@ -58,6 +58,8 @@ export interface ExecutorOptions {
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
   killGraceMs?: number;
+  /** Told the repository-relative path of every saveTo output written. */
+  onOutput?: (path: string) => void;
 }
 
 interface Entry {
@@ -96,6 +98,7 @@ export class Executor {
   private readonly lastOfChain = new Map<string, Execution>();
   private readonly listeners: Array<(e: Execution) => void> = [];
   private stopping = false;
+  private readonly onOutput: ((path: string) => void) | undefined;
 
   constructor(o: ExecutorOptions) {
     this.db = o.db;
@@ -107,6 +110,7 @@ export class Executor {
     this.claudeCommand = o.hub?.claude?.command ?? 'claude';
     this.maxOutputBytes = o.hub?.defaults?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.killGraceMs = o.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.onOutput = o.onOutput;
   }
 
   /** Runs waiting for a free slot. */
@@ -326,7 +330,8 @@ export class Executor {
       if (spec.output.saveTo) {
         try {
           const target = renderWith(spec.output.saveTo, version, entry.inputs, runInfo);
-          saveOutput(this.root, target, resultText.endsWith('\n') ? resultText : `${resultText}\n`);
+          const saved = saveOutput(this.root, target, resultText.endsWith('\n') ? resultText : `${resultText}\n`);
+          this.onOutput?.(saved);
         } catch (err) {
           return this.finish(entry, { ...common, status: 'failed', finishedAt: this.now(), result: resultText, errorKind: 'invalid-output', error: `could not save the result: ${(err as Error).message}` });
         }

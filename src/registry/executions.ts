@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
+import { canonicalJson } from '../spec/hash.js';
 
 export type ExecutionStatus = 'pending' | 'running' | 'success' | 'failed';
 export type Trigger = 'schedule' | 'manual' | 'api' | 'catch-up' | 'retry';
 export type ErrorKind = 'timeout' | 'agent-error' | 'invalid-output' | 'spawn-error' | 'interrupted' | 'budget' | 'cancelled';
 
-/** One run of a connector, as recorded. */
+/** One run of a connector, as recorded. JSON fields are stored with sorted keys, as run files are. */
 export interface Execution {
   id: string;
   connectorId: string;
@@ -83,13 +84,13 @@ export interface NewExecution {
 export function insertExecution(db: Db, e: NewExecution): boolean {
   const r = db.prepare(`INSERT INTO executions (id, connector_id, status, trigger, attempt, parent_id, spec_hash, git_commit, scheduled_for, inputs, created_at)
     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-    .run(e.id, e.connectorId, e.trigger, e.attempt, e.parentId, e.specHash, e.gitCommit, e.scheduledFor?.toISOString() ?? null, JSON.stringify(e.inputs), e.createdAt.toISOString());
+    .run(e.id, e.connectorId, e.trigger, e.attempt, e.parentId, e.specHash, e.gitCommit, e.scheduledFor?.toISOString() ?? null, canonicalJson(e.inputs), e.createdAt.toISOString());
   return r.changes === 1;
 }
 
 export function markRunning(db: Db, id: string, fields: { startedAt: Date; renderedPrompt: string; argv: string[] }): void {
   db.prepare("UPDATE executions SET status = 'running', started_at = ?, rendered_prompt = ?, argv = ? WHERE id = ?")
-    .run(fields.startedAt.toISOString(), fields.renderedPrompt, JSON.stringify(fields.argv), id);
+    .run(fields.startedAt.toISOString(), fields.renderedPrompt, canonicalJson(fields.argv), id);
 }
 
 /** What a finished run records; every field optional but the status. */
@@ -120,10 +121,10 @@ export function finishExecution(db: Db, id: string, f: Finish): void {
     WHERE id = @id`).run({
     id, status: f.status, finishedAt: f.finishedAt.toISOString(), startedAt: (f.startedAt ?? f.finishedAt).toISOString(),
     renderedPrompt: f.renderedPrompt ?? null, result: f.result ?? null, outputTruncated: f.outputTruncated ? 1 : 0,
-    costUsd: f.costUsd ?? null, usage: f.usage ? JSON.stringify(f.usage) : null, sessionId: f.sessionId ?? null, numTurns: f.numTurns ?? null,
+    costUsd: f.costUsd ?? null, usage: f.usage ? canonicalJson(f.usage) : null, sessionId: f.sessionId ?? null, numTurns: f.numTurns ?? null,
     durationMs: f.durationMs ?? null, exitCode: f.exitCode ?? null, errorKind: f.errorKind ?? null, error: f.error ?? null,
-    validationErrors: f.validationErrors ? JSON.stringify(f.validationErrors) : null,
-    permissionDenials: f.permissionDenials ? JSON.stringify(f.permissionDenials) : null,
+    validationErrors: f.validationErrors ? canonicalJson(f.validationErrors) : null,
+    permissionDenials: f.permissionDenials ? canonicalJson(f.permissionDenials) : null,
   });
 }
 

@@ -91,4 +91,12 @@ export const MIGRATIONS: readonly string[] = [
      connector_id TEXT PRIMARY KEY,
      last_slot TEXT NOT NULL
    );`,
+
+  // 5: files written for git (run records, snapshot, saveTo outputs) and not committed yet.
+  `CREATE TABLE git_pending (
+     path TEXT PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('run', 'output', 'snapshot')),
+     run_id TEXT,
+     added_at TEXT NOT NULL
+   );`,
 ];

@@ -14,6 +14,7 @@ import { color, printJson } from '../output.js';
 import { openRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
 import { describeExecution } from '../execution-format.js';
+import { GitState } from '../../gitstate/state.js';
 
 interface RunOptions extends GlobalOptions {
   input?: Record<string, string>;
@@ -51,7 +52,10 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
       return;
     }
 
-    const executor = new Executor({ db, root, hub: hub.config });
+    // The run's record is written for git at once; the daemon's next commit (or `agent-hub snapshot`) commits it.
+    const gitState = new GitState(db, root, hub.config);
+    const executor = new Executor({ db, root, hub: hub.config, onOutput: (p) => gitState.recordOutput(p) });
+    executor.onFinished((e) => gitState.recordRun(e));
     let submitted;
     try {
       submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });

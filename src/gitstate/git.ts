@@ -1,0 +1,42 @@
+import { execa } from 'execa';
+
+/** A git command that failed: the command, its exit code and what it printed. */
+export class GitError extends Error {
+  constructor(readonly args: readonly string[], readonly exitCode: number, readonly stderr: string) {
+    super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(-5).join('\n') || 'no output'}`);
+  }
+}
+
+export interface GitOptions {
+  env?: Record<string, string>;
+  input?: string;
+  /** Exit codes that are answers, not failures (e.g. 1 for `diff --quiet`). */
+  ok?: number[];
+}
+
+/**
+ * Runs git in `cwd`. Used where simple-git cannot help: plumbing that reads stdin or
+ * needs a private index file (GIT_INDEX_FILE). Never prompts, never opens an editor.
+ */
+export async function git(cwd: string, args: string[], o: GitOptions = {}): Promise<{ stdout: string; exitCode: number }> {
+  const r = await execa('git', args, {
+    cwd, reject: false, input: o.input ?? '', stripFinalNewline: false,
+    env: { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_OPTIONAL_LOCKS: '0', ...o.env },
+  });
+  const code = r.exitCode ?? -1;
+  if (code !== 0 && !(o.ok ?? []).includes(code)) throw new GitError(args, code, `${r.stderr}${r.stdout ? `\n${r.stdout}` : ''}`);
+  return { stdout: r.stdout as string, exitCode: code };
+}
+
+/** Like git(), with stdout as bytes: for `cat-file --batch`, whose sizes count bytes. */
+export async function gitBytes(cwd: string, args: string[], input: string): Promise<Buffer> {
+  const r = await execa('git', args, { cwd, reject: false, input, encoding: 'buffer', env: { GIT_TERMINAL_PROMPT: '0' } });
+  if (r.exitCode !== 0) throw new GitError(args, r.exitCode ?? -1, Buffer.from(r.stderr).toString('utf8'));
+  return Buffer.from(r.stdout);
+}
+
+/** The repository-relative prefix of `cwd` (`hub/` when the hub is a subdirectory) and the git dir. */
+export async function repoPaths(cwd: string): Promise<{ prefix: string; gitDir: string; top: string }> {
+  const out = (await git(cwd, ['rev-parse', '--show-prefix', '--absolute-git-dir', '--show-toplevel'])).stdout.split('\n');
+  return { prefix: (out[0] ?? '').trim(), gitDir: (out[1] ?? '').trim(), top: (out[2] ?? '').trim() };
+}

@@ -1,0 +1,113 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { durationMs } from '../core/duration.js';
+import type { Db } from '../registry/db.js';
+import type { Execution } from '../registry/executions.js';
+import type { HubConfig } from '../spec/hub-config.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { commitMessage, type CommittedRun } from './message.js';
+import { runFilePath, runRecord } from './records.js';
+import { snapshotFiles } from './snapshot.js';
+import { SerialQueue } from './serial.js';
+import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
+
+export const DEFAULT_COMMIT_INTERVAL = '5m';
+
+export interface CommitOutcome {
+  sha: string | null;
+  runs: number;
+  outputs: number;
+  deferred?: string;
+}
+
+/** The target hub.yaml asks for: the checked-out branch, or `state.branch`. */
+export function stateTarget(root: string, config: HubConfig): StateTarget {
+  return config.state?.branch ? new BranchTarget(root, config.state.branch) : new WorktreeTarget(root);
+}
+
+/**
+ * The repository as the hub's memory. Every finished run is written to disk at once and
+ * queued in the database; commits (with a registry snapshot) happen in batches, through
+ * one serialized git writer, and a failed commit leaves everything queued for the next.
+ */
+export class GitState {
+  readonly target: StateTarget;
+  private readonly author: Author;
+  private readonly writer = new SerialQueue();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Db, private readonly root: string, config: HubConfig, private readonly log: Logger = silentLogger) {
+    this.target = stateTarget(root, config);
+    const a = config.state?.author;
+    this.author = { name: a?.name ?? DEFAULT_AUTHOR.name, email: a?.email ?? DEFAULT_AUTHOR.email };
+  }
+
+  /** Writes a finished run's record file and queues it for the next commit. */
+  recordRun(e: Execution): void {
+    const rel = runFilePath(e);
+    const abs = path.join(this.target.dir, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, runRecord(e));
+    this.db.prepare("INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)").run(rel, e.id, new Date().toISOString());
+  }
+
+  /** Queues a saveTo output (already written in the work tree) for the next commit. */
+  recordOutput(rel: string): void {
+    this.db.prepare("INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'output', NULL, ?)").run(rel, new Date().toISOString());
+  }
+
+  /** Commits what is queued plus a fresh snapshot, if anything changed. Serialized with every other git operation. */
+  commit(): Promise<CommitOutcome> {
+    return this.writer.run(() => this.commitNow());
+  }
+
+  /** Runs any git operation through the single writer (pull, push). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.writer.run(task);
+  }
+
+  /** Commits every `interval` (state.commitInterval); errors are logged and retried next time. */
+  start(interval: string): void {
+    const ms = durationMs(interval);
+    this.timer = setInterval(() => {
+      this.commit().catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'state commit failed; will retry at the next interval'));
+    }, ms);
+  }
+
+  /** Stops the loop and makes a last commit. */
+  async stop(): Promise<CommitOutcome | undefined> {
+    clearInterval(this.timer);
+    try {
+      return await this.commit();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'final state commit failed; the run records stay on disk and are committed at the next start');
+      return undefined;
+    }
+  }
+
+  private async commitNow(): Promise<CommitOutcome> {
+    const pending = this.db.prepare('SELECT path, kind, run_id FROM git_pending ORDER BY path').all() as Array<{ path: string; kind: string; run_id: string | null }>;
+    const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: path.join(p.kind === 'output' ? this.root : this.target.dir, p.path) }));
+    for (const [rel, content] of snapshotFiles(this.db)) {
+      const abs = path.join(this.target.dir, rel);
+      mkdirSync(path.dirname(abs), { recursive: true });
+      writeFileSync(abs, content);
+      files.push({ path: rel, source: abs });
+    }
+    const runIds = pending.filter((p) => p.kind === 'run' && p.run_id).map((p) => p.run_id as string);
+    const runs = runIds.length
+      ? (this.db.prepare(`SELECT id, connector_id AS connectorId, status, cost_usd AS costUsd FROM executions WHERE id IN (${runIds.map(() => '?').join(',')})`).all(...runIds) as CommittedRun[])
+      : [];
+    const outputs = pending.filter((p) => p.kind === 'output').length;
+    const result = await this.target.commit(files, commitMessage(runs, outputs), this.author);
+    if (result.deferred) {
+      this.log.warn({ reason: result.deferred }, 'state commit put off to the next interval');
+      return { sha: null, runs: 0, outputs: 0, deferred: result.deferred };
+    }
+    const done = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
+    this.db.transaction(() => pending.forEach((p) => done.run(p.path)))();
+    if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
+    if (result.sha) this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
+    return { sha: result.sha, runs: runs.length, outputs };
+  }
+}
