@@ -1,0 +1,145 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { chmodSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Hub } from '../../src/hub.js';
+import { GitState } from '../../src/gitstate/state.js';
+import { git, gitdir, writeFiles } from '../helpers/repo.js';
+import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { cli } from '../helpers/cli.js';
+
+const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
+
+/** A committed hub repo with a started hub (no commit loop: the tests commit when they choose). */
+async function hubRepo(files: Record<string, string> = {}) {
+  const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }), 'connectors/b.yaml': yaml({ prompt: 'x\n@fake is_error down' }), ...files });
+  const fake = fakeClaudeEnv();
+  const hub = new Hub({ repo: root, env: fake.env });
+  onTestFinished(async () => {
+    try { await hub.stop(0); } catch { /* stopped */ }
+  });
+  await hub.start({ commitLoop: false });
+  const run = async (id: string) => hub.executor.waitFinal((hub.run(id) as { id: string }).id);
+  return { root, hub, run };
+}
+
+describe('state commits on the checked-out branch', () => {
+  it('commits run records and the snapshot with a summary and one trailer a run', async () => {
+    const { root, hub, run } = await hubRepo();
+    const a = await run('a');
+    const b = await run('b');
+    const outcome = await hub.gitState.commit();
+    expect(outcome).toMatchObject({ runs: 2, outputs: 0 });
+    expect(git(root, 'log', '-1', '--format=%an <%ae>%n%B')).toBe([
+      'agent-hub <agent-hub@localhost>',
+      'state: 2 runs (1 success, 1 failed), $0.0024',
+      '',
+      ...[a, b].sort((x, y) => (x.id < y.id ? -1 : 1)).map((e) => `Agent-Hub-Run: ${e.id} ${e.connectorId} ${e.status}`),
+    ].join('\n'));
+    const file = `state/runs/a/${a.createdAt.slice(0, 4)}/${a.createdAt.slice(5, 7)}/${a.id}.json`;
+    expect(JSON.parse(readFileSync(path.join(root, file), 'utf8'))).toMatchObject({ id: a.id, connectorId: 'a', status: 'success', result: 'Done: hello' });
+    expect(git(root, 'log', '--format=%s', '--', file)).toBe('state: 2 runs (1 success, 1 failed), $0.0024');
+    expect(git(root, 'log', '--format=%h', `--grep=Agent-Hub-Run: ${b.id}`).split('\n')).toHaveLength(1);
+    expect(git(root, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
+      file, `state/runs/b/${b.createdAt.slice(0, 4)}/${b.createdAt.slice(5, 7)}/${b.id}.json`,
+      'state/registry/config.jsonl', 'state/registry/connector-versions.jsonl', 'state/registry/connectors.jsonl', 'state/registry/meta.json', 'state/registry/schedule.jsonl',
+    ].sort());
+    // Nothing new: no commit.
+    const head = git(root, 'rev-parse', 'HEAD');
+    expect((await hub.gitState.commit()).sha).toBeNull();
+    expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
+  });
+
+  it('leaves a user\'s staged and unstaged changes exactly as they were', async () => {
+    const { root, hub, run } = await hubRepo({ 'notes.md': 'v1\n', 'connectors/c.yaml': yaml({ prompt: 'c' }) });
+    writeFiles(root, { 'notes.md': 'v2 staged\n' });
+    git(root, 'add', 'notes.md');
+    writeFiles(root, { 'notes.md': 'v3 unstaged on top\n', 'connectors/c.yaml': yaml({ prompt: 'edited, not staged' }), 'scratch.txt': 'untracked\n' });
+    const before = { staged: git(root, 'diff', '--cached'), unstaged: git(root, 'diff'), status: git(root, 'status', '--porcelain') };
+    await run('a');
+    const outcome = await hub.gitState.commit();
+    expect(outcome.sha).not.toBeNull();
+    expect(git(root, 'diff', '--cached')).toBe(before.staged);
+    expect(git(root, 'diff')).toBe(before.unstaged);
+    expect(git(root, 'status', '--porcelain')).toBe(before.status);
+    expect(git(root, 'show', '--name-only', '--format=', 'HEAD').split('\n').every((f) => f.startsWith('state/'))).toBe(true);
+  });
+
+  it('a failing commit hook leaves the records on disk and queued; the next commit takes them', async () => {
+    const { root, hub, run } = await hubRepo();
+    const hook = path.join(root, '.git/hooks/pre-commit');
+    writeFileSync(hook, '#!/bin/sh\necho "lint says no" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    const e = await run('a');
+    await expect(hub.gitState.commit()).rejects.toThrow(/lint says no/);
+    const file = path.join(root, 'state/runs/a', e.createdAt.slice(0, 4), e.createdAt.slice(5, 7), `${e.id}.json`);
+    expect(existsSync(file)).toBe(true);
+    writeFileSync(hook, '#!/bin/sh\nexit 0\n');
+    expect(await hub.gitState.commit()).toMatchObject({ runs: 1 });
+    expect(git(root, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${e.id} a success`);
+  });
+
+  it('a stale index.lock left by a crash is removed; a fresh one defers the commit', async () => {
+    const { root, hub, run } = await hubRepo();
+    await run('a');
+    const lock = path.join(root, '.git/index.lock');
+    writeFileSync(lock, '');
+    expect(await hub.gitState.commit()).toMatchObject({ sha: null, deferred: expect.stringContaining('index.lock') });
+    expect(existsSync(lock)).toBe(true);
+    const old = new Date(Date.now() - 10 * 60_000);
+    utimesSync(lock, old, old);
+    expect(await hub.gitState.commit()).toMatchObject({ runs: 1 });
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('uses the configured author', async () => {
+    const { root, hub, run } = await hubRepo({ 'hub.yaml': 'state:\n  author: { name: Ops Bot, email: ops@example.com }\n' });
+    await run('a');
+    await hub.gitState.commit();
+    expect(git(root, 'log', '-1', '--format=%an <%ae> / %cn <%ce>')).toBe('Ops Bot <ops@example.com> / Ops Bot <ops@example.com>');
+  });
+
+  it('commits on shutdown, and a clone restores the same history', async () => {
+    const { root, hub, run } = await hubRepo();
+    await run('a');
+    await run('b');
+    await hub.stop(0);
+    expect(git(root, 'status', '--porcelain')).toBe('');
+    const clone = path.join(path.dirname(root), `${path.basename(root)}-clone`);
+    git(path.dirname(root), 'clone', '-q', root, clone);
+    onTestFinished(() => rmSync(clone, { recursive: true, force: true }));
+    const original = (await cli(['history', '--repo', root, '--json'])).stdout;
+    const restored = await cli(['restore', '--repo', clone]);
+    expect(restored.stdout).toContain('restored 2 connectors and 2 runs');
+    expect((await cli(['history', '--repo', clone, '--json'])).stdout).toBe(original);
+    expect(JSON.parse(original)).toHaveLength(2);
+  });
+});
+
+describe('state.branch', () => {
+  it('commits to its own branch and leaves the work tree, the index and HEAD byte-for-byte unchanged', async () => {
+    const { root, hub, run } = await hubRepo({ 'hub.yaml': 'state:\n  branch: agent-hub/state\n', 'notes.md': 'v1\n' });
+    writeFiles(root, { 'notes.md': 'staged\n' });
+    git(root, 'add', 'notes.md');
+    writeFiles(root, { 'notes.md': 'unstaged\n' });
+    const before = {
+      index: readFileSync(path.join(root, '.git/index')), head: git(root, 'rev-parse', 'HEAD'), ref: git(root, 'symbolic-ref', 'HEAD'),
+      status: git(root, 'status', '--porcelain'), log: git(root, 'log', '--format=%H'),
+    };
+    const e = await run('a');
+    const first = await hub.gitState.commit();
+    await run('b');
+    const second = await hub.gitState.commit();
+    expect(readFileSync(path.join(root, '.git/index')).equals(before.index)).toBe(true);
+    expect(git(root, 'rev-parse', 'HEAD')).toBe(before.head);
+    expect(git(root, 'symbolic-ref', 'HEAD')).toBe(before.ref);
+    expect(git(root, 'status', '--porcelain')).toBe(before.status);
+    expect(git(root, 'log', '--format=%H')).toBe(before.log);
+    expect(existsSync(path.join(root, 'state'))).toBe(false);
+    expect(git(root, 'rev-list', 'agent-hub/state').split('\n')).toEqual([second.sha, first.sha]);
+    expect(git(root, 'show', `agent-hub/state:state/runs/a/${e.createdAt.slice(0, 4)}/${e.createdAt.slice(5, 7)}/${e.id}.json`)).toContain('"status": "success"');
+    // restore reads from the state branch.
+    await hub.stop(0);
+    const restored = await cli(['restore', '--repo', root]);
+    expect(restored.stdout).toContain('and 2 runs');
+  });
+});
