@@ -21,6 +21,8 @@ export interface HubOptions {
   now?: () => Date;
   /** Between SIGTERM and SIGKILL when a run is stopped. */
   killGraceMs?: number;
+  /** Pauses between push attempts after a rejection (default 1 s, 2 s, 4 s). */
+  pushBackoffMs?: number[];
 }
 
 /**
@@ -40,6 +42,7 @@ export class Hub {
   private readonly log: Logger;
   private readonly now: () => Date;
   private versions = new Map<string, string>();
+  private pullTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<ReconcileResult> | undefined;
 
   constructor(o: HubOptions) {
@@ -51,7 +54,7 @@ export class Hub {
     this.config = hub.config;
     this.freshDb = !existsSync(dbPath(this.root));
     this.db = openDb(dbPath(this.root));
-    this.gitState = new GitState(this.db, this.root, this.config, this.log);
+    this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
     this.inGit = isGitRepo(this.root);
     this.executor = new Executor({
       db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, onOutput: (p) => this.gitState.recordOutput(p),
@@ -78,7 +81,20 @@ export class Hub {
     if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
     await this.reconcile();
     this.catchUp();
-    if (this.inGit && opts.commitLoop !== false) this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
+    if (this.inGit && opts.commitLoop !== false) {
+      this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
+      if (this.gitState.remote) this.pullTimer = setInterval(() => void this.syncRemote(), durationMs(this.config.remote?.pullInterval ?? '60s'));
+    }
+  }
+
+  /** Pulls from the remote (and pushes); reconciles when connectors came in. */
+  async syncRemote(): Promise<void> {
+    try {
+      const pulled = await this.gitState.sync();
+      if (pulled?.updated) await this.reconcile();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'sync with the remote failed; will retry');
+    }
   }
 
   /** Reconciles files → registry → scheduler. Concurrent calls share one pass. */
@@ -113,6 +129,7 @@ export class Hub {
 
   /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */
   async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
+    clearInterval(this.pullTimer);
     this.scheduler.stop();
     await this.executor.stop(graceMs);
     if (this.inGit) await this.gitState.stop();

@@ -10,6 +10,7 @@ import { runFilePath, runRecord } from './records.js';
 import { snapshotFiles } from './snapshot.js';
 import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
+import { RemoteSync, type PullResult } from './remote.js';
 
 export const DEFAULT_COMMIT_INTERVAL = '5m';
 
@@ -35,11 +36,40 @@ export class GitState {
   private readonly author: Author;
   private readonly writer = new SerialQueue();
   private timer: NodeJS.Timeout | undefined;
+  /** Set when hub.yaml enables the remote: state commits are pushed, connectors pulled. */
+  readonly remote: RemoteSync | undefined;
 
-  constructor(private readonly db: Db, private readonly root: string, config: HubConfig, private readonly log: Logger = silentLogger) {
+  constructor(private readonly db: Db, private readonly root: string, private readonly config: HubConfig, private readonly log: Logger = silentLogger, remoteOptions: { backoffMs?: number[] } = {}) {
     this.target = stateTarget(root, config);
     const a = config.state?.author;
     this.author = { name: a?.name ?? DEFAULT_AUTHOR.name, email: a?.email ?? DEFAULT_AUTHOR.email };
+    if (config.remote?.enabled) {
+      this.remote = new RemoteSync({
+        root, remote: config.remote.name ?? 'origin', author: this.author, ...remoteOptions,
+        ...(config.state?.branch ? { stateBranch: config.state.branch } : {}),
+      });
+    }
+  }
+
+  /**
+   * Pulls (fast-forwarding connectors, replaying our commits when the remote moved) and
+   * pushes, through the single writer. A divergence is logged and left for a person.
+   */
+  sync(): Promise<PullResult | undefined> {
+    return this.writer.run(async () => {
+      if (!this.remote) return undefined;
+      const pulled = await this.remote.pull();
+      if (pulled.diverged) this.log.error({ remote: this.config.remote?.name ?? 'origin' }, pulled.diverged);
+      await this.pushNow();
+      return pulled;
+    });
+  }
+
+  private async pushNow(): Promise<void> {
+    if (!this.remote || this.config.remote?.push === false) return;
+    const pushed = await this.remote.push();
+    if (pushed.pushed) this.log.info({ attempts: pushed.attempts }, 'state pushed');
+    else if (pushed.skipped && pushed.skipped !== 'nothing to push') this.log.warn({}, `state not pushed: ${pushed.skipped}`);
   }
 
   /** Writes a finished run's record file and queues it for the next commit. */
@@ -107,7 +137,14 @@ export class GitState {
     const done = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
     this.db.transaction(() => pending.forEach((p) => done.run(p.path)))();
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
-    if (result.sha) this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
+    if (result.sha) {
+      this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
+      try {
+        await this.pushNow();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'state push failed; will retry');
+      }
+    }
     return { sha: result.sha, runs: runs.length, outputs };
   }
 }

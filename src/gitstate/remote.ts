@@ -1,0 +1,176 @@
+import path from 'node:path';
+import { git, GitError } from './git.js';
+import type { Author } from './targets.js';
+
+/** What a pull did. */
+export interface PullResult {
+  /** The checked-out branch moved (connectors may have changed): reconcile. */
+  updated: boolean;
+  /** Our own state commits were replayed on top of the remote. */
+  rebased: number;
+  /** Set when the branches diverged in a way the hub must not resolve itself. */
+  diverged?: string;
+}
+
+export interface PushResult {
+  pushed: boolean;
+  attempts: number;
+  skipped?: string;
+}
+
+export interface RemoteOptions {
+  root: string;
+  remote: string;
+  author: Author;
+  /** `state.branch`, when state lives on a branch of its own. */
+  stateBranch?: string;
+  /** Delays between push attempts after a rejection. */
+  backoffMs?: number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const ZERO = '0'.repeat(40);
+
+/**
+ * Keeps the repository in step with its remote: fetches and fast-forwards the checked-out
+ * branch (so merged connector changes go live), pushes state commits, and when a push is
+ * rejected because the remote moved, replays the hub's own commits on top and tries again.
+ * Anything else that diverged — a person's unpushed commit, a local edit in the way — is
+ * reported, never forced.
+ */
+export class RemoteSync {
+  private readonly o: Required<Omit<RemoteOptions, 'stateBranch'>> & { stateBranch?: string };
+
+  constructor(o: RemoteOptions) {
+    this.o = { backoffMs: [1000, 2000, 4000], sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...o };
+  }
+
+  private run(args: string[], opts: Parameters<typeof git>[2] = {}) {
+    return git(this.o.root, args, opts);
+  }
+
+  private async rev(ref: string): Promise<string | null> {
+    const r = await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { ok: [1] });
+    return r.exitCode === 0 ? r.stdout.trim() : null;
+  }
+
+  private async isAncestor(a: string, b: string): Promise<boolean> {
+    return (await this.run(['merge-base', '--is-ancestor', a, b], { ok: [1] })).exitCode === 0;
+  }
+
+  private async branch(): Promise<string> {
+    return (await this.run(['symbolic-ref', '--short', 'HEAD'])).stdout.trim();
+  }
+
+  /** Commits in `from..to`, oldest first, each with whether the hub made it. */
+  private async commitsBetween(from: string, to: string): Promise<Array<{ sha: string; ours: boolean }>> {
+    const out = (await this.run(['log', '--reverse', '--format=%H%x00%ae%x00%s', `${from}..${to}`])).stdout.trim();
+    if (!out) return [];
+    return out.split('\n').map((l) => {
+      const [sha, email, subject] = l.split('\0') as [string, string, string];
+      return { sha, ours: email === this.o.author.email && subject.startsWith('state:') };
+    });
+  }
+
+  /**
+   * Replays commits onto `onto` with plumbing (a private index; no work tree): each keeps
+   * its message, author and date. Returns the new tip.
+   */
+  private async replay(commits: readonly string[], onto: string): Promise<string> {
+    const env = { GIT_INDEX_FILE: path.join(this.o.root, '.agent-hub', 'replay.index') };
+    await this.run(['read-tree', onto], { env });
+    let tip = onto;
+    for (const sha of commits) {
+      const raw = (await this.run(['diff-tree', '--no-commit-id', '-r', '--raw', '-z', `${sha}^`, sha])).stdout.split('\0').filter(Boolean);
+      const lines: string[] = [];
+      for (let i = 0; i < raw.length; i += 2) {
+        // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path.
+        const [, mode, , blob, status] = (raw[i] as string).split(' ');
+        const file = raw[i + 1] as string;
+        lines.push(status === 'D' ? `0 ${ZERO}\t${file}` : `${mode} ${blob}\t${file}`);
+      }
+      if (lines.length) await this.run(['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
+      const tree = (await this.run(['write-tree'], { env })).stdout.trim();
+      const [name, email, date, ...body] = (await this.run(['log', '-1', '--format=%an%x00%ae%x00%aI%x00%B', sha])).stdout.split('\0');
+      tip = (await this.run(['commit-tree', tree, '-p', tip, '-F', '-'], {
+        input: body.join('\0'),
+        env: { GIT_AUTHOR_NAME: name ?? '', GIT_AUTHOR_EMAIL: email ?? '', GIT_AUTHOR_DATE: date ?? '', GIT_COMMITTER_NAME: this.o.author.name, GIT_COMMITTER_EMAIL: this.o.author.email },
+      })).stdout.trim();
+    }
+    return tip;
+  }
+
+  /** Moves the checked-out branch from `from` to `to`, updating index and work tree like a fast-forward merge. */
+  private async moveCheckedOut(branch: string, from: string, to: string): Promise<void> {
+    // A two-way merge keeps a user's local changes and refuses when one is in the way.
+    await this.run(['read-tree', '-m', '-u', from, to]);
+    await this.run(['update-ref', '-m', 'agent-hub: sync with remote', `refs/heads/${branch}`, to, from]);
+  }
+
+  /** Fetches, then brings the checked-out branch up to date with its remote counterpart. */
+  async pull(): Promise<PullResult> {
+    const branch = await this.branch();
+    await this.run(['fetch', '--quiet', this.o.remote]);
+    const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
+    const head = await this.rev('HEAD');
+    if (!remoteTip || !head || remoteTip === head || (await this.isAncestor(remoteTip, head))) return { updated: false, rebased: 0 };
+    try {
+      if (await this.isAncestor(head, remoteTip)) {
+        await this.moveCheckedOut(branch, head, remoteTip);
+        return { updated: true, rebased: 0 };
+      }
+      const local = await this.commitsBetween(remoteTip, head);
+      const theirs = local.filter((c) => !c.ours);
+      if (theirs.length) {
+        return { updated: false, rebased: 0, diverged: `${branch} has ${theirs.length} local commit(s) not made by agent-hub (${theirs.map((c) => c.sha.slice(0, 7)).join(', ')}) and ${this.o.remote}/${branch} moved on: reconcile them by hand (git pull --rebase); the hub keeps running with the local connectors` };
+      }
+      const tip = await this.replay(local.map((c) => c.sha), remoteTip);
+      await this.moveCheckedOut(branch, head, tip);
+      return { updated: true, rebased: local.length };
+    } catch (err) {
+      if (err instanceof GitError && err.args[0] === 'read-tree') {
+        return { updated: false, rebased: 0, diverged: `cannot update ${branch} to ${this.o.remote}/${branch}: local changes are in the way (${err.stderr.trim().split('\n')[0]}); commit or discard them` };
+      }
+      throw err;
+    }
+  }
+
+  /** Pushes state: the checked-out branch, or only the state branch in `state.branch` mode. */
+  async push(): Promise<PushResult> {
+    const branch = this.o.stateBranch ?? (await this.branch());
+    for (let attempt = 1; ; attempt++) {
+      const local = await this.rev(`refs/heads/${branch}`);
+      if (!local) return { pushed: false, attempts: attempt - 1, skipped: `no branch ${branch} yet` };
+      const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
+      if (remoteTip && (await this.isAncestor(local, remoteTip))) return { pushed: false, attempts: attempt - 1, skipped: 'nothing to push' };
+      if (remoteTip) {
+        const theirs = (await this.commitsBetween(remoteTip, local)).filter((c) => !c.ours);
+        if (theirs.length && !this.o.stateBranch) return { pushed: false, attempts: attempt - 1, skipped: `${branch} has commits not made by agent-hub; not pushing them` };
+      }
+      const r = await this.run(['push', '--porcelain', this.o.remote, `refs/heads/${branch}:refs/heads/${branch}`], { ok: [1] });
+      if (r.exitCode === 0) {
+        await this.run(['update-ref', `refs/remotes/${this.o.remote}/${branch}`, local]);
+        return { pushed: true, attempts: attempt };
+      }
+      if (attempt > this.o.backoffMs.length) throw new GitError(['push', this.o.remote, branch], 1, `rejected ${attempt} times: ${r.stdout}`);
+      // Rejected: the remote moved. Bring our commits on top of it, then try again after a pause.
+      await this.o.sleep(this.o.backoffMs[attempt - 1] as number);
+      if (this.o.stateBranch) await this.rebaseStateBranch(branch);
+      else {
+        const pulled = await this.pull();
+        if (pulled.diverged) return { pushed: false, attempts: attempt, skipped: pulled.diverged };
+      }
+    }
+  }
+
+  /** In state.branch mode: replay our state commits on top of the remote state branch. */
+  private async rebaseStateBranch(branch: string): Promise<void> {
+    await this.run(['fetch', '--quiet', this.o.remote, `+refs/heads/${branch}:refs/remotes/${this.o.remote}/${branch}`]);
+    const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
+    const local = await this.rev(`refs/heads/${branch}`);
+    if (!remoteTip || !local || (await this.isAncestor(remoteTip, local))) return;
+    const ours = await this.commitsBetween(remoteTip, local);
+    const tip = await this.replay(ours.map((c) => c.sha), remoteTip);
+    await this.run(['update-ref', `refs/heads/${branch}`, tip, local]);
+  }
+}

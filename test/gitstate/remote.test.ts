@@ -1,0 +1,98 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import path from 'node:path';
+import { Hub } from '../../src/hub.js';
+import { getConnector } from '../../src/registry/connectors.js';
+import { git, testdir, writeFiles } from '../helpers/repo.js';
+import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+
+const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
+
+/** A bare remote, the hub's clone of it, and a second clone where "someone else" pushes. */
+function setup(hubYaml = 'remote:\n  enabled: true\n') {
+  const base = testdir();
+  const bare = path.join(base, 'remote.git');
+  git(base, 'init', '-q', '--bare', '--initial-branch=main', bare);
+  const seed = path.join(base, 'seed');
+  git(base, 'clone', '-q', bare, seed);
+  writeFiles(seed, { '.gitignore': '.agent-hub/\n', 'hub.yaml': hubYaml, 'connectors/a.yaml': yaml({ prompt: 'a v1' }) });
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-qm', 'hub');
+  git(seed, 'push', '-q', 'origin', 'main');
+  const hubDir = path.join(base, 'hub');
+  git(base, 'clone', '-q', bare, hubDir);
+  const other = path.join(base, 'other');
+  git(base, 'clone', '-q', bare, other);
+  return { bare, hubDir, other };
+}
+
+async function startHub(dir: string) {
+  const fake = fakeClaudeEnv();
+  const hub = new Hub({ repo: dir, env: fake.env, pushBackoffMs: [10, 20, 40] });
+  onTestFinished(async () => {
+    try { await hub.stop(0); } catch { /* stopped */ }
+  });
+  await hub.start({ commitLoop: false });
+  return hub;
+}
+
+function push(other: string, files: Record<string, string>, message: string) {
+  git(other, 'pull', '-q', '--rebase');
+  writeFiles(other, files);
+  git(other, 'add', '-A');
+  git(other, 'commit', '-qm', message);
+  git(other, 'push', '-q', 'origin', 'main');
+}
+
+describe('remote sync', () => {
+  it('pulls merged connector changes and applies them', async () => {
+    const { hubDir, other } = setup();
+    const hub = await startHub(hubDir);
+    push(other, { 'connectors/a.yaml': yaml({ prompt: 'a v2' }), 'connectors/new.yaml': yaml({ prompt: 'new' }) }, 'change connectors');
+    await hub.syncRemote();
+    expect(getConnector(hub.db, 'a')?.version.template).toBe('a v2');
+    expect(getConnector(hub.db, 'new')?.active).toBe(true);
+    expect(git(hubDir, 'rev-parse', 'HEAD')).toBe(git(other, 'rev-parse', 'HEAD'));
+  });
+
+  it('a rejected push replays the hub\'s commits on top of the remote and pushes again', async () => {
+    const { hubDir, other, bare } = setup();
+    const hub = await startHub(hubDir);
+    const e = await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    // Someone pushes while the hub has not fetched: the hub's push is rejected first.
+    push(other, { 'connectors/b.yaml': yaml({ prompt: 'b' }) }, 'add b');
+    const outcome = await hub.gitState.commit();
+    expect(outcome.sha).not.toBeNull();
+    const remoteLog = git(bare, 'log', '--format=%s', 'main').split('\n');
+    expect(remoteLog).toEqual(['state: 1 run (1 success), $0.0012', 'add b', 'hub']);
+    expect(git(bare, 'log', '-1', '--format=%B', 'main')).toContain(`Agent-Hub-Run: ${e.id} a success`);
+    expect(git(hubDir, 'rev-parse', 'HEAD')).toBe(git(bare, 'rev-parse', 'main'));
+    expect(git(hubDir, 'status', '--porcelain')).toBe('');
+    expect(git(hubDir, 'show', 'HEAD:connectors/b.yaml')).toBe(yaml({ prompt: 'b' }));
+  });
+
+  it('reports a diverged change to connectors instead of forcing it', async () => {
+    const { hubDir, other, bare } = setup();
+    const hub = await startHub(hubDir);
+    // A person commits a connector change on the hub machine, and the remote moves too.
+    writeFiles(hubDir, { 'connectors/a.yaml': yaml({ prompt: 'local edit' }) });
+    git(hubDir, 'commit', '-qam', 'local tweak');
+    const localHead = git(hubDir, 'rev-parse', 'HEAD');
+    push(other, { 'connectors/a.yaml': yaml({ prompt: 'remote edit' }) }, 'remote tweak');
+    const remoteHead = git(bare, 'rev-parse', 'main');
+    const pulled = await hub.gitState.sync();
+    expect(pulled?.diverged).toMatch(/1 local commit\(s\) not made by agent-hub .* reconcile them by hand/);
+    expect(git(hubDir, 'rev-parse', 'HEAD')).toBe(localHead);
+    expect(git(bare, 'rev-parse', 'main')).toBe(remoteHead);
+  });
+
+  it('with state.branch, pushes only the state branch', async () => {
+    const { hubDir, bare } = setup('remote:\n  enabled: true\nstate:\n  branch: agent-hub/state\n');
+    const mainBefore = git(bare, 'rev-parse', 'main');
+    const hub = await startHub(hubDir);
+    await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    await hub.gitState.commit();
+    expect(git(bare, 'rev-parse', 'main')).toBe(mainBefore);
+    expect(git(bare, 'log', '--format=%s', 'agent-hub/state')).toBe('state: 1 run (1 success), $0.0012');
+    expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').sort()).toEqual(['refs/heads/agent-hub/state', 'refs/heads/main']);
+  });
+});
