@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { git, gitBytes, repoPaths } from './git.js';
 import { checkIndexLock } from './lock.js';
 import { RUNS_DIR } from './records.js';
+import { commitFiles } from './plumbing.js';
 
 export interface Author {
   name: string;
@@ -34,10 +35,6 @@ export interface StateTarget {
   readonly dropsCommitted: boolean;
 }
 
-function authorEnv(a: Author): Record<string, string> {
-  return { GIT_AUTHOR_NAME: a.name, GIT_AUTHOR_EMAIL: a.email, GIT_COMMITTER_NAME: a.name, GIT_COMMITTER_EMAIL: a.email };
-}
-
 /** Every file under `dir/state`, repository-relative. */
 function walkState(dir: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -55,9 +52,10 @@ function walkState(dir: string): Map<string, string> {
 }
 
 /**
- * The default: commit on the checked-out branch with a pathspec commit (`git commit
- * --only -- <paths>`), which takes exactly our files and leaves a user's other staged
- * and unstaged changes as they were.
+ * The default: commit on the checked-out branch. The commit is built with plumbing from
+ * HEAD plus exactly our files (hooks run, as for `git commit --only`), then only our
+ * entries are written into the user's index: their other staged and unstaged changes
+ * stay as they were, and the cost follows the batch rather than the size of the history.
  */
 export class WorktreeTarget implements StateTarget {
   readonly dropsCommitted = false;
@@ -65,14 +63,18 @@ export class WorktreeTarget implements StateTarget {
 
   async commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult> {
     const { gitDir } = await repoPaths(this.dir);
-    const lock = checkIndexLock(gitDir);
-    if (lock === 'held') return { sha: null, deferred: 'another git command holds .git/index.lock' };
-    const paths = files.map((f) => f.path);
-    const changed = (await git(this.dir, ['status', '--porcelain', '-z', '--untracked-files=all', '--', ...paths.map(literal)])).stdout;
-    if (!changed) return { sha: null };
-    await git(this.dir, ['add', '--', ...paths.map(literal)]);
-    await git(this.dir, ['commit', '--only', '--quiet', '--no-edit', '-F', '-', '--', ...paths.map(literal)], { input: message, env: authorEnv(author) });
-    return { sha: (await git(this.dir, ['rev-parse', 'HEAD'])).stdout.trim() };
+    if (checkIndexLock(gitDir) === 'held') return { sha: null, deferred: 'another git command holds .git/index.lock' };
+    const head = await git(this.dir, ['symbolic-ref', '--quiet', 'HEAD'], { ok: [1] });
+    if (head.exitCode !== 0) return { sha: null, deferred: 'HEAD is detached: check out a branch for the hub to commit on' };
+    const result = await commitFiles({
+      root: this.dir, ref: head.stdout.trim(), indexFile: path.join(this.dir, '.agent-hub', 'worktree-state.index'),
+      files, message, author, hooks: true,
+    });
+    if (result.sha) {
+      // The user's index learns our new entries (and nothing else changes in it).
+      await git(this.dir, ['-c', 'core.splitIndex=true', 'update-index', '--add', '--index-info'], { input: `${result.entries.join('\n')}\n` });
+    }
+    return { sha: result.sha };
   }
 
   async readState(): Promise<Map<string, string>> {
@@ -80,23 +82,16 @@ export class WorktreeTarget implements StateTarget {
   }
 }
 
-const literal = (p: string) => `:(literal)${p}`;
-
 /**
- * `state.branch`: commit state to a branch of its own with plumbing — blobs, a private
- * index file, commit-tree, a compare-and-swap update-ref — never touching the work tree,
- * the user's index or HEAD. Files wait in `.agent-hub/branch-state/` until committed.
+ * `state.branch`: commit state to a branch of its own with plumbing — never touching the
+ * work tree, the user's index or HEAD. Files wait in `.agent-hub/branch-state/` until committed.
  */
 export class BranchTarget implements StateTarget {
   readonly dropsCommitted = true;
   readonly dir: string;
-  private readonly indexFile: string;
-  private readonly tipFile: string;
 
   constructor(private readonly root: string, readonly branch: string) {
     this.dir = path.join(root, '.agent-hub', 'branch-state');
-    this.indexFile = path.join(root, '.agent-hub', 'state-branch.index');
-    this.tipFile = path.join(root, '.agent-hub', 'state-branch.tip');
     mkdirSync(this.dir, { recursive: true });
   }
 
@@ -104,36 +99,16 @@ export class BranchTarget implements StateTarget {
     return `refs/heads/${this.branch}`;
   }
 
-  private async tip(): Promise<string | null> {
-    const r = await git(this.root, ['rev-parse', '--verify', '--quiet', `${this.ref}^{commit}`], { ok: [1] });
-    return r.exitCode === 0 ? r.stdout.trim() : null;
-  }
-
   async commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult> {
-    const { prefix } = await repoPaths(this.root);
-    const env = { GIT_INDEX_FILE: this.indexFile };
-    const tip = await this.tip();
-    // The private index mirrors the branch tip; rebuild it when the branch moved (a fetch, a rebase).
-    const known = existsSync(this.tipFile) ? readFileSync(this.tipFile, 'utf8').trim() : '';
-    if (!existsSync(this.indexFile) || known !== (tip ?? '')) {
-      await git(this.root, tip ? ['read-tree', tip] : ['read-tree', '--empty'], { env });
-    }
-    const blobs = (await git(this.root, ['hash-object', '-w', '--stdin-paths'], { input: `${files.map((f) => f.source).join('\n')}\n` })).stdout.trim().split('\n');
-    const info = files.map((f, i) => `100644 ${blobs[i]}\t${prefix}${f.path}`).join('\n');
-    await git(this.root, ['update-index', '--add', '--index-info'], { env, input: `${info}\n` });
-    const tree = (await git(this.root, ['write-tree'], { env })).stdout.trim();
-    if (tip && (await git(this.root, ['rev-parse', `${tip}^{tree}`])).stdout.trim() === tree) return { sha: null };
-    const sha = (await git(this.root, ['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-F', '-'], { input: message, env: authorEnv(author) })).stdout.trim();
-    // Compare-and-swap: fails if someone moved the branch since we read it.
-    await git(this.root, ['update-ref', '-m', 'agent-hub: state', this.ref, sha, tip ?? '0'.repeat(40)]);
-    writeFileSync(this.tipFile, `${sha}\n`);
-    return { sha };
+    const result = await commitFiles({ root: this.root, ref: this.ref, indexFile: path.join(this.root, '.agent-hub', 'state-branch.index'), files, message, author, hooks: false });
+    return { sha: result.sha };
   }
 
   async readState(): Promise<Map<string, string>> {
-    const tip = await this.tip();
+    const r = await git(this.root, ['rev-parse', '--verify', '--quiet', `${this.ref}^{commit}`], { ok: [1] });
     const out = new Map<string, string>();
-    if (!tip) return out;
+    if (r.exitCode !== 0) return out;
+    const tip = r.stdout.trim();
     const { prefix } = await repoPaths(this.root);
     const listed = (await git(this.root, ['ls-tree', '-r', '-z', tip, '--', `${prefix}state`])).stdout.split('\0').filter(Boolean);
     const entries = listed.map((l) => {

@@ -1,0 +1,175 @@
+// Issue 4 figures: commit cost against history size, and repository growth per 1,000 runs.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { git, median, printTable, tempRepo } from './lib.js';
+
+const { openDb } = await import('../dist/registry/db.js');
+const { reconcile } = await import('../dist/reconcile/reconcile.js');
+const { GitState } = await import('../dist/gitstate/state.js');
+const { runFilePath, runRecord } = await import('../dist/gitstate/records.js');
+
+const CONNECTORS = 20;
+const WORDS = 'agent repository commit review digest summary change risk author branch merge deploy test build release'.split(' ');
+
+const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+const AREAS = ['scheduler', 'executor', 'registry', 'dashboard', 'git state', 'CLI', 'templates', 'docs'];
+
+/**
+ * About 1 KB shaped like a real digest: the same headings and phrasing every day, with
+ * names, numbers, titles and ids that change from run to run.
+ */
+function digest(n) {
+  const pick = (arr, k) => arr[(n * 7 + k * 13) % arr.length];
+  const lines = [
+    `## Daily digest for acme/repo-${n % CONNECTORS}, run ${n}`,
+    '',
+    `- ${(n % 9) + 1} commits by ${pick(NAMES, 1)} and ${pick(NAMES, 2)} in the ${pick(AREAS, 3)}.`,
+    `- Merged #${1000 + n}: "Fix ${pick(AREAS, 4)} retry when the ${pick(AREAS, 5)} is slow" (${pick(NAMES, 6)}).`,
+    `- Opened #${2000 + n}: "Document ${pick(AREAS, 7)} settings" (${pick(NAMES, 8)}), waiting for review.`,
+    `- Dependency updates: croner 9.1.${n % 10}, execa 9.6.${n % 7}; no breaking changes.`,
+    `- Tests: ${400 + (n % 50)} passed, ${n % 3} flaky (${pick(AREAS, 9)}), coverage ${80 + (n % 15)}%.`,
+    '',
+    '### Risky changes',
+    `- ${pick(AREAS, 10)}: migration ${n % 40} rewrites a table; deploy outside business hours.`,
+    `- ${pick(AREAS, 11)}: a new environment variable must be set before the next release.`,
+    '',
+    '### Suggested next steps',
+    `1. Ask ${pick(NAMES, 12)} to review #${2000 + n} before Friday.`,
+    `2. Pin the ${pick(AREAS, 13)} benchmark and compare with last week (${(n % 17) + 3}% slower).`,
+    `3. Close ${(n % 4) + 1} stale issues about the ${pick(AREAS, 14)}.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** About 1 KB of random words: the worst case, nothing shared between runs but the vocabulary. */
+function result(n) {
+  let s = '';
+  let x = n * 2654435761 % 4294967296;
+  while (s.length < 1000) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    s += `${WORDS[x % WORDS.length]}${x % 7 === 0 ? '.\n' : ' '}`;
+  }
+  return s;
+}
+
+function execution(n, createdAt, text = result) {
+  const id = `${createdAt.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${n.toString(16).padStart(8, '0')}`;
+  const iso = createdAt.toISOString();
+  return {
+    id, connectorId: `c${n % CONNECTORS}`, status: n % 10 === 0 ? 'failed' : 'success', trigger: 'schedule', attempt: 1, parentId: null,
+    specHash: 'a'.repeat(64), gitCommit: null, scheduledFor: iso, inputs: { days: 1 }, renderedPrompt: `Summarise the last day of repo ${n % CONNECTORS}.`,
+    argv: ['claude', '-p', '--output-format', 'json'], result: text(n), outputTruncated: false, costUsd: 0.01, usage: { usage: { input_tokens: 2400, output_tokens: 300 } },
+    sessionId: '00000000-0000-4000-8000-' + n.toString(16).padStart(12, '0'), numTurns: 3, durationMs: 12000, exitCode: 0,
+    errorKind: n % 10 === 0 ? 'agent-error' : null, error: n % 10 === 0 ? 'claude failed (exit 1, success): API Error: 529 Overloaded' : null,
+    validationErrors: null, permissionDenials: null, createdAt: iso, startedAt: iso, finishedAt: iso,
+  };
+}
+
+async function hubRepo(hubYaml = '') {
+  const root = tempRepo();
+  git(root, 'init', '-q', '--initial-branch=main');
+  git(root, 'config', 'gc.auto', '0');
+  mkdirSync(path.join(root, 'connectors'), { recursive: true });
+  for (let i = 0; i < CONNECTORS; i++) writeFileSync(path.join(root, 'connectors', `c${i}.yaml`), JSON.stringify({ prompt: `repo ${i}`, schedule: '0 * * * *' }));
+  writeFileSync(path.join(root, '.gitignore'), '.agent-hub/\n');
+  if (hubYaml) writeFileSync(path.join(root, 'hub.yaml'), hubYaml);
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'hub');
+  const db = openDb(path.join(root, '.agent-hub/hub.db'));
+  await reconcile(root, db);
+  return { root, db };
+}
+
+/** `count` runs already in history, spread over the past (about 100 a day), committed in one go. */
+function seedHistory(root, count) {
+  const day = 86_400_000;
+  const start = Date.now() - (count / 100 + 2) * day;
+  for (let n = 0; n < count; n++) {
+    const e = execution(n, new Date(start + (n / 100) * day));
+    const abs = path.join(root, runFilePath(e));
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, runRecord(e));
+  }
+  git(root, 'add', 'state');
+  git(root, 'commit', '-qm', 'history');
+}
+
+/** Times committing batches of 100 new runs through GitState. */
+async function batchCommitMs(history, hubYaml = '') {
+  const { root, db } = await hubRepo(hubYaml);
+  if (history) seedHistory(root, history);
+  const state = new GitState(db, root, hubYaml ? { state: { branch: 'agent-hub/state' } } : {});
+  const times = [];
+  let n = 10_000_000;
+  for (let batch = 0; batch < 6; batch++) {
+    for (let i = 0; i < 100; i++) state.recordRun(execution(n++, new Date()));
+    const t = performance.now();
+    await state.commit();
+    if (batch > 0) times.push(performance.now() - t); // the first commit warms caches
+  }
+  db.close();
+  return median(times);
+}
+
+function gitSizeKb(root) {
+  execFileSync('git', ['gc', '-q', '--aggressive', '--prune=now'], { cwd: root });
+  const out = execFileSync('git', ['count-objects', '-v'], { cwd: root, encoding: 'utf8' });
+  const kb = (k) => Number(/^(?:size-pack): (\d+)$/m.exec(out.replace(k, 'size-pack'))?.[1] ?? 0);
+  return Number(/^size-pack: (\d+)$/m.exec(out)?.[1] ?? 0) + Number(/^size: (\d+)$/m.exec(out)?.[1] ?? 0) + 0 * kb('');
+}
+
+/** Growth of .git (after gc) for 1,000 runs committed in batches of 100, as text files vs a binary database copy. */
+async function growth(results) {
+  const text = await hubRepo();
+  const before = gitSizeKb(text.root);
+  const state = new GitState(text.db, text.root, {});
+  for (let batch = 0; batch < 10; batch++) {
+    for (let i = 0; i < 100; i++) {
+      const e = execution(batch * 100 + i, new Date(Date.now() - (1000 - batch * 100 - i) * 60_000), results);
+      text.db.prepare("INSERT INTO executions (id, connector_id, status, created_at, result) VALUES (?, ?, ?, ?, ?)").run(e.id, e.connectorId, e.status, e.createdAt, e.result);
+      state.recordRun(e);
+    }
+    await state.commit();
+  }
+  const textKb = gitSizeKb(text.root) - before;
+
+  // The alternative: commit a copy of the SQLite file after every batch.
+  const bin = await hubRepo();
+  const binBefore = gitSizeKb(bin.root);
+  for (let batch = 0; batch < 10; batch++) {
+    for (let i = 0; i < 100; i++) {
+      const e = execution(batch * 100 + i, new Date(), results);
+      bin.db.prepare("INSERT INTO executions (id, connector_id, status, created_at, result, rendered_prompt, usage) VALUES (?, ?, ?, ?, ?, ?, ?)").run(e.id, e.connectorId, e.status, e.createdAt, e.result, e.renderedPrompt, JSON.stringify(e.usage));
+    }
+    bin.db.pragma('wal_checkpoint(TRUNCATE)');
+    mkdirSync(path.join(bin.root, 'state'), { recursive: true });
+    copyFileSync(path.join(bin.root, '.agent-hub/hub.db'), path.join(bin.root, 'state/hub.db'));
+    git(bin.root, 'add', 'state/hub.db');
+    git(bin.root, 'commit', '-qm', `db copy ${batch}`);
+  }
+  const binKb = gitSizeKb(bin.root) - binBefore;
+  text.db.close();
+  bin.db.close();
+  return { textKb, binKb };
+}
+
+export async function run() {
+  const small = await batchCommitMs(1_000);
+  const large = await batchCommitMs(100_000);
+  const smallBranch = await batchCommitMs(1_000, 'state:\n  branch: agent-hub/state\n');
+  const largeBranch = await batchCommitMs(100_000, 'state:\n  branch: agent-hub/state\n');
+  const real = await growth(digest);
+  const worst = await growth(result);
+  printTable('git state: commits and repository growth', [
+    { metric: 'commit 100 runs, 1,000 runs in history (median of 5)', value: `${small.toFixed(0)} ms`, target: '', ok: undefined },
+    { metric: 'commit 100 runs, 100,000 runs in history (median of 5)', value: `${large.toFixed(0)} ms`, target: '', ok: undefined },
+    { metric: 'ratio (checked-out branch)', value: (large / small).toFixed(2), target: '< 1.5', ok: large / small < 1.5 },
+    { metric: 'same with state.branch: 1,000 / 100,000 in history', value: `${smallBranch.toFixed(0)} / ${largeBranch.toFixed(0)} ms`, target: '', ok: undefined },
+    { metric: 'ratio (state.branch, plumbing)', value: (largeBranch / smallBranch).toFixed(2), target: '< 1.5', ok: largeBranch / smallBranch < 1.5 },
+    { metric: '.git growth per 1,000 runs, 1 KB digest-like results, after gc', value: `${real.textKb} KB`, target: '< 150 KB', ok: real.textKb < 150 },
+    { metric: '  the same runs as committed binary database copies', value: `${real.binKb} KB`, target: '(comparison)', ok: undefined },
+    { metric: '.git growth per 1,000 runs, 1 KB random-word results', value: `${worst.textKb} KB`, target: '< 150 KB', ok: worst.textKb < 150 },
+    { metric: '  the same runs as committed binary database copies', value: `${worst.binKb} KB`, target: '(comparison)', ok: undefined },
+  ]);
+}
