@@ -12,7 +12,7 @@ const TABLES: ReadonlyArray<{ name: string; file: string; order: string; where?:
   { name: 'connectors', file: 'connectors.jsonl', order: 'id' },
   { name: 'connector_versions', file: 'connector-versions.jsonl', order: 'connector_id, applied_at, spec_hash' },
   { name: 'schedule_state', file: 'schedule.jsonl', order: 'connector_id' },
-  { name: 'config', file: 'config.jsonl', order: 'key', where: "key NOT LIKE 'sources.%'" },
+  { name: 'config', file: 'config.jsonl', order: 'key', where: "key NOT LIKE 'sources.%' AND key NOT LIKE 'git.%'" },
 ];
 
 /**

@@ -1,8 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { durationMs } from '../core/duration.js';
 import type { Db } from '../registry/db.js';
-import type { Execution } from '../registry/executions.js';
+import { getExecution, type Execution } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { commitMessage, type CommittedRun } from './message.js';
@@ -81,6 +81,25 @@ export class GitState {
     this.db.prepare("INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)").run(rel, e.id, new Date().toISOString());
   }
 
+  /**
+   * Writes the record of every finished run that has none yet: runs marked interrupted at
+   * start, or a run that finished as the process died. Looks only at runs finished since
+   * the last commit.
+   */
+  repairRecords(): number {
+    const since = (this.db.prepare("SELECT value FROM config WHERE key = 'git.lastCommitAt'").get() as { value: string } | undefined)?.value ?? '';
+    const rows = this.db.prepare(`SELECT id FROM executions WHERE status IN ('success', 'failed') AND COALESCE(finished_at, created_at) >= ?
+      AND id NOT IN (SELECT run_id FROM git_pending WHERE run_id IS NOT NULL)`).all(since) as Array<{ id: string }>;
+    let written = 0;
+    for (const { id } of rows) {
+      const e = getExecution(this.db, id) as Execution;
+      if (existsSync(path.join(this.target.dir, runFilePath(e)))) continue;
+      this.recordRun(e);
+      written++;
+    }
+    return written;
+  }
+
   /** Queues a saveTo output (already written in the work tree) for the next commit. */
   recordOutput(rel: string): void {
     this.db.prepare("INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'output', NULL, ?)").run(rel, new Date().toISOString());
@@ -135,7 +154,11 @@ export class GitState {
       return { sha: null, runs: 0, outputs: 0, deferred: result.deferred };
     }
     const done = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
-    this.db.transaction(() => pending.forEach((p) => done.run(p.path)))();
+    const stamp = this.db.prepare("INSERT INTO config (key, value) VALUES ('git.lastCommitAt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    this.db.transaction(() => {
+      pending.forEach((p) => done.run(p.path));
+      stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
+    })();
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
     if (result.sha) {
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');

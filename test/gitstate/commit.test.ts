@@ -143,3 +143,21 @@ describe('state.branch', () => {
     expect(restored.stdout).toContain('and 2 runs');
   });
 });
+
+describe('recovery', () => {
+  it('a run the last process did not finish gets its record (interrupted) at the next start', async () => {
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }) });
+    const fake = fakeClaudeEnv();
+    const first = new Hub({ repo: root, env: fake.env });
+    await first.start({ commitLoop: false });
+    first.db.prepare("INSERT INTO executions (id, connector_id, status, created_at) VALUES ('20260101-000000-deadbeef', 'a', 'running', '2026-01-01T00:00:00.000Z')").run();
+    first.db.close(); // the process dies: no drain, no final commit
+    const second = new Hub({ repo: root, env: fake.env });
+    onTestFinished(() => second.stop(0));
+    await second.start({ commitLoop: false });
+    const record = JSON.parse(readFileSync(path.join(root, 'state/runs/a/2026/01/20260101-000000-deadbeef.json'), 'utf8'));
+    expect(record).toMatchObject({ status: 'failed', errorKind: 'interrupted' });
+    expect(await second.gitState.commit()).toMatchObject({ runs: 1 });
+    expect(git(root, 'log', '-1', '--format=%B')).toContain('Agent-Hub-Run: 20260101-000000-deadbeef a failed');
+  });
+});
