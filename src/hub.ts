@@ -11,6 +11,7 @@ import { loadHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
 import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
 import { restoreInto } from './gitstate/restore.js';
+import { REGISTRY_DIR } from './gitstate/records.js';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
@@ -72,7 +73,7 @@ export class Hub {
   async start(opts: { commitLoop?: boolean } = {}): Promise<void> {
     if (this.freshDb && this.inGit) {
       const files = await this.gitState.target.readState();
-      if (files.size) {
+      if (files.has(`${REGISTRY_DIR}/meta.json`)) {
         const restored = restoreInto(this.db, files);
         this.log.info(restored, 'registry restored from the repository');
       }

@@ -83,9 +83,11 @@ function buildProgram(): Command {
     .addOption(repoOption()).addOption(jsonOption())
     .action(action(() => import('./commands/restore.js')));
 
-  program.command('start').description('start the hub on a repository')
+  program.command('start').description('run the hub: reconcile and watch the files, schedule and run, commit state, serve the API and dashboard')
     .addOption(repoOption())
-    .option('--init-only', 'initialise (migrate, apply) and exit')
+    .option('--host <host>', 'listen on this address (default 127.0.0.1, or server.host in hub.yaml)')
+    .option('--port <port>', 'listen on this port (default 7420, or server.port in hub.yaml; 0 picks a free one)')
+    .option('--init-only', 'initialise (lock, restore or migrate, apply) and exit')
     .action(action(() => import('./commands/start.js')));
 
   return program;

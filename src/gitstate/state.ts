@@ -36,6 +36,7 @@ export class GitState {
   private readonly author: Author;
   private readonly writer = new SerialQueue();
   private timer: NodeJS.Timeout | undefined;
+  private readonly committedListeners: Array<(sha: string) => void> = [];
   /** Set when hub.yaml enables the remote: state commits are pushed, connectors pulled. */
   readonly remote: RemoteSync | undefined;
 
@@ -105,9 +106,23 @@ export class GitState {
     this.db.prepare("INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'output', NULL, ?)").run(rel, new Date().toISOString());
   }
 
-  /** Commits what is queued plus a fresh snapshot, if anything changed. Serialized with every other git operation. */
-  commit(): Promise<CommitOutcome> {
-    return this.writer.run(() => this.commitNow());
+  /**
+   * Commits what is queued plus a fresh snapshot, if anything changed. Serialized with
+   * every other git operation. Without `snapshotAlone`, a snapshot is committed only along
+   * with runs or outputs: applying connectors alone never makes a commit (a fresh clone
+   * started and stopped leaves the repository as it was).
+   */
+  commit(opts: { snapshotAlone?: boolean } = {}): Promise<CommitOutcome> {
+    return this.writer.run(async () => {
+      const pending = (this.db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
+      if (!pending && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
+      return this.commitNow();
+    });
+  }
+
+  /** Called after each commit that made one. */
+  onCommitted(listener: (sha: string) => void): void {
+    this.committedListeners.push(listener);
   }
 
   /** Runs any git operation through the single writer (pull, push). */
@@ -162,6 +177,7 @@ export class GitState {
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
     if (result.sha) {
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
+      for (const listener of this.committedListeners) listener(result.sha);
       try {
         await this.pushNow();
       } catch (err) {

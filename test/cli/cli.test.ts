@@ -143,8 +143,8 @@ describe('agent-hub CLI', () => {
     cpSync(path.join(REPO, 'schemas'), path.join(own, 'schemas'), { recursive: true });
     expect((await cli(['validate', '--repo', own])).code).toBe(0);
     // Starting the hub on it applies and shows a manual-only connector: nothing will run.
-    const start = await cli(['start', '--repo', own]);
+    const start = await cli(['start', '--repo', own, '--init-only']);
     expect(start.code).toBe(0);
-    expect(start.stdout).toMatch(/repo-summary\s+active\s+manual only/);
+    expect((await cli(['status', '--repo', own])).stdout).toMatch(/repo-summary\s+active\s+manual only/);
   });
 });

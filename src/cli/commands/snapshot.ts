@@ -15,7 +15,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
   try {
     let outcome;
     try {
-      outcome = await new GitState(db, root, hub.config).commit();
+      outcome = await new GitState(db, root, hub.config).commit({ snapshotAlone: true });
     } catch (err) {
       throw new UserError(`could not commit the state: ${(err as Error).message}\nthe run records stay on disk and are committed next time`);
     }

@@ -1,40 +1,27 @@
-import { run as apply } from './apply.js';
-import { run as status } from './status.js';
-import { ExitError } from '../errors.js';
-import { existsSync } from 'node:fs';
-import { dbPath } from '../../registry/db.js';
-import { hasState, restore } from '../../gitstate/restore.js';
-import { loadHubConfig } from '../../spec/hub-config.js';
-import { resolveRepo } from '../repo.js';
+import { runDaemon } from '../../daemon/daemon.js';
+import { LockedError } from '../../daemon/lock.js';
+import { UserError, UsageError } from '../errors.js';
 
 interface StartOptions {
   repo?: string;
+  host?: string;
+  port?: string;
   initOnly?: boolean;
 }
 
-/**
- * `agent-hub start`. Until the daemon lands (scheduler, watcher, HTTP), starting applies
- * the repository's connectors and shows their status; an invalid file is reported but
- * does not stop the valid ones.
- */
+/** `agent-hub start`: the daemon (see src/daemon/daemon.ts). */
 export async function run(opts: StartOptions): Promise<void> {
-  const root = resolveRepo(opts.repo);
-  // A fresh clone of a hub that has run before: rebuild the registry from what it committed.
-  if (!existsSync(dbPath(root))) {
-    const hub = loadHubConfig(root);
-    if (!hub.diagnostics.length && (await hasState(root, hub.config))) {
-      const restored = await restore(root, hub.config);
-      process.stdout.write(`restored ${restored.connectors} connectors and ${restored.runs} runs from state/\n\n`);
-    }
-  }
-  let failed = false;
+  const port = opts.port === undefined ? undefined : Number(opts.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError('--port must be a number from 0 to 65535');
+  let code: number;
   try {
-    await apply({ ...(opts.repo ? { repo: opts.repo } : {}) });
+    code = await runDaemon({ repo: opts.repo ?? '.', ...(opts.host ? { host: opts.host } : {}), ...(port !== undefined ? { port } : {}), ...(opts.initOnly ? { initOnly: true } : {}) });
   } catch (err) {
-    if (!(err instanceof ExitError)) throw err;
-    failed = true;
+    if (err instanceof LockedError) throw new UserError(err.message);
+    if (err instanceof Error && /hub\.yaml is invalid|refusing to listen|EADDRINUSE|EACCES/.test(err.message + String((err as NodeJS.ErrnoException).code))) throw new UserError(err.message);
+    throw err;
   }
-  process.stdout.write('\n');
-  await status({ ...(opts.repo ? { repo: opts.repo } : {}) });
-  if (failed) throw new ExitError(1);
+  process.exitCode = code;
+  // Whatever a library left scheduled must not keep a stopped hub alive.
+  setTimeout(() => process.exit(code), 200).unref();
 }

@@ -1,0 +1,63 @@
+import type { Db } from './db.js';
+import { listConnectors, listInvalidSources, type ConnectorRow } from './connectors.js';
+import { describeSchedule, nextRun } from '../schedule/describe.js';
+import { shortHash } from '../spec/hash.js';
+import type { Diagnostic } from '../core/types.js';
+
+export type ConnectorState = 'active' | 'disabled' | 'invalid' | 'removed';
+
+/** A connector's state in one word, the way `kubectl get` shows a pod's. */
+export function stateOf(c: ConnectorRow): ConnectorState {
+  if (!c.active) return 'removed';
+  if (c.lastError) return 'invalid';
+  return c.version.spec.enabled ? 'active' : 'disabled';
+}
+
+/** What `status`, the API and the dashboard show of a connector. */
+export interface ConnectorStatus {
+  id: string;
+  name: string;
+  description: string | null;
+  state: ConnectorState;
+  schedule: string | null;
+  timezone: string;
+  scheduleText: string;
+  nextRun: string | null;
+  version: string;
+  specHash: string;
+  gitCommit: string | null;
+  sourcePath: string;
+  appliedAt: string | null;
+  lastRun: { id: string; status: string; at: string } | null;
+  lastError: Diagnostic[] | null;
+}
+
+function lastRuns(db: Db): Map<string, { id: string; status: string; at: string }> {
+  const rows = db.prepare(`SELECT e.connector_id, e.id, e.status, COALESCE(e.finished_at, e.started_at, e.created_at) AS at FROM executions e
+    JOIN (SELECT connector_id, MAX(created_at) AS m FROM executions GROUP BY connector_id) last
+      ON last.connector_id = e.connector_id AND last.m = e.created_at`).all() as Array<{ connector_id: string; id: string; status: string; at: string }>;
+  return new Map(rows.map((r) => [r.connector_id, { id: r.id, status: r.status, at: r.at }]));
+}
+
+/** Every connector's status, next run computed from its schedule. */
+export function connectorStatuses(db: Db, now = new Date()): ConnectorStatus[] {
+  const runs = lastRuns(db);
+  return listConnectors(db).map((c) => toStatus(c, runs.get(c.id) ?? null, now));
+}
+
+function toStatus(c: ConnectorRow, lastRun: ConnectorStatus['lastRun'], now: Date): ConnectorStatus {
+  const { spec } = c.version;
+  const state = stateOf(c);
+  const next = state === 'active' || state === 'invalid' ? nextRun(spec.schedule, spec.timezone, now) : null;
+  return {
+    id: c.id, name: spec.name ?? c.id, description: spec.description ?? null, state, schedule: spec.schedule ?? null, timezone: spec.timezone ?? 'UTC',
+    scheduleText: describeSchedule(spec.schedule, spec.timezone), nextRun: next?.toISOString() ?? null,
+    version: shortHash(c.specHash), specHash: c.specHash, gitCommit: c.gitCommit, sourcePath: c.sourcePath, appliedAt: c.appliedAt,
+    lastRun, lastError: c.lastError,
+  };
+}
+
+/** Files whose errors show on no connector (a new invalid file creates nothing). */
+export function orphanInvalidFiles(db: Db, statuses: readonly ConnectorStatus[]) {
+  return listInvalidSources(db).filter((s) => !statuses.some((r) => r.id === s.connectorId && r.state !== 'removed'));
+}

@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Hub } from '../hub.js';
+import { RunRequestError } from '../execute/executor.js';
+import { getExecution, listExecutions, type ExecutionStatus } from '../registry/executions.js';
+import { connectorStatuses, orphanInvalidFiles } from '../registry/status.js';
+import { getConnector } from '../registry/connectors.js';
+import type { Logger } from '../log/logger.js';
+import type { HubMetrics } from './metrics.js';
+import { homePage, runPage } from './dashboard.js';
+
+export interface ServerOptions {
+  hub: Hub;
+  metrics: HubMetrics;
+  log: Logger;
+  /** Required for POST calls when set (AGENT_HUB_TOKEN). */
+  token?: string;
+  /** Runs a reconcile the way the daemon does (metrics, logs). */
+  reconcile: () => Promise<unknown>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Refuses to expose the hub beyond this machine without a token. */
+export function checkListen(host: string, token: string | undefined): void {
+  if (!LOOPBACK.has(host) && !token) {
+    throw new Error(`refusing to listen on ${host} without a token: set AGENT_HUB_TOKEN (mutating calls then need "Authorization: Bearer <token>"), or listen on 127.0.0.1`);
+  }
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = type === 'application/json' ? `${JSON.stringify(body, null, 2)}\n` : String(body);
+  res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 1024 * 1024) throw new HttpError(413, 'request body over 1 MB');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, 'the body must be a JSON object, like {"inputs": {"pr": 12}}');
+  }
+}
+
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return true;
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const STATUSES = new Set(['pending', 'running', 'success', 'failed']);
+
+/** The HTTP API, the metrics endpoint and the dashboard, on node:http. */
+export function createHubServer(o: ServerOptions): Server {
+  const { hub } = o;
+  const routes: Array<[string, RegExp, (m: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void> | void]> = [
+    ['GET', /^\/healthz$/, (_m, _u, _q, res) => send(res, 200, { status: 'ok', running: hub.executor.active, queued: hub.executor.queued })],
+    ['GET', /^\/api\/connectors$/, (_m, _u, _q, res) => {
+      const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: hub.scheduler.nextRun(c.id)?.toISOString() ?? c.nextRun }));
+      send(res, 200, { connectors, invalidFiles: orphanInvalidFiles(hub.db, connectors) });
+    }],
+    ['GET', /^\/api\/connectors\/([a-z0-9-]+)$/, (m, _u, _q, res) => {
+      const c = connectorStatuses(hub.db).find((x) => x.id === m[1]);
+      if (!c) throw new HttpError(404, `no connector "${m[1]}"`);
+      const row = getConnector(hub.db, c.id);
+      send(res, 200, { ...c, nextRun: hub.scheduler.nextRun(c.id)?.toISOString() ?? c.nextRun, spec: row?.version.spec, template: row?.version.template });
+    }],
+    ['POST', /^\/api\/connectors\/([a-z0-9-]+)\/run$/, async (m, _u, req, res) => {
+      const body = await readJson(req);
+      const inputs = body.inputs ?? {};
+      if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new HttpError(400, '"inputs" must be an object');
+      let r;
+      try {
+        r = hub.run(m[1] as string, inputs as Record<string, unknown>, 'api');
+      } catch (err) {
+        if (err instanceof RunRequestError) throw new HttpError(err.code === 'not-found' ? 404 : 400, err.message, err.details);
+        throw err;
+      }
+      if (r.status === 'queued') return send(res, 202, { id: r.id, status: 'queued', url: `/api/executions/${r.id}` });
+      if (r.status === 'failed') return send(res, 409, { id: r.id, error: r.message, reason: r.reason });
+      send(res, r.reason === 'stopping' ? 503 : 409, { error: r.message, reason: r.reason });
+    }],
+    ['GET', /^\/api\/executions$/, (_m, url, _q, res) => {
+      const status = url.searchParams.get('status');
+      if (status && !STATUSES.has(status)) throw new HttpError(400, `status must be one of ${[...STATUSES].join(', ')}`);
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be an integer from 1 to 1000');
+      const connector = url.searchParams.get('connector');
+      send(res, 200, { executions: listExecutions(hub.db, { ...(connector ? { connectorId: connector } : {}), ...(status ? { status: status as ExecutionStatus } : {}), limit }) });
+    }],
+    ['GET', /^\/api\/executions\/([\w-]+)$/, (m, _u, _q, res) => {
+      const e = getExecution(hub.db, m[1] as string);
+      if (!e) throw new HttpError(404, `no run "${m[1]}"`);
+      send(res, 200, e);
+    }],
+    ['POST', /^\/api\/reconcile$/, async (_m, _u, _q, res) => send(res, 200, await o.reconcile())],
+    ['GET', /^\/metrics$/, async (_m, _u, _q, res) => send(res, 200, await o.metrics.registry.metrics(), o.metrics.registry.contentType.split(';')[0])],
+    ['GET', /^\/$/, (_m, url, _q, res) => send(res, 200, homePage(hub, url.searchParams), 'text/html')],
+    ['GET', /^\/runs\/([\w-]+)$/, (m, _u, _q, res) => {
+      const page = runPage(hub, m[1] as string);
+      if (!page) throw new HttpError(404, `no run "${m[1]}"`);
+      send(res, 200, page, 'text/html');
+    }],
+  ];
+
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    void (async () => {
+      try {
+        const matching = routes.filter(([, re]) => re.test(url.pathname));
+        if (!matching.length) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+        const route = matching.find(([method]) => method === req.method);
+        if (!route) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
+        if (route[0] !== 'GET' && !authorized(req, o.token)) throw new HttpError(401, 'a bearer token is required: Authorization: Bearer $AGENT_HUB_TOKEN');
+        await route[2](route[1].exec(url.pathname) as RegExpExecArray, url, req, res);
+      } catch (err) {
+        if (err instanceof HttpError) send(res, err.status, { error: err.message, ...(err.details ? { details: err.details } : {}) });
+        else {
+          o.log.error({ err: (err as Error).message, path: url.pathname }, 'request failed');
+          send(res, 500, { error: 'internal error; see the hub log' });
+        }
+      }
+    })();
+  });
+}

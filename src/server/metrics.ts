@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Hub } from '../hub.js';
+import type { Execution } from '../registry/executions.js';
+import { connectorStatuses } from '../registry/status.js';
+
+/** The hub's Prometheus metrics, fed by the executor, the reconciler and the git writer. */
+export class HubMetrics {
+  readonly registry = new Registry();
+  private readonly runs = new Counter({ name: 'agent_hub_runs_total', help: 'Finished runs by connector and status', labelNames: ['connector', 'status', 'error_kind'], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'agent_hub_run_duration_seconds', help: 'Run duration', labelNames: ['connector'], buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800], registers: [this.registry] });
+  private readonly cost = new Counter({ name: 'agent_hub_run_cost_usd_total', help: 'Dollars spent by runs', labelNames: ['connector'], registers: [this.registry] });
+  private readonly tokens = new Counter({ name: 'agent_hub_tokens_total', help: 'Tokens used by runs', labelNames: ['connector', 'kind'], registers: [this.registry] });
+  private readonly reconcileSeconds = new Histogram({ name: 'agent_hub_reconcile_duration_seconds', help: 'Reconcile duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: [this.registry] });
+  private readonly reconcileErrors = new Counter({ name: 'agent_hub_reconcile_errors_total', help: 'Reconciles that failed, or found invalid files', labelNames: ['reason'], registers: [this.registry] });
+  readonly lastCommit = new Gauge({ name: 'agent_hub_last_successful_commit_timestamp_seconds', help: 'When state was last committed', registers: [this.registry] });
+
+  constructor(hub: Hub) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'agent_hub_' });
+    new Gauge({ name: 'agent_hub_queue_depth', help: 'Runs waiting for a free slot', registers: [this.registry], collect() { this.set(hub.executor.queued); } });
+    new Gauge({ name: 'agent_hub_running_runs', help: 'Runs executing now', registers: [this.registry], collect() { this.set(hub.executor.active); } });
+    new Gauge({
+      name: 'agent_hub_connectors', help: 'Connectors by state', labelNames: ['state'], registers: [this.registry],
+      collect() {
+        const counts: Record<string, number> = { active: 0, disabled: 0, invalid: 0, removed: 0 };
+        for (const c of connectorStatuses(hub.db)) counts[c.state] = (counts[c.state] ?? 0) + 1;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    hub.executor.onFinished((e) => this.recordRun(e));
+  }
+
+  recordRun(e: Execution): void {
+    this.runs.inc({ connector: e.connectorId, status: e.status, error_kind: e.errorKind ?? '' });
+    if (e.durationMs !== null) this.duration.observe({ connector: e.connectorId }, e.durationMs / 1000);
+    if (e.costUsd) this.cost.inc({ connector: e.connectorId }, e.costUsd);
+    const usage = (e.usage?.usage ?? null) as { input_tokens?: number; output_tokens?: number } | null;
+    if (usage?.input_tokens) this.tokens.inc({ connector: e.connectorId, kind: 'input' }, usage.input_tokens);
+    if (usage?.output_tokens) this.tokens.inc({ connector: e.connectorId, kind: 'output' }, usage.output_tokens);
+  }
+
+  recordReconcile(seconds: number, invalidFiles: number, failed: boolean): void {
+    this.reconcileSeconds.observe(seconds);
+    if (failed) this.reconcileErrors.inc({ reason: 'error' });
+    if (invalidFiles) this.reconcileErrors.inc({ reason: 'invalid-files' }, invalidFiles);
+  }
+}
