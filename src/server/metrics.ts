@@ -15,7 +15,8 @@ export class HubMetrics {
   readonly lastCommit = new Gauge({ name: 'agent_hub_last_successful_commit_timestamp_seconds', help: 'When state was last committed', registers: [this.registry] });
 
   constructor(hub: Hub) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'agent_hub_' });
+    // Event-loop lag sampled every 200 ms, not 10: an idle hub should sleep.
+    collectDefaultMetrics({ register: this.registry, prefix: 'agent_hub_', eventLoopMonitoringPrecision: 200 });
     new Gauge({ name: 'agent_hub_queue_depth', help: 'Runs waiting for a free slot', registers: [this.registry], collect() { this.set(hub.executor.queued); } });
     new Gauge({ name: 'agent_hub_running_runs', help: 'Runs executing now', registers: [this.registry], collect() { this.set(hub.executor.active); } });
     new Gauge({

@@ -1,0 +1,83 @@
+// Issue 5 figures: edit-to-live latency through a real daemon, and an idle hub's footprint.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { git, percentile, median, printTable, tempRepo, writeConnectors } from './lib.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bin = path.join(here, '..', 'bin', 'agent-hub.js');
+
+async function start(root) {
+  const proc = spawn(process.execPath, [bin, 'start', '--repo', root, '--port', '0'], { env: { ...process.env, AGENT_HUB_LOG_FORMAT: 'json', AGENT_HUB_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The port is not logged at level warn: ask the OS which port the process listens on.
+  const url = await new Promise((resolve, reject) => {
+    const deadline = Date.now() + 60_000;
+    const poll = () => {
+      try {
+        const out = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' });
+        const m = out.split('\n').find((l) => l.includes(`pid=${proc.pid},`));
+        const port = m && /:(\d+)\s/.exec(m.trim().split(/\s+/)[3] + ' ')?.[1];
+        if (port) return resolve(`http://127.0.0.1:${port}`);
+      } catch { /* ss missing: fall through */ }
+      if (Date.now() > deadline) return reject(new Error('daemon did not start'));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+  return { proc, url, stop: () => new Promise((r) => { proc.on('exit', r); proc.kill('SIGTERM'); }) };
+}
+
+async function editToLive(edits = 100) {
+  const root = tempRepo();
+  git(root, 'init', '-q');
+  mkdirSync(path.join(root, 'connectors'), { recursive: true });
+  writeConnectors(root, 50);
+  const d = await start(root);
+  const latencies = [];
+  for (let i = 0; i < edits; i++) {
+    const minute = i % 60;
+    const t = performance.now();
+    writeFileSync(path.join(root, 'connectors', 'c-7.yaml'), JSON.stringify({ prompt: `edit ${i}`, schedule: `${minute} 3 * * *` }));
+    for (;;) {
+      const c = await (await fetch(`${d.url}/api/connectors/c-7`)).json();
+      if (c.template === `edit ${i}` && c.nextRun && new Date(c.nextRun).getUTCMinutes() === minute) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    latencies.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await d.stop();
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks
+}
+
+async function idle(count = 1000, seconds = 30) {
+  const root = tempRepo();
+  git(root, 'init', '-q');
+  writeConnectors(root, count); // each with a daily schedule
+  const d = await start(root);
+  await new Promise((r) => setTimeout(r, 3000)); // settle after start-up
+  const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const before = cpuTicks(d.proc.pid);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = ((cpuTicks(d.proc.pid) - before) / hz / seconds) * 100;
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'))[1]);
+  await d.stop();
+  return { cpu, rssMb: rssKb / 1024 };
+}
+
+export async function run() {
+  const e = await editToLive();
+  const i = await idle();
+  printTable('daemon: live reconcile and idle footprint', [
+    { metric: 'edit to live (file written → API shows new version and next run), p50', value: `${e.p50.toFixed(0)} ms`, target: '', ok: undefined },
+    { metric: 'edit to live, p95 over 100 edits', value: `${e.p95.toFixed(0)} ms`, target: '< 300 ms', ok: e.p95 < 300 },
+    { metric: 'idle hub, 1,000 connectors: CPU over 30 s', value: `${i.cpu.toFixed(2)} %`, target: '< 1 %', ok: i.cpu < 1 },
+    { metric: 'idle hub, 1,000 connectors: RSS', value: `${i.rssMb.toFixed(0)} MB`, target: '< 200 MB', ok: i.rssMb < 200 },
+  ]);
+}
