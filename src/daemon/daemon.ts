@@ -88,7 +88,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   }
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  log.info({ repo: root, url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`, pid: process.pid, connectors: hub.scheduler.size }, 'agent-hub started');
+  log.info({ repo: root, url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`, pid: process.pid, scheduled: hub.scheduler.size }, 'agent-hub started');
 
   return new Promise<number>((resolve) => {
     let stopping = false;

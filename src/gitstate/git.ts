@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { execa } from 'execa';
 
 /** A git command that failed: the command, its exit code and what it printed. */
@@ -35,8 +36,12 @@ export async function gitBytes(cwd: string, args: string[], input: string): Prom
   return Buffer.from(r.stdout);
 }
 
-/** The repository-relative prefix of `cwd` (`hub/` when the hub is a subdirectory) and the git dir. */
-export async function repoPaths(cwd: string): Promise<{ prefix: string; gitDir: string; top: string }> {
-  const out = (await git(cwd, ['rev-parse', '--show-prefix', '--absolute-git-dir', '--show-toplevel'])).stdout.split('\n');
-  return { prefix: (out[0] ?? '').trim(), gitDir: (out[1] ?? '').trim(), top: (out[2] ?? '').trim() };
+/**
+ * The repository-relative prefix of `cwd` (`hub/` when the hub is a subdirectory), the git
+ * dir, the top of the work tree and the hooks directory (core.hooksPath respected).
+ */
+export async function repoPaths(cwd: string): Promise<{ prefix: string; gitDir: string; top: string; hooksDir: string }> {
+  const out = (await git(cwd, ['rev-parse', '--show-prefix', '--absolute-git-dir', '--show-toplevel', '--git-path', 'hooks'])).stdout.split('\n');
+  const hooks = (out[3] ?? '').trim();
+  return { prefix: (out[0] ?? '').trim(), gitDir: (out[1] ?? '').trim(), top: (out[2] ?? '').trim(), hooksDir: path.isAbsolute(hooks) ? hooks : path.join(cwd, hooks) };
 }

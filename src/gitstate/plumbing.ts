@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { git, GitError, repoPaths } from './git.js';
 import type { Author, StagedFile } from './targets.js';
+import { treeWith } from './trees.js';
 
 const ZERO = '0'.repeat(40);
 
@@ -13,8 +15,6 @@ export interface PlumbingCommit {
   root: string;
   /** The ref to advance: `refs/heads/<branch>`. */
   ref: string;
-  /** A private index file mirroring the ref's tip, kept between commits, and its marker. */
-  indexFile: string;
   files: readonly StagedFile[];
   message: string;
   author: Author;
@@ -28,49 +28,58 @@ export interface PlumbingResult {
   entries: string[];
 }
 
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Commits files on top of a ref without the work tree or the user's index: blobs, a
- * private index (split, so a large one is not rewritten whole), write-tree, commit-tree,
- * and a compare-and-swap update-ref. The cost follows the batch, not the history.
+ * Runs pre-commit and commit-msg the way `git commit --only` does: against an index of
+ * exactly what is being committed. Building that index costs what the repository's size
+ * costs, so it is only built when there is a hook to run. Returns the (maybe edited) message.
  */
-export async function commitFiles(o: PlumbingCommit): Promise<PlumbingResult> {
-  const { prefix, gitDir } = await repoPaths(o.root);
-  const env = { GIT_INDEX_FILE: o.indexFile };
-  const split = ['-c', 'core.splitIndex=true'];
-  const tipFile = `${o.indexFile}.tip`;
-  mkdirSync(path.dirname(o.indexFile), { recursive: true });
-  const tipOut = await git(o.root, ['rev-parse', '--verify', '--quiet', `${o.ref}^{commit}`], { ok: [1] });
-  const tip = tipOut.exitCode === 0 ? tipOut.stdout.trim() : null;
-  // The private index mirrors the tip; rebuilt only when the ref moved under us (a user's commit, a pull).
-  const known = existsSync(tipFile) ? readFileSync(tipFile, 'utf8').trim() : '';
-  if (!existsSync(o.indexFile) || known !== (tip ?? '')) {
-    await git(o.root, [...split, 'read-tree', ...(tip ? [tip] : ['--empty'])], { env });
-  }
-  const blobs = (await git(o.root, ['hash-object', '-w', '--stdin-paths'], { input: `${o.files.map((f) => f.source).join('\n')}\n` })).stdout.trim().split('\n');
-  const entries = o.files.map((f, i) => `100644 ${blobs[i]}\t${prefix}${f.path}`);
-  await git(o.root, [...split, 'update-index', '--add', '--index-info'], { env, input: `${entries.join('\n')}\n` });
-  const tree = (await git(o.root, ['write-tree'], { env })).stdout.trim();
-  if (tip && (await git(o.root, ['rev-parse', `${tip}^{tree}`])).stdout.trim() === tree) {
-    writeFileSync(tipFile, `${tip}\n`);
-    return { sha: null, entries };
-  }
-  let message = o.message;
-  if (o.hooks) {
-    // Hooks see what is being committed, as with `git commit --only`: our index, our message.
-    await git(o.root, ['hook', 'run', '--ignore-missing', 'pre-commit'], { env: { ...env, ...authorEnv(o.author) } });
+async function runHooks(root: string, hooksDir: string, gitDir: string, tree: string, message: string, author: Author): Promise<string> {
+  const wanted = ['pre-commit', 'commit-msg'].filter((h) => executable(path.join(hooksDir, h)));
+  if (!wanted.length) return message;
+  const tmp = mkdtempSync(path.join(tmpdir(), 'agent-hub-hook-'));
+  try {
+    const env = { GIT_INDEX_FILE: path.join(tmp, 'index'), ...authorEnv(author) };
+    await git(root, ['read-tree', tree], { env });
+    if (wanted.includes('pre-commit')) await git(root, ['hook', 'run', 'pre-commit'], { env });
+    if (!wanted.includes('commit-msg')) return message;
     const msgFile = path.join(gitDir, 'AGENT_HUB_COMMIT_MSG');
     writeFileSync(msgFile, message);
-    await git(o.root, ['hook', 'run', '--ignore-missing', 'commit-msg', '--', msgFile], { env: { ...env, ...authorEnv(o.author) } });
-    message = readFileSync(msgFile, 'utf8');
+    await git(root, ['hook', 'run', 'commit-msg', '--', msgFile], { env });
+    return readFileSync(msgFile, 'utf8');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Commits files on top of a ref without the work tree or any index: blobs, the new trees
+ * of the directories on the changed paths, commit-tree, and a compare-and-swap
+ * update-ref. The cost follows the batch, not the size of the history.
+ */
+export async function commitFiles(o: PlumbingCommit): Promise<PlumbingResult> {
+  const { prefix, gitDir, hooksDir } = await repoPaths(o.root);
+  const tips = await git(o.root, ['rev-parse', `${o.ref}^{commit}`, `${o.ref}^{tree}`], { ok: [128] });
+  const [tip, tipTree] = tips.exitCode === 0 ? tips.stdout.trim().split('\n') : [null, null];
+  const blobs = (await git(o.root, ['hash-object', '-w', '--stdin-paths'], { input: `${o.files.map((f) => f.source).join('\n')}\n` })).stdout.trim().split('\n');
+  const files = o.files.map((f, i) => ({ path: `${prefix}${f.path}`, blob: blobs[i] as string }));
+  const entries = files.map((f) => `100644 ${f.blob}\t${f.path}`);
+  const tree = await treeWith(o.root, tip ?? null, files);
+  if (tree === tipTree) return { sha: null, entries };
+  const message = o.hooks ? await runHooks(o.root, hooksDir, gitDir, tree, o.message, o.author) : o.message;
   const sha = (await git(o.root, ['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-F', '-'], { input: message, env: authorEnv(o.author) })).stdout.trim();
   try {
     await git(o.root, ['update-ref', '-m', `agent-hub: ${message.split('\n')[0]}`, o.ref, sha, tip ?? ZERO]);
   } catch (err) {
-    // Someone moved the ref since we read it: forget the mirror, the next commit starts from the new tip.
-    writeFileSync(tipFile, '');
     throw err instanceof GitError ? new GitError(err.args, err.exitCode, `${o.ref} moved while committing; retrying at the next interval. ${err.stderr}`) : err;
   }
-  writeFileSync(tipFile, `${sha}\n`);
   return { sha, entries };
 }

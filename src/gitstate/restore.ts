@@ -23,11 +23,6 @@ const COLUMNS: Record<string, string> = {
 };
 const JSON_FIELDS = new Set(['inputs', 'argv', 'usage', 'validationErrors', 'permissionDenials']);
 
-/** True when the repository (or the state branch) holds a registry snapshot to restore from. */
-export async function hasState(root: string, config: HubConfig): Promise<boolean> {
-  return (await stateTarget(root, config).readState()).has(`${REGISTRY_DIR}/meta.json`);
-}
-
 /**
  * Rebuilds `.agent-hub/hub.db` from the committed state: the registry snapshot, then every
  * run record. An existing database is moved aside, never deleted.

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { git, gitBytes, repoPaths } from './git.js';
 import { checkIndexLock } from './lock.js';
-import { RUNS_DIR } from './records.js';
 import { commitFiles } from './plumbing.js';
 
 export interface Author {
@@ -55,7 +54,7 @@ function walkState(dir: string): Map<string, string> {
  * The default: commit on the checked-out branch. The commit is built with plumbing from
  * HEAD plus exactly our files (hooks run, as for `git commit --only`), then only our
  * entries are written into the user's index: their other staged and unstaged changes
- * stay as they were, and the cost follows the batch rather than the size of the history.
+ * stay as they were.
  */
 export class WorktreeTarget implements StateTarget {
   readonly dropsCommitted = false;
@@ -66,10 +65,7 @@ export class WorktreeTarget implements StateTarget {
     if (checkIndexLock(gitDir) === 'held') return { sha: null, deferred: 'another git command holds .git/index.lock' };
     const head = await git(this.dir, ['symbolic-ref', '--quiet', 'HEAD'], { ok: [1] });
     if (head.exitCode !== 0) return { sha: null, deferred: 'HEAD is detached: check out a branch for the hub to commit on' };
-    const result = await commitFiles({
-      root: this.dir, ref: head.stdout.trim(), indexFile: path.join(this.dir, '.agent-hub', 'worktree-state.index'),
-      files, message, author, hooks: true,
-    });
+    const result = await commitFiles({ root: this.dir, ref: head.stdout.trim(), files, message, author, hooks: true });
     if (result.sha) {
       // The user's index learns our new entries (and nothing else changes in it).
       await git(this.dir, ['-c', 'core.splitIndex=true', 'update-index', '--add', '--index-info'], { input: `${result.entries.join('\n')}\n` });
@@ -100,7 +96,7 @@ export class BranchTarget implements StateTarget {
   }
 
   async commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult> {
-    const result = await commitFiles({ root: this.root, ref: this.ref, indexFile: path.join(this.root, '.agent-hub', 'state-branch.index'), files, message, author, hooks: false });
+    const result = await commitFiles({ root: this.root, ref: this.ref, files, message, author, hooks: false });
     return { sha: result.sha };
   }
 
@@ -127,9 +123,4 @@ export class BranchTarget implements StateTarget {
     }
     return out;
   }
-}
-
-/** The runs directory a target writes into. */
-export function runsDir(target: StateTarget): string {
-  return path.join(target.dir, RUNS_DIR);
 }

@@ -149,11 +149,6 @@ export function listExecutions(db: Db, f: ExecutionFilter = {}): Execution[] {
   return (db.prepare(sql).all(...params, f.limit ?? 20) as Raw[]).map(toExecution);
 }
 
-/** Runs of a connector not finished yet. */
-export function unfinished(db: Db, connectorId: string): Array<{ id: string; status: ExecutionStatus }> {
-  return db.prepare("SELECT id, status FROM executions WHERE connector_id = ? AND status IN ('pending', 'running')").all(connectorId) as Array<{ id: string; status: ExecutionStatus }>;
-}
-
 /** Dollars a connector spent on runs created at or after `since`. */
 export function spentSince(db: Db, connectorId: string, since: Date): number {
   const r = db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS total FROM executions WHERE connector_id = ? AND created_at >= ?').get(connectorId, since.toISOString()) as { total: number };

@@ -11,8 +11,3 @@ export function insideRepo(root: string, baseDir: string, relative: string): str
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
   return rel.split(path.sep).join('/');
 }
-
-/** Repository-relative paths use forward slashes on every platform. */
-export function toRepoPath(root: string, abs: string): string {
-  return path.relative(root, abs).split(path.sep).join('/');
-}

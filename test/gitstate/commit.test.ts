@@ -2,7 +2,6 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { chmodSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
-import { GitState } from '../../src/gitstate/state.js';
 import { git, gitdir, writeFiles } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { cli } from '../helpers/cli.js';

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { git, gitBytes } from './git.js';
+
+/** A file to put in a tree: repository-relative path (from the top of the work tree) and blob. */
+export interface TreeFile {
+  path: string;
+  blob: string;
+  mode?: string;
+}
+
+interface Entry {
+  mode: string;
+  name: string;
+  sha: string;
+}
+
+const TREE_MODE = '40000';
+
+/** Git orders tree entries by name, a directory's name compared as if it ended in "/". */
+function compareEntries(a: Entry, b: Entry): number {
+  const ka = a.mode === TREE_MODE ? `${a.name}/` : a.name;
+  const kb = b.mode === TREE_MODE ? `${b.name}/` : b.name;
+  return Buffer.compare(Buffer.from(ka), Buffer.from(kb));
+}
+
+function encodeTree(entries: Entry[]): Buffer {
+  return Buffer.concat([...entries].sort(compareEntries).map((e) => Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.sha, 'hex')])));
+}
+
+function treeSha(content: Buffer): string {
+  return createHash('sha1').update(`tree ${content.length}\0`).update(content).digest('hex');
+}
+
+function decodeTree(buf: Buffer): Entry[] {
+  const entries: Entry[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const space = buf.indexOf(32, pos);
+    const nul = buf.indexOf(0, space);
+    entries.push({ mode: buf.subarray(pos, space).toString('latin1'), name: buf.subarray(space + 1, nul).toString('utf8'), sha: buf.subarray(nul + 1, nul + 21).toString('hex') });
+    pos = nul + 21;
+  }
+  return entries;
+}
+
+/** Reads trees by `<tree-ish>:<dir>` names in one cat-file process; a missing one is undefined. */
+async function readTrees(root: string, names: string[]): Promise<Array<Entry[] | undefined>> {
+  if (!names.length) return [];
+  const out = await gitBytes(root, ['cat-file', '--batch'], `${names.join('\n')}\n`);
+  const result: Array<Entry[] | undefined> = [];
+  let pos = 0;
+  for (let i = 0; i < names.length; i++) {
+    const headerEnd = out.indexOf(10, pos);
+    const header = out.subarray(pos, headerEnd).toString('utf8');
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      result.push(undefined);
+      pos = headerEnd + 1;
+      continue;
+    }
+    const [, type, size] = header.split(' ');
+    const body = out.subarray(headerEnd + 1, headerEnd + 1 + Number(size));
+    result.push(type === 'tree' ? decodeTree(body) : undefined);
+    pos = headerEnd + 1 + Number(size) + 1;
+  }
+  return result;
+}
+
+/**
+ * The tree of `base` with `files` added or replaced, written without any index: only the
+ * directories on the changed paths are read (one cat-file process) and written (one
+ * hash-object process), so the cost follows the batch and the size of those directories,
+ * never the number of files in the repository. SHA-1 repositories only.
+ */
+export async function treeWith(root: string, base: string | null, files: readonly TreeFile[]): Promise<string> {
+  // Every directory on a changed path, and the changes each one gets directly.
+  const dirs = new Map<string, Map<string, Entry>>([['', new Map()]]);
+  for (const f of files) {
+    const parts = f.path.split('/');
+    const name = parts.pop() as string;
+    let dir = '';
+    for (const part of parts) {
+      const child = dir ? `${dir}/${part}` : part;
+      if (!dirs.has(child)) dirs.set(child, new Map());
+      dir = child;
+    }
+    (dirs.get(dir) as Map<string, Entry>).set(name, { mode: f.mode ?? '100644', name, sha: f.blob });
+  }
+  const order = [...dirs.keys()];
+  const listings = base ? await readTrees(root, order.map((d) => (d ? `${base}:${d}` : `${base}^{tree}`))) : [];
+  const existing = new Map(order.map((d, i) => [d, listings[i] ?? []]));
+
+  // Bottom-up: a directory's new sha is known before its parent is encoded.
+  const written = new Map<string, Buffer>();
+  const newSha = new Map<string, string>();
+  const depth = (d: string) => (d ? d.split('/').length : 0);
+  for (const dir of [...order].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
+    const entries = new Map((existing.get(dir) ?? []).map((e) => [e.name, e]));
+    for (const [name, e] of dirs.get(dir) as Map<string, Entry>) entries.set(name, e);
+    for (const child of order) {
+      if (!child || child === dir) continue;
+      const parent = child.includes('/') ? child.slice(0, child.lastIndexOf('/')) : '';
+      if (parent !== dir) continue;
+      const name = child.slice(parent ? parent.length + 1 : 0);
+      entries.set(name, { mode: TREE_MODE, name, sha: newSha.get(child) as string });
+    }
+    const content = encodeTree([...entries.values()]);
+    const sha = treeSha(content);
+    newSha.set(dir, sha);
+    written.set(sha, content);
+  }
+
+  // Write the new trees in one process (git checks each one as it stores it).
+  const tmp = mkdtempSync(path.join(tmpdir(), 'agent-hub-trees-'));
+  try {
+    const paths = [...written.entries()].map(([sha, content]) => {
+      const file = path.join(tmp, sha);
+      writeFileSync(file, content);
+      return file;
+    });
+    const stored = (await git(root, ['hash-object', '-t', 'tree', '-w', '--stdin-paths'], { input: `${paths.join('\n')}\n` })).stdout.trim().split('\n');
+    const expected = [...written.keys()];
+    if (stored.join() !== expected.join()) throw new Error('git stored different tree ids than computed');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return newSha.get('') as string;
+}
