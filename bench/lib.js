@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
+const temps = [];
+process.on('exit', () => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 export function tempRepo(prefix = 'agent-hub-bench-') {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  temps.push(dir);
   return dir;
 }
 

@@ -4,6 +4,7 @@ import { dbPath, openDb } from '../registry/db.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { parseRunRecord, REGISTRY_DIR, RUNS_DIR } from './records.js';
 import { loadSnapshot } from './snapshot.js';
+import { registryChanged } from '../registry/connectors.js';
 import { canonicalJson } from '../spec/hash.js';
 import { stateTarget } from './state.js';
 
@@ -48,6 +49,7 @@ export async function restore(root: string, config: HubConfig, now = new Date())
 /** Loads committed state (snapshot, then run records) into an empty, migrated database. */
 export function restoreInto(db: Db, files: ReadonlyMap<string, string>): { connectors: number; runs: number } {
   let runs = 0;
+  registryChanged(db);
   db.transaction(() => {
     loadSnapshot(db, files);
     const cols = Object.values(COLUMNS);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { durationMs } from '../core/duration.js';
-import type { Db } from '../registry/db.js';
+import { stmt, type Db } from '../registry/db.js';
 import { getExecution, type Execution } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -79,7 +79,7 @@ export class GitState {
     const abs = path.join(this.target.dir, rel);
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, runRecord(e));
-    this.db.prepare("INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)").run(rel, e.id, new Date().toISOString());
+    stmt(this.db, "INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)").run(rel, e.id, new Date().toISOString());
   }
 
   /**

@@ -58,12 +58,30 @@ interface RawSource {
 
 const parseList = <T>(json: string): T[] => (json === '[]' ? [] : (JSON.parse(json) as T[]));
 
+const local = new WeakMap<Db, number>();
+const observedCache = new WeakMap<Db, { key: string; value: { observed: Observed; cache: SourceCache } }>();
+
+/** Marks the registry tables changed by this connection (another connection's writes show in data_version). */
+export function registryChanged(db: Db): void {
+  local.set(db, (local.get(db) ?? 0) + 1);
+}
+
 /**
  * The observed state for plan() (small rows, no specs), and what the loader may reuse
  * without checking: sources whose recorded result still matches the registry (a valid
- * file whose connector is active at that hash and path, or an invalid one).
+ * file whose connector is active at that hash and path, or an invalid one). A long-lived
+ * hub reads it once and again only after the registry changed.
  */
 export function observe(db: Db): { observed: Observed; cache: SourceCache } {
+  const key = `${local.get(db) ?? 0}:${String(db.pragma('data_version', { simple: true }))}`;
+  const hit = observedCache.get(db);
+  if (hit?.key === key) return hit.value;
+  const value = readObserved(db);
+  observedCache.set(db, { key, value });
+  return value;
+}
+
+function readObserved(db: Db): { observed: Observed; cache: SourceCache } {
   const connectors = (db.prepare('SELECT id, spec_hash, source_path, active, last_error IS NOT NULL AS has_error FROM connectors WHERE spec IS NOT NULL').all() as Array<{ id: string; spec_hash: string; source_path: string; active: number; has_error: number }>)
     .map((r) => ({ id: r.id, specHash: r.spec_hash, sourcePath: r.source_path, active: r.active === 1, hasError: r.has_error === 1 }));
   const live = new Map(connectors.filter((c) => c.active).map((c) => [c.id, c]));
@@ -144,6 +162,7 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
     }
   };
 
+  registryChanged(db);
   db.transaction(() => {
     for (const a of p.actions) write(a);
     // The source cache is written for files the loader checked, so that unchanged ones are skipped next time.

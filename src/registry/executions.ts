@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from './db.js';
+import { stmt, type Db } from './db.js';
 import { canonicalJson } from '../spec/hash.js';
 
 export type ExecutionStatus = 'pending' | 'running' | 'success' | 'failed';
@@ -82,14 +82,14 @@ export interface NewExecution {
  * second row for the same connector and time: false means the slot was already taken.
  */
 export function insertExecution(db: Db, e: NewExecution): boolean {
-  const r = db.prepare(`INSERT INTO executions (id, connector_id, status, trigger, attempt, parent_id, spec_hash, git_commit, scheduled_for, inputs, created_at)
+  const r = stmt(db, `INSERT INTO executions (id, connector_id, status, trigger, attempt, parent_id, spec_hash, git_commit, scheduled_for, inputs, created_at)
     VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
     .run(e.id, e.connectorId, e.trigger, e.attempt, e.parentId, e.specHash, e.gitCommit, e.scheduledFor?.toISOString() ?? null, canonicalJson(e.inputs), e.createdAt.toISOString());
   return r.changes === 1;
 }
 
 export function markRunning(db: Db, id: string, fields: { startedAt: Date; renderedPrompt: string; argv: string[] }): void {
-  db.prepare("UPDATE executions SET status = 'running', started_at = ?, rendered_prompt = ?, argv = ? WHERE id = ?")
+  stmt(db, "UPDATE executions SET status = 'running', started_at = ?, rendered_prompt = ?, argv = ? WHERE id = ?")
     .run(fields.startedAt.toISOString(), fields.renderedPrompt, canonicalJson(fields.argv), id);
 }
 
@@ -114,7 +114,7 @@ export interface Finish {
 }
 
 export function finishExecution(db: Db, id: string, f: Finish): void {
-  db.prepare(`UPDATE executions SET status = @status, finished_at = @finishedAt, started_at = COALESCE(started_at, @startedAt),
+  stmt(db, `UPDATE executions SET status = @status, finished_at = @finishedAt, started_at = COALESCE(started_at, @startedAt),
       rendered_prompt = COALESCE(@renderedPrompt, rendered_prompt), result = @result, output = @result, output_truncated = @outputTruncated,
       cost_usd = @costUsd, usage = @usage, session_id = @sessionId, num_turns = @numTurns, duration_ms = @durationMs, exit_code = @exitCode,
       error_kind = @errorKind, error = @error, validation_errors = @validationErrors, permission_denials = @permissionDenials
@@ -129,7 +129,7 @@ export function finishExecution(db: Db, id: string, f: Finish): void {
 }
 
 export function getExecution(db: Db, id: string): Execution | undefined {
-  const r = db.prepare('SELECT * FROM executions WHERE id = ?').get(id) as Raw | undefined;
+  const r = stmt(db, 'SELECT * FROM executions WHERE id = ?').get(id) as Raw | undefined;
   return r && toExecution(r);
 }
 
@@ -151,7 +151,7 @@ export function listExecutions(db: Db, f: ExecutionFilter = {}): Execution[] {
 
 /** Dollars a connector spent on runs created at or after `since`. */
 export function spentSince(db: Db, connectorId: string, since: Date): number {
-  const r = db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS total FROM executions WHERE connector_id = ? AND created_at >= ?').get(connectorId, since.toISOString()) as { total: number };
+  const r = stmt(db, 'SELECT COALESCE(SUM(cost_usd), 0) AS total FROM executions WHERE connector_id = ? AND created_at >= ?').get(connectorId, since.toISOString()) as { total: number };
   return r.total;
 }
 
@@ -163,11 +163,11 @@ export function failInterrupted(db: Db, now = new Date()): number {
 
 /** The last slot the scheduler handled for a connector (for catch-up after downtime). */
 export function lastSlot(db: Db, connectorId: string): Date | null {
-  const r = db.prepare('SELECT last_slot FROM schedule_state WHERE connector_id = ?').get(connectorId) as { last_slot: string } | undefined;
+  const r = stmt(db, 'SELECT last_slot FROM schedule_state WHERE connector_id = ?').get(connectorId) as { last_slot: string } | undefined;
   return r ? new Date(r.last_slot) : null;
 }
 
 export function recordSlot(db: Db, connectorId: string, slot: Date): void {
-  db.prepare(`INSERT INTO schedule_state (connector_id, last_slot) VALUES (?, ?)
+  stmt(db, `INSERT INTO schedule_state (connector_id, last_slot) VALUES (?, ?)
     ON CONFLICT(connector_id) DO UPDATE SET last_slot = MAX(last_slot, excluded.last_slot)`).run(connectorId, slot.toISOString());
 }
