@@ -1,8 +1,4 @@
-import { mkdtempSync, rmdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { ConnectorVersion } from '../core/types.js';
-import { durationMs } from '../core/duration.js';
 import type { Db } from '../registry/db.js';
 import { getConnector } from '../registry/connectors.js';
 import {
@@ -11,14 +7,11 @@ import {
 } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { resolveInputs } from '../template/inputs.js';
-import { renderPrompt, renderWith } from '../template/render.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { agentFor } from './agents/index.js';
 import { agentEnvironment } from './environment.js';
-import { spawnAgent } from './process.js';
 import { Redactor } from './redact.js';
-import { checkOutput, saveOutput } from './output.js';
 import { retryDelayMs } from './backoff.js';
+import { runAttempt } from './attempt.js';
 import { startOfDay } from './day.js';
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -70,15 +63,6 @@ interface Entry {
   attempt: number;
   rootId: string;
   controller: AbortController;
-}
-
-/** Removes a run's temporary directory; most agents leave it empty, and rmdir is much cheaper then. */
-function removeDir(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['agent-error', 'timeout', 'invalid-output']);
@@ -283,72 +267,18 @@ export class Executor {
   }
 
   private async execute(entry: Entry): Promise<void> {
-    const { version, id } = entry;
-    const { spec } = version;
-    const startedAt = this.now();
-    const runInfo = { id, trigger: entry.req.trigger, scheduledFor: entry.req.scheduledFor ?? null, attempt: entry.attempt, now: startedAt };
-    const env = agentEnvironment(spec.agent.type, spec.agent.env, this.env);
-    const redact = new Redactor(env.secrets);
-    const fail = (errorKind: ErrorKind, error: string, extra: Partial<Finish> = {}) =>
-      this.finish(entry, { status: 'failed', startedAt, finishedAt: this.now(), errorKind, error: redact.text(error), ...extra });
-
-    let prompt: string;
-    try {
-      prompt = renderPrompt(version, entry.inputs, runInfo);
-    } catch (err) {
-      return fail('spawn-error', `could not render the prompt: ${(err as Error).message}`);
-    }
-    if (env.missing.length) {
-      return fail('spawn-error', `agent.env refers to ${env.missing.map((n) => `\${${n}}`).join(', ')}, not set in the hub's environment; set it where the hub runs (e.g. an EnvironmentFile of the systemd unit)`, { renderedPrompt: redact.text(prompt) });
-    }
-    const bypass = spec.agent.permissionMode === 'bypassPermissions' || (spec.agent.args ?? []).includes('--dangerously-skip-permissions');
-    if (spec.agent.type === 'claude' && bypass && process.getuid?.() === 0 && env.env.IS_SANDBOX !== '1') {
-      return fail('spawn-error', 'claude refuses bypassPermissions when running as root: run the hub as its own user (see systemd/agent-hub.service), or set IS_SANDBOX=1 in the hub\'s environment if this machine is a sandbox', { renderedPrompt: redact.text(prompt) });
-    }
-
-    const agent = agentFor(spec);
-    const inv = agent.invocation(spec, { root: this.root, claudeCommand: this.claudeCommand });
-    const ownCwd = spec.agent.cwd === undefined;
-    const cwd = ownCwd ? mkdtempSync(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(this.root, spec.agent.cwd as string);
-    markRunning(this.db, id, { startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });
-    this.log.info({ run: id, connector: spec.id, trigger: entry.req.trigger, attempt: entry.attempt }, 'run started');
-
-    try {
-      const p = await spawnAgent({
-        command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
-        timeoutMs: durationMs(spec.agent.timeout), graceMs: this.killGraceMs, maxOutputBytes: this.maxOutputBytes, signal: entry.controller.signal,
-      });
-      const outcome = agent.interpret(spec, p);
-      const truncated = p.droppedBytes > 0;
-      const marker = truncated ? `\n…[output truncated: ${p.droppedBytes} more bytes dropped, limit ${this.maxOutputBytes}]` : '';
-      const common: Partial<Finish> = {
-        startedAt, costUsd: outcome.costUsd ?? null, usage: outcome.usage ?? null, sessionId: outcome.sessionId ?? null,
-        numTurns: outcome.numTurns ?? null, durationMs: Math.round(p.durationMs), exitCode: p.exitCode,
-        permissionDenials: outcome.permissionDenials?.length ? redact.value(outcome.permissionDenials) : null, outputTruncated: truncated,
-      };
-      const cancelReason = entry.controller.signal.aborted ? String(entry.controller.signal.reason ?? 'cancelled') : undefined;
-      if (!outcome.ok) {
-        const error = outcome.errorKind === 'cancelled' && cancelReason ? `cancelled: ${cancelReason}` : outcome.error ?? 'failed';
-        return this.finish(entry, { ...common, status: 'failed', finishedAt: this.now(), result: redact.text(outcome.result ? outcome.result + marker : null), errorKind: outcome.errorKind ?? 'agent-error', error: redact.text(error) });
-      }
-      const checked = checkOutput(spec.output, outcome.result);
-      if (!checked.ok) {
-        return this.finish(entry, { ...common, status: 'failed', finishedAt: this.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: checked.error, validationErrors: checked.validationErrors });
-      }
-      const resultText = redact.text(checked.text + marker);
-      if (spec.output.saveTo) {
-        try {
-          const target = renderWith(spec.output.saveTo, version, entry.inputs, runInfo);
-          const saved = saveOutput(this.root, target, resultText.endsWith('\n') ? resultText : `${resultText}\n`);
-          this.onOutput?.(saved);
-        } catch (err) {
-          return this.finish(entry, { ...common, status: 'failed', finishedAt: this.now(), result: resultText, errorKind: 'invalid-output', error: `could not save the result: ${(err as Error).message}` });
-        }
-      }
-      return this.finish(entry, { ...common, status: 'success', finishedAt: this.now(), result: resultText });
-    } finally {
-      if (ownCwd) removeDir(cwd);
-    }
+    const f = await runAttempt({
+      root: this.root, env: this.env, claudeCommand: this.claudeCommand, maxOutputBytes: this.maxOutputBytes, killGraceMs: this.killGraceMs, now: this.now,
+      ...(this.onOutput ? { onOutput: this.onOutput } : {}),
+      onStart: (fields) => {
+        markRunning(this.db, entry.id, fields);
+        this.log.info({ run: entry.id, connector: entry.req.connectorId, trigger: entry.req.trigger, attempt: entry.attempt }, 'run started');
+      },
+    }, {
+      id: entry.id, version: entry.version, inputs: entry.inputs, trigger: entry.req.trigger, scheduledFor: entry.req.scheduledFor ?? null,
+      attempt: entry.attempt, signal: entry.controller.signal,
+    });
+    this.finish(entry, f);
   }
 
   private finish(entry: Entry, f: Finish): void {

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ConnectorVersion } from '../core/types.js';
+import { durationMs } from '../core/duration.js';
+import type { ErrorKind, Finish, Trigger } from '../registry/executions.js';
+import { renderPrompt, renderWith } from '../template/render.js';
+import { agentFor } from './agents/index.js';
+import { agentEnvironment } from './environment.js';
+import { checkOutput, saveOutput } from './output.js';
+import { spawnAgent } from './process.js';
+import { Redactor } from './redact.js';
+
+/** What one attempt needs from the hub around it. */
+export interface AttemptContext {
+  root: string;
+  /** The hub's environment, where `${NAME}` references are looked up. */
+  env: NodeJS.ProcessEnv;
+  claudeCommand: string;
+  maxOutputBytes: number;
+  killGraceMs: number;
+  now: () => Date;
+  /** Called once the agent is about to start, with what is then known (already redacted). */
+  onStart: (fields: { startedAt: Date; renderedPrompt: string; argv: string[] }) => void;
+  onOutput?: (path: string) => void;
+}
+
+export interface Attempt {
+  id: string;
+  version: ConnectorVersion;
+  inputs: Record<string, unknown>;
+  trigger: Trigger;
+  scheduledFor: Date | null;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/** Removes a run's temporary directory; most agents leave it empty, and rmdir is much cheaper then. */
+function removeDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One attempt of a run, start to end: render the prompt, build the environment (secrets
+ * resolved now and redacted from everything returned), spawn the agent, read its result,
+ * check and save the output. Never throws for anything the agent or the user did: every
+ * outcome comes back as the record to store.
+ */
+export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finish> {
+  const { spec } = a.version;
+  const startedAt = ctx.now();
+  const runInfo = { id: a.id, trigger: a.trigger, scheduledFor: a.scheduledFor, attempt: a.attempt, now: startedAt };
+  const env = agentEnvironment(spec.agent.type, spec.agent.env, ctx.env);
+  const redact = new Redactor(env.secrets);
+  const fail = (errorKind: ErrorKind, error: string, extra: Partial<Finish> = {}): Finish =>
+    ({ status: 'failed', startedAt, finishedAt: ctx.now(), errorKind, error: redact.text(error), ...extra });
+
+  let prompt: string;
+  try {
+    prompt = renderPrompt(a.version, a.inputs, runInfo);
+  } catch (err) {
+    return fail('spawn-error', `could not render the prompt: ${(err as Error).message}`);
+  }
+  if (env.missing.length) {
+    return fail('spawn-error', `agent.env refers to ${env.missing.map((n) => `\${${n}}`).join(', ')}, not set in the hub's environment; set it where the hub runs (e.g. an EnvironmentFile of the systemd unit)`, { renderedPrompt: redact.text(prompt) });
+  }
+  const bypass = spec.agent.permissionMode === 'bypassPermissions' || (spec.agent.args ?? []).includes('--dangerously-skip-permissions');
+  if (spec.agent.type === 'claude' && bypass && process.getuid?.() === 0 && env.env.IS_SANDBOX !== '1') {
+    return fail('spawn-error', 'claude refuses bypassPermissions when running as root: run the hub as its own user (see systemd/agent-hub.service), or set IS_SANDBOX=1 in the hub\'s environment if this machine is a sandbox', { renderedPrompt: redact.text(prompt) });
+  }
+
+  const agent = agentFor(spec);
+  const inv = agent.invocation(spec, { root: ctx.root, claudeCommand: ctx.claudeCommand });
+  const ownCwd = spec.agent.cwd === undefined;
+  const cwd = ownCwd ? mkdtempSync(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
+  ctx.onStart({ startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });
+
+  try {
+    const p = await spawnAgent({
+      command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
+      timeoutMs: durationMs(spec.agent.timeout), graceMs: ctx.killGraceMs, maxOutputBytes: ctx.maxOutputBytes, signal: a.signal,
+    });
+    const outcome = agent.interpret(spec, p);
+    const truncated = p.droppedBytes > 0;
+    const marker = truncated ? `\n…[output truncated: ${p.droppedBytes} more bytes dropped, limit ${ctx.maxOutputBytes}]` : '';
+    const common: Partial<Finish> = {
+      startedAt, costUsd: outcome.costUsd ?? null, usage: outcome.usage ?? null, sessionId: outcome.sessionId ?? null,
+      numTurns: outcome.numTurns ?? null, durationMs: Math.round(p.durationMs), exitCode: p.exitCode,
+      permissionDenials: outcome.permissionDenials?.length ? redact.value(outcome.permissionDenials) : null, outputTruncated: truncated,
+    };
+    if (!outcome.ok) {
+      const cancelReason = a.signal.aborted ? String(a.signal.reason ?? 'cancelled') : undefined;
+      const error = outcome.errorKind === 'cancelled' && cancelReason ? `cancelled: ${cancelReason}` : outcome.error ?? 'failed';
+      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text(outcome.result ? outcome.result + marker : null), errorKind: outcome.errorKind ?? 'agent-error', error: redact.text(error) };
+    }
+    const checked = checkOutput(spec.output, outcome.result);
+    if (!checked.ok) {
+      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: checked.error, validationErrors: checked.validationErrors };
+    }
+    const resultText = redact.text(checked.text + marker);
+    if (spec.output.saveTo) {
+      try {
+        const target = renderWith(spec.output.saveTo, a.version, a.inputs, runInfo);
+        ctx.onOutput?.(saveOutput(ctx.root, target, resultText.endsWith('\n') ? resultText : `${resultText}\n`));
+      } catch (err) {
+        return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: `could not save the result: ${(err as Error).message}` };
+      }
+    }
+    return { ...common, status: 'success', finishedAt: ctx.now(), result: resultText };
+  } finally {
+    if (ownCwd) removeDir(cwd);
+  }
+}
