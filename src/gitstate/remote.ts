@@ -1,6 +1,6 @@
-import path from 'node:path';
 import { git, GitError } from './git.js';
 import type { Author } from './targets.js';
+import { treeWith, type TreeFile } from './trees.js';
 
 /** What a pull did. */
 export interface PullResult {
@@ -28,8 +28,6 @@ export interface RemoteOptions {
   backoffMs?: number[];
   sleep?: (ms: number) => Promise<void>;
 }
-
-const ZERO = '0'.repeat(40);
 
 /**
  * Keeps the repository in step with its remote: fetches and fast-forwards the checked-out
@@ -73,24 +71,20 @@ export class RemoteSync {
   }
 
   /**
-   * Replays commits onto `onto` with plumbing (a private index; no work tree): each keeps
-   * its message, author and date. Returns the new tip.
+   * Replays commits onto `onto` with plumbing (no index, no work tree): each keeps its
+   * message, author and date. Returns the new tip.
    */
   private async replay(commits: readonly string[], onto: string): Promise<string> {
-    const env = { GIT_INDEX_FILE: path.join(this.o.root, '.agent-hub', 'replay.index') };
-    await this.run(['read-tree', onto], { env });
     let tip = onto;
     for (const sha of commits) {
       const raw = (await this.run(['diff-tree', '--no-commit-id', '-r', '--raw', '-z', `${sha}^`, sha])).stdout.split('\0').filter(Boolean);
-      const lines: string[] = [];
+      const files: TreeFile[] = [];
       for (let i = 0; i < raw.length; i += 2) {
         // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path.
         const [, mode, , blob, status] = (raw[i] as string).split(' ');
-        const file = raw[i + 1] as string;
-        lines.push(status === 'D' ? `0 ${ZERO}\t${file}` : `${mode} ${blob}\t${file}`);
+        files.push({ path: raw[i + 1] as string, blob: status === 'D' ? null : (blob as string), mode: mode as string });
       }
-      if (lines.length) await this.run(['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
-      const tree = (await this.run(['write-tree'], { env })).stdout.trim();
+      const tree = await treeWith(this.o.root, tip, files);
       const [name, email, date, ...body] = (await this.run(['log', '-1', '--format=%an%x00%ae%x00%aI%x00%B', sha])).stdout.split('\0');
       tip = (await this.run(['commit-tree', tree, '-p', tip, '-F', '-'], {
         input: body.join('\0'),

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { git, gitBytes } from './git.js';
 
-/** A file to put in a tree: repository-relative path (from the top of the work tree) and blob. */
+/** A file to put in a tree (or, with `blob: null`, to take out): path from the top of the work tree. */
 export interface TreeFile {
   path: string;
-  blob: string;
+  blob: string | null;
   mode?: string;
 }
 
@@ -76,7 +76,7 @@ async function readTrees(root: string, names: string[]): Promise<Array<Entry[] |
  */
 export async function treeWith(root: string, base: string | null, files: readonly TreeFile[]): Promise<string> {
   // Every directory on a changed path, and the changes each one gets directly.
-  const dirs = new Map<string, Map<string, Entry>>([['', new Map()]]);
+  const dirs = new Map<string, Map<string, Entry | null>>([['', new Map()]]);
   for (const f of files) {
     const parts = f.path.split('/');
     const name = parts.pop() as string;
@@ -86,7 +86,7 @@ export async function treeWith(root: string, base: string | null, files: readonl
       if (!dirs.has(child)) dirs.set(child, new Map());
       dir = child;
     }
-    (dirs.get(dir) as Map<string, Entry>).set(name, { mode: f.mode ?? '100644', name, sha: f.blob });
+    (dirs.get(dir) as Map<string, Entry | null>).set(name, f.blob === null ? null : { mode: f.mode ?? '100644', name, sha: f.blob });
   }
   const order = [...dirs.keys()];
   const listings = base ? await readTrees(root, order.map((d) => (d ? `${base}:${d}` : `${base}^{tree}`))) : [];
@@ -98,14 +98,21 @@ export async function treeWith(root: string, base: string | null, files: readonl
   const depth = (d: string) => (d ? d.split('/').length : 0);
   for (const dir of [...order].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
     const entries = new Map((existing.get(dir) ?? []).map((e) => [e.name, e]));
-    for (const [name, e] of dirs.get(dir) as Map<string, Entry>) entries.set(name, e);
+    for (const [name, e] of dirs.get(dir) as Map<string, Entry | null>) {
+      if (e) entries.set(name, e);
+      else entries.delete(name);
+    }
     for (const child of order) {
       if (!child || child === dir) continue;
       const parent = child.includes('/') ? child.slice(0, child.lastIndexOf('/')) : '';
       if (parent !== dir) continue;
       const name = child.slice(parent ? parent.length + 1 : 0);
-      entries.set(name, { mode: TREE_MODE, name, sha: newSha.get(child) as string });
+      const sha = newSha.get(child);
+      // A directory left empty by deletions disappears, as in git.
+      if (sha) entries.set(name, { mode: TREE_MODE, name, sha });
+      else entries.delete(name);
     }
+    if (entries.size === 0 && dir) continue;
     const content = encodeTree([...entries.values()]);
     const sha = treeSha(content);
     newSha.set(dir, sha);

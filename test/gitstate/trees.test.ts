@@ -28,3 +28,13 @@ describe('treeWith (trees without an index)', () => {
     expect(ours).toBe(git(dir, 'write-tree'));
   });
 });
+
+describe('treeWith deletions', () => {
+  it('removes files, and directories left empty', async () => {
+    const dir = gitdir({ 'keep.txt': 'k', 'state/a/one.json': '1', 'state/a/two.json': '2', 'state/b/only.json': '3' });
+    const base = git(dir, 'rev-parse', 'HEAD');
+    const ours = await treeWith(dir, base, [{ path: 'state/a/one.json', blob: null }, { path: 'state/b/only.json', blob: null }]);
+    git(dir, 'rm', '-q', 'state/a/one.json', 'state/b/only.json');
+    expect(ours).toBe(git(dir, 'write-tree'));
+  });
+});
