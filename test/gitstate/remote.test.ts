@@ -95,4 +95,17 @@ describe('remote sync', () => {
     expect(git(bare, 'log', '--format=%s', 'agent-hub/state')).toBe('state: 1 run (1 success), $0.0012');
     expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').sort()).toEqual(['refs/heads/agent-hub/state', 'refs/heads/main']);
   });
+
+  it('a fast-forward blocked by an uncommitted local edit is reported; the edit is kept', async () => {
+    const { hubDir, other } = setup();
+    const hub = await startHub(hubDir);
+    writeFiles(hubDir, { 'connectors/a.yaml': yaml({ prompt: 'someone is editing this on the server' }) });
+    const head = git(hubDir, 'rev-parse', 'HEAD');
+    push(other, { 'connectors/a.yaml': yaml({ prompt: 'a v2 from the remote' }) }, 'remote change');
+    const pulled = await hub.gitState.sync();
+    expect(pulled?.diverged).toMatch(/cannot update main to origin\/main: local changes are in the way/);
+    expect(git(hubDir, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(hubDir, 'diff', '--name-only')).toBe('connectors/a.yaml');
+    expect(git(hubDir, 'show', ':connectors/a.yaml')).toBe(yaml({ prompt: 'a v1' }));
+  });
 });
