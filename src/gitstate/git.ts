@@ -36,6 +36,28 @@ export async function gitBytes(cwd: string, args: string[], input: string): Prom
   return Buffer.from(r.stdout);
 }
 
+/** Objects read by `git cat-file --batch`, in the order asked; a missing one is undefined. */
+export async function catFiles(cwd: string, names: readonly string[]): Promise<Array<{ type: string; body: Buffer } | undefined>> {
+  if (!names.length) return [];
+  const out = await gitBytes(cwd, ['cat-file', '--batch'], `${names.join('\n')}\n`);
+  const objects: Array<{ type: string; body: Buffer } | undefined> = [];
+  let pos = 0;
+  for (let i = 0; i < names.length; i++) {
+    // "<sha> <type> <size>\n<bytes>\n", or "<name> missing\n".
+    const headerEnd = out.indexOf(10, pos);
+    const header = out.subarray(pos, headerEnd).toString('utf8').split(' ');
+    if (header.length !== 3) {
+      objects.push(undefined);
+      pos = headerEnd + 1;
+      continue;
+    }
+    const size = Number(header[2]);
+    objects.push({ type: header[1] as string, body: out.subarray(headerEnd + 1, headerEnd + 1 + size) });
+    pos = headerEnd + 1 + size + 1;
+  }
+  return objects;
+}
+
 /**
  * The repository-relative prefix of `cwd` (`hub/` when the hub is a subdirectory), the git
  * dir, the top of the work tree and the hooks directory (core.hooksPath respected).

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { git, gitBytes, repoPaths } from './git.js';
+import { catFiles, git, repoPaths } from './git.js';
 import { checkIndexLock } from './lock.js';
 import { commitFiles } from './plumbing.js';
 
@@ -112,15 +112,8 @@ export class BranchTarget implements StateTarget {
       return { sha: meta.split(' ')[2] as string, path: file.slice(prefix.length) };
     });
     if (!entries.length) return out;
-    // One cat-file process for every blob: "<sha> blob <size>\n<bytes>\n" each.
-    const batch = await gitBytes(this.root, ['cat-file', '--batch'], `${entries.map((e) => e.sha).join('\n')}\n`);
-    let pos = 0;
-    for (const e of entries) {
-      const headerEnd = batch.indexOf(10, pos);
-      const size = Number(batch.subarray(pos, headerEnd).toString('latin1').split(' ')[2]);
-      out.set(e.path, batch.subarray(headerEnd + 1, headerEnd + 1 + size).toString('utf8'));
-      pos = headerEnd + 1 + size + 1;
-    }
+    const blobs = await catFiles(this.root, entries.map((e) => e.sha));
+    entries.forEach((e, i) => out.set(e.path, blobs[i]?.body.toString('utf8') ?? ''));
     return out;
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { git, gitBytes } from './git.js';
+import { catFiles, git } from './git.js';
 
 /** A file to put in a tree (or, with `blob: null`, to take out): path from the top of the work tree. */
 export interface TreeFile {
@@ -48,24 +48,7 @@ function decodeTree(buf: Buffer): Entry[] {
 
 /** Reads trees by `<tree-ish>:<dir>` names in one cat-file process; a missing one is undefined. */
 async function readTrees(root: string, names: string[]): Promise<Array<Entry[] | undefined>> {
-  if (!names.length) return [];
-  const out = await gitBytes(root, ['cat-file', '--batch'], `${names.join('\n')}\n`);
-  const result: Array<Entry[] | undefined> = [];
-  let pos = 0;
-  for (let i = 0; i < names.length; i++) {
-    const headerEnd = out.indexOf(10, pos);
-    const header = out.subarray(pos, headerEnd).toString('utf8');
-    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-      result.push(undefined);
-      pos = headerEnd + 1;
-      continue;
-    }
-    const [, type, size] = header.split(' ');
-    const body = out.subarray(headerEnd + 1, headerEnd + 1 + Number(size));
-    result.push(type === 'tree' ? decodeTree(body) : undefined);
-    pos = headerEnd + 1 + Number(size) + 1;
-  }
-  return result;
+  return (await catFiles(root, names)).map((o) => (o?.type === 'tree' ? decodeTree(o.body) : undefined));
 }
 
 /**

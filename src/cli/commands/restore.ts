@@ -1,19 +1,16 @@
-import { formatDiagnostic } from '../../core/diagnostic.js';
 import { restore } from '../../gitstate/restore.js';
-import { loadHubConfig } from '../../spec/hub-config.js';
 import { UserError } from '../errors.js';
 import { printJson } from '../output.js';
-import { resolveRepo } from '../repo.js';
+import { resolveRepo, hubConfigOrFail } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
 
 /** `agent-hub restore`: rebuild .agent-hub/ from the committed state (a lost machine, a fresh clone). */
 export async function run(opts: GlobalOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const hub = loadHubConfig(root);
-  if (hub.diagnostics.length) throw new UserError(`hub.yaml is invalid:\n${hub.diagnostics.map(formatDiagnostic).join('\n')}`);
+  const config = hubConfigOrFail(root);
   let result;
   try {
-    result = await restore(root, hub.config);
+    result = await restore(root, config);
   } catch (err) {
     throw new UserError((err as Error).message);
   }

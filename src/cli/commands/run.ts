@@ -1,7 +1,6 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { getConnector } from '../../registry/connectors.js';
-import { loadHubConfig } from '../../spec/hub-config.js';
 import { Executor, RunRequestError } from '../../execute/executor.js';
 import { agentFor } from '../../execute/agents/index.js';
 import { shellLine } from '../../execute/agents/claude.js';
@@ -11,7 +10,7 @@ import { resolveInputs } from '../../template/inputs.js';
 import { renderPrompt } from '../../template/render.js';
 import { ExitError, UserError } from '../errors.js';
 import { color, printJson } from '../output.js';
-import { openRegistry, resolveRepo } from '../repo.js';
+import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
 import { describeExecution } from '../execution-format.js';
 import { GitState } from '../../gitstate/state.js';
@@ -27,8 +26,7 @@ interface RunOptions extends GlobalOptions {
  */
 export async function run(id: string, opts: RunOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const hub = loadHubConfig(root);
-  if (hub.diagnostics.length) throw new UserError(`hub.yaml is invalid:\n${hub.diagnostics.map(formatDiagnostic).join('\n')}`);
+  const config = hubConfigOrFail(root);
   const db = openRegistry(root);
   try {
     const applied = await reconcile(root, db);
@@ -44,7 +42,7 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
       const inputs = resolveInputs(spec.inputs, opts.input ?? {}, true);
       if (!inputs.ok) throw new UserError(`bad inputs for ${id}:\n  ${inputs.errors.join('\n  ')}`, 2);
       const prompt = renderPrompt(connector.version, inputs.values, { id: 'dry-run', trigger: 'manual' });
-      const inv = agentFor(spec).invocation(spec, { root, claudeCommand: hub.config.claude?.command ?? 'claude' });
+      const inv = agentFor(spec).invocation(spec, { root, claudeCommand: config.claude?.command ?? 'claude' });
       const redact = new Redactor(agentEnvironment(spec.agent.type, spec.agent.env).secrets);
       const argv = redact.value([inv.command, ...inv.args]);
       if (opts.json) printJson({ id, argv, cwd: spec.agent.cwd ?? '(a new temporary directory)', timeout: spec.agent.timeout, prompt: redact.text(prompt) });
@@ -53,8 +51,8 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
     }
 
     // The run's record is written for git at once; the daemon's next commit (or `agent-hub snapshot`) commits it.
-    const gitState = new GitState(db, root, hub.config);
-    const executor = new Executor({ db, root, hub: hub.config, onOutput: (p) => gitState.recordOutput(p) });
+    const gitState = new GitState(db, root, config);
+    const executor = new Executor({ db, root, hub: config, onOutput: (p) => gitState.recordOutput(p) });
     executor.onFinished((e) => gitState.recordRun(e));
     let submitted;
     try {

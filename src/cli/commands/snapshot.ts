@@ -1,28 +1,25 @@
-import { formatDiagnostic } from '../../core/diagnostic.js';
 import { GitState } from '../../gitstate/state.js';
-import { loadHubConfig } from '../../spec/hub-config.js';
 import { UserError } from '../errors.js';
 import { printJson } from '../output.js';
-import { openRegistry, resolveRepo } from '../repo.js';
+import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
 
 /** `agent-hub snapshot`: commit the queued run records and a registry snapshot now. */
 export async function run(opts: GlobalOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const hub = loadHubConfig(root);
-  if (hub.diagnostics.length) throw new UserError(`hub.yaml is invalid:\n${hub.diagnostics.map(formatDiagnostic).join('\n')}`);
+  const config = hubConfigOrFail(root);
   const db = openRegistry(root);
   try {
     let outcome;
     try {
-      outcome = await new GitState(db, root, hub.config).commit({ snapshotAlone: true });
+      outcome = await new GitState(db, root, config).commit({ snapshotAlone: true });
     } catch (err) {
       throw new UserError(`could not commit the state: ${(err as Error).message}\nthe run records stay on disk and are committed next time`);
     }
     if (opts.json) printJson(outcome);
     else if (outcome.deferred) process.stdout.write(`not committed: ${outcome.deferred}; try again in a moment\n`);
     else if (!outcome.sha) process.stdout.write('nothing to commit: the state in git is up to date\n');
-    else process.stdout.write(`committed ${outcome.sha.slice(0, 12)}: ${outcome.runs} run${outcome.runs === 1 ? '' : 's'}${outcome.outputs ? `, ${outcome.outputs} outputs` : ''} and the registry snapshot${hub.config.state?.branch ? ` on branch ${hub.config.state.branch}` : ''}\n`);
+    else process.stdout.write(`committed ${outcome.sha.slice(0, 12)}: ${outcome.runs} run${outcome.runs === 1 ? '' : 's'}${outcome.outputs ? `, ${outcome.outputs} outputs` : ''} and the registry snapshot${config.state?.branch ? ` on branch ${config.state.branch}` : ''}\n`);
   } finally {
     db.close();
   }
