@@ -53,7 +53,9 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       const r = await hub.reconcile();
       const invalid = r.plan.counts.invalid;
       metrics.recordReconcile((performance.now() - started) / 1000, invalid, false);
-      if (r.applied) log.info({ trigger, durationMs: Math.round(performance.now() - started) }, `reconciled: ${planSummary(r.plan)}`);
+      const fields = { trigger, durationMs: Math.round(performance.now() - started) };
+      if (r.applied) log.info(fields, `reconciled: ${planSummary(r.plan)}`);
+      else log.debug(fields, 'reconciled: no change');
       return { applied: r.applied, counts: r.plan.counts, durationMs: Math.round(r.durationMs), blocking: r.blocking, invalid: r.plan.actions.filter((a) => a.kind === 'invalid').map((a) => ({ file: a.file.path, diagnostics: a.file.diagnostics })) };
     } catch (err) {
       metrics.recordReconcile((performance.now() - started) / 1000, 0, true);

@@ -79,6 +79,17 @@ describe('agent-hub start (a real daemon process)', () => {
     await d.exited;
   });
 
+  it('SIGHUP reconciles and keeps the hub running (systemctl reload)', async () => {
+    const root = repo();
+    const d = await startDaemon(root, { ...fakeClaudeEnv().env, AGENT_HUB_LOG_LEVEL: 'debug' });
+    d.proc.kill('SIGHUP');
+    await eventually(() => expect(d.logs.some((l) => l.trigger === 'SIGHUP' && String(l.msg).startsWith('reconciled'))).toBe(true));
+    expect(d.proc.exitCode).toBeNull();
+    expect((await d.api('/healthz')).status).toBe(200);
+    d.proc.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+  });
+
   it('refuses a second instance naming the running pid, and a public address without a token', async () => {
     const root = repo();
     const d = await startDaemon(root, fakeClaudeEnv().env);
