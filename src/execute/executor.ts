@@ -1,5 +1,6 @@
 import type { ConnectorVersion } from '../core/types.js';
-import type { Db } from '../registry/db.js';
+import { durationMs } from '../core/duration.js';
+import { stmt, type Db } from '../registry/db.js';
 import { getConnector } from '../registry/connectors.js';
 import {
   finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince,
@@ -121,6 +122,17 @@ export class Executor {
     this.listeners.push(listener);
   }
 
+  /**
+   * Runs of a connector that another process (the daemon, a CLI `run`) is executing now:
+   * rows marked running, started less than the connector's timeout (plus a margin) ago,
+   * so a row a crash left behind does not block forever. They cannot be replaced from here.
+   */
+  private runningElsewhere(connectorId: string, timeoutMs: number): string[] {
+    const since = new Date(this.now().getTime() - timeoutMs - 60_000).toISOString();
+    const rows = stmt(this.db, "SELECT id FROM executions WHERE connector_id = ? AND status = 'running' AND started_at >= ?").all(connectorId, since) as Array<{ id: string }>;
+    return rows.map((r) => r.id).filter((id) => !this.running.has(id));
+  }
+
   /** Ids of this connector's runs that are queued or running. */
   unfinished(connectorId: string): string[] {
     return [...this.queue, ...this.running.values()].filter((e) => e.req.connectorId === connectorId).map((e) => e.id);
@@ -141,13 +153,15 @@ export class Executor {
     if (!inputs.ok) throw new RunRequestError('bad-inputs', `bad inputs for ${spec.id}: ${inputs.errors.join('; ')}`, inputs.errors);
 
     const others = this.unfinished(spec.id);
-    if (others.length && req.trigger !== 'retry') {
-      if (spec.concurrency === 'forbid') {
-        const message = `${spec.id} is already running (${others.join(', ')}) and its concurrency policy is forbid`;
-        this.log.info({ connector: spec.id, trigger: req.trigger, scheduledFor: req.scheduledFor, running: others }, 'run skipped: overlap forbidden');
+    const elsewhere = spec.concurrency === 'allow' ? [] : this.runningElsewhere(spec.id, durationMs(spec.agent.timeout));
+    if ((others.length || elsewhere.length) && req.trigger !== 'retry') {
+      if (spec.concurrency === 'forbid' || elsewhere.length) {
+        const where = elsewhere.length ? ` in another agent-hub process (${elsewhere.join(', ')})` : ` (${others.join(', ')})`;
+        const message = `${spec.id} is already running${where} and its concurrency policy is ${spec.concurrency}`;
+        this.log.info({ connector: spec.id, trigger: req.trigger, scheduledFor: req.scheduledFor, running: [...others, ...elsewhere] }, 'run skipped: overlap');
         return { status: 'refused', reason: 'overlap', message };
       }
-      if (spec.concurrency === 'replace') for (const id of others) this.cancel(id, `replaced by a new ${req.trigger} run`);
+      for (const id of others) this.cancel(id, `replaced by a new ${req.trigger} run`);
     }
 
     const now = this.now();

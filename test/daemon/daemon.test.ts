@@ -103,6 +103,19 @@ describe('agent-hub start (a real daemon process)', () => {
     expect(open.stderr).toContain('refusing to listen on 0.0.0.0 without a token');
   });
 
+  it('a CLI run of a connector the daemon is running is refused (forbid across processes)', async () => {
+    const root = repo({ 'hub.yaml': 'shutdown:\n  gracePeriod: 200ms\n' });
+    const env = fakeClaudeEnv().env;
+    const d = await startDaemon(root, env);
+    const run = await d.api<{ id: string }>('/api/connectors/slow/run', { method: 'POST' });
+    await eventually(async () => expect((await d.api<{ status: string }>(`/api/executions/${run.body.id}`)).body.status).toBe('running'));
+    const cli = await runCli(['run', 'slow', '--repo', root], env);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`slow is already running in another agent-hub process (${run.body.id})`);
+    d.proc.kill('SIGTERM');
+    await d.exited;
+  });
+
   it('SIGTERM mid-run drains: the run is recorded and committed, exit 0', async () => {
     const root = repo({ 'hub.yaml': 'shutdown:\n  gracePeriod: 300ms\n' });
     const d = await startDaemon(root, fakeClaudeEnv().env);
@@ -136,9 +149,9 @@ describe('agent-hub start (a real daemon process)', () => {
   });
 });
 
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, AGENT_HUB_LOG_FORMAT: 'json' } });
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, AGENT_HUB_LOG_FORMAT: 'json' } });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('exit', (code) => resolve({ code, stderr }));
