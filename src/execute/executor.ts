@@ -161,7 +161,7 @@ export class Executor {
         this.log.info({ connector: spec.id, trigger: req.trigger, scheduledFor: req.scheduledFor, running: [...others, ...elsewhere] }, 'run skipped: overlap');
         return { status: 'refused', reason: 'overlap', message };
       }
-      for (const id of others) this.cancel(id, `replaced by a new ${req.trigger} run`);
+      if (spec.concurrency === 'replace') for (const id of others) this.cancel(id, `replaced by a new ${req.trigger} run`);
     }
 
     const now = this.now();
