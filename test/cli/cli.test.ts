@@ -148,3 +148,18 @@ describe('agent-hub CLI', () => {
     expect((await cli(['status', '--repo', own])).stdout).toMatch(/repo-summary\s+active\s+manual only/);
   });
 });
+
+describe('the README', () => {
+  it('shows a full connector example that validates', async () => {
+    const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const example = /A full example[^\n]*\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const root = testdir({
+      'connectors/daily-digest.yaml': example as string,
+      'connectors/partials/house-rules.hbs': 'Be kind.',
+      'mcp/servers.json': '{"mcpServers":{}}',
+    });
+    const r = await cli(['validate', '--repo', root]);
+    expect(r.stdout).toBe('1 connector file: 1 valid, 0 invalid\n');
+  });
+});
