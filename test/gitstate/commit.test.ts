@@ -111,6 +111,14 @@ describe('state commits on the checked-out branch', () => {
     expect(restored.stdout).toContain('restored 2 connectors and 2 runs');
     expect((await cli(['history', '--repo', clone, '--json'])).stdout).toBe(original);
     expect(JSON.parse(original)).toHaveLength(2);
+
+    // A start on a clone with committed state and no database restores it first.
+    const clone2 = `${clone}-2`;
+    git(path.dirname(root), 'clone', '-q', root, clone2);
+    onTestFinished(() => rmSync(clone2, { recursive: true, force: true }));
+    expect((await cli(['start', '--repo', clone2, '--init-only'])).code).toBe(0);
+    expect((await cli(['history', '--repo', clone2, '--json'])).stdout).toBe(original);
+    expect(git(clone2, 'status', '--porcelain')).toBe('');
   });
 });
 
