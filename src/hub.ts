@@ -83,6 +83,8 @@ export class Hub {
     const repaired = this.gitState.repairRecords();
     if (repaired) this.log.info({ count: repaired }, 'run records written for runs that had none');
     await this.reconcile();
+    const resumed = this.executor.resumeRetries();
+    if (resumed) this.log.info({ count: resumed }, 'retries recorded before the last stop resume');
     this.catchUp();
     if (this.inGit && opts.commitLoop !== false) {
       this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);

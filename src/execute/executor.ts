@@ -3,7 +3,7 @@ import { durationMs } from '../core/duration.js';
 import { stmt, type Db } from '../registry/db.js';
 import { getConnector } from '../registry/connectors.js';
 import {
-  finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince,
+  finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince, waitingRetries,
   type ErrorKind, type Execution, type Finish, type Trigger,
 } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
@@ -60,6 +60,7 @@ interface Entry {
   id: string;
   req: RunRequest;
   version: ConnectorVersion;
+  specHash: string;
   inputs: Record<string, unknown>;
   attempt: number;
   rootId: string;
@@ -86,6 +87,7 @@ export class Executor {
   private readonly queue: Entry[] = [];
   private readonly running = new Map<string, Entry>();
   private readonly waiters = new Map<string, Array<(e: Execution) => void>>();
+  /** Timers of recorded retries waiting for their backoff, by connector: timer → retry row id. */
   private readonly retries = new Map<string, Map<NodeJS.Timeout, string>>();
   /** Waiters for the last attempt of a run and its retries, by the first attempt's id. */
   private readonly chainWaiters = new Map<string, Array<(e: Execution) => void>>();
@@ -175,20 +177,26 @@ export class Executor {
       return { status: 'refused', reason: 'duplicate-slot', message: `${spec.id} already has a run for ${req.scheduledFor?.toISOString()}` };
     }
 
+    return this.enqueue({ id, req, version, specHash: connector.specHash, inputs: inputs.values, attempt, rootId: req.parentId ?? id, controller: new AbortController() });
+  }
+
+  /** Queues a recorded run, unless the connector's daily budget is spent (then it is recorded as failed). */
+  private enqueue(entry: Entry): SubmitResult {
+    const { spec } = entry.version;
     const perDay = spec.budget.maxCostUsdPerDay;
     if (perDay !== undefined) {
+      const now = this.now();
       const spent = spentSince(this.db, spec.id, startOfDay(now, spec.timezone));
       if (spent >= perDay) {
         const message = `daily budget reached: $${spent.toFixed(4)} spent today of $${perDay} (budget.maxCostUsdPerDay); no new run until midnight ${spec.timezone ?? 'UTC'}`;
-        this.finish({ id, req, version, inputs: inputs.values, attempt, rootId: req.parentId ?? id, controller: new AbortController() }, { status: 'failed', finishedAt: now, errorKind: 'budget', error: message });
-        return { status: 'failed', id, reason: 'budget', message };
+        this.finish(entry, { status: 'failed', finishedAt: now, errorKind: 'budget', error: message });
+        return { status: 'failed', id: entry.id, reason: 'budget', message };
       }
     }
-
-    this.queue.push({ id, req, version, inputs: inputs.values, attempt, rootId: req.parentId ?? id, controller: new AbortController() });
-    this.log.debug({ run: id, connector: spec.id, trigger: req.trigger }, 'run queued');
+    this.queue.push(entry);
+    this.log.debug({ run: entry.id, connector: spec.id, trigger: entry.req.trigger }, 'run queued');
     this.pump();
-    return { status: 'queued', id };
+    return { status: 'queued', id: entry.id };
   }
 
   /** Resolves with the execution once it has finished and been recorded. */
@@ -205,9 +213,9 @@ export class Executor {
   waitFinal(id: string): Promise<Execution> {
     // The chain may have ended already (a run that failed before spawning finishes at once).
     const latest = this.db.prepare('SELECT id, status FROM executions WHERE id = ? OR parent_id = ? ORDER BY attempt DESC LIMIT 1').get(id, id) as { id: string; status: string } | undefined;
+    // A retry waiting for its backoff is a pending row, so "finished" means the chain is over.
     const busy = [...this.queue, ...this.running.values()].some((e) => e.rootId === id);
-    const retrying = [...this.retries.values()].some((timers) => [...timers.values()].includes(id));
-    if (latest && (latest.status === 'success' || latest.status === 'failed') && !busy && !retrying) {
+    if (latest && (latest.status === 'success' || latest.status === 'failed') && !busy) {
       return Promise.resolve(getExecution(this.db, latest.id) as Execution);
     }
     return new Promise((resolve) => this.chainWaiters.set(id, [...(this.chainWaiters.get(id) ?? []), resolve]));
@@ -235,13 +243,56 @@ export class Executor {
     return true;
   }
 
-  /** Drops the retries waiting for a connector (its version changed, or it was removed). */
+  /** Drops the retries waiting for a connector (its version changed, or it was removed): recorded as cancelled. */
   dropRetries(connectorId: string): void {
-    for (const [timer, rootId] of this.retries.get(connectorId) ?? []) {
+    for (const [timer, rowId] of this.retries.get(connectorId) ?? []) {
       clearTimeout(timer);
-      this.settleChain(rootId);
+      this.cancelWaitingRetry(rowId, 'dropped: a new version of the connector replaced the one this retry was for');
     }
     this.retries.delete(connectorId);
+  }
+
+  /** Schedules every recorded retry still waiting (after a restart); they start when their backoff ends. */
+  resumeRetries(): number {
+    const waiting = waitingRetries(this.db);
+    for (const r of waiting) this.armRetry(r.connectorId, r.id, Math.max(0, Date.parse(r.notBefore) - this.now().getTime()));
+    return waiting.length;
+  }
+
+  private armRetry(connectorId: string, rowId: string, delayMs: number): void {
+    const timers = this.retries.get(connectorId) ?? new Map<NodeJS.Timeout, string>();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      this.releaseRetry(rowId);
+    }, delayMs);
+    timers.set(timer, rowId);
+    this.retries.set(connectorId, timers);
+  }
+
+  /** A retry's backoff is over: queue it, unless its connector changed or went away meanwhile. */
+  private releaseRetry(rowId: string): void {
+    const row = getExecution(this.db, rowId);
+    if (!row || row.status !== 'pending') return;
+    const connector = getConnector(this.db, row.connectorId);
+    if (!connector?.active || connector.specHash !== row.specHash) {
+      this.cancelWaitingRetry(rowId, connector?.active ? 'dropped: the connector changed while this retry waited' : 'dropped: the connector was removed');
+      return;
+    }
+    this.enqueue({
+      id: row.id, version: connector.version, specHash: connector.specHash, inputs: row.inputs ?? {}, attempt: row.attempt, rootId: row.parentId ?? row.id,
+      req: { connectorId: row.connectorId, trigger: 'retry', scheduledFor: row.scheduledFor ? new Date(row.scheduledFor) : null, attempt: row.attempt, parentId: row.parentId },
+      controller: new AbortController(),
+    });
+  }
+
+  private cancelWaitingRetry(rowId: string, why: string): void {
+    const row = getExecution(this.db, rowId);
+    if (!row || row.status !== 'pending') return;
+    finishExecution(this.db, rowId, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: why });
+    const execution = getExecution(this.db, rowId) as Execution;
+    for (const listener of this.listeners) listener(execution);
+    this.lastOfChain.set(row.parentId ?? rowId, execution);
+    this.settleChain(row.parentId ?? rowId);
   }
 
   /**
@@ -250,7 +301,9 @@ export class Executor {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    for (const id of [...this.retries.keys()]) this.dropRetries(id);
+    // Recorded retries stay pending: the next start resumes them.
+    for (const timers of this.retries.values()) for (const timer of timers.keys()) clearTimeout(timer);
+    this.retries.clear();
     for (const entry of this.queue.splice(0)) {
       this.finish(entry, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: 'the hub stopped before this run started' });
     }
@@ -309,27 +362,22 @@ export class Executor {
     this.pump();
   }
 
-  /** Schedules the next attempt when the policy allows one; true when it did. */
+  /** Records and schedules the next attempt when the policy allows one; true when it did. */
   private maybeRetry(entry: Entry, f: Finish): boolean {
     const { spec } = entry.version;
     if (f.status !== 'failed' || !f.errorKind || !RETRYABLE.has(f.errorKind) || this.stopping) return false;
     const next = entry.attempt + 1;
     if (next > spec.retry.attempts) return false;
     const delay = retryDelayMs(spec.retry, next);
-    this.log.info({ run: entry.id, connector: spec.id, attempt: next, delayMs: delay }, 'retry scheduled');
-    const timers = this.retries.get(spec.id) ?? new Map<NodeJS.Timeout, string>();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      let submitted: SubmitResult | undefined;
-      try {
-        submitted = this.submit({ ...entry.req, inputs: entry.inputs, coerceInputs: false, trigger: 'retry', attempt: next, parentId: entry.rootId });
-      } catch (err) {
-        this.log.warn({ connector: spec.id, err: (err as Error).message }, 'retry dropped');
-      }
-      if (submitted?.status !== 'queued') this.settleChain(entry.rootId);
-    }, delay);
-    timers.set(timer, entry.rootId);
-    this.retries.set(spec.id, timers);
+    const now = this.now();
+    const id = newRunId(now);
+    insertExecution(this.db, {
+      id, connectorId: spec.id, trigger: 'retry', attempt: next, parentId: entry.rootId, specHash: entry.specHash, gitCommit: getConnector(this.db, spec.id)?.gitCommit ?? null,
+      scheduledFor: entry.req.scheduledFor ?? null, inputs: new Redactor(this.secretsOf(entry.version)).value(entry.inputs), createdAt: now,
+      notBefore: new Date(now.getTime() + delay),
+    });
+    this.log.info({ run: entry.id, retry: id, connector: spec.id, attempt: next, delayMs: delay }, 'retry scheduled');
+    this.armRetry(spec.id, id, delay);
     return true;
   }
 }

@@ -20,7 +20,7 @@ const COLUMNS: Record<string, string> = {
   specHash: 'spec_hash', gitCommit: 'git_commit', scheduledFor: 'scheduled_for', inputs: 'inputs', renderedPrompt: 'rendered_prompt',
   argv: 'argv', result: 'result', outputTruncated: 'output_truncated', costUsd: 'cost_usd', usage: 'usage', sessionId: 'session_id',
   numTurns: 'num_turns', durationMs: 'duration_ms', exitCode: 'exit_code', errorKind: 'error_kind', error: 'error',
-  validationErrors: 'validation_errors', permissionDenials: 'permission_denials', createdAt: 'created_at', startedAt: 'started_at', finishedAt: 'finished_at',
+  validationErrors: 'validation_errors', permissionDenials: 'permission_denials', createdAt: 'created_at', notBefore: 'not_before', startedAt: 'started_at', finishedAt: 'finished_at',
 };
 const JSON_FIELDS = new Set(['inputs', 'argv', 'usage', 'validationErrors', 'permissionDenials']);
 

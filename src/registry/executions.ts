@@ -33,6 +33,8 @@ export interface Execution {
   validationErrors: unknown[] | null;
   permissionDenials: unknown[] | null;
   createdAt: string;
+  /** For a retry waiting for its backoff: when it may start. */
+  notBefore: string | null;
   startedAt: string | null;
   finishedAt: string | null;
 }
@@ -48,7 +50,7 @@ interface Raw {
   spec_hash: string | null; git_commit: string | null; scheduled_for: string | null; inputs: string | null; rendered_prompt: string | null;
   argv: string | null; result: string | null; output_truncated: number; cost_usd: number | null; usage: string | null; session_id: string | null;
   num_turns: number | null; duration_ms: number | null; exit_code: number | null; error_kind: ErrorKind | null; error: string | null;
-  validation_errors: string | null; permission_denials: string | null; created_at: string; started_at: string | null; finished_at: string | null;
+  validation_errors: string | null; permission_denials: string | null; created_at: string; not_before: string | null; started_at: string | null; finished_at: string | null;
 }
 
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
@@ -60,7 +62,7 @@ function toExecution(r: Raw): Execution {
     argv: json(r.argv), result: r.result, outputTruncated: r.output_truncated === 1, costUsd: r.cost_usd, usage: json(r.usage),
     sessionId: r.session_id, numTurns: r.num_turns, durationMs: r.duration_ms, exitCode: r.exit_code, errorKind: r.error_kind, error: r.error,
     validationErrors: json(r.validation_errors), permissionDenials: json(r.permission_denials),
-    createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+    createdAt: r.created_at, notBefore: r.not_before, startedAt: r.started_at, finishedAt: r.finished_at,
   };
 }
 
@@ -75,6 +77,7 @@ export interface NewExecution {
   scheduledFor: Date | null;
   inputs: Record<string, unknown>;
   createdAt: Date;
+  notBefore?: Date;
 }
 
 /**
@@ -82,9 +85,9 @@ export interface NewExecution {
  * second row for the same connector and time: false means the slot was already taken.
  */
 export function insertExecution(db: Db, e: NewExecution): boolean {
-  const r = stmt(db, `INSERT INTO executions (id, connector_id, status, trigger, attempt, parent_id, spec_hash, git_commit, scheduled_for, inputs, created_at)
-    VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-    .run(e.id, e.connectorId, e.trigger, e.attempt, e.parentId, e.specHash, e.gitCommit, e.scheduledFor?.toISOString() ?? null, canonicalJson(e.inputs), e.createdAt.toISOString());
+  const r = stmt(db, `INSERT INTO executions (id, connector_id, status, trigger, attempt, parent_id, spec_hash, git_commit, scheduled_for, inputs, created_at, not_before)
+    VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+    .run(e.id, e.connectorId, e.trigger, e.attempt, e.parentId, e.specHash, e.gitCommit, e.scheduledFor?.toISOString() ?? null, canonicalJson(e.inputs), e.createdAt.toISOString(), e.notBefore?.toISOString() ?? null);
   return r.changes === 1;
 }
 
@@ -119,7 +122,7 @@ export function finishExecution(db: Db, id: string, f: Finish): void {
       cost_usd = @costUsd, usage = @usage, session_id = @sessionId, num_turns = @numTurns, duration_ms = @durationMs, exit_code = @exitCode,
       error_kind = @errorKind, error = @error, validation_errors = @validationErrors, permission_denials = @permissionDenials
     WHERE id = @id`).run({
-    id, status: f.status, finishedAt: f.finishedAt.toISOString(), startedAt: (f.startedAt ?? f.finishedAt).toISOString(),
+    id, status: f.status, finishedAt: f.finishedAt.toISOString(), startedAt: f.startedAt?.toISOString() ?? null,
     renderedPrompt: f.renderedPrompt ?? null, result: f.result ?? null, outputTruncated: f.outputTruncated ? 1 : 0,
     costUsd: f.costUsd ?? null, usage: f.usage ? canonicalJson(f.usage) : null, sessionId: f.sessionId ?? null, numTurns: f.numTurns ?? null,
     durationMs: f.durationMs ?? null, exitCode: f.exitCode ?? null, errorKind: f.errorKind ?? null, error: f.error ?? null,
@@ -155,10 +158,19 @@ export function spentSince(db: Db, connectorId: string, since: Date): number {
   return r.total;
 }
 
-/** Marks runs left pending or running by a crash as failed (kind interrupted); returns how many. */
+/**
+ * Marks runs left pending or running by a crash as failed (kind interrupted); returns how
+ * many. Retries waiting for their backoff are not interrupted: they resume.
+ */
 export function failInterrupted(db: Db, now = new Date()): number {
   return db.prepare(`UPDATE executions SET status = 'failed', error_kind = 'interrupted', finished_at = ?,
-      error = 'the hub stopped before this run finished' WHERE status IN ('pending', 'running')`).run(now.toISOString()).changes;
+      error = 'the hub stopped before this run finished'
+    WHERE status = 'running' OR (status = 'pending' AND not_before IS NULL)`).run(now.toISOString()).changes;
+}
+
+/** Retries recorded and waiting for their backoff to end. */
+export function waitingRetries(db: Db): Array<{ id: string; connectorId: string; notBefore: string }> {
+  return db.prepare("SELECT id, connector_id AS connectorId, not_before AS notBefore FROM executions WHERE status = 'pending' AND not_before IS NOT NULL ORDER BY not_before").all() as Array<{ id: string; connectorId: string; notBefore: string }>;
 }
 
 /** The last slot the scheduler handled for a connector (for catch-up after downtime). */

@@ -99,4 +99,7 @@ export const MIGRATIONS: readonly string[] = [
      run_id TEXT,
      added_at TEXT NOT NULL
    );`,
+
+  // 6: a retry is recorded when it is scheduled, so it survives a restart.
+  `ALTER TABLE executions ADD COLUMN not_before TEXT;`,
 ];

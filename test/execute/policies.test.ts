@@ -32,8 +32,9 @@ describe('retries', () => {
       [1, 'api', null, 'failed'], [2, 'retry', r.id, 'failed'], [3, 'retry', r.id, 'failed'],
     ]);
     expect(last.id).toBe(rows[2]?.id);
-    const gap = Date.parse(rows[1]?.createdAt as string) - Date.parse(rows[0]?.finishedAt as string);
-    expect(gap).toBeGreaterThanOrEqual(45);
+    // Each retry is recorded when it is scheduled, and starts once its backoff is over.
+    expect(Date.parse(rows[1]?.notBefore as string) - Date.parse(rows[0]?.finishedAt as string)).toBeGreaterThanOrEqual(45);
+    expect(Date.parse(rows[1]?.startedAt as string) - Date.parse(rows[0]?.finishedAt as string)).toBeGreaterThanOrEqual(45);
   });
 
   it('does not retry what a retry cannot fix (a missing program, a budget stop)', async () => {
@@ -51,7 +52,24 @@ describe('retries', () => {
     writeFiles(root, { 'connectors/f.yaml': yaml({ prompt: 'v2', retry: { attempts: 2, backoff: { initial: '600ms', max: '1s' } } }) });
     await hub.reconcile();
     await new Promise((res) => setTimeout(res, 900));
-    expect(listExecutions(hub.db, { connectorId: 'f' })).toHaveLength(1);
+    const rows = listExecutions(hub.db, { connectorId: 'f' }).reverse();
+    expect(rows.map((e) => [e.attempt, e.status, e.errorKind])).toEqual([[1, 'failed', 'agent-error'], [2, 'failed', 'cancelled']]);
+    expect(rows[1]?.error).toContain('a new version of the connector replaced the one this retry was for');
+    expect(rows[1]?.startedAt).toBeNull();
+  });
+
+  it('a retry waiting for its backoff survives a restart of the hub', async () => {
+    const root = testdir({ 'connectors/r.yaml': yaml({ prompt: 'try {{run.attempt}}\n{{#if (eq run.attempt 1)}}@fake is_error overloaded{{/if}}', retry: { attempts: 2, backoff: { initial: '400ms' } } }) });
+    const first = await hubWith({}, { root });
+    const r = first.hub.run('r') as { id: string };
+    await first.hub.executor.wait(r.id);
+    await first.hub.stop(0); // the retry is recorded, its timer gone with this hub
+    const pending = openDb(path.join(root, '.agent-hub/hub.db'));
+    expect(listExecutions(pending, { connectorId: 'r', status: 'pending' }).map((e) => e.attempt)).toEqual([2]);
+    pending.close();
+    const second = await hubWith({}, { root });
+    const last = await second.hub.executor.waitFinal(r.id);
+    expect(last).toMatchObject({ attempt: 2, status: 'success', trigger: 'retry', parentId: r.id, result: 'Done: try 2' });
   });
 });
 
