@@ -187,8 +187,12 @@ export class Executor {
     if (perDay !== undefined) {
       const now = this.now();
       const spent = spentSince(this.db, spec.id, startOfDay(now, spec.timezone));
-      if (spent >= perDay) {
-        const message = `daily budget reached: $${spent.toFixed(4)} spent today of $${perDay} (budget.maxCostUsdPerDay); no new run until midnight ${spec.timezone ?? 'UTC'}`;
+      // Runs still going may spend up to maxCostUsdPerRun each: count that as spent, so
+      // runs side by side cannot overshoot the day together.
+      const reserved = this.unfinished(spec.id).filter((id) => id !== entry.id).length * (spec.budget.maxCostUsdPerRun ?? 0);
+      if (spent + reserved >= perDay) {
+        const held = reserved ? ` and $${reserved.toFixed(4)} held for runs in progress` : '';
+        const message = `daily budget reached: $${spent.toFixed(4)} spent today${held} of $${perDay} (budget.maxCostUsdPerDay); no new run until midnight ${spec.timezone ?? 'UTC'}`;
         this.finish(entry, { status: 'failed', finishedAt: now, errorKind: 'budget', error: message });
         return { status: 'failed', id: entry.id, reason: 'budget', message };
       }

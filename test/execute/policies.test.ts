@@ -134,6 +134,16 @@ describe('budget', () => {
   });
 });
 
+describe('budget with runs side by side', () => {
+  it('holds maxCostUsdPerRun for each run in progress, so parallel runs cannot overshoot the day', async () => {
+    const { hub } = await hubWith({ 'connectors/p.yaml': yaml({ prompt: 'x\n@fake sleep 0.5', concurrency: 'allow', budget: { maxCostUsdPerRun: 0.4, maxCostUsdPerDay: 1 } }) });
+    const runs = [hub.run('p'), hub.run('p'), hub.run('p')];
+    expect(runs.map((r) => r.status)).toEqual(['queued', 'queued', 'queued']); // $0.80 held < $1
+    expect(hub.run('p')).toMatchObject({ status: 'failed', reason: 'budget', message: expect.stringContaining('$0.0000 spent today and $1.2000 held for runs in progress of $1') });
+    for (const r of runs) await hub.executor.wait((r as { id: string }).id);
+  });
+});
+
 describe('scheduled slots', () => {
   it('a slot runs at most once, however often it is submitted', async () => {
     const { hub } = await hubWith({ 'connectors/s.yaml': yaml({ prompt: 'x', schedule: '0 * * * *', concurrency: 'allow' }) });
