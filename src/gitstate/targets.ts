@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { catFiles, git, repoPaths } from './git.js';
 import { checkIndexLock } from './lock.js';
@@ -8,6 +8,9 @@ export interface Author {
   name: string;
   email: string;
 }
+
+/** Above this size (~20,000 entries) the user's index is kept in git's split-index mode. */
+const SPLIT_INDEX_BYTES = 2 * 1024 * 1024;
 
 export const DEFAULT_AUTHOR: Author = { name: 'agent-hub', email: 'agent-hub@localhost' };
 
@@ -68,7 +71,10 @@ export class WorktreeTarget implements StateTarget {
     const result = await commitFiles({ root: this.dir, ref: head.stdout.trim(), files, message, author, hooks: true });
     if (result.sha) {
       // The user's index learns our new entries (and nothing else changes in it).
-      await git(this.dir, ['-c', 'core.splitIndex=true', 'update-index', '--add', '--index-info'], { input: `${result.entries.join('\n')}\n` });
+      // A large index (tens of thousands of run records) is written in git's split mode, so
+      // adding a batch rewrites a small file, not the whole index; small ones stay as they are.
+      const large = (statSync(path.join(gitDir, 'index'), { throwIfNoEntry: false })?.size ?? 0) > SPLIT_INDEX_BYTES;
+      await git(this.dir, [...(large ? ['-c', 'core.splitIndex=true'] : []), 'update-index', '--add', '--index-info'], { input: `${result.entries.join('\n')}\n` });
     }
     return { sha: result.sha };
   }
