@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../helpers/cli.js';
@@ -132,6 +132,15 @@ describe('agent-hub CLI', () => {
     const unknown = await cli(['render', 'nope', '--repo', root]);
     expect(unknown).toMatchObject({ code: 1 });
     expect(unknown.stderr).toContain('no connector "nope" in connectors/ (there are: pr)');
+
+    // After an apply, render reuses what the registry knows of unchanged files and reads edits.
+    await cli(['apply', '--repo', root]);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(path.join(root, 'connectors/pr.yaml'), past, past);
+    await cli(['apply', '--repo', root]);
+    expect((await cli(['render', 'pr', '--repo', root, '--input', 'pr=8'])).stdout).toBe('Review #8\n');
+    writeFiles(root, { 'connectors/pr.yaml': 'inputs:\n  pr: { type: integer, required: true }\nprompt: "Look at #{{inputs.pr}}"\n' });
+    expect((await cli(['render', 'pr', '--repo', root, '--input', 'pr=9'])).stdout).toBe('Look at #9\n');
   });
 
   it('every shipped example and this repository\'s own connectors validate', async () => {

@@ -1,6 +1,9 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { isInvalid } from '../../core/plan.js';
-import { loadDesired } from '../../spec/load.js';
+import { existsSync } from 'node:fs';
+import { loadDesired, type SourceCache } from '../../spec/load.js';
+import { dbPath, openDb } from '../../registry/db.js';
+import { observe } from '../../registry/connectors.js';
 import { resolveInputs } from '../../template/inputs.js';
 import { renderPrompt, RenderError } from '../../template/render.js';
 import { UserError } from '../errors.js';
@@ -12,11 +15,36 @@ interface RenderOptions extends GlobalOptions {
   input?: Record<string, string>;
 }
 
+/**
+ * What the registry remembers of the files, read-only, so that only changed files are
+ * parsed; nothing when there is no (or an unreadable) database.
+ */
+function registryCache(root: string): SourceCache | undefined {
+  if (!existsSync(dbPath(root))) return undefined;
+  let db;
+  try {
+    db = openDb(dbPath(root), { readonly: true });
+    return observe(db).cache;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
 /** `agent-hub render <id>`: the prompt a manual run would get now, from the files on disk. */
 export async function run(id: string, opts: RenderOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const desired = await loadDesired(root);
-  const file = desired.files.find((f) => f.id === id);
+  const cache = registryCache(root);
+  let desired = await loadDesired(root, cache);
+  let file = desired.files.find((f) => f.id === id);
+  if (cache && file && !file.version && !isInvalid(file)) {
+    // Unchanged since the last apply, so not parsed: check just this one file now.
+    const entries = new Map(cache.entries);
+    entries.delete(file.path);
+    desired = await loadDesired(root, { digest: cache.digest, entries });
+    file = desired.files.find((f) => f.id === id);
+  }
   if (!file) {
     const ids = desired.files.flatMap((f) => (f.id ? [f.id] : []));
     throw new UserError(`no connector "${id}" in connectors/${ids.length ? ` (there are: ${ids.join(', ')})` : ''}`);
