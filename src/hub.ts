@@ -33,7 +33,7 @@ export interface HubOptions {
 export class Hub {
   readonly root: string;
   readonly db: Db;
-  readonly config: HubConfig;
+  config: HubConfig;
   readonly executor: Executor;
   readonly scheduler: Scheduler;
   readonly gitState: GitState;
@@ -125,6 +125,25 @@ export class Hub {
       }
     })();
     return this.reconciling;
+  }
+
+  /**
+   * Re-reads hub.yaml after it changed. Run settings (concurrency, claude.command,
+   * defaults.maxOutputBytes) apply at once; connector defaults apply through the reconcile;
+   * server, state, remote and resync settings at the next start. An invalid hub.yaml is
+   * reported and the current settings stay.
+   */
+  reloadConfig(): { applied: boolean; restartNeeded: string[] } {
+    const next = loadHubConfig(this.root);
+    if (next.diagnostics.length) {
+      for (const d of next.diagnostics) this.log.error({ file: d.file, line: d.line, column: d.column }, `${d.message}${d.hint ? ` (${d.hint})` : ''}; the current settings stay`);
+      return { applied: false, restartNeeded: [] };
+    }
+    const restartNeeded = (['server', 'state', 'remote', 'resync'] as const).filter((k) => JSON.stringify(next.config[k]) !== JSON.stringify(this.config[k]));
+    this.config = next.config;
+    this.executor.configure(next.config);
+    if (restartNeeded.length) this.log.warn({ settings: restartNeeded }, 'hub.yaml changed settings that take effect at the next start');
+    return { applied: true, restartNeeded };
   }
 
   /** Runs a connector now (manual or API trigger). */

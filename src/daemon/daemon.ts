@@ -65,7 +65,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   };
 
   const watcher = watchConnectors(root, (paths) => {
-    if (paths.includes('hub.yaml')) log.warn({}, 'hub.yaml changed: connector defaults apply now; concurrency, server, state and remote settings at the next start');
+    if (paths.includes('hub.yaml')) hub.reloadConfig();
     reconcile('files').catch(() => undefined);
   });
   const resync = setInterval(() => reconcile('resync').catch(() => undefined), durationMs(hub.config.resync?.interval ?? '5m'));

@@ -80,9 +80,9 @@ export class Executor {
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
   private readonly now: () => Date;
-  private readonly concurrency: number;
-  private readonly claudeCommand: string;
-  private readonly maxOutputBytes: number;
+  private concurrency: number;
+  private claudeCommand: string;
+  private maxOutputBytes: number;
   private readonly killGraceMs: number;
   private readonly queue: Entry[] = [];
   private readonly running = new Map<string, Entry>();
@@ -107,6 +107,18 @@ export class Executor {
     this.maxOutputBytes = o.hub?.defaults?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.killGraceMs = o.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     this.onOutput = o.onOutput;
+  }
+
+  /**
+   * Takes the run-related settings of a changed hub.yaml: the concurrency limit (a higher
+   * one starts waiting runs at once; a lower one lets running runs finish), the claude
+   * command and the output limit for runs that start from now on.
+   */
+  configure(hub: HubConfig): void {
+    this.concurrency = hub.concurrency ?? DEFAULT_CONCURRENCY;
+    this.claudeCommand = hub.claude?.command ?? 'claude';
+    this.maxOutputBytes = hub.defaults?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.pump();
   }
 
   /** Runs waiting for a free slot. */

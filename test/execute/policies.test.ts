@@ -120,6 +120,22 @@ describe('concurrency limit', () => {
   });
 });
 
+describe('hub.yaml changes', () => {
+  it('a new concurrency limit applies at once; an invalid hub.yaml keeps the current settings', async () => {
+    const files: Files = { 'hub.yaml': 'concurrency: 1\n', 'connectors/s.yaml': yaml({ prompt: 'x\n@fake sleep 0.8', concurrency: 'allow' }) };
+    const { hub, root } = await hubWith(files);
+    const ids = [0, 1, 2].map(() => (hub.run('s') as { id: string }).id);
+    expect([hub.executor.active, hub.executor.queued]).toEqual([1, 2]);
+    writeFiles(root, { 'hub.yaml': 'concurrency: 3\nserver: { port: 7999 }\n' });
+    expect(hub.reloadConfig()).toEqual({ applied: true, restartNeeded: ['server'] });
+    expect([hub.executor.active, hub.executor.queued]).toEqual([3, 0]);
+    writeFiles(root, { 'hub.yaml': 'concurrency: many\n' });
+    expect(hub.reloadConfig().applied).toBe(false);
+    expect(hub.config.concurrency).toBe(3);
+    await Promise.all(ids.map((id) => hub.executor.wait(id)));
+  });
+});
+
 describe('budget', () => {
   it('stops new runs for the day once maxCostUsdPerDay is spent, recording a failed run of kind budget', async () => {
     const { hub, fake } = await hubWith({ 'connectors/b.yaml': yaml({ prompt: 'x\n@fake cost 0.3', budget: { maxCostUsdPerDay: 0.5 } }) });
