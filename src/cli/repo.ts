@@ -3,14 +3,16 @@ import path from 'node:path';
 import { dbPath, openDb, type Db } from '../registry/db.js';
 import { repoRoot } from '../spec/load.js';
 import { UserError } from './errors.js';
-import { loadHubConfig, type HubConfig } from '../spec/hub-config.js';
-import { formatDiagnostic } from '../core/diagnostic.js';
+import { HubConfigError, requireHubConfig, type HubConfig } from '../spec/hub-config.js';
 
 /** hub.yaml of a repository, or a UserError listing its problems. */
 export function hubConfigOrFail(root: string): HubConfig {
-  const hub = loadHubConfig(root);
-  if (hub.diagnostics.length) throw new UserError(`hub.yaml is invalid:\n${hub.diagnostics.map(formatDiagnostic).join('\n')}`);
-  return hub.config;
+  try {
+    return requireHubConfig(root);
+  } catch (err) {
+    if (err instanceof HubConfigError) throw new UserError(err.message);
+    throw err;
+  }
 }
 
 /** The hub repository a command works on (`--repo`, default the current directory). */

@@ -21,10 +21,13 @@ export interface ServerOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** The hub would be reachable beyond this machine without a token. */
+export class ListenRefusedError extends Error {}
+
 /** Refuses to expose the hub beyond this machine without a token. */
 export function checkListen(host: string, token: string | undefined): void {
   if (!LOOPBACK.has(host) && !token) {
-    throw new Error(`refusing to listen on ${host} without a token: set AGENT_HUB_TOKEN (mutating calls then need "Authorization: Bearer <token>"), or listen on 127.0.0.1`);
+    throw new ListenRefusedError(`refusing to listen on ${host} without a token: set AGENT_HUB_TOKEN (mutating calls then need "Authorization: Bearer <token>"), or listen on 127.0.0.1`);
   }
 }
 

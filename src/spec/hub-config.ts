@@ -1,5 +1,6 @@
 import { HUB_FILE, readHubBytes } from './hub-file.js';
 import type { Diagnostic } from '../core/types.js';
+import { formatDiagnostic } from '../core/diagnostic.js';
 import { checkSchema } from './schema.js';
 import { decodeText } from './text.js';
 import { parseYaml } from './yaml.js';
@@ -24,6 +25,20 @@ export interface LoadedHubConfig {
 }
 
 export { HUB_FILE } from './hub-file.js';
+
+/** hub.yaml has errors: every one of them, formatted like validate prints them. */
+export class HubConfigError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(`hub.yaml is invalid:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
+}
+
+/** The settings of a repository's hub.yaml; throws HubConfigError when it has errors. */
+export function requireHubConfig(root: string): HubConfig {
+  const hub = loadHubConfig(root);
+  if (hub.diagnostics.length) throw new HubConfigError(hub.diagnostics);
+  return hub.config;
+}
 
 /** Reads hub.yaml; a missing file is an empty config, a broken one is reported, not thrown. */
 export function loadHubConfig(root: string): LoadedHubConfig {

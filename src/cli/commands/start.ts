@@ -1,5 +1,7 @@
 import { runDaemon } from '../../daemon/daemon.js';
 import { LockedError } from '../../daemon/lock.js';
+import { HubConfigError } from '../../spec/hub-config.js';
+import { ListenRefusedError } from '../../server/http.js';
 import { UserError, UsageError } from '../errors.js';
 
 interface StartOptions {
@@ -17,8 +19,8 @@ export async function run(opts: StartOptions): Promise<void> {
   try {
     code = await runDaemon({ repo: opts.repo ?? '.', ...(opts.host ? { host: opts.host } : {}), ...(port !== undefined ? { port } : {}), ...(opts.initOnly ? { initOnly: true } : {}) });
   } catch (err) {
-    if (err instanceof LockedError) throw new UserError(err.message);
-    if (err instanceof Error && /hub\.yaml is invalid|refusing to listen|EADDRINUSE|EACCES/.test(err.message + String((err as NodeJS.ErrnoException).code))) throw new UserError(err.message);
+    const listenFailed = ['EADDRINUSE', 'EACCES'].includes(String((err as NodeJS.ErrnoException)?.code));
+    if (err instanceof LockedError || err instanceof HubConfigError || err instanceof ListenRefusedError || listenFailed) throw new UserError((err as Error).message);
     throw err;
   }
   process.exitCode = code;
