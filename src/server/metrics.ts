@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Hub } from '../hub.js';
 import type { Execution } from '../registry/executions.js';
-import { connectorStatuses } from '../registry/status.js';
+import { listConnectors } from '../registry/connectors.js';
+import { stateOf } from '../registry/status.js';
 
 /** The hub's Prometheus metrics, fed by the executor, the reconciler and the git writer. */
 export class HubMetrics {
@@ -23,7 +24,7 @@ export class HubMetrics {
       name: 'agent_hub_connectors', help: 'Connectors by state', labelNames: ['state'], registers: [this.registry],
       collect() {
         const counts: Record<string, number> = { active: 0, disabled: 0, invalid: 0, removed: 0 };
-        for (const c of connectorStatuses(hub.db)) counts[c.state] = (counts[c.state] ?? 0) + 1;
+        for (const c of listConnectors(hub.db)) counts[stateOf(c)] = (counts[stateOf(c)] ?? 0) + 1;
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
