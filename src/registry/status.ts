@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import { listConnectors, listInvalidSources, type ConnectorRow } from './connectors.js';
+import { getConnector, listConnectors, listInvalidSources, type ConnectorRow } from './connectors.js';
 import { describeSchedule, nextRun } from '../schedule/describe.js';
 import { shortHash } from '../spec/hash.js';
 import type { Diagnostic } from '../core/types.js';
@@ -43,6 +43,15 @@ function lastRuns(db: Db): Map<string, { id: string; status: string; at: string 
 export function connectorStatuses(db: Db, now = new Date()): ConnectorStatus[] {
   const runs = lastRuns(db);
   return listConnectors(db).map((c) => toStatus(c, runs.get(c.id) ?? null, now));
+}
+
+/** One connector's status, without computing everyone else's. */
+export function connectorStatus(db: Db, id: string, now = new Date()): ConnectorStatus | undefined {
+  const c = getConnector(db, id);
+  if (!c) return undefined;
+  const last = db.prepare(`SELECT id, status, COALESCE(finished_at, started_at, created_at) AS at FROM executions
+    WHERE connector_id = ? ORDER BY created_at DESC LIMIT 1`).get(id) as { id: string; status: string; at: string } | undefined;
+  return toStatus(c, last ?? null, now);
 }
 
 function toStatus(c: ConnectorRow, lastRun: ConnectorStatus['lastRun'], now: Date): ConnectorStatus {

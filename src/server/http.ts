@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Hub } from '../hub.js';
 import { RunRequestError } from '../execute/executor.js';
 import { getExecution, listExecutions, type ExecutionStatus } from '../registry/executions.js';
-import { connectorStatuses, orphanInvalidFiles } from '../registry/status.js';
+import { connectorStatus, connectorStatuses, orphanInvalidFiles } from '../registry/status.js';
 import { getConnector } from '../registry/connectors.js';
 import type { Logger } from '../log/logger.js';
 import type { HubMetrics } from './metrics.js';
@@ -82,7 +82,7 @@ export function createHubServer(o: ServerOptions): Server {
       send(res, 200, { connectors, invalidFiles: orphanInvalidFiles(hub.db, connectors) });
     }],
     ['GET', /^\/api\/connectors\/([a-z0-9-]+)$/, (m, _u, _q, res) => {
-      const c = connectorStatuses(hub.db).find((x) => x.id === m[1]);
+      const c = connectorStatus(hub.db, m[1] as string);
       if (!c) throw new HttpError(404, `no connector "${m[1]}"`);
       const row = getConnector(hub.db, c.id);
       send(res, 200, { ...c, nextRun: hub.scheduler.nextRun(c.id)?.toISOString() ?? c.nextRun, spec: row?.version.spec, template: row?.version.template });
