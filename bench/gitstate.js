@@ -152,56 +152,60 @@ function gitSizeKb(root) {
 /** The nth of 1,000 runs, spread over ten days, 100 to a batch. */
 const grownRun = (n, results) => execution(n, new Date(Date.now() - (1000 - n) * 14.4 * 60_000), results);
 
-/** Growth of .git (after gc) for 1,000 runs committed by the hub in 10 batches of 100, and the same runs as binary database copies and as JSON Lines. */
-async function growth(results) {
-  const text = await hubRepo();
-  const before = gitSizeKb(text.root);
-  const state = new GitState(text.db, text.root, {});
+/** .git growth (after gc) of 1,000 runs, each written by `write`, committed by `commit` in 10 batches of 100. */
+async function batchedGrowth(results, { write, commit }) {
+  const repo = await hubRepo();
+  const before = gitSizeKb(repo.root);
   for (let batch = 0; batch < 10; batch++) {
-    for (let i = 0; i < 100; i++) state.recordRun(grownRun(batch * 100 + i, results));
-    await state.commit();
+    for (let i = 0; i < 100; i++) write(repo, grownRun(batch * 100 + i, results));
+    await commit(repo, batch);
   }
-  const textKb = gitSizeKb(text.root) - before;
-  text.db.close();
-  return { textKb, binKb: await binaryGrowth(results), jsonlKb: await jsonlGrowth(results) };
+  repo.db.close();
+  return gitSizeKb(repo.root) - before;
 }
+
+const states = new WeakMap();
+const gitState = (repo) => states.get(repo) ?? states.set(repo, new GitState(repo.db, repo.root, {})).get(repo);
+
+/** The hub itself: a file a run, committed with GitState. */
+const hubFiles = {
+  write: (repo, e) => gitState(repo).recordRun(e),
+  commit: (repo) => gitState(repo).commit(),
+};
 
 /** The alternative: commit a copy of the SQLite file after every batch. */
-async function binaryGrowth(results) {
-  const bin = await hubRepo();
-  const before = gitSizeKb(bin.root);
-  for (let batch = 0; batch < 10; batch++) {
-    for (let i = 0; i < 100; i++) {
-      const e = grownRun(batch * 100 + i, results);
-      bin.db.prepare('INSERT INTO executions (id, connector_id, status, created_at, result, rendered_prompt, usage) VALUES (?, ?, ?, ?, ?, ?, ?)').run(e.id, e.connectorId, e.status, e.createdAt, e.result, e.renderedPrompt, JSON.stringify(e.usage));
-    }
-    bin.db.pragma('wal_checkpoint(TRUNCATE)');
-    mkdirSync(path.join(bin.root, 'state'), { recursive: true });
-    copyFileSync(path.join(bin.root, '.agent-hub/hub.db'), path.join(bin.root, 'state/hub.db'));
-    git(bin.root, 'add', 'state/hub.db');
-    git(bin.root, 'commit', '-qm', `db copy ${batch}`);
-  }
-  bin.db.close();
-  return gitSizeKb(bin.root) - before;
-}
+const binaryCopies = {
+  write: (repo, e) => repo.db.prepare('INSERT INTO executions (id, connector_id, status, created_at, result, rendered_prompt, usage) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(e.id, e.connectorId, e.status, e.createdAt, e.result, e.renderedPrompt, JSON.stringify(e.usage)),
+  commit: (repo, batch) => {
+    repo.db.pragma('wal_checkpoint(TRUNCATE)');
+    mkdirSync(path.join(repo.root, 'state'), { recursive: true });
+    copyFileSync(path.join(repo.root, '.agent-hub/hub.db'), path.join(repo.root, 'state/hub.db'));
+    git(repo.root, 'add', 'state/hub.db');
+    git(repo.root, 'commit', '-qm', `db copy ${batch}`);
+  },
+};
 
 /** The other alternative: one line a run, appended to state/runs/<connector>/<yyyy>/<mm>/<dd>.jsonl. */
-async function jsonlGrowth(results) {
-  const lines = await hubRepo();
-  const before = gitSizeKb(lines.root);
-  for (let batch = 0; batch < 10; batch++) {
-    for (let i = 0; i < 100; i++) {
-      const e = grownRun(batch * 100 + i, results);
-      const [yyyy, mm, dd] = e.createdAt.slice(0, 10).split('-');
-      const abs = path.join(lines.root, 'state/runs', e.connectorId, yyyy, mm, `${dd}.jsonl`);
-      mkdirSync(path.dirname(abs), { recursive: true });
-      appendFileSync(abs, `${canonicalJson(e)}\n`);
-    }
-    git(lines.root, 'add', 'state');
-    git(lines.root, 'commit', '-qm', `runs ${batch}`);
-  }
-  lines.db.close();
-  return gitSizeKb(lines.root) - before;
+const dailyJsonLines = {
+  write: (repo, e) => {
+    const [yyyy, mm, dd] = e.createdAt.slice(0, 10).split('-');
+    const abs = path.join(repo.root, 'state/runs', e.connectorId, yyyy, mm, `${dd}.jsonl`);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    appendFileSync(abs, `${canonicalJson(e)}\n`);
+  },
+  commit: (repo, batch) => {
+    git(repo.root, 'add', 'state');
+    git(repo.root, 'commit', '-qm', `runs ${batch}`);
+  },
+};
+
+async function growth(results) {
+  return {
+    textKb: await batchedGrowth(results, hubFiles),
+    binKb: await batchedGrowth(results, binaryCopies),
+    jsonlKb: await batchedGrowth(results, dailyJsonLines),
+  };
 }
 
 export async function run() {
