@@ -11,6 +11,7 @@ import { snapshotFiles } from './snapshot.js';
 import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
 import { RemoteSync, type PullResult } from './remote.js';
+import { git } from './git.js';
 
 export const DEFAULT_COMMIT_INTERVAL = '5m';
 
@@ -149,6 +150,21 @@ export class GitState {
     }
   }
 
+  /**
+   * What `git commit` does after committing: `git maintenance run --auto`, so the repository
+   * is packed once loose objects pass `gc.auto` (plumbing never triggers it, and a hub may be
+   * the only writer for months). Respects `maintenance.auto: false`; a failure is only logged.
+   */
+  private async housekeep(): Promise<void> {
+    try {
+      const auto = await git(this.root, ['config', '--type=bool', '--get', 'maintenance.auto'], { ok: [1] });
+      if (auto.stdout.trim() === 'false') return;
+      await git(this.root, ['maintenance', 'run', '--auto', '--quiet']);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'git maintenance failed; the repository stays as it is');
+    }
+  }
+
   private async commitNow(): Promise<CommitOutcome> {
     const pending = this.db.prepare('SELECT path, kind, run_id FROM git_pending ORDER BY path').all() as Array<{ path: string; kind: string; run_id: string | null }>;
     const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: path.join(p.kind === 'output' ? this.root : this.target.dir, p.path) }));
@@ -177,6 +193,7 @@ export class GitState {
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
     if (result.sha) {
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
+      await this.housekeep();
       for (const listener of this.committedListeners) listener(result.sha);
       try {
         await this.pushNow();

@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { chmodSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { git, gitdir, writeFiles } from '../helpers/repo.js';
@@ -88,6 +88,30 @@ describe('state commits on the checked-out branch', () => {
     utimesSync(lock, old, old);
     expect(await hub.gitState.commit()).toMatchObject({ runs: 1 });
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('packs the repository once git\'s auto-gc limits are passed, as git commit would', async () => {
+    const { root, hub, run } = await hubRepo();
+    // Two packs with gc.autoPackLimit=1: the next `git commit` would repack. Synchronously, to look at the result.
+    git(root, 'repack', '-q');
+    writeFiles(root, { 'notes.md': 'more\n' });
+    git(root, 'add', 'notes.md');
+    git(root, 'commit', '-qm', 'notes');
+    git(root, 'repack', '-q');
+    git(root, 'config', 'gc.autoPackLimit', '1');
+    git(root, 'config', 'gc.autoDetach', 'false');
+    const packs = () => readdirSync(path.join(root, '.git/objects/pack')).filter((f) => f.endsWith('.pack')).length;
+    expect(packs()).toBe(2);
+    await run('a');
+    expect((await hub.gitState.commit()).sha).not.toBeNull();
+    expect(packs()).toBe(1);
+    expect(git(root, 'count-objects', '-v')).toMatch(/^count: 0$/m); // the hub's own commit is packed too
+
+    // maintenance.auto=false is respected.
+    git(root, 'config', 'maintenance.auto', 'false');
+    await run('a');
+    await hub.gitState.commit();
+    expect(git(root, 'count-objects', '-v')).not.toMatch(/^count: 0$/m);
   });
 
   it('uses the configured author', async () => {
