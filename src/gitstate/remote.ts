@@ -8,6 +8,8 @@ export interface PullResult {
   updated: boolean;
   /** Our own state commits were replayed on top of the remote. */
   rebased: number;
+  /** When updated: `<old>..<new>` of the checked-out branch, for the log. */
+  range?: string;
   /** Set when the branches diverged in a way the hub must not resolve itself. */
   diverged?: string;
 }
@@ -111,7 +113,7 @@ export class RemoteSync {
     try {
       if (await this.isAncestor(head, remoteTip)) {
         await this.moveCheckedOut(branch, head, remoteTip);
-        return { updated: true, rebased: 0 };
+        return { updated: true, rebased: 0, range: `${head.slice(0, 7)}..${remoteTip.slice(0, 7)}` };
       }
       const local = await this.commitsBetween(remoteTip, head);
       const theirs = local.filter((c) => !c.ours);
@@ -120,7 +122,7 @@ export class RemoteSync {
       }
       const tip = await this.replay(local.map((c) => c.sha), remoteTip);
       await this.moveCheckedOut(branch, head, tip);
-      return { updated: true, rebased: local.length };
+      return { updated: true, rebased: local.length, range: `${head.slice(0, 7)}..${tip.slice(0, 7)}` };
     } catch (err) {
       if (err instanceof GitError && err.args[0] === 'read-tree') {
         return { updated: false, rebased: 0, diverged: `cannot update ${branch} to ${this.o.remote}/${branch}: local changes are in the way (${err.stderr.trim().split('\n')[0]}); commit or discard them` };

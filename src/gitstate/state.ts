@@ -61,7 +61,9 @@ export class GitState {
     return this.writer.run(async () => {
       if (!this.remote) return undefined;
       const pulled = await this.remote.pull();
-      if (pulled.diverged) this.log.error({ remote: this.config.remote?.name ?? 'origin' }, pulled.diverged);
+      const remote = this.config.remote?.name ?? 'origin';
+      if (pulled.diverged) this.log.error({ remote }, pulled.diverged);
+      if (pulled.updated) this.log.info({ remote, range: pulled.range, replayed: pulled.rebased }, 'pulled from the remote');
       await this.pushNow();
       return pulled;
     });

@@ -25,9 +25,10 @@ function setup(hubYaml = 'remote:\n  enabled: true\n') {
   return { bare, hubDir, other };
 }
 
-async function startHub(dir: string) {
+async function startHub(dir: string, logged: Array<{ obj: object; msg?: string }> = []) {
   const fake = fakeClaudeEnv();
-  const hub = new Hub({ repo: dir, env: fake.env, pushBackoffMs: [10, 20, 40] });
+  const note = (obj: object, msg?: string) => void logged.push({ obj, msg });
+  const hub = new Hub({ repo: dir, env: fake.env, pushBackoffMs: [10, 20, 40], log: { debug: note, info: note, warn: note, error: note } });
   onTestFinished(async () => {
     try { await hub.stop(0); } catch { /* stopped */ }
   });
@@ -46,9 +47,13 @@ function push(other: string, files: Record<string, string>, message: string) {
 describe('remote sync', () => {
   it('pulls merged connector changes and applies them', async () => {
     const { hubDir, other } = setup();
-    const hub = await startHub(hubDir);
+    const logged: Array<{ obj: object; msg?: string }> = [];
+    const hub = await startHub(hubDir, logged);
+    const before = git(hubDir, 'rev-parse', '--short=7', 'HEAD');
     push(other, { 'connectors/a.yaml': yaml({ prompt: 'a v2' }), 'connectors/new.yaml': yaml({ prompt: 'new' }) }, 'change connectors');
     await hub.syncRemote();
+    // The log says what came in, as a range `git log` takes.
+    expect(logged.find((l) => l.msg === 'pulled from the remote')?.obj).toEqual({ remote: 'origin', range: `${before}..${git(other, 'rev-parse', '--short=7', 'HEAD')}`, replayed: 0 });
     expect(getConnector(hub.db, 'a')?.version.template).toBe('a v2');
     expect(getConnector(hub.db, 'new')?.active).toBe(true);
     expect(git(hubDir, 'rev-parse', 'HEAD')).toBe(git(other, 'rev-parse', 'HEAD'));
