@@ -10,8 +10,8 @@ import { SlotClock } from './schedule/slots.js';
 import { loadHubConfig, requireHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
 import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
-import { restoreInto } from './gitstate/restore.js';
-import { REGISTRY_DIR } from './gitstate/records.js';
+import { readSnapshot, restoreInto } from './gitstate/restore.js';
+import { RUNS_DIR } from './gitstate/records.js';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
@@ -70,10 +70,11 @@ export class Hub {
    */
   async start(opts: { commitLoop?: boolean } = {}): Promise<void> {
     if (this.freshDb && this.inGit) {
-      const files = await this.gitState.target.readState();
-      if (files.has(`${REGISTRY_DIR}/meta.json`)) {
-        const restored = restoreInto(this.db, files);
-        this.log.info(restored, 'registry restored from the repository');
+      const snapshot = await readSnapshot(this.gitState.target);
+      if (snapshot) {
+        const { connectors, runs, skipped } = await restoreInto(this.db, snapshot, this.gitState.target.stateFiles(RUNS_DIR));
+        this.log.info({ connectors, runs }, 'registry restored from the repository');
+        for (const s of skipped) this.log.warn({ file: s.path, err: s.error }, 'run record skipped by restore; fix the file and run agent-hub restore to take it');
       }
     }
     const interrupted = failInterrupted(this.db, this.now());

@@ -1,5 +1,6 @@
 import type { Execution } from '../registry/executions.js';
 import { canonicalJson } from '../spec/hash.js';
+import { jsonErrorPosition } from '../core/json-error.js';
 
 export const STATE_DIR = 'state';
 export const RUNS_DIR = `${STATE_DIR}/runs`;
@@ -19,6 +20,21 @@ export function runRecord(e: Execution): string {
   return `${JSON.stringify(JSON.parse(canonicalJson(e)), null, 2)}\n`;
 }
 
+/**
+ * Reads a run record back. A file that is not one (hand-edited, truncated, merged badly)
+ * throws an error that says the line and what is wrong.
+ */
 export function parseRunRecord(text: string): Execution {
-  return JSON.parse(text) as Execution;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const at = jsonErrorPosition(text);
+    throw new Error(`${at ? `line ${at.line}, column ${at.column}: ` : ''}not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`);
+  }
+  const e = value as Partial<Record<keyof Execution, unknown>> | null;
+  for (const key of ['id', 'connectorId', 'status', 'createdAt'] as const) {
+    if (typeof e?.[key] !== 'string') throw new Error(`not a run record: "${key}" is missing or not a string`);
+  }
+  return e as unknown as Execution;
 }

@@ -7,10 +7,13 @@ import { loadSnapshot } from './snapshot.js';
 import { registryChanged } from '../registry/connectors.js';
 import { canonicalJson } from '../spec/hash.js';
 import { stateTarget } from './state.js';
+import type { StateFile, StateTarget } from './targets.js';
 
 export interface RestoreResult {
   connectors: number;
   runs: number;
+  /** Run files that could not be read back, each with why; the rest is restored. */
+  skipped: Array<{ path: string; error: string }>;
   /** Where the database that was there before went, if there was one. */
   previous?: string;
 }
@@ -24,13 +27,21 @@ const COLUMNS: Record<string, string> = {
 };
 const JSON_FIELDS = new Set(['inputs', 'argv', 'usage', 'validationErrors', 'permissionDenials']);
 
+/** The registry snapshot committed under state/registry/, or null when there is none. */
+export async function readSnapshot(target: StateTarget): Promise<Map<string, string> | null> {
+  const files = new Map<string, string>();
+  for await (const f of target.stateFiles(REGISTRY_DIR)) files.set(f.path, f.text);
+  return files.has(`${REGISTRY_DIR}/meta.json`) ? files : null;
+}
+
 /**
  * Rebuilds `.agent-hub/hub.db` from the committed state: the registry snapshot, then every
  * run record. An existing database is moved aside, never deleted.
  */
 export async function restore(root: string, config: HubConfig, now = new Date()): Promise<RestoreResult> {
-  const files = await stateTarget(root, config).readState();
-  if (!files.has(`${REGISTRY_DIR}/meta.json`)) throw new Error(`no registry snapshot under ${REGISTRY_DIR}/${config.state?.branch ? ` on branch ${config.state.branch}` : ''}: nothing to restore from`);
+  const target = stateTarget(root, config);
+  const snapshot = await readSnapshot(target);
+  if (!snapshot) throw new Error(`no registry snapshot under ${REGISTRY_DIR}/${config.state?.branch ? ` on branch ${config.state.branch}` : ''}: nothing to restore from`);
   const file = dbPath(root);
   let previous: string | undefined;
   if (existsSync(file)) {
@@ -40,33 +51,48 @@ export async function restore(root: string, config: HubConfig, now = new Date())
   }
   const db = openDb(file);
   try {
-    return { ...restoreInto(db, files), ...(previous ? { previous } : {}) };
+    return { ...(await restoreInto(db, snapshot, target.stateFiles(RUNS_DIR))), ...(previous ? { previous } : {}) };
   } finally {
     db.close();
   }
 }
 
-/** Loads committed state (snapshot, then run records) into an empty, migrated database. */
-export function restoreInto(db: Db, files: ReadonlyMap<string, string>): { connectors: number; runs: number } {
+/**
+ * Loads committed state (the snapshot, then run records as they are read) into an empty,
+ * migrated database, in one transaction. A run file that cannot be read back is skipped
+ * and reported; it stays in git, and a later restore takes it once it is fixed.
+ */
+export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>, runFiles: AsyncIterable<StateFile>): Promise<Omit<RestoreResult, 'previous'>> {
   let runs = 0;
+  const skipped: RestoreResult['skipped'] = [];
   registryChanged(db);
-  db.transaction(() => {
-    loadSnapshot(db, files);
+  // Not db.transaction(): run files arrive asynchronously. Nothing else uses this database yet.
+  db.exec('BEGIN');
+  try {
+    loadSnapshot(db, snapshot);
     const cols = Object.values(COLUMNS);
     const insert = db.prepare(`INSERT OR REPLACE INTO executions (${cols.join(', ')}, output) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
-    for (const [rel, text] of files) {
-      if (!rel.startsWith(`${RUNS_DIR}/`) || !rel.endsWith('.json')) continue;
-      const e = parseRunRecord(text) as unknown as Record<string, unknown>;
-      const values = Object.keys(COLUMNS).map((k) => {
-        const v = e[k];
-        if (JSON_FIELDS.has(k)) return v === null || v === undefined ? null : canonicalJson(v);
-        if (typeof v === 'boolean') return v ? 1 : 0;
-        return v ?? null;
-      });
-      insert.run(...(values as never[]), (e.result as string | null) ?? null);
-      runs++;
+    for await (const f of runFiles) {
+      if (!f.path.endsWith('.json')) continue;
+      try {
+        const e = parseRunRecord(f.text) as unknown as Record<string, unknown>;
+        const values = Object.keys(COLUMNS).map((k) => {
+          const v = e[k];
+          if (JSON_FIELDS.has(k)) return v === null || v === undefined ? null : canonicalJson(v);
+          if (typeof v === 'boolean') return v ? 1 : 0;
+          return v ?? null;
+        });
+        insert.run(...(values as never[]), (e.result as string | null) ?? null);
+        runs++;
+      } catch (err) {
+        skipped.push({ path: f.path, error: (err as Error).message });
+      }
     }
-  })();
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
   const connectors = (db.prepare('SELECT COUNT(*) AS n FROM connectors').get() as { n: number }).n;
-  return { connectors, runs };
+  return { connectors, runs, skipped };
 }

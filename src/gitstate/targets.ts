@@ -31,27 +31,34 @@ export interface StateTarget {
   /** The directory state files are written under before they are committed. */
   readonly dir: string;
   commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult>;
-  /** Repository-relative paths and contents of the committed state, for restore. */
-  readState(): Promise<Map<string, string>>;
+  /**
+   * The committed state files under `sub` (a repository-relative directory such as
+   * `state/runs`), one at a time, for restore: memory stays flat however long the history.
+   */
+  stateFiles(sub: string): AsyncIterable<StateFile>;
   /** Whether committed files can be removed from `dir` after the commit. */
   readonly dropsCommitted: boolean;
 }
 
-/** Every file under `dir/state`, repository-relative. */
-function walkState(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (rel: string) => {
-    const abs = path.join(dir, rel);
-    if (!existsSync(abs)) return;
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      const child = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(child);
-      else out.set(child, readFileSync(path.join(dir, child), 'utf8'));
-    }
-  };
-  walk('state');
-  return out;
+/** A committed state file: its repository-relative path and its text. */
+export interface StateFile {
+  path: string;
+  text: string;
 }
+
+/** Every file under `dir/sub`, repository-relative, read as it is reached. */
+function* walkFiles(dir: string, sub: string): Generator<StateFile> {
+  const abs = path.join(dir, sub);
+  if (!existsSync(abs)) return;
+  for (const e of readdirSync(abs, { withFileTypes: true })) {
+    const child = `${sub}/${e.name}`;
+    if (e.isDirectory()) yield* walkFiles(dir, child);
+    else if (e.isFile()) yield { path: child, text: readFileSync(path.join(dir, child), 'utf8') };
+  }
+}
+
+/** Blobs are read from git this many at a time. */
+const READ_CHUNK = 1000;
 
 /**
  * The default: commit on the checked-out branch. The commit is built with plumbing from
@@ -79,8 +86,8 @@ export class WorktreeTarget implements StateTarget {
     return { sha: result.sha };
   }
 
-  async readState(): Promise<Map<string, string>> {
-    return walkState(this.dir);
+  async *stateFiles(sub: string): AsyncIterable<StateFile> {
+    yield* walkFiles(this.dir, sub);
   }
 }
 
@@ -106,20 +113,20 @@ export class BranchTarget implements StateTarget {
     return { sha: result.sha };
   }
 
-  async readState(): Promise<Map<string, string>> {
+  async *stateFiles(sub: string): AsyncIterable<StateFile> {
     const r = await git(this.root, ['rev-parse', '--verify', '--quiet', `${this.ref}^{commit}`], { ok: [1] });
-    const out = new Map<string, string>();
-    if (r.exitCode !== 0) return out;
+    if (r.exitCode !== 0) return;
     const tip = r.stdout.trim();
     const { prefix } = await repoPaths(this.root);
-    const listed = (await git(this.root, ['ls-tree', '-r', '-z', tip, '--', `${prefix}state`])).stdout.split('\0').filter(Boolean);
+    const listed = (await git(this.root, ['ls-tree', '-r', '-z', tip, '--', `${prefix}${sub}`])).stdout.split('\0').filter(Boolean);
     const entries = listed.map((l) => {
       const [meta, file] = l.split('\t') as [string, string];
       return { sha: meta.split(' ')[2] as string, path: file.slice(prefix.length) };
     });
-    if (!entries.length) return out;
-    const blobs = await catFiles(this.root, entries.map((e) => e.sha));
-    entries.forEach((e, i) => out.set(e.path, blobs[i]?.body.toString('utf8') ?? ''));
-    return out;
+    for (let i = 0; i < entries.length; i += READ_CHUNK) {
+      const chunk = entries.slice(i, i + READ_CHUNK);
+      const blobs = await catFiles(this.root, chunk.map((e) => e.sha));
+      for (const [j, e] of chunk.entries()) yield { path: e.path, text: blobs[j]?.body.toString('utf8') ?? '' };
+    }
   }
 }

@@ -146,6 +146,25 @@ describe('state commits on the checked-out branch', () => {
   });
 });
 
+describe('restore', () => {
+  it('skips a run file that is not valid, names it with its line, and restores the rest', async () => {
+    const { root, hub, run } = await hubRepo();
+    const good = await run('a');
+    const bad = await run('b');
+    await hub.stop(0);
+    const badFile = `state/runs/b/${bad.createdAt.slice(0, 4)}/${bad.createdAt.slice(5, 7)}/${bad.id}.json`;
+    // A bad merge left conflict markers in one record.
+    const text = readFileSync(path.join(root, badFile), 'utf8').split('\n');
+    writeFileSync(path.join(root, badFile), [...text.slice(0, 3), '<<<<<<< HEAD', ...text.slice(3)].join('\n'));
+    const restored = await cli(['restore', '--repo', root]);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toContain('restored 2 connectors and 1 run');
+    expect(restored.stderr).toMatch(new RegExp(`^${badFile}: line 4, column 1: not valid JSON .*skipped; fix the file`, 'm'));
+    const history = JSON.parse((await cli(['history', '--repo', root, '--json'])).stdout) as Array<{ id: string }>;
+    expect(history.map((e) => e.id)).toEqual([good.id]);
+  });
+});
+
 describe('state.branch', () => {
   it('commits to its own branch and leaves the work tree, the index and HEAD byte-for-byte unchanged', async () => {
     const { root, hub, run } = await hubRepo({ 'hub.yaml': 'state:\n  branch: agent-hub/state\n', 'notes.md': 'v1\n' });

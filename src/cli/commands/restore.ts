@@ -19,4 +19,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
     process.stdout.write(`restored ${result.connectors} connector${result.connectors === 1 ? '' : 's'} and ${result.runs} run${result.runs === 1 ? '' : 's'} into .agent-hub/hub.db\n`);
     if (result.previous) process.stdout.write(`the previous database was kept as ${result.previous}\n`);
   }
+  for (const s of result.skipped) {
+    process.stderr.write(`${s.path}: ${s.error}: skipped; fix the file (or git checkout it from a good commit) and run agent-hub restore again\n`);
+  }
 }
