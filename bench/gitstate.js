@@ -9,7 +9,7 @@
 // it show what the alternatives would give for the same runs: binary copies of the
 // database, and append-only per-connector, per-day JSON Lines files (records compressed
 // together; not the product's layout, which promises a file per run).
-import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { git, median, printTable, tempRepo } from './lib.js';
@@ -112,7 +112,7 @@ async function prepared(history, hubYaml = '') {
   if (history) seedHistory(root, history);
   execFileSync('sync'); // let the seeding's writes reach the disk before timing anything
   const state = new GitState(db, root, hubYaml ? { state: { branch: 'agent-hub/state' } } : {});
-  return { db, state, n: 10_000_000 * (history + 1) };
+  return { root, db, state, n: 10_000_000 * (history + 1) };
 }
 
 async function commitBatch(repo) {
@@ -139,7 +139,7 @@ async function batchCommitMs(hubYaml = '', rounds = 11) {
   }
   small.db.close();
   large.db.close();
-  return { small: median(a), large: median(b) };
+  return { small: median(a), large: median(b), largeRoot: large.root };
 }
 
 function gitSizeKb(root) {
@@ -208,8 +208,16 @@ async function growth(results) {
   };
 }
 
+/** `agent-hub restore` of a repository, in a fresh process: time (module loading included) and peak RSS. */
+function restoreFigures(root) {
+  rmSync(path.join(root, '.agent-hub'), { recursive: true, force: true });
+  const out = execFileSync(process.execPath, [new URL('./restore-child.js', import.meta.url).pathname, root], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
 export async function run() {
-  const { small, large } = await batchCommitMs();
+  const { small, large, largeRoot } = await batchCommitMs();
+  const restored = restoreFigures(largeRoot);
   const { small: smallBranch, large: largeBranch } = await batchCommitMs('state:\n  branch: agent-hub/state\n');
   const floor = await growth(() => `${'The same report, run after run. '.repeat(31)}\n`.slice(0, 1000));
   const real = await growth(digest);
@@ -226,6 +234,7 @@ export async function run() {
     { metric: 'ratio (checked-out branch)', value: (large / small).toFixed(2), target: '< 1.5', ok: large / small < 1.5 },
     { metric: 'same with state.branch: 1,000 / 100,000 in history', value: `${smallBranch.toFixed(0)} / ${largeBranch.toFixed(0)} ms`, target: '', ok: undefined },
     { metric: 'ratio (state.branch, plumbing)', value: (largeBranch / smallBranch).toFixed(2), target: '< 1.5', ok: largeBranch / smallBranch < 1.5 },
+    { metric: `restore ${restored.runs.toLocaleString('en')} runs (whole process): time / peak RSS`, value: `${(restored.ms / 1000).toFixed(1)} s / ${restored.maxRssMb.toFixed(0)} MB`, target: '', ok: undefined },
     ...growthRows('identical 1 KB results (the cost of a file a run)', floor),
     ...growthRows('1 KB digest-like results', real),
     ...growthRows('1 KB random-word results', worst),
