@@ -71,7 +71,7 @@ export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>,
   try {
     loadSnapshot(db, snapshot);
     const cols = Object.values(COLUMNS);
-    const insert = db.prepare(`INSERT OR REPLACE INTO executions (${cols.join(', ')}, output) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
+    const insert = db.prepare(`INSERT OR REPLACE INTO executions (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     for await (const f of runFiles) {
       if (!f.path.endsWith('.json')) continue;
       try {
@@ -82,7 +82,7 @@ export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>,
           if (typeof v === 'boolean') return v ? 1 : 0;
           return v ?? null;
         });
-        insert.run(...(values as never[]), (e.result as string | null) ?? null);
+        insert.run(...(values as never[]));
         runs++;
       } catch (err) {
         skipped.push({ path: f.path, error: (err as Error).message });

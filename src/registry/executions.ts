@@ -118,7 +118,7 @@ export interface Finish {
 
 export function finishExecution(db: Db, id: string, f: Finish): void {
   stmt(db, `UPDATE executions SET status = @status, finished_at = @finishedAt, started_at = COALESCE(started_at, @startedAt),
-      rendered_prompt = COALESCE(@renderedPrompt, rendered_prompt), result = @result, output = @result, output_truncated = @outputTruncated,
+      rendered_prompt = COALESCE(@renderedPrompt, rendered_prompt), result = @result, output_truncated = @outputTruncated,
       cost_usd = @costUsd, usage = @usage, session_id = @sessionId, num_turns = @numTurns, duration_ms = @durationMs, exit_code = @exitCode,
       error_kind = @errorKind, error = @error, validation_errors = @validationErrors, permission_denials = @permissionDenials
     WHERE id = @id`).run({

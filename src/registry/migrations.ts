@@ -102,4 +102,10 @@ export const MIGRATIONS: readonly string[] = [
 
   // 6: a retry is recorded when it is scheduled, so it survives a restart.
   `ALTER TABLE executions ADD COLUMN not_before TEXT;`,
+
+  // 7: a run's text is stored once, in result. The original design's output column held a
+  // copy of it (a 1 KB result filled a page: the database was three times its size); a row
+  // from before result existed keeps its text, moved to result.
+  `UPDATE executions SET result = output WHERE result IS NULL AND output IS NOT NULL;
+   UPDATE executions SET output = NULL WHERE output = result;`,
 ];

@@ -29,7 +29,8 @@ describe('registry database', () => {
     const db = openDb(file);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.prepare('SELECT id, name, active FROM connectors').all()).toEqual([{ id: 'legacy', name: 'Legacy', active: 1 }]);
-    expect(db.prepare('SELECT id, status, output, trigger, attempt FROM executions').all()).toEqual([{ id: 'r1', status: 'success', output: 'done', trigger: 'manual', attempt: 1 }]);
+    // The original output column's text is the run's result now (stored once).
+    expect(db.prepare('SELECT id, status, result, output, trigger, attempt FROM executions').all()).toEqual([{ id: 'r1', status: 'success', result: 'done', output: null, trigger: 'manual', attempt: 1 }]);
     expect(db.prepare('SELECT value FROM config').get()).toEqual({ value: 'v' });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
