@@ -44,6 +44,8 @@ export class Hub {
   private readonly now: () => Date;
   private versions = new Map<string, string>();
   private pullTimer: NodeJS.Timeout | undefined;
+  /** Whether start() began the commit and pull loops (tests drive git by hand). */
+  private gitLoops = false;
   private reconciling: Promise<ReconcileResult> | undefined;
 
   constructor(o: HubOptions) {
@@ -87,8 +89,16 @@ export class Hub {
     this.catchUp();
     if (this.inGit && opts.commitLoop !== false) {
       this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
-      if (this.gitState.remote) this.pullTimer = setInterval(() => void this.syncRemote(), durationMs(this.config.remote?.pullInterval ?? '60s'));
+      this.gitLoops = true;
+      this.startPulling();
     }
+  }
+
+  /** Pulls every remote.pullInterval while the remote is enabled (and the git loops run). */
+  private startPulling(): void {
+    clearInterval(this.pullTimer);
+    this.pullTimer = undefined;
+    if (this.gitLoops && this.gitState.remote) this.pullTimer = setInterval(() => void this.syncRemote(), durationMs(this.config.remote?.pullInterval ?? '60s'));
   }
 
   /** Pulls from the remote (and pushes); reconciles when connectors came in. */
@@ -128,9 +138,10 @@ export class Hub {
 
   /**
    * Re-reads hub.yaml after it changed. Run settings (concurrency, claude.command,
-   * defaults.maxOutputBytes) apply at once; connector defaults apply through the reconcile;
-   * server, state, remote and resync settings at the next start. An invalid hub.yaml is
-   * reported and the current settings stay.
+   * defaults.maxOutputBytes), the state author and commit interval and the remote settings
+   * apply at once; connector defaults apply through the reconcile; `server` and
+   * `state.branch` at the next start. An invalid hub.yaml is reported and the current
+   * settings stay.
    */
   reloadConfig(): { applied: boolean; restartNeeded: string[] } {
     const next = loadHubConfig(this.root);
@@ -138,9 +149,18 @@ export class Hub {
       for (const d of next.diagnostics) this.log.error({ file: d.file, line: d.line, column: d.column }, `${d.message}${d.hint ? ` (${d.hint})` : ''}; the current settings stay`);
       return { applied: false, restartNeeded: [] };
     }
-    const restartNeeded = (['server', 'state', 'remote', 'resync'] as const).filter((k) => JSON.stringify(next.config[k]) !== JSON.stringify(this.config[k]));
+    const changed = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+    const restartNeeded = [
+      ...(changed(next.config.server, this.config.server) ? ['server'] : []),
+      ...(next.config.state?.branch !== this.config.state?.branch ? ['state.branch'] : []),
+    ];
+    const gitChanged = changed(next.config.state, this.config.state) || changed(next.config.remote, this.config.remote);
     this.config = next.config;
     this.executor.configure(next.config);
+    if (gitChanged && this.inGit) {
+      this.gitState.reconfigure(next.config);
+      this.startPulling();
+    }
     if (restartNeeded.length) this.log.warn({ settings: restartNeeded }, 'hub.yaml changed settings that take effect at the next start');
     return { applied: true, restartNeeded };
   }
@@ -152,6 +172,7 @@ export class Hub {
 
   /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */
   async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
+    this.gitLoops = false;
     clearInterval(this.pullTimer);
     this.scheduler.stop();
     await this.executor.stop(graceMs);

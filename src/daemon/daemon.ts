@@ -64,11 +64,17 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     }
   };
 
+  // A full reconcile every resync.interval, whatever the file events said.
+  let resyncEvery = hub.config.resync?.interval ?? '5m';
+  let resync = setInterval(() => reconcile('resync').catch(() => undefined), durationMs(resyncEvery));
   const watcher = watchConnectors(root, (paths) => {
-    if (paths.includes('hub.yaml')) hub.reloadConfig();
+    if (paths.includes('hub.yaml') && hub.reloadConfig().applied && (hub.config.resync?.interval ?? '5m') !== resyncEvery) {
+      clearInterval(resync);
+      resyncEvery = hub.config.resync?.interval ?? '5m';
+      resync = setInterval(() => reconcile('resync').catch(() => undefined), durationMs(resyncEvery));
+    }
     reconcile('files').catch(() => undefined);
   });
-  const resync = setInterval(() => reconcile('resync').catch(() => undefined), durationMs(hub.config.resync?.interval ?? '5m'));
 
   const token = env.AGENT_HUB_TOKEN || undefined;
   const host = o.host ?? hub.config.server?.host ?? '127.0.0.1';

@@ -24,6 +24,8 @@ export interface RemoteOptions {
   root: string;
   remote: string;
   author: Author;
+  /** Author emails of earlier state commits (before hub.yaml changed the author): also ours. */
+  formerEmails?: readonly string[];
   /** `state.branch`, when state lives on a branch of its own. */
   stateBranch?: string;
   /** Delays between push attempts after a rejection. */
@@ -42,7 +44,7 @@ export class RemoteSync {
   private readonly o: Required<Omit<RemoteOptions, 'stateBranch'>> & { stateBranch?: string };
 
   constructor(o: RemoteOptions) {
-    this.o = { backoffMs: [1000, 2000, 4000], sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...o };
+    this.o = { backoffMs: [1000, 2000, 4000], sleep: (ms) => new Promise((r) => setTimeout(r, ms)), formerEmails: [], ...o };
   }
 
   private run(args: string[], opts: Parameters<typeof git>[2] = {}) {
@@ -68,7 +70,8 @@ export class RemoteSync {
     if (!out) return [];
     return out.split('\n').map((l) => {
       const [sha, email, subject] = l.split('\0') as [string, string, string];
-      return { sha, ours: email === this.o.author.email && subject.startsWith('state:') };
+      const byUs = email === this.o.author.email || this.o.formerEmails.includes(email);
+      return { sha, ours: byUs && subject.startsWith('state:') };
     });
   }
 

@@ -22,6 +22,11 @@ export interface CommitOutcome {
   deferred?: string;
 }
 
+function authorOf(config: HubConfig): Author {
+  const a = config.state?.author;
+  return { name: a?.name ?? DEFAULT_AUTHOR.name, email: a?.email ?? DEFAULT_AUTHOR.email };
+}
+
 /** The target hub.yaml asks for: the checked-out branch, or `state.branch`. */
 export function stateTarget(root: string, config: HubConfig): StateTarget {
   return config.state?.branch ? new BranchTarget(root, config.state.branch) : new WorktreeTarget(root);
@@ -34,23 +39,46 @@ export function stateTarget(root: string, config: HubConfig): StateTarget {
  */
 export class GitState {
   readonly target: StateTarget;
-  private readonly author: Author;
+  private author: Author;
   private readonly writer = new SerialQueue();
   private timer: NodeJS.Timeout | undefined;
+  private interval: string | undefined;
   private readonly committedListeners: Array<(sha: string) => void> = [];
-  /** Set when hub.yaml enables the remote: state commits are pushed, connectors pulled. */
-  readonly remote: RemoteSync | undefined;
+  private remoteSync: RemoteSync | undefined;
+  /** Every author this process has committed as, so commits made before an author change still count as ours. */
+  private readonly emails = new Set<string>();
 
-  constructor(private readonly db: Db, private readonly root: string, private readonly config: HubConfig, private readonly log: Logger = silentLogger, remoteOptions: { backoffMs?: number[] } = {}) {
+  constructor(private readonly db: Db, private readonly root: string, private config: HubConfig, private readonly log: Logger = silentLogger, private readonly remoteOptions: { backoffMs?: number[] } = {}) {
     this.target = stateTarget(root, config);
-    const a = config.state?.author;
-    this.author = { name: a?.name ?? DEFAULT_AUTHOR.name, email: a?.email ?? DEFAULT_AUTHOR.email };
-    if (config.remote?.enabled) {
-      this.remote = new RemoteSync({
-        root, remote: config.remote.name ?? 'origin', author: this.author, ...remoteOptions,
-        ...(config.state?.branch ? { stateBranch: config.state.branch } : {}),
-      });
-    }
+    this.author = authorOf(config);
+    this.emails.add(this.author.email);
+    this.remoteSync = this.remoteFor(config);
+  }
+
+  /** Set when hub.yaml enables the remote: state commits are pushed, connectors pulled. */
+  get remote(): RemoteSync | undefined {
+    return this.remoteSync;
+  }
+
+  private remoteFor(config: HubConfig): RemoteSync | undefined {
+    if (!config.remote?.enabled) return undefined;
+    return new RemoteSync({
+      root: this.root, remote: config.remote.name ?? 'origin', author: this.author, formerEmails: [...this.emails], ...this.remoteOptions,
+      ...(this.target instanceof BranchTarget ? { stateBranch: this.target.branch } : {}),
+    });
+  }
+
+  /**
+   * Takes a changed hub.yaml: the author, the commit interval and the remote settings apply
+   * from the next git operation on. Where state is committed (`state.branch`) is fixed for
+   * the life of the process.
+   */
+  reconfigure(config: HubConfig): void {
+    this.config = config;
+    this.author = authorOf(config);
+    this.emails.add(this.author.email);
+    this.remoteSync = this.remoteFor(config);
+    if (this.interval !== undefined) this.start(config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
   }
 
   /**
@@ -135,6 +163,8 @@ export class GitState {
 
   /** Commits every `interval` (state.commitInterval); errors are logged and retried next time. */
   start(interval: string): void {
+    clearInterval(this.timer);
+    this.interval = interval;
     const ms = durationMs(interval);
     this.timer = setInterval(() => {
       this.commit().catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'state commit failed; will retry at the next interval'));
@@ -144,6 +174,7 @@ export class GitState {
   /** Stops the loop and makes a last commit. */
   async stop(): Promise<CommitOutcome | undefined> {
     clearInterval(this.timer);
+    this.interval = undefined;
     try {
       return await this.commit();
     } catch (err) {

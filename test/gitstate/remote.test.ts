@@ -113,4 +113,25 @@ describe('remote sync', () => {
     expect(git(hubDir, 'diff', '--name-only')).toBe('connectors/a.yaml');
     expect(git(hubDir, 'show', ':connectors/a.yaml')).toBe(yaml({ prompt: 'a v1' }));
   });
+
+  it('hub.yaml changes to the remote and the state author apply without a restart; state.branch waits for one', async () => {
+    const { hubDir, bare } = setup('');
+    const hub = await startHub(hubDir);
+    const run = () => hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    await run();
+    await hub.gitState.commit();
+    expect(git(bare, 'log', '--format=%s', 'main')).toBe('hub'); // no remote yet: nothing pushed
+
+    writeFiles(hubDir, { 'hub.yaml': 'remote:\n  enabled: true\nstate:\n  author: { name: Ops Bot, email: ops@example.com }\n' });
+    expect(hub.reloadConfig()).toEqual({ applied: true, restartNeeded: [] });
+    await run();
+    await hub.gitState.commit();
+    expect(git(bare, 'log', '--format=%an: %s', 'main').split('\n')).toEqual(['Ops Bot: state: 1 run (1 success), $0.0012', 'agent-hub: state: 1 run (1 success), $0.0012', 'Test: hub']);
+
+    writeFiles(hubDir, { 'hub.yaml': 'remote:\n  enabled: true\nstate:\n  branch: agent-hub/state\n' });
+    expect(hub.reloadConfig()).toEqual({ applied: true, restartNeeded: ['state.branch'] });
+    await run();
+    await hub.gitState.commit();
+    expect(git(bare, 'log', '-1', '--format=%an: %s', 'main')).toBe('agent-hub: state: 1 run (1 success), $0.0012'); // still the checked-out branch
+  });
 });
