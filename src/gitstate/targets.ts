@@ -98,6 +98,7 @@ export class WorktreeTarget implements StateTarget {
 export class BranchTarget implements StateTarget {
   readonly dropsCommitted = true;
   readonly dir: string;
+  private adopted = false;
 
   constructor(private readonly root: string, readonly branch: string) {
     this.dir = path.join(root, '.agent-hub', 'branch-state');
@@ -108,12 +109,30 @@ export class BranchTarget implements StateTarget {
     return `refs/heads/${this.branch}`;
   }
 
+  /**
+   * A fresh clone has the state branch only as `refs/remotes/<remote>/<branch>`: the local
+   * branch is created there (origin preferred), so restore reads it and new commits continue it.
+   */
+  private async adoptRemoteBranch(): Promise<void> {
+    if (this.adopted) return;
+    const local = await git(this.root, ['rev-parse', '--verify', '--quiet', `${this.ref}^{commit}`], { ok: [1] });
+    if (local.exitCode !== 0) {
+      const remotes = (await git(this.root, ['for-each-ref', '--format=%(refname)', `refs/remotes/*/${this.branch}`])).stdout.split('\n').filter(Boolean);
+      const from = remotes.find((r) => r === `refs/remotes/origin/${this.branch}`) ?? remotes[0];
+      if (!from) return; // no state anywhere yet: the first commit starts the branch
+      await git(this.root, ['update-ref', '-m', `agent-hub: state branch from ${from}`, this.ref, from, '']);
+    }
+    this.adopted = true;
+  }
+
   async commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult> {
+    await this.adoptRemoteBranch();
     const result = await commitFiles({ root: this.root, ref: this.ref, files, message, author, hooks: false });
     return { sha: result.sha };
   }
 
   async *stateFiles(sub: string): AsyncIterable<StateFile> {
+    await this.adoptRemoteBranch();
     const r = await git(this.root, ['rev-parse', '--verify', '--quiet', `${this.ref}^{commit}`], { ok: [1] });
     if (r.exitCode !== 0) return;
     const tip = r.stdout.trim();

@@ -4,6 +4,8 @@ import { Hub } from '../../src/hub.js';
 import { getConnector } from '../../src/registry/connectors.js';
 import { git, testdir, writeFiles } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { cli } from '../helpers/cli.js';
+import { rmSync } from 'node:fs';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -99,6 +101,29 @@ describe('remote sync', () => {
     expect(git(bare, 'rev-parse', 'main')).toBe(mainBefore);
     expect(git(bare, 'log', '--format=%s', 'agent-hub/state')).toBe('state: 1 run (1 success), $0.0012');
     expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').sort()).toEqual(['refs/heads/agent-hub/state', 'refs/heads/main']);
+  });
+
+  it('with state.branch, a fresh clone restores from the remote state branch and continues it', async () => {
+    const { hubDir, bare } = setup('remote:\n  enabled: true\nstate:\n  branch: agent-hub/state\n');
+    const hub = await startHub(hubDir);
+    await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    await hub.gitState.commit();
+    await hub.stop(0);
+    const original = (await cli(['history', '--repo', hubDir, '--json'])).stdout;
+    const stateTip = git(bare, 'rev-parse', 'agent-hub/state');
+
+    // The machine is lost: a new one clones main, which has no state branch of its own yet.
+    const clone = path.join(path.dirname(hubDir), 'new-machine');
+    git(path.dirname(hubDir), 'clone', '-q', bare, clone);
+    expect((await cli(['restore', '--repo', clone])).stdout).toContain('restored 1 connector and 1 run');
+    expect((await cli(['history', '--repo', clone, '--json'])).stdout).toBe(original);
+    rmSync(path.join(clone, '.agent-hub'), { recursive: true, force: true });
+    const next = await startHub(clone); // a start without a database restores too
+    expect(JSON.parse((await cli(['history', '--repo', clone, '--json'])).stdout)).toHaveLength(1);
+    await next.executor.waitFinal((next.run('a') as { id: string }).id);
+    await next.gitState.commit();
+    expect(git(bare, 'rev-parse', 'agent-hub/state~1')).toBe(stateTip); // continued, not started over
+    expect(git(bare, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n')).toHaveLength(2);
   });
 
   it('a fast-forward blocked by an uncommitted local edit is reported; the edit is kept', async () => {
