@@ -49,14 +49,26 @@ async function runHooks(root: string, hooksDir: string, gitDir: string, tree: st
   try {
     const env = { GIT_INDEX_FILE: path.join(tmp, 'index'), ...authorEnv(author) };
     await git(root, ['read-tree', tree], { env });
-    if (wanted.includes('pre-commit')) await git(root, ['hook', 'run', 'pre-commit'], { env });
+    if (wanted.includes('pre-commit')) await hook(root, 'pre-commit', [], env, author);
     if (!wanted.includes('commit-msg')) return message;
     const msgFile = path.join(gitDir, 'AGENT_HUB_COMMIT_MSG');
     writeFileSync(msgFile, message);
-    await git(root, ['hook', 'run', 'commit-msg', '--', msgFile], { env });
+    await hook(root, 'commit-msg', [msgFile], env, author);
     return readFileSync(msgFile, 'utf8');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Runs one hook; a refusal says which hook, what it printed, and how to let the hub's commits through. */
+async function hook(root: string, name: string, args: string[], env: Record<string, string>, author: Author): Promise<void> {
+  try {
+    await git(root, ['hook', 'run', name, ...(args.length ? ['--', ...args] : [])], { env });
+  } catch (err) {
+    if (!(err instanceof GitError)) throw err;
+    throw new Error(`the ${name} hook rejected the state commit: ${err.stderr.trim() || `exit ${err.exitCode}`}. ` +
+      `The run records stay queued for the next commit; let the hook accept the hub's commits (author ${author.email}, subject "state: …"), ` +
+      'or set state.branch in hub.yaml (hooks do not run for a state branch)');
   }
 }
 

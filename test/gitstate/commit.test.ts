@@ -69,7 +69,7 @@ describe('state commits on the checked-out branch', () => {
     writeFileSync(hook, '#!/bin/sh\necho "lint says no" >&2\nexit 1\n');
     chmodSync(hook, 0o755);
     const e = await run('a');
-    await expect(hub.gitState.commit()).rejects.toThrow(/lint says no/);
+    await expect(hub.gitState.commit()).rejects.toThrow(/the pre-commit hook rejected the state commit: lint says no. The run records stay queued .* or set state.branch/);
     const file = path.join(root, 'state/runs/a', e.createdAt.slice(0, 4), e.createdAt.slice(5, 7), `${e.id}.json`);
     expect(existsSync(file)).toBe(true);
     writeFileSync(hook, '#!/bin/sh\nexit 0\n');
