@@ -33,7 +33,7 @@ export interface SpawnResult {
 const STDERR_TAIL_BYTES = 8 * 1024;
 
 /** Sends a signal to a whole process group; a group already gone is fine. */
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
   try {
     process.kill(-pid, signal);

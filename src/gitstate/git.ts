@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { execa } from 'execa';
+import { killGroup } from '../execute/process.js';
 
 /** A git command that failed: the command, its exit code and what it printed. */
 export class GitError extends Error {
@@ -13,6 +14,8 @@ export interface GitOptions {
   input?: string;
   /** Exit codes that are answers, not failures (e.g. 1 for `diff --quiet`). */
   ok?: number[];
+  /** Stop the command after this long (network commands: a hung connection must not hold the git writer). */
+  timeoutMs?: number;
 }
 
 /**
@@ -20,10 +23,25 @@ export interface GitOptions {
  * needs a private index file (GIT_INDEX_FILE). Never prompts, never opens an editor.
  */
 export async function git(cwd: string, args: string[], o: GitOptions = {}): Promise<{ stdout: string; exitCode: number }> {
-  const r = await execa('git', args, {
+  const sub = execa('git', args, {
     cwd, reject: false, input: o.input ?? '', stripFinalNewline: false,
     env: { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_OPTIONAL_LOCKS: '0', ...o.env },
+    // With a deadline, git leads its own process group: ssh or a remote helper it started
+    // goes with it, and so do the pipes they hold open.
+    detached: o.timeoutMs !== undefined,
   });
+  let timedOut = false;
+  let kill: NodeJS.Timeout | undefined;
+  const deadline = o.timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    killGroup(sub.pid, 'SIGTERM'); // git removes its lock files on SIGTERM
+    kill = setTimeout(() => killGroup(sub.pid, 'SIGKILL'), 2000);
+  }, o.timeoutMs);
+  if (deadline) sub.on('exit', () => killGroup(sub.pid, 'SIGKILL'));
+  const r = await sub;
+  clearTimeout(deadline);
+  clearTimeout(kill);
+  if (timedOut) throw new GitError(args, -1, `timed out after ${o.timeoutMs} ms (remote.timeout) and was stopped: is the remote reachable?`);
   const code = r.exitCode ?? -1;
   if (code !== 0 && !(o.ok ?? []).includes(code)) throw new GitError(args, code, `${r.stderr}${r.stdout ? `\n${r.stdout}` : ''}`);
   return { stdout: r.stdout as string, exitCode: code };

@@ -28,6 +28,8 @@ export interface RemoteOptions {
   formerEmails?: readonly string[];
   /** `state.branch`, when state lives on a branch of its own. */
   stateBranch?: string;
+  /** How long a fetch or a push may take before it is stopped (remote.timeout). */
+  timeoutMs?: number;
   /** Delays between push attempts after a rejection. */
   backoffMs?: number[];
   sleep?: (ms: number) => Promise<void>;
@@ -44,7 +46,7 @@ export class RemoteSync {
   private readonly o: Required<Omit<RemoteOptions, 'stateBranch'>> & { stateBranch?: string };
 
   constructor(o: RemoteOptions) {
-    this.o = { backoffMs: [1000, 2000, 4000], sleep: (ms) => new Promise((r) => setTimeout(r, ms)), formerEmails: [], ...o };
+    this.o = { backoffMs: [1000, 2000, 4000], sleep: (ms) => new Promise((r) => setTimeout(r, ms)), formerEmails: [], timeoutMs: 120_000, ...o };
   }
 
   private run(args: string[], opts: Parameters<typeof git>[2] = {}) {
@@ -109,7 +111,7 @@ export class RemoteSync {
   /** Fetches, then brings the checked-out branch up to date with its remote counterpart. */
   async pull(): Promise<PullResult> {
     const branch = await this.branch();
-    await this.run(['fetch', '--quiet', this.o.remote]);
+    await this.run(['fetch', '--quiet', this.o.remote], { timeoutMs: this.o.timeoutMs });
     const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
     const head = await this.rev('HEAD');
     if (!remoteTip || !head || remoteTip === head || (await this.isAncestor(remoteTip, head))) return { updated: false, rebased: 0 };
@@ -146,7 +148,7 @@ export class RemoteSync {
         const theirs = (await this.commitsBetween(remoteTip, local)).filter((c) => !c.ours);
         if (theirs.length && !this.o.stateBranch) return { pushed: false, attempts: attempt - 1, skipped: `${branch} has commits not made by agent-hub; not pushing them` };
       }
-      const r = await this.run(['push', '--porcelain', this.o.remote, `refs/heads/${branch}:refs/heads/${branch}`], { ok: [1] });
+      const r = await this.run(['push', '--porcelain', this.o.remote, `refs/heads/${branch}:refs/heads/${branch}`], { ok: [1], timeoutMs: this.o.timeoutMs });
       if (r.exitCode === 0) {
         await this.run(['update-ref', `refs/remotes/${this.o.remote}/${branch}`, local]);
         return { pushed: true, attempts: attempt };
@@ -164,7 +166,7 @@ export class RemoteSync {
 
   /** In state.branch mode: replay our state commits on top of the remote state branch. */
   private async rebaseStateBranch(branch: string): Promise<void> {
-    await this.run(['fetch', '--quiet', this.o.remote, `+refs/heads/${branch}:refs/remotes/${this.o.remote}/${branch}`]);
+    await this.run(['fetch', '--quiet', this.o.remote, `+refs/heads/${branch}:refs/remotes/${this.o.remote}/${branch}`], { timeoutMs: this.o.timeoutMs });
     const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
     const local = await this.rev(`refs/heads/${branch}`);
     if (!remoteTip || !local || (await this.isAncestor(remoteTip, local))) return;

@@ -14,6 +14,7 @@ import { RemoteSync, type PullResult } from './remote.js';
 import { git } from './git.js';
 
 export const DEFAULT_COMMIT_INTERVAL = '5m';
+export const DEFAULT_REMOTE_TIMEOUT = '2m';
 
 export interface CommitOutcome {
   sha: string | null;
@@ -63,7 +64,8 @@ export class GitState {
   private remoteFor(config: HubConfig): RemoteSync | undefined {
     if (!config.remote?.enabled) return undefined;
     return new RemoteSync({
-      root: this.root, remote: config.remote.name ?? 'origin', author: this.author, formerEmails: [...this.emails], ...this.remoteOptions,
+      root: this.root, remote: config.remote.name ?? 'origin', author: this.author, formerEmails: [...this.emails],
+      timeoutMs: durationMs(config.remote.timeout ?? DEFAULT_REMOTE_TIMEOUT), ...this.remoteOptions,
       ...(this.target instanceof BranchTarget ? { stateBranch: this.target.branch } : {}),
     });
   }

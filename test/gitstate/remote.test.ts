@@ -159,4 +159,20 @@ describe('remote sync', () => {
     await hub.gitState.commit();
     expect(git(bare, 'log', '-1', '--format=%an: %s', 'main')).toBe('agent-hub: state: 1 run (1 success), $0.0012'); // still the checked-out branch
   });
+
+  it('a remote that hangs is given up after remote.timeout; commits go on meanwhile', async () => {
+    const { hubDir } = setup('remote:\n  enabled: true\n  timeout: 300ms\n');
+    // A remote whose end never answers, like a connection into a black hole.
+    git(hubDir, 'config', 'protocol.ext.allow', 'always');
+    git(hubDir, 'remote', 'set-url', 'origin', 'ext::sh -c sleep% 20');
+    const hub = await startHub(hubDir);
+    const started = Date.now();
+    await expect(hub.gitState.sync()).rejects.toThrow(/git fetch --quiet origin failed .*timed out after 300 ms \(remote.timeout\)/s);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    const pushing = Date.now();
+    expect((await hub.gitState.commit()).sha).not.toBeNull(); // committed; the push gives up and is retried later
+    expect(Date.now() - pushing).toBeLessThan(5000);
+    expect(git(hubDir, 'log', '-1', '--format=%s')).toBe('state: 1 run (1 success), $0.0012');
+  });
 });
