@@ -9,9 +9,9 @@ import { cli } from '../helpers/cli.js';
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
 /** A committed hub repo with a started hub (no commit loop: the tests commit when they choose). */
-async function hubRepo(files: Record<string, string> = {}) {
+async function hubRepo(files: Record<string, string> = {}, extraEnv: Record<string, string> = {}) {
   const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }), 'connectors/b.yaml': yaml({ prompt: 'x\n@fake is_error down' }), ...files });
-  const fake = fakeClaudeEnv();
+  const fake = fakeClaudeEnv(extraEnv);
   const hub = new Hub({ repo: root, env: fake.env });
   onTestFinished(async () => {
     try { await hub.stop(0); } catch { /* stopped */ }
@@ -112,6 +112,17 @@ describe('state commits on the checked-out branch', () => {
     await run('a');
     await hub.gitState.commit();
     expect(git(root, 'count-objects', '-v')).not.toMatch(/^count: 0$/m);
+  });
+
+  it('never commits a secret: the agent printed it, the record and the history have it redacted', async () => {
+    const secret = 'ghp_do_not_commit_0123456789';
+    const { root, hub, run } = await hubRepo({ 'connectors/s.yaml': yaml({ prompt: 'x\n@fake env GH_TOKEN', agent: { env: { GH_TOKEN: '${MY_TOKEN}' } } }) }, { MY_TOKEN: secret });
+    const e = await run('s');
+    expect(e.result).toBe('***');
+    await hub.gitState.commit();
+    const everything = git(root, 'log', '-p', '--all', '--format=%B');
+    expect(everything).toContain(`Agent-Hub-Run: ${e.id} s success`);
+    expect(everything).not.toContain(secret);
   });
 
   it('uses the configured author', async () => {
