@@ -16,6 +16,20 @@ import { git } from './git.js';
 export const DEFAULT_COMMIT_INTERVAL = '5m';
 export const DEFAULT_REMOTE_TIMEOUT = '2m';
 
+/** A git operation of the hub's that can fail and recover. */
+export type GitOperation = 'commit' | 'push' | 'pull';
+
+/** What an operator needs to see of the git state: what waits, and what keeps failing. */
+export interface GitHealth {
+  /** Run records and outputs written but not committed yet. */
+  pending: number;
+  /** The last commit this process made (null before the first). */
+  lastCommitAt: string | null;
+  lastPushAt: string | null;
+  /** Operations whose last attempt failed: since when, and the latest error. */
+  failing: Partial<Record<GitOperation, { since: string; error: string }>>;
+}
+
 export interface CommitOutcome {
   sha: string | null;
   runs: number;
@@ -48,6 +62,9 @@ export class GitState {
   private remoteSync: RemoteSync | undefined;
   /** Every author this process has committed as, so commits made before an author change still count as ours. */
   private readonly emails = new Set<string>();
+  private readonly failing = new Map<GitOperation, { since: string; error: string }>();
+  private lastCommitAt: string | null = null;
+  private lastPushAt: string | null = null;
 
   constructor(private readonly db: Db, private readonly root: string, private config: HubConfig, private readonly log: Logger = silentLogger, private readonly remoteOptions: { backoffMs?: number[] } = {}) {
     this.target = stateTarget(root, config);
@@ -83,27 +100,52 @@ export class GitState {
     if (this.interval !== undefined) this.start(config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
   }
 
+  /** Pending files, the last commit and push, and what keeps failing: for /healthz and /metrics. */
+  health(): GitHealth {
+    const pending = (stmt(this.db, 'SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
+    return { pending, lastCommitAt: this.lastCommitAt, lastPushAt: this.lastPushAt, failing: Object.fromEntries(this.failing) };
+  }
+
+  /** Runs one git operation, remembering whether it failed (the first failure's time is kept). */
+  private async tracked<T>(op: GitOperation, task: () => Promise<T>, problem: (result: T) => string | undefined = () => undefined): Promise<T> {
+    const fail = (error: string) => this.failing.set(op, { since: this.failing.get(op)?.since ?? new Date().toISOString(), error });
+    try {
+      const result = await task();
+      const p = problem(result);
+      if (p) fail(p);
+      else this.failing.delete(op);
+      return result;
+    } catch (err) {
+      fail((err as Error).message);
+      throw err;
+    }
+  }
+
   /**
    * Pulls (fast-forwarding connectors, replaying our commits when the remote moved) and
    * pushes, through the single writer. A divergence is logged and left for a person.
    */
   sync(): Promise<PullResult | undefined> {
     return this.writer.run(async () => {
-      if (!this.remote) return undefined;
-      const pulled = await this.remote.pull();
-      const remote = this.config.remote?.name ?? 'origin';
-      if (pulled.diverged) this.log.error({ remote }, pulled.diverged);
-      if (pulled.updated) this.log.info({ remote, range: pulled.range, replayed: pulled.rebased }, 'pulled from the remote');
+      const remote = this.remote;
+      if (!remote) return undefined;
+      const pulled = await this.tracked('pull', () => remote.pull(), (p) => p.diverged);
+      const name = this.config.remote?.name ?? 'origin';
+      if (pulled.diverged) this.log.error({ remote: name }, pulled.diverged);
+      if (pulled.updated) this.log.info({ remote: name, range: pulled.range, replayed: pulled.rebased }, 'pulled from the remote');
       await this.pushNow();
       return pulled;
     });
   }
 
   private async pushNow(): Promise<void> {
-    if (!this.remote || this.config.remote?.push === false) return;
-    const pushed = await this.remote.push();
-    if (pushed.pushed) this.log.info({ attempts: pushed.attempts }, 'state pushed');
-    else if (pushed.skipped && pushed.skipped !== 'nothing to push') this.log.warn({}, `state not pushed: ${pushed.skipped}`);
+    const remote = this.remote;
+    if (!remote || this.config.remote?.push === false) return;
+    const pushed = await this.tracked('push', () => remote.push(), (p) => (p.skipped && p.skipped !== 'nothing to push' ? `not pushed: ${p.skipped}` : undefined));
+    if (pushed.pushed) {
+      this.lastPushAt = new Date().toISOString();
+      this.log.info({ attempts: pushed.attempts }, 'state pushed');
+    } else if (pushed.skipped && pushed.skipped !== 'nothing to push') this.log.warn({}, `state not pushed: ${pushed.skipped}`);
   }
 
   /** Writes a finished run's record file and queues it for the next commit. */
@@ -149,7 +191,7 @@ export class GitState {
     return this.writer.run(async () => {
       const pending = (this.db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
       if (!pending && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
-      return this.commitNow();
+      return this.tracked('commit', () => this.commitNow(), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));
     });
   }
 
@@ -227,6 +269,7 @@ export class GitState {
     })();
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
     if (result.sha) {
+      this.lastCommitAt = new Date().toISOString();
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
       await this.housekeep();
       for (const listener of this.committedListeners) listener(result.sha);

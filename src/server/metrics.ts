@@ -28,6 +28,24 @@ export class HubMetrics {
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
+    if (hub.inGit) {
+      const git = () => hub.gitState.health();
+      new Gauge({ name: 'agent_hub_git_pending_files', help: 'Run records and outputs written but not committed yet', registers: [this.registry], collect() { this.set(git().pending); } });
+      new Gauge({
+        name: 'agent_hub_git_failing', help: 'Whether the last attempt of a git operation (commit, push, pull) failed', labelNames: ['operation'], registers: [this.registry],
+        collect() {
+          const { failing } = git();
+          for (const operation of ['commit', 'push', 'pull'] as const) this.set({ operation }, failing[operation] ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'agent_hub_last_successful_push_timestamp_seconds', help: 'When state was last pushed', registers: [this.registry],
+        collect() {
+          const at = git().lastPushAt;
+          if (at) this.set(Date.parse(at) / 1000);
+        },
+      });
+    }
     hub.executor.onFinished((e) => this.recordRun(e));
   }
 

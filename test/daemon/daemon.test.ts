@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { git, gitdir, writeFiles } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
@@ -77,6 +77,32 @@ describe('agent-hub start (a real daemon process)', () => {
     expect(metrics).toContain('agent_hub_reconcile_duration_seconds_count');
     d.proc.kill('SIGTERM');
     await d.exited;
+  });
+
+  it('/healthz and /metrics show state that cannot be committed, and recover with it', async () => {
+    const root = repo({ 'hub.yaml': 'state:\n  commitInterval: 200ms\n' });
+    const hook = path.join(root, '.git/hooks/pre-commit');
+    writeFileSync(hook, '#!/bin/sh\necho "no commits on Fridays" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    const d = await startDaemon(root, fakeClaudeEnv().env);
+    const run = await d.api<{ id: string }>('/api/connectors/a/run', { method: 'POST' });
+    await eventually(async () => {
+      const health = (await d.api<{ status: string; git: { pending: number; failing: { commit?: { error: string } } } }>('/healthz')).body;
+      expect(health).toMatchObject({ status: 'degraded', git: { pending: 1 } });
+      expect(health.git.failing.commit?.error).toContain('no commits on Fridays');
+    }, 5000);
+    const failing = (await d.api<string>('/metrics')).body;
+    expect(failing).toContain('agent_hub_git_failing{operation="commit"} 1');
+    expect(failing).toContain('agent_hub_git_pending_files 1');
+
+    writeFileSync(hook, '#!/bin/sh\nexit 0\n');
+    await eventually(async () => expect((await d.api('/healthz')).body).toMatchObject({ status: 'ok', git: { pending: 0, failing: {} } }), 5000);
+    const fine = (await d.api<string>('/metrics')).body;
+    expect(fine).toContain('agent_hub_git_failing{operation="commit"} 0');
+    expect(fine).toMatch(/^agent_hub_last_successful_commit_timestamp_seconds \d/m);
+    expect(git(root, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${run.body.id} a success`);
+    d.proc.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
   });
 
   it('SIGHUP reconciles and keeps the hub running (systemctl reload)', async () => {
