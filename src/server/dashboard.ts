@@ -26,6 +26,14 @@ function runRow(e: Execution): Raw {
 <td>${e.trigger}${e.attempt > 1 ? ` #${e.attempt}` : ''}</td><td>${e.startedAt ?? e.createdAt}</td><td>${secs(e.durationMs)}</td><td>${money(e.costUsd)}</td></tr>`;
 }
 
+/** One line on the git state; a red box per operation that keeps failing. */
+function gitBanner(hub: Hub): Raw {
+  const g = hub.gitState.health();
+  const failing = Object.entries(g.failing);
+  return html`<p id="git">State in git: ${g.pending} file${g.pending === 1 ? '' : 's'} waiting; last commit ${g.lastCommitAt ?? '— (none since start)'}${g.lastPushAt ? `; last push ${g.lastPushAt}` : ''}.</p>
+${failing.map(([op, f]) => html`<pre class="err" data-failing="${op}">git ${op} failing since ${f.since}: ${f.error}</pre>`)}`;
+}
+
 /** The home page: connectors with schedules, next runs, last status and errors; recent runs with filters. */
 export function homePage(hub: Hub, query: URLSearchParams): string {
   const connectors = connectorStatuses(hub.db);
@@ -33,7 +41,7 @@ export function homePage(hub: Hub, query: URLSearchParams): string {
   const connector = query.get('connector') || undefined;
   const status = (query.get('status') || undefined) as ExecutionStatus | undefined;
   const runs = listExecutions(hub.db, { ...(connector ? { connectorId: connector } : {}), ...(status ? { status } : {}), limit: 50 });
-  const body = html`
+  const body = html`${hub.inGit ? gitBanner(hub) : html``}
 <h2>Connectors (${connectors.filter((c) => c.state !== 'removed').length})</h2>
 <table id="connectors"><tr><th>Connector</th><th>State</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Version</th></tr>
 ${connectors.filter((c) => c.state !== 'removed').map((c) => html`<tr data-connector="${c.id}"><td><strong>${c.id}</strong><br><small>${c.name}</small></td>

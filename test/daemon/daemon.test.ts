@@ -94,6 +94,9 @@ describe('agent-hub start (a real daemon process)', () => {
     const failing = (await d.api<string>('/metrics')).body;
     expect(failing).toContain('agent_hub_git_failing{operation="commit"} 1');
     expect(failing).toContain('agent_hub_git_pending_files 1');
+    const page = (await d.api<string>('/')).body;
+    expect(page).toContain('State in git: 1 file waiting');
+    expect(page).toMatch(/<pre class="err" data-failing="commit">git commit failing since [^:]+:\d\d:[\d.]+Z: the pre-commit hook rejected the state commit: no commits on Fridays/);
 
     writeFileSync(hook, '#!/bin/sh\nexit 0\n');
     await eventually(async () => expect((await d.api('/healthz')).body).toMatchObject({ status: 'ok', git: { pending: 0, failing: {} } }), 5000);
