@@ -26,8 +26,12 @@ describe('state commits on the checked-out branch', () => {
     const { root, hub, run } = await hubRepo();
     const a = await run('a');
     const b = await run('b');
+    const waiting = await cli(['status', '--repo', root]);
+    expect(waiting.stdout).toContain('state: not committed yet; 2 files waiting (the running hub commits them at its interval; agent-hub snapshot commits them now)');
     const outcome = await hub.gitState.commit();
     expect(outcome).toMatchObject({ runs: 2, outputs: 0 });
+    const status = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout) as { git: unknown };
+    expect(status.git).toEqual({ pending: 0, lastCommit: { sha: outcome.sha, at: expect.any(String), subject: 'state: 2 runs (1 success, 1 failed), $0.0024', ref: 'main' } });
     expect(git(root, 'log', '-1', '--format=%an <%ae>%n%B')).toBe([
       'agent-hub <agent-hub@localhost>',
       'state: 2 runs (1 success, 1 failed), $0.0024',

@@ -2,6 +2,8 @@ import { formatDiagnostic } from '../../core/diagnostic.js';
 import { connectorStatuses, orphanInvalidFiles } from '../../registry/status.js';
 import { color, printJson, table } from '../output.js';
 import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
+import { loadHubConfig } from '../../spec/hub-config.js';
+import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
 import type { GlobalOptions } from '../main.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
@@ -11,8 +13,11 @@ export async function run(opts: GlobalOptions): Promise<void> {
   try {
     const rows = connectorStatuses(db);
     const invalidFiles = orphanInvalidFiles(db, rows);
+    // A broken hub.yaml is validate's to report; status still shows what it can.
+    const lastCommit = await lastStateCommit(root, loadHubConfig(root).config);
+    const pending = (db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
     if (opts.json) {
-      printJson({ connectors: rows, invalidFiles });
+      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit } });
       return;
     }
     if (rows.length === 0 && invalidFiles.length === 0) {
@@ -32,7 +37,15 @@ export async function run(opts: GlobalOptions): Promise<void> {
       process.stdout.write(`\n${color.red(`${s.path}: invalid, not applied`)}\n`);
       for (const d of s.diagnostics.filter((x) => x.severity === 'error')) process.stdout.write(`  ${formatDiagnostic(d).replace(/\n/g, '\n  ')}\n`);
     }
+    process.stdout.write(`\n${stateLine(lastCommit, pending)}\n`);
   } finally {
     db.close();
   }
+}
+
+/** `state: last commit 369cfa8 on main, 2026-11-25T15:05:01Z (state: 1 run …); 2 files waiting (…)`. */
+function stateLine(last: StateCommit | null, pending: number): string {
+  const commit = last ? `last commit ${last.sha.slice(0, 7)} on ${last.ref}, ${last.at} (${last.subject})` : 'not committed yet';
+  const waiting = pending ? color.yellow(`; ${pending} file${pending === 1 ? '' : 's'} waiting (the running hub commits them at its interval; agent-hub snapshot commits them now)`) : '; nothing waiting';
+  return `state: ${commit}${waiting}`;
 }
