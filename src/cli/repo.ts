@@ -3,7 +3,10 @@ import path from 'node:path';
 import { dbPath, openDb, type Db } from '../registry/db.js';
 import { repoRoot } from '../spec/load.js';
 import { UserError } from './errors.js';
-import { HubConfigError, requireHubConfig, type HubConfig } from '../spec/hub-config.js';
+import { HubConfigError, loadHubConfig, requireHubConfig, type HubConfig } from '../spec/hub-config.js';
+import { readSnapshot, restoreInto } from '../gitstate/restore.js';
+import { stateTarget } from '../gitstate/state.js';
+import { RUNS_DIR } from '../gitstate/records.js';
 
 /** hub.yaml of a repository, or a UserError listing its problems. */
 export function hubConfigOrFail(root: string): HubConfig {
@@ -30,4 +33,19 @@ export function openRegistry(root: string): Db {
 /** Opens the registry if it exists; an empty in-memory one otherwise (nothing applied yet). */
 export function openRegistryOrEmpty(root: string): Db {
   return existsSync(dbPath(root)) ? openDb(dbPath(root)) : openDb(':memory:');
+}
+
+/**
+ * The registry to read runs from: the local database, or where there is none (a clone on a
+ * laptop) the committed state — the checked-out branch's or `state.branch`'s — read into
+ * memory, changing nothing on disk. `fromGit` says which.
+ */
+export async function openRunRegistry(root: string): Promise<{ db: Db; fromGit: boolean }> {
+  if (existsSync(dbPath(root))) return { db: openDb(dbPath(root)), fromGit: false };
+  const db = openDb(':memory:');
+  const target = stateTarget(root, loadHubConfig(root).config);
+  const snapshot = await readSnapshot(target).catch(() => null); // not a git repository: nothing committed
+  if (!snapshot) return { db, fromGit: false };
+  await restoreInto(db, snapshot, target.stateFiles(RUNS_DIR));
+  return { db, fromGit: true };
 }

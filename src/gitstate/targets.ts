@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { catFiles, git, repoPaths } from './git.js';
 import { checkIndexLock } from './lock.js';
@@ -102,7 +102,6 @@ export class BranchTarget implements StateTarget {
 
   constructor(private readonly root: string, readonly branch: string) {
     this.dir = path.join(root, '.agent-hub', 'branch-state');
-    mkdirSync(this.dir, { recursive: true });
   }
 
   get ref(): string {
@@ -110,18 +109,25 @@ export class BranchTarget implements StateTarget {
   }
 
   /**
-   * A fresh clone has the state branch only as `refs/remotes/<remote>/<branch>`: the local
-   * branch is created there (origin preferred), so restore reads it and new commits continue it.
+   * The state branch's tip: the local branch, or in a fresh clone, where the branch exists
+   * only as `refs/remotes/<remote>/<branch>`, that copy (origin preferred). Null before the first commit.
    */
+  private async tip(): Promise<{ sha: string; ref: string } | null> {
+    const remotes = (await git(this.root, ['for-each-ref', '--format=%(refname)', `refs/remotes/*/${this.branch}`])).stdout.split('\n').filter(Boolean);
+    const candidates = [this.ref, `refs/remotes/origin/${this.branch}`, ...remotes];
+    for (const ref of candidates) {
+      const r = await git(this.root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { ok: [1] });
+      if (r.exitCode === 0) return { sha: r.stdout.trim(), ref };
+    }
+    return null;
+  }
+
+  /** Before the first commit of a fresh clone: the local branch starts at the remote one, so new commits continue it. */
   private async adoptRemoteBranch(): Promise<void> {
     if (this.adopted) return;
-    const local = await git(this.root, ['rev-parse', '--verify', '--quiet', `${this.ref}^{commit}`], { ok: [1] });
-    if (local.exitCode !== 0) {
-      const remotes = (await git(this.root, ['for-each-ref', '--format=%(refname)', `refs/remotes/*/${this.branch}`])).stdout.split('\n').filter(Boolean);
-      const from = remotes.find((r) => r === `refs/remotes/origin/${this.branch}`) ?? remotes[0];
-      if (!from) return; // no state anywhere yet: the first commit starts the branch
-      await git(this.root, ['update-ref', '-m', `agent-hub: state branch from ${from}`, this.ref, from, '']);
-    }
+    const tip = await this.tip();
+    if (!tip) return; // no state anywhere yet: the first commit starts the branch
+    if (tip.ref !== this.ref) await git(this.root, ['update-ref', '-m', `agent-hub: state branch from ${tip.ref}`, this.ref, tip.sha, '']);
     this.adopted = true;
   }
 
@@ -131,11 +137,11 @@ export class BranchTarget implements StateTarget {
     return { sha: result.sha };
   }
 
+  /** Reads the state where it is (the remote copy in a fresh clone) and changes no ref. */
   async *stateFiles(sub: string): AsyncIterable<StateFile> {
-    await this.adoptRemoteBranch();
-    const r = await git(this.root, ['rev-parse', '--verify', '--quiet', `${this.ref}^{commit}`], { ok: [1] });
-    if (r.exitCode !== 0) return;
-    const tip = r.stdout.trim();
+    const found = await this.tip();
+    if (!found) return;
+    const tip = found.sha;
     const { prefix } = await repoPaths(this.root);
     const listed = (await git(this.root, ['ls-tree', '-r', '-z', tip, '--', `${prefix}${sub}`])).stdout.split('\0').filter(Boolean);
     const entries = listed.map((l) => {

@@ -146,6 +146,13 @@ describe('state commits on the checked-out branch', () => {
     git(path.dirname(root), 'clone', '-q', root, clone);
     onTestFinished(() => rmSync(clone, { recursive: true, force: true }));
     const original = (await cli(['history', '--repo', root, '--json'])).stdout;
+    // Before any restore, history and show read what is committed.
+    expect((await cli(['history', '--repo', clone, '--json'])).stdout).toBe(original);
+    const first = (JSON.parse(original) as Array<{ id: string }>)[0]?.id as string;
+    const shown = await cli(['show', first, '--repo', clone]);
+    expect(shown.stdout).toContain(`run ${first}`);
+    expect(shown.stderr).toContain('no local registry here: read from the state committed in git');
+    expect(existsSync(path.join(clone, '.agent-hub'))).toBe(false);
     const restored = await cli(['restore', '--repo', clone]);
     expect(restored.stdout).toContain('restored 2 connectors and 2 runs');
     expect((await cli(['history', '--repo', clone, '--json'])).stdout).toBe(original);

@@ -115,6 +115,9 @@ describe('remote sync', () => {
     // The machine is lost: a new one clones main, which has no state branch of its own yet.
     const clone = path.join(path.dirname(hubDir), 'new-machine');
     git(path.dirname(hubDir), 'clone', '-q', bare, clone);
+    // history and show read the committed state without a database, and change nothing.
+    expect((await cli(['history', '--repo', clone, '--json'])).stdout).toBe(original);
+    expect(git(clone, 'for-each-ref', '--format=%(refname)', 'refs/heads')).toBe('refs/heads/main');
     expect((await cli(['restore', '--repo', clone])).stdout).toContain('restored 1 connector and 1 run');
     expect((await cli(['history', '--repo', clone, '--json'])).stdout).toBe(original);
     rmSync(path.join(clone, '.agent-hub'), { recursive: true, force: true });

@@ -1,13 +1,14 @@
 import { getExecution } from '../../registry/executions.js';
 import { UserError } from '../errors.js';
 import { printJson } from '../output.js';
-import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
+import { openRunRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
 import { describeExecution } from '../execution-format.js';
 
 /** `agent-hub show <run-id>`: everything recorded about one run. */
 export async function run(id: string, opts: GlobalOptions): Promise<void> {
-  const db = openRegistryOrEmpty(resolveRepo(opts.repo));
+  const { db, fromGit } = await openRunRegistry(resolveRepo(opts.repo));
+  if (fromGit && !opts.json) process.stderr.write('(no local registry here: read from the state committed in git)\n');
   try {
     const e = getExecution(db, id);
     if (!e) throw new UserError(`no run "${id}" (see agent-hub history)`);
