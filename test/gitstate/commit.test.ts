@@ -152,6 +152,8 @@ describe('state commits on the checked-out branch', () => {
     const shown = await cli(['show', first, '--repo', clone]);
     expect(shown.stdout).toContain(`run ${first}`);
     expect(shown.stderr).toContain('no local registry here: read from the state committed in git');
+    const status = JSON.parse((await cli(['status', '--repo', clone, '--json'])).stdout) as { connectors: Array<{ id: string; state: string }> };
+    expect(status.connectors.map((c) => `${c.id} ${c.state}`)).toEqual(['a active', 'b active']);
     expect(existsSync(path.join(clone, '.agent-hub'))).toBe(false);
     const restored = await cli(['restore', '--repo', clone]);
     expect(restored.stdout).toContain('restored 2 connectors and 2 runs');

@@ -1,7 +1,7 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { connectorStatuses, orphanInvalidFiles } from '../../registry/status.js';
 import { color, printJson, table } from '../output.js';
-import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
+import { openRunRegistry, resolveRepo } from '../repo.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
 import type { GlobalOptions } from '../main.js';
@@ -9,7 +9,8 @@ import type { GlobalOptions } from '../main.js';
 /** `agent-hub status`: what the registry holds, read-only. */
 export async function run(opts: GlobalOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const db = openRegistryOrEmpty(root);
+  const { db, fromGit } = await openRunRegistry(root);
+  if (fromGit && !opts.json) process.stderr.write('(no local registry here: the hub\'s state as last committed to git)\n');
   try {
     const rows = connectorStatuses(db);
     const invalidFiles = orphanInvalidFiles(db, rows);
