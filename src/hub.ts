@@ -74,7 +74,8 @@ export class Hub {
     if (this.freshDb && this.inGit) {
       const snapshot = await readSnapshot(this.gitState.target);
       if (snapshot) {
-        const { connectors, runs, skipped } = await restoreInto(this.db, snapshot, this.gitState.target.stateFiles(RUNS_DIR));
+        const target = this.gitState.target;
+        const { connectors, runs, skipped } = await restoreInto(this.db, snapshot, target.stateFiles(RUNS_DIR), await target.uncommitted());
         this.log.info({ connectors, runs }, 'registry restored from the repository');
         for (const s of skipped) this.log.warn({ file: s.path, err: s.error }, 'run record skipped by restore; fix the file and run agent-hub restore to take it');
       }

@@ -141,7 +141,7 @@ export class RemoteSync {
     const branch = this.o.stateBranch ?? (await this.branch());
     for (let attempt = 1; ; attempt++) {
       const local = await this.rev(`refs/heads/${branch}`);
-      if (!local) return { pushed: false, attempts: attempt - 1, skipped: `no branch ${branch} yet` };
+      if (!local) return { pushed: false, attempts: attempt - 1, skipped: 'nothing to push' }; // no state committed yet
       const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
       if (remoteTip && (await this.isAncestor(local, remoteTip))) return { pushed: false, attempts: attempt - 1, skipped: 'nothing to push' };
       if (remoteTip) {

@@ -1,4 +1,5 @@
 import { existsSync, renameSync } from 'node:fs';
+import path from 'node:path';
 import type { Db } from '../registry/db.js';
 import { dbPath, openDb } from '../registry/db.js';
 import type { HubConfig } from '../spec/hub-config.js';
@@ -51,7 +52,7 @@ export async function restore(root: string, config: HubConfig, now = new Date())
   }
   const db = openDb(file);
   try {
-    return { ...(await restoreInto(db, snapshot, target.stateFiles(RUNS_DIR))), ...(previous ? { previous } : {}) };
+    return { ...(await restoreInto(db, snapshot, target.stateFiles(RUNS_DIR), await target.uncommitted())), ...(previous ? { previous } : {}) };
   } finally {
     db.close();
   }
@@ -62,7 +63,7 @@ export async function restore(root: string, config: HubConfig, now = new Date())
  * migrated database, in one transaction. A run file that cannot be read back is skipped
  * and reported; it stays in git, and a later restore takes it once it is fixed.
  */
-export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>, runFiles: AsyncIterable<StateFile>): Promise<Omit<RestoreResult, 'previous'>> {
+export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>, runFiles: AsyncIterable<StateFile>, uncommitted: readonly string[] = []): Promise<Omit<RestoreResult, 'previous'>> {
   let runs = 0;
   const skipped: RestoreResult['skipped'] = [];
   registryChanged(db);
@@ -88,6 +89,12 @@ export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>,
         skipped.push({ path: f.path, error: (err as Error).message });
       }
     }
+    // What was read is committed, except the run files a crash left uncommitted: those are queued.
+    // (Without the stamp, the next start would write and commit every restored record again.)
+    const now = new Date().toISOString();
+    db.prepare("INSERT OR REPLACE INTO config (key, value) VALUES ('git.lastCommitAt', ?)").run(now);
+    const queue = db.prepare("INSERT OR IGNORE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)");
+    for (const p of uncommitted) if (p.startsWith(`${RUNS_DIR}/`) && p.endsWith('.json')) queue.run(p, path.basename(p, '.json'), now);
     db.exec('COMMIT');
   } catch (err) {
     db.exec('ROLLBACK');

@@ -36,6 +36,8 @@ export interface StateTarget {
    * `state/runs`), one at a time, for restore: memory stays flat however long the history.
    */
   stateFiles(sub: string): AsyncIterable<StateFile>;
+  /** State files on disk that are not committed (after a crash): repository-relative paths. */
+  uncommitted(): Promise<string[]>;
   /** Whether committed files can be removed from `dir` after the commit. */
   readonly dropsCommitted: boolean;
 }
@@ -89,6 +91,12 @@ export class WorktreeTarget implements StateTarget {
   async *stateFiles(sub: string): AsyncIterable<StateFile> {
     yield* walkFiles(this.dir, sub);
   }
+
+  async uncommitted(): Promise<string[]> {
+    // Paths relative to the hub root: untracked or changed under state/, files that still exist.
+    const out = (await git(this.dir, ['ls-files', '-z', '--others', '--modified', '--', 'state'])).stdout.split('\0').filter(Boolean);
+    return [...new Set(out)].filter((p) => existsSync(path.join(this.dir, p)));
+  }
 }
 
 /**
@@ -135,6 +143,11 @@ export class BranchTarget implements StateTarget {
     await this.adoptRemoteBranch();
     const result = await commitFiles({ root: this.root, ref: this.ref, files, message, author, hooks: false });
     return { sha: result.sha };
+  }
+
+  /** Files wait in .agent-hub/branch-state/ and are queued when written; nothing on disk is outside the queue. */
+  async uncommitted(): Promise<string[]> {
+    return [];
   }
 
   /** Reads the state where it is (the remote copy in a fresh clone) and changes no ref. */

@@ -219,6 +219,27 @@ describe('state.branch', () => {
 });
 
 describe('recovery', () => {
+  it('a database lost after a crash: restore takes the uncommitted run files too, and the next commit commits them once', async () => {
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }) });
+    const fake = fakeClaudeEnv();
+    const first = new Hub({ repo: root, env: fake.env });
+    await first.start({ commitLoop: false });
+    const committed = await first.executor.waitFinal((first.run('a') as { id: string }).id);
+    await first.gitState.commit();
+    const lost = await first.executor.waitFinal((first.run('a') as { id: string }).id); // recorded on disk, not committed
+    first.db.close(); // the process dies, and then the disk with .agent-hub/ is replaced
+    rmSync(path.join(root, '.agent-hub'), { recursive: true, force: true });
+
+    const second = new Hub({ repo: root, env: fake.env });
+    onTestFinished(() => second.stop(0));
+    await second.start({ commitLoop: false });
+    expect((await second.gitState.commit()).runs).toBe(1);
+    const trailers = git(root, 'log', '-1', '--format=%B').match(/^Agent-Hub-Run: .*$/gm);
+    expect(trailers).toEqual([`Agent-Hub-Run: ${lost.id} a success`]);
+    expect(git(root, 'log', '--format=%B').match(new RegExp(`Agent-Hub-Run: ${committed.id}`, 'g'))).toHaveLength(1);
+    expect(git(root, 'status', '--porcelain')).toBe('');
+  });
+
   it('a run the last process did not finish gets its record (interrupted) at the next start', async () => {
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }) });
     const fake = fakeClaudeEnv();

@@ -123,9 +123,12 @@ describe('remote sync', () => {
     rmSync(path.join(clone, '.agent-hub'), { recursive: true, force: true });
     const next = await startHub(clone); // a start without a database restores too
     expect(JSON.parse((await cli(['history', '--repo', clone, '--json'])).stdout)).toHaveLength(1);
+    await next.gitState.sync(); // no local state branch yet: nothing to push, and nothing failing
+    expect(next.gitState.health().failing).toEqual({});
     await next.executor.waitFinal((next.run('a') as { id: string }).id);
     await next.gitState.commit();
     expect(git(bare, 'rev-parse', 'agent-hub/state~1')).toBe(stateTip); // continued, not started over
+    expect(git(bare, 'log', '-1', '--format=%B', 'agent-hub/state').match(/^Agent-Hub-Run:/gm)).toHaveLength(1); // the restored run is not committed again
     expect(git(bare, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n')).toHaveLength(2);
   });
 
