@@ -19,7 +19,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
     if (opts.json) printJson(outcome);
     else if (outcome.deferred) process.stdout.write(`not committed: ${outcome.deferred}; try again in a moment\n`);
     else if (!outcome.sha) process.stdout.write('nothing to commit: the state in git is up to date\n');
-    else process.stdout.write(`committed ${outcome.sha.slice(0, 12)}: ${outcome.runs} run${outcome.runs === 1 ? '' : 's'}${outcome.outputs ? `, ${outcome.outputs} outputs` : ''} and the registry snapshot${config.state?.branch ? ` on branch ${config.state.branch}` : ''}\n`);
+    else process.stdout.write(`committed ${outcome.sha.slice(0, 12)}: ${outcome.runs} run${outcome.runs === 1 ? '' : 's'}${outcome.outputs ? `, ${outcome.outputs} output${outcome.outputs === 1 ? '' : 's'}` : ''} and the registry snapshot${config.state?.branch ? ` on branch ${config.state.branch}` : ''}\n`);
   } finally {
     db.close();
   }
