@@ -82,7 +82,7 @@ export class Hub {
     }
     const interrupted = failInterrupted(this.db, this.now());
     if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
-    const repaired = this.gitState.repairRecords();
+    const repaired = await this.gitState.repairRecords();
     if (repaired) this.log.info({ count: repaired }, 'run records written for runs that had none');
     await this.reconcile();
     const resumed = this.executor.resumeRetries();

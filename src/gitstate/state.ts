@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { durationMs } from '../core/duration.js';
 import { stmt, type Db } from '../registry/db.js';
@@ -160,20 +160,18 @@ export class GitState {
   /**
    * Writes the record of every finished run that has none yet: runs marked interrupted at
    * start, or a run that finished as the process died. Looks only at runs finished since
-   * the last commit.
+   * the last commit, and skips those whose record is on disk or already committed.
    */
-  repairRecords(): number {
+  async repairRecords(): Promise<number> {
     const since = (this.db.prepare("SELECT value FROM config WHERE key = 'git.lastCommitAt'").get() as { value: string } | undefined)?.value ?? '';
     const rows = this.db.prepare(`SELECT id FROM executions WHERE status IN ('success', 'failed') AND COALESCE(finished_at, created_at) >= ?
       AND id NOT IN (SELECT run_id FROM git_pending WHERE run_id IS NOT NULL)`).all(since) as Array<{ id: string }>;
-    let written = 0;
-    for (const { id } of rows) {
-      const e = getExecution(this.db, id) as Execution;
-      if (existsSync(path.join(this.target.dir, runFilePath(e)))) continue;
-      this.recordRun(e);
-      written++;
-    }
-    return written;
+    if (!rows.length) return 0;
+    const runs = rows.map(({ id }) => getExecution(this.db, id) as Execution);
+    const have = await this.target.existing(runs.map((e) => runFilePath(e)));
+    const missing = runs.filter((e) => !have.has(runFilePath(e)));
+    for (const e of missing) this.recordRun(e);
+    return missing.length;
   }
 
   /** Queues a saveTo output (already written in the work tree) for the next commit. */

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { catFiles, git, repoPaths } from './git.js';
 import { checkIndexLock } from './lock.js';
-import { commitFiles } from './plumbing.js';
+import { authorEnv, commitFiles } from './plumbing.js';
+import { treeWith } from './trees.js';
 
 export interface Author {
   name: string;
@@ -36,6 +37,8 @@ export interface StateTarget {
    * `state/runs`), one at a time, for restore: memory stays flat however long the history.
    */
   stateFiles(sub: string): AsyncIterable<StateFile>;
+  /** Which of these state files exist, on disk or in the committed state (repository-relative paths). */
+  existing(paths: readonly string[]): Promise<Set<string>>;
   /** State files on disk that are not committed (after a crash): repository-relative paths. */
   uncommitted(): Promise<string[]>;
   /** Whether committed files can be removed from `dir` after the commit. */
@@ -92,6 +95,10 @@ export class WorktreeTarget implements StateTarget {
     yield* walkFiles(this.dir, sub);
   }
 
+  async existing(paths: readonly string[]): Promise<Set<string>> {
+    return new Set(paths.filter((p) => existsSync(path.join(this.dir, p)))); // committed files stay in the work tree
+  }
+
   async uncommitted(): Promise<string[]> {
     // Paths relative to the hub root: untracked or changed under state/, files that still exist.
     const out = (await git(this.dir, ['ls-files', '-z', '--others', '--modified', '--', 'state'])).stdout.split('\0').filter(Boolean);
@@ -130,19 +137,50 @@ export class BranchTarget implements StateTarget {
     return null;
   }
 
-  /** Before the first commit of a fresh clone: the local branch starts at the remote one, so new commits continue it. */
-  private async adoptRemoteBranch(): Promise<void> {
+  /**
+   * Before the first commit: in a fresh clone the local branch starts at the remote one, so
+   * new commits continue it. With no state branch anywhere yet, it starts with the state
+   * committed so far on the checked-out branch (a hub switching to `state.branch` keeps its
+   * history), in a commit of its own that says where it came from.
+   */
+  private async ensureBranch(author: Author): Promise<void> {
     if (this.adopted) return;
     const tip = await this.tip();
-    if (!tip) return; // no state anywhere yet: the first commit starts the branch
-    if (tip.ref !== this.ref) await git(this.root, ['update-ref', '-m', `agent-hub: state branch from ${tip.ref}`, this.ref, tip.sha, '']);
+    if (tip && tip.ref !== this.ref) await git(this.root, ['update-ref', '-m', `agent-hub: state branch from ${tip.ref}`, this.ref, tip.sha, '']);
+    if (!tip) await this.carryOverState(author);
     this.adopted = true;
   }
 
+  /** Starts the state branch with HEAD's `state/`, when there is one (otherwise the first commit starts it). */
+  private async carryOverState(author: Author): Promise<void> {
+    const { prefix } = await repoPaths(this.root);
+    const state = await git(this.root, ['rev-parse', '--verify', '--quiet', `HEAD:${prefix}state`], { ok: [1, 128] });
+    if (state.exitCode !== 0) return;
+    const from = (await git(this.root, ['rev-parse', '--abbrev-ref', 'HEAD'])).stdout.trim();
+    const head = (await git(this.root, ['rev-parse', '--short', 'HEAD'])).stdout.trim();
+    const tree = await treeWith(this.root, null, [{ path: `${prefix}state`, blob: state.stdout.trim(), mode: '40000' }]);
+    const message = `state: carried over from ${from} at ${head}\n`;
+    const sha = (await git(this.root, ['commit-tree', tree, '-F', '-'], { input: message, env: authorEnv(author) })).stdout.trim();
+    await git(this.root, ['update-ref', '-m', `agent-hub: ${message.trim()}`, this.ref, sha, '']);
+  }
+
   async commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult> {
-    await this.adoptRemoteBranch();
+    await this.ensureBranch(author);
     const result = await commitFiles({ root: this.root, ref: this.ref, files, message, author, hooks: false });
     return { sha: result.sha };
+  }
+
+  async existing(paths: readonly string[]): Promise<Set<string>> {
+    const found = new Set(paths.filter((p) => existsSync(path.join(this.dir, p))));
+    const rest = paths.filter((p) => !found.has(p));
+    if (!rest.length) return found;
+    const tip = await this.tip().catch(() => null); // not a git repository (yet): nothing committed
+    // No state branch yet: its first commit will carry over HEAD's state, so that counts.
+    const base = tip?.sha ?? 'HEAD';
+    const { prefix } = await repoPaths(this.root).catch(() => ({ prefix: '' }));
+    const objects = await catFiles(this.root, rest.map((p) => `${base}:${prefix}${p}`)).catch(() => []);
+    rest.forEach((p, i) => objects[i] && found.add(p));
+    return found;
   }
 
   /** Files wait in .agent-hub/branch-state/ and are queued when written; nothing on disk is outside the queue. */

@@ -218,6 +218,29 @@ describe('state.branch', () => {
   });
 });
 
+describe('switching to state.branch', () => {
+  it('the state branch starts with the state committed so far, so restore still has every run', async () => {
+    const { root, hub, run } = await hubRepo();
+    const before = await run('a');
+    await hub.stop(0); // commits on main
+    writeFiles(root, { 'hub.yaml': 'state:\n  branch: agent-hub/state\n' });
+    git(root, 'add', 'hub.yaml');
+    git(root, 'commit', '-qm', 'state on its own branch');
+    const main = git(root, 'rev-parse', '--short', 'HEAD');
+    const fake = fakeClaudeEnv();
+    const next = new Hub({ repo: root, env: fake.env });
+    onTestFinished(() => next.stop(0));
+    await next.start({ commitLoop: false });
+    const after = await next.executor.waitFinal((next.run('a') as { id: string }).id);
+    await next.gitState.commit();
+    expect(git(root, 'log', '--format=%an: %s', 'agent-hub/state').split('\n')).toEqual(['agent-hub: state: 1 run (1 success), $0.0012', `agent-hub: state: carried over from main at ${main}`]);
+    const runs = git(root, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n').map((p) => path.basename(p, '.json'));
+    expect(runs.sort()).toEqual([before.id, after.id].sort());
+    await next.stop(0);
+    expect((await cli(['restore', '--repo', root])).stdout).toContain('restored 2 connectors and 2 runs');
+  });
+});
+
 describe('recovery', () => {
   it('a database lost after a crash: restore takes the uncommitted run files too, and the next commit commits them once', async () => {
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }) });
