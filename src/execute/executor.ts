@@ -136,6 +136,17 @@ export class Executor {
     this.listeners.push(listener);
   }
 
+  /** A listener that fails (a full disk under the run record) is logged; the queue goes on. */
+  private notifyFinished(execution: Execution): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(execution);
+      } catch (err) {
+        this.log.error({ run: execution.id, err: (err as Error).message }, 'a step after the run failed; the run itself is recorded in the registry');
+      }
+    }
+  }
+
   /**
    * Runs of a connector that another process (the daemon, a CLI `run`) is executing now:
    * rows marked running, started less than the connector's timeout (plus a margin) ago,
@@ -306,7 +317,7 @@ export class Executor {
     if (!row || row.status !== 'pending') return;
     finishExecution(this.db, rowId, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: why });
     const execution = getExecution(this.db, rowId) as Execution;
-    for (const listener of this.listeners) listener(execution);
+    this.notifyFinished(execution);
     this.lastOfChain.set(row.parentId ?? rowId, execution);
     this.settleChain(row.parentId ?? rowId);
   }
@@ -372,7 +383,7 @@ export class Executor {
     this.log[level]({ run: entry.id, connector: entry.req.connectorId, status: f.status, errorKind: f.errorKind ?? undefined, costUsd: f.costUsd ?? undefined }, `run ${f.status}`);
     this.lastOfChain.set(entry.rootId, execution);
     if (!this.maybeRetry(entry, f)) this.settleChain(entry.rootId);
-    for (const listener of this.listeners) listener(execution);
+    this.notifyFinished(execution);
     for (const resolve of this.waiters.get(entry.id) ?? []) resolve(execution);
     this.waiters.delete(entry.id);
     this.pump();

@@ -65,6 +65,8 @@ export class GitState {
   private readonly failing = new Map<GitOperation, { since: string; error: string }>();
   private lastCommitAt: string | null = null;
   private lastPushAt: string | null = null;
+  /** Set when the last repair pass could not write a run's record. */
+  private unrecorded = false;
 
   constructor(private readonly db: Db, private readonly root: string, private config: HubConfig, private readonly log: Logger = silentLogger, private readonly remoteOptions: { backoffMs?: number[] } = {}) {
     this.target = stateTarget(root, config);
@@ -148,7 +150,10 @@ export class GitState {
     } else if (pushed.skipped && pushed.skipped !== 'nothing to push') this.log.warn({}, `state not pushed: ${pushed.skipped}`);
   }
 
-  /** Writes a finished run's record file and queues it for the next commit. */
+  /**
+   * Writes a finished run's record file and queues it for the next commit. If it cannot be
+   * written (a full disk), the error goes to the caller and the next commit writes it.
+   */
   recordRun(e: Execution): void {
     const rel = runFilePath(e);
     const abs = path.join(this.target.dir, rel);
@@ -163,6 +168,7 @@ export class GitState {
    * the last commit, and skips those whose record is on disk or already committed.
    */
   async repairRecords(): Promise<number> {
+    this.unrecorded = false;
     const since = (this.db.prepare("SELECT value FROM config WHERE key = 'git.lastCommitAt'").get() as { value: string } | undefined)?.value ?? '';
     const rows = this.db.prepare(`SELECT id FROM executions WHERE status IN ('success', 'failed') AND COALESCE(finished_at, created_at) >= ?
       AND id NOT IN (SELECT run_id FROM git_pending WHERE run_id IS NOT NULL)`).all(since) as Array<{ id: string }>;
@@ -170,8 +176,17 @@ export class GitState {
     const runs = rows.map(({ id }) => getExecution(this.db, id) as Execution);
     const have = await this.target.existing(runs.map((e) => runFilePath(e)));
     const missing = runs.filter((e) => !have.has(runFilePath(e)));
-    for (const e of missing) this.recordRun(e);
-    return missing.length;
+    let written = 0;
+    for (const e of missing) {
+      try {
+        this.recordRun(e);
+        written++;
+      } catch (err) {
+        this.unrecorded = true; // keeps the last-commit stamp where it is, so the next pass finds this run again
+        this.log.error({ run: e.id, err: (err as Error).message }, 'run record not written; will try again at the next commit');
+      }
+    }
+    return written;
   }
 
   /** Queues a saveTo output (already written in the work tree) for the next commit. */
@@ -187,6 +202,7 @@ export class GitState {
    */
   commit(opts: { snapshotAlone?: boolean } = {}): Promise<CommitOutcome> {
     return this.writer.run(async () => {
+      await this.repairRecords(); // a record that could not be written when its run finished (a full disk)
       const pending = (this.db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
       if (!pending && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
       return this.tracked('commit', () => this.commitNow(), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));
@@ -263,7 +279,7 @@ export class GitState {
     const stamp = this.db.prepare("INSERT INTO config (key, value) VALUES ('git.lastCommitAt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     this.db.transaction(() => {
       pending.forEach((p) => done.run(p.path));
-      stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
+      if (!this.unrecorded) stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
     })();
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
     if (result.sha) {

@@ -263,6 +263,20 @@ describe('recovery', () => {
     expect(git(root, 'status', '--porcelain')).toBe('');
   });
 
+  it('a run record that cannot be written does not stop the hub; the next commit writes it', async () => {
+    const { root, hub, run } = await hubRepo();
+    // Something in the way of state/runs/a/ (as a full disk would be): the record cannot be written.
+    writeFiles(root, { 'state/runs/a': 'not a directory\n' });
+    const blocked = await run('a');
+    expect(blocked.status).toBe('success'); // recorded in the registry, and the queue goes on
+    expect((await run('b')).status).toBe('failed');
+    await hub.gitState.commit();
+    expect(git(root, 'log', '-1', '--format=%B')).not.toContain(blocked.id);
+    rmSync(path.join(root, 'state/runs/a'));
+    expect((await hub.gitState.commit()).runs).toBe(1);
+    expect(git(root, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${blocked.id} a success`);
+  });
+
   it('a run the last process did not finish gets its record (interrupted) at the next start', async () => {
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }) });
     const fake = fakeClaudeEnv();
