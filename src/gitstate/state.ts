@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { durationMs } from '../core/duration.js';
 import { stmt, type Db } from '../registry/db.js';
@@ -256,9 +256,36 @@ export class GitState {
     }
   }
 
+  /**
+   * The queue, checked against the disk: a run record someone removed before it was
+   * committed (`git stash -u`, `git clean`) is written again from the registry; a removed
+   * saveTo output is dropped from the queue with a warning.
+   */
+  private pendingFiles(): Array<{ path: string; kind: string; run_id: string | null; source: string }> {
+    const rows = this.db.prepare('SELECT path, kind, run_id FROM git_pending ORDER BY path').all() as Array<{ path: string; kind: string; run_id: string | null }>;
+    const drop = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
+    const out = [];
+    for (const p of rows) {
+      const source = path.join(p.kind === 'output' ? this.root : this.target.dir, p.path);
+      if (!existsSync(source)) {
+        const e = p.kind === 'run' && p.run_id ? getExecution(this.db, p.run_id) : undefined;
+        if (!e) {
+          this.log.warn({ file: p.path }, 'a file queued for the next state commit is gone; not committed');
+          drop.run(p.path);
+          continue;
+        }
+        mkdirSync(path.dirname(source), { recursive: true });
+        writeFileSync(source, runRecord(e));
+        this.log.warn({ file: p.path }, 'a run record was removed before it was committed; written again from the registry');
+      }
+      out.push({ ...p, source });
+    }
+    return out;
+  }
+
   private async commitNow(): Promise<CommitOutcome> {
-    const pending = this.db.prepare('SELECT path, kind, run_id FROM git_pending ORDER BY path').all() as Array<{ path: string; kind: string; run_id: string | null }>;
-    const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: path.join(p.kind === 'output' ? this.root : this.target.dir, p.path) }));
+    const pending = this.pendingFiles();
+    const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: p.source }));
     for (const [rel, content] of snapshotFiles(this.db)) {
       const abs = path.join(this.target.dir, rel);
       mkdirSync(path.dirname(abs), { recursive: true });

@@ -263,6 +263,17 @@ describe('recovery', () => {
     expect(git(root, 'status', '--porcelain')).toBe('');
   });
 
+  it('a run record removed before it was committed (git clean, git stash -u) is written again from the registry', async () => {
+    const { root, hub, run } = await hubRepo();
+    const e = await run('a');
+    const file = `state/runs/a/${e.createdAt.slice(0, 4)}/${e.createdAt.slice(5, 7)}/${e.id}.json`;
+    const bytes = readFileSync(path.join(root, file), 'utf8');
+    git(root, 'clean', '-fdq', 'state');
+    expect(existsSync(path.join(root, file))).toBe(false);
+    expect((await hub.gitState.commit()).runs).toBe(1);
+    expect(git(root, 'show', `HEAD:${file}`)).toBe(bytes.trimEnd());
+  });
+
   it('a run record that cannot be written does not stop the hub; the next commit writes it', async () => {
     const { root, hub, run } = await hubRepo();
     // Something in the way of state/runs/a/ (as a full disk would be): the record cannot be written.
