@@ -12,23 +12,10 @@ import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
 import { RemoteSync, type PullResult } from './remote.js';
 import { git } from './git.js';
+import { HealthTracker, type GitHealth } from './health.js';
 
 export const DEFAULT_COMMIT_INTERVAL = '5m';
 export const DEFAULT_REMOTE_TIMEOUT = '2m';
-
-/** A git operation of the hub's that can fail and recover. */
-export type GitOperation = 'commit' | 'push' | 'pull';
-
-/** What an operator needs to see of the git state: what waits, and what keeps failing. */
-export interface GitHealth {
-  /** Run records and outputs written but not committed yet. */
-  pending: number;
-  /** The last commit this process made (null before the first). */
-  lastCommitAt: string | null;
-  lastPushAt: string | null;
-  /** Operations whose last attempt failed: since when, and the latest error. */
-  failing: Partial<Record<GitOperation, { since: string; error: string }>>;
-}
 
 export interface CommitOutcome {
   sha: string | null;
@@ -62,9 +49,7 @@ export class GitState {
   private remoteSync: RemoteSync | undefined;
   /** Every author this process has committed as, so commits made before an author change still count as ours. */
   private readonly emails = new Set<string>();
-  private readonly failing = new Map<GitOperation, { since: string; error: string }>();
-  private lastCommitAt: string | null = null;
-  private lastPushAt: string | null = null;
+  private readonly tracker = new HealthTracker();
   /** Set when the last repair pass could not write a run's record. */
   private unrecorded = false;
 
@@ -105,22 +90,7 @@ export class GitState {
   /** Pending files, the last commit and push, and what keeps failing: for /healthz and /metrics. */
   health(): GitHealth {
     const pending = (stmt(this.db, 'SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
-    return { pending, lastCommitAt: this.lastCommitAt, lastPushAt: this.lastPushAt, failing: Object.fromEntries(this.failing) };
-  }
-
-  /** Runs one git operation, remembering whether it failed (the first failure's time is kept). */
-  private async tracked<T>(op: GitOperation, task: () => Promise<T>, problem: (result: T) => string | undefined = () => undefined): Promise<T> {
-    const fail = (error: string) => this.failing.set(op, { since: this.failing.get(op)?.since ?? new Date().toISOString(), error });
-    try {
-      const result = await task();
-      const p = problem(result);
-      if (p) fail(p);
-      else this.failing.delete(op);
-      return result;
-    } catch (err) {
-      fail((err as Error).message);
-      throw err;
-    }
+    return this.tracker.report(pending);
   }
 
   /**
@@ -131,7 +101,7 @@ export class GitState {
     return this.writer.run(async () => {
       const remote = this.remote;
       if (!remote) return undefined;
-      const pulled = await this.tracked('pull', () => remote.pull(), (p) => p.diverged);
+      const pulled = await this.tracker.track('pull', () => remote.pull(), (p) => p.diverged);
       const name = this.config.remote?.name ?? 'origin';
       if (pulled.diverged) this.log.error({ remote: name }, pulled.diverged);
       if (pulled.updated) this.log.info({ remote: name, range: pulled.range, replayed: pulled.rebased }, 'pulled from the remote');
@@ -143,9 +113,9 @@ export class GitState {
   private async pushNow(): Promise<void> {
     const remote = this.remote;
     if (!remote || this.config.remote?.push === false) return;
-    const pushed = await this.tracked('push', () => remote.push(), (p) => (p.skipped && p.skipped !== 'nothing to push' ? `not pushed: ${p.skipped}` : undefined));
+    const pushed = await this.tracker.track('push', () => remote.push(), (p) => (p.skipped && p.skipped !== 'nothing to push' ? `not pushed: ${p.skipped}` : undefined));
     if (pushed.pushed) {
-      this.lastPushAt = new Date().toISOString();
+      this.tracker.lastPushAt = new Date().toISOString();
       this.log.info({ attempts: pushed.attempts }, 'state pushed');
     } else if (pushed.skipped && pushed.skipped !== 'nothing to push') this.log.warn({}, `state not pushed: ${pushed.skipped}`);
   }
@@ -205,7 +175,7 @@ export class GitState {
       await this.repairRecords(); // a record that could not be written when its run finished (a full disk)
       const pending = (this.db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
       if (!pending && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
-      return this.tracked('commit', () => this.commitNow(), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));
+      return this.tracker.track('commit', () => this.commitNow(), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));
     });
   }
 
@@ -310,7 +280,7 @@ export class GitState {
     })();
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
     if (result.sha) {
-      this.lastCommitAt = new Date().toISOString();
+      this.tracker.lastCommitAt = new Date().toISOString();
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
       await this.housekeep();
       for (const listener of this.committedListeners) listener(result.sha);
