@@ -140,8 +140,11 @@ export class GitState {
   async repairRecords(): Promise<number> {
     this.unrecorded = false;
     const since = (this.db.prepare("SELECT value FROM config WHERE key = 'git.lastCommitAt'").get() as { value: string } | undefined)?.value ?? '';
-    const rows = this.db.prepare(`SELECT id FROM executions WHERE status IN ('success', 'failed') AND COALESCE(finished_at, created_at) >= ?
-      AND id NOT IN (SELECT run_id FROM git_pending WHERE run_id IS NOT NULL)`).all(since) as Array<{ id: string }>;
+    // created_at bounds the search through the (status, created_at) index: a run finished since the
+    // last commit was created at most a day before it (runs time out long before that).
+    const createdSince = since ? new Date(Date.parse(since) - 86_400_000).toISOString() : '';
+    const rows = stmt(this.db, `SELECT id FROM executions WHERE status IN ('success', 'failed') AND created_at >= ? AND COALESCE(finished_at, created_at) >= ?
+      AND id NOT IN (SELECT run_id FROM git_pending WHERE run_id IS NOT NULL)`).all(createdSince, since) as Array<{ id: string }>;
     if (!rows.length) return 0;
     const runs = rows.map(({ id }) => getExecution(this.db, id) as Execution);
     const have = await this.target.existing(runs.map((e) => runFilePath(e)));
