@@ -108,4 +108,7 @@ export const MIGRATIONS: readonly string[] = [
   // from before result existed keeps its text, moved to result.
   `UPDATE executions SET result = output WHERE result IS NULL AND output IS NOT NULL;
    UPDATE executions SET output = NULL WHERE output = result;`,
+
+  // 8: the newest runs without a filter (dashboard, history, the API) read by index, not by sorting every row.
+  `CREATE INDEX executions_created ON executions(created_at, id);`,
 ];
