@@ -236,6 +236,7 @@ export async function run() {
     { metric: 'ratio (state.branch, plumbing)', value: (largeBranch / smallBranch).toFixed(2), target: '< 1.5', ok: largeBranch / smallBranch < 1.5 },
     { metric: `restore ${restored.runs.toLocaleString('en')} runs (whole process): time / peak RSS`, value: `${(restored.ms / 1000).toFixed(1)} s / ${restored.maxRssMb.toFixed(0)} MB`, target: '', ok: undefined },
     { metric: '  the registry it rebuilds (1 KB results)', value: `${restored.dbMb.toFixed(0)} MB`, target: '', ok: undefined },
+    { metric: '  newest 50 runs from it (history, dashboard; median of 9)', value: `${restored.newestMs.toFixed(2)} ms`, target: '', ok: undefined },
     ...growthRows('identical 1 KB results (the cost of a file a run)', floor),
     ...growthRows('1 KB digest-like results', real),
     ...growthRows('1 KB random-word results', worst),
