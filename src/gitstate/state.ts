@@ -24,6 +24,13 @@ export interface CommitOutcome {
   deferred?: string;
 }
 
+/** A file queued for the next commit (table git_pending). */
+interface PendingRow {
+  path: string;
+  kind: string;
+  run_id: string | null;
+}
+
 function authorOf(config: HubConfig): Author {
   const a = config.state?.author;
   return { name: a?.name ?? DEFAULT_AUTHOR.name, email: a?.email ?? DEFAULT_AUTHOR.email };
@@ -234,10 +241,10 @@ export class GitState {
    * committed (`git stash -u`, `git clean`) is written again from the registry; a removed
    * saveTo output is dropped from the queue with a warning.
    */
-  private pendingFiles(): Array<{ path: string; kind: string; run_id: string | null; source: string }> {
-    const rows = this.db.prepare('SELECT path, kind, run_id FROM git_pending ORDER BY path').all() as Array<{ path: string; kind: string; run_id: string | null }>;
+  private pendingFiles(): Array<PendingRow & { source: string }> {
+    const rows = this.db.prepare('SELECT path, kind, run_id FROM git_pending ORDER BY path').all() as PendingRow[];
     const drop = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
-    const out = [];
+    const out: Array<PendingRow & { source: string }> = [];
     for (const p of rows) {
       const source = path.join(p.kind === 'output' ? this.root : this.target.dir, p.path);
       if (!existsSync(source)) {
