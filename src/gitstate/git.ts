@@ -14,7 +14,7 @@ export interface GitOptions {
   input?: string;
   /** Exit codes that are answers, not failures (e.g. 1 for `diff --quiet`). */
   ok?: number[];
-  /** Stop the command after this long (network commands: a hung connection must not hold the git writer). */
+  /** Stop the command after this long; 0 or absent: no limit (network commands: a hung connection must not hold the git writer). */
   timeoutMs?: number;
 }
 
@@ -28,11 +28,11 @@ export async function git(cwd: string, args: string[], o: GitOptions = {}): Prom
     env: { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_OPTIONAL_LOCKS: '0', ...o.env },
     // With a deadline, git leads its own process group: ssh or a remote helper it started
     // goes with it, and so do the pipes they hold open.
-    detached: o.timeoutMs !== undefined,
+    detached: Boolean(o.timeoutMs),
   });
   let timedOut = false;
   let kill: NodeJS.Timeout | undefined;
-  const deadline = o.timeoutMs === undefined ? undefined : setTimeout(() => {
+  const deadline = !o.timeoutMs ? undefined : setTimeout(() => {
     timedOut = true;
     killGroup(sub.pid, 'SIGTERM'); // git removes its lock files on SIGTERM
     kill = setTimeout(() => killGroup(sub.pid, 'SIGKILL'), 2000);

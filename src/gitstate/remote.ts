@@ -28,7 +28,7 @@ export interface RemoteOptions {
   formerEmails?: readonly string[];
   /** `state.branch`, when state lives on a branch of its own. */
   stateBranch?: string;
-  /** How long a fetch or a push may take before it is stopped (remote.timeout). */
+  /** How long a fetch or a push may take before it is stopped (remote.timeout); 0: no limit. */
   timeoutMs?: number;
   /** Delays between push attempts after a rejection. */
   backoffMs?: number[];
