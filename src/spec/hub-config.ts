@@ -3,7 +3,8 @@ import type { Diagnostic } from '../core/types.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import { checkSchema } from './schema.js';
 import { decodeText } from './text.js';
-import { parseYaml } from './yaml.js';
+import { parseYaml, type SourceDoc } from './yaml.js';
+import { parseDuration } from '../core/duration.js';
 
 /** hub.yaml after validation (see schemas/hub.schema.json); every field optional. */
 export interface HubConfig {
@@ -58,5 +59,23 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   if (doc.value === null || doc.value === undefined) return { config: {}, bytes, diagnostics: [] };
   if (typeof doc.value !== 'object' || Array.isArray(doc.value)) return fail('hub.yaml must be a mapping of settings', 'see schemas/hub.schema.json');
   const diagnostics = checkSchema('hub', doc, HUB_FILE);
+  if (!diagnostics.length) diagnostics.push(...intervalProblems(doc));
   return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
+}
+
+/** Intervals of the hub's loops: below a second they would spin (a commit, a fetch, a full reconcile each time). */
+const INTERVALS: ReadonlyArray<readonly [string, string]> = [['state', 'commitInterval'], ['remote', 'pullInterval'], ['resync', 'interval']];
+
+function intervalProblems(doc: SourceDoc): Diagnostic[] {
+  const config = doc.value as Record<string, Record<string, unknown> | undefined>;
+  const out: Diagnostic[] = [];
+  for (const [section, field] of INTERVALS) {
+    const value = config[section]?.[field];
+    if (typeof value !== 'string' || (parseDuration(value) ?? 0) >= 1000) continue;
+    out.push({
+      file: HUB_FILE, ...doc.locate([section, field]), path: `${section}.${field}`, severity: 'error', rule: 'interval',
+      message: `"${value}" is too short; it would run without pause`, hint: 'use 1s or more, like 30s or 5m',
+    });
+  }
+  return out;
 }

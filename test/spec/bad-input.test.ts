@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { symlinkSync } from 'node:fs';
 import { loadDesired } from '../../src/spec/load.js';
+import { parseHubConfig } from '../../src/spec/hub-config.js';
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import { openDb } from '../../src/registry/db.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
@@ -158,5 +159,15 @@ describe('no bad file crashes apply or changes a valid connector', () => {
     expect(after?.specHash).toBe(before?.specHash);
     expect(after?.version).toEqual(before?.version);
     db.close();
+  });
+});
+
+describe('a bad hub.yaml gets a clear, located error', () => {
+  it('an interval short enough to spin is refused, each at its line', () => {
+    const { diagnostics } = parseHubConfig(Buffer.from('state:\n  commitInterval: 0s\nremote:\n  pullInterval: 500ms\nresync:\n  interval: 1s\n'));
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      'hub.yaml:2:19: error: state.commitInterval: "0s" is too short; it would run without pause\n    hint: use 1s or more, like 30s or 5m',
+      'hub.yaml:4:17: error: remote.pullInterval: "500ms" is too short; it would run without pause\n    hint: use 1s or more, like 30s or 5m',
+    ]);
   });
 });
