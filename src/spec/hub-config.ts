@@ -63,7 +63,8 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
 }
 
-/** Intervals of the hub's loops: below a second they would spin (a commit, a fetch, a full reconcile each time). */
+/** Intervals of the hub's loops: near zero they would spin (a commit, a fetch, a full reconcile each time). */
+const MIN_INTERVAL_MS = 100;
 const INTERVALS: ReadonlyArray<readonly [string, string]> = [['state', 'commitInterval'], ['remote', 'pullInterval'], ['resync', 'interval']];
 
 function intervalProblems(doc: SourceDoc): Diagnostic[] {
@@ -71,10 +72,10 @@ function intervalProblems(doc: SourceDoc): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const [section, field] of INTERVALS) {
     const value = config[section]?.[field];
-    if (typeof value !== 'string' || (parseDuration(value) ?? 0) >= 1000) continue;
+    if (typeof value !== 'string' || (parseDuration(value) ?? 0) >= MIN_INTERVAL_MS) continue;
     out.push({
       file: HUB_FILE, ...doc.locate([section, field]), path: `${section}.${field}`, severity: 'error', rule: 'interval',
-      message: `"${value}" is too short; it would run without pause`, hint: 'use 1s or more, like 30s or 5m',
+      message: `"${value}" is too short; it would run without pause`, hint: 'the least is 100ms; use something like 30s or 5m',
     });
   }
   return out;

@@ -164,10 +164,10 @@ describe('no bad file crashes apply or changes a valid connector', () => {
 
 describe('a bad hub.yaml gets a clear, located error', () => {
   it('an interval short enough to spin is refused, each at its line', () => {
-    const { diagnostics } = parseHubConfig(Buffer.from('state:\n  commitInterval: 0s\nremote:\n  pullInterval: 500ms\nresync:\n  interval: 1s\n'));
+    const { diagnostics } = parseHubConfig(Buffer.from('state:\n  commitInterval: 0s\nremote:\n  pullInterval: 50ms\nresync:\n  interval: 100ms\n'));
     expect(diagnostics.map(formatDiagnostic)).toEqual([
-      'hub.yaml:2:19: error: state.commitInterval: "0s" is too short; it would run without pause\n    hint: use 1s or more, like 30s or 5m',
-      'hub.yaml:4:17: error: remote.pullInterval: "500ms" is too short; it would run without pause\n    hint: use 1s or more, like 30s or 5m',
+      'hub.yaml:2:19: error: state.commitInterval: "0s" is too short; it would run without pause\n    hint: the least is 100ms; use something like 30s or 5m',
+      'hub.yaml:4:17: error: remote.pullInterval: "50ms" is too short; it would run without pause\n    hint: the least is 100ms; use something like 30s or 5m',
     ]);
   });
 });
