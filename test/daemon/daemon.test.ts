@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { chmodSync, rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { git, gitdir, writeFiles } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
@@ -125,6 +125,11 @@ describe('agent-hub start (a real daemon process)', () => {
     const second = await runCli(['start', '--repo', root, '--port', '0']);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`another agent-hub (pid ${d.proc.pid}) is already running on this repository`);
+    // restore replaces the database: never under a running hub.
+    const restore = await runCli(['restore', '--repo', root]);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(`another agent-hub (pid ${d.proc.pid}) is already running on this repository`);
+    expect(readdirSync(path.join(root, '.agent-hub')).filter((f) => f.includes('.bak'))).toEqual([]);
     d.proc.kill('SIGTERM');
     await d.exited;
     const open = await runCli(['start', '--repo', root, '--port', '0', '--host', '0.0.0.0']);

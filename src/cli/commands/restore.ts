@@ -1,4 +1,5 @@
 import { restore } from '../../gitstate/restore.js';
+import { acquireLock } from '../../daemon/lock.js';
 import { UserError } from '../errors.js';
 import { printJson } from '../output.js';
 import { resolveRepo, hubConfigOrFail } from '../repo.js';
@@ -9,10 +10,15 @@ export async function run(opts: GlobalOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
   const config = hubConfigOrFail(root);
   let result;
+  let release: (() => void) | undefined;
   try {
+    // The database is replaced: never under a running hub.
+    release = acquireLock(root);
     result = await restore(root, config);
   } catch (err) {
     throw new UserError((err as Error).message);
+  } finally {
+    release?.();
   }
   if (opts.json) printJson(result);
   else {
