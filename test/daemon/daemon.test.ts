@@ -115,6 +115,10 @@ describe('agent-hub start (a real daemon process)', () => {
     await eventually(() => expect(d.logs.some((l) => l.trigger === 'SIGHUP' && String(l.msg).startsWith('reconciled'))).toBe(true));
     expect(d.proc.exitCode).toBeNull();
     expect((await d.api('/healthz')).status).toBe(200);
+    // A shorter resync interval in hub.yaml applies without a restart (it was 5m).
+    expect(d.logs.some((l) => l.trigger === 'resync')).toBe(false);
+    writeFiles(root, { 'hub.yaml': 'resync:\n  interval: 200ms\n' });
+    await eventually(() => expect(d.logs.filter((l) => l.trigger === 'resync').length).toBeGreaterThan(1), 5000);
     d.proc.kill('SIGTERM');
     expect(await d.exited).toBe(0);
   });
