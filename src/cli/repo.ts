@@ -35,6 +35,9 @@ export function openRegistryOrEmpty(root: string): Db {
   return existsSync(dbPath(root)) ? openDb(dbPath(root)) : openDb(':memory:');
 }
 
+/** Said on stderr when a command read the committed state instead of a local database. */
+export const FROM_GIT_NOTE = '(no local registry here: read from the state committed in git; agent-hub restore builds one)\n';
+
 /**
  * The registry to read runs from: the local database, or where there is none (a clone on a
  * laptop) the committed state — the checked-out branch's or `state.branch`'s — read into

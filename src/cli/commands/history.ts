@@ -1,7 +1,7 @@
 import { listExecutions, type ExecutionStatus } from '../../registry/executions.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../output.js';
-import { openRunRegistry, resolveRepo } from '../repo.js';
+import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
 import { historyTable } from '../execution-format.js';
 
@@ -18,7 +18,7 @@ export async function run(id: string | undefined, opts: HistoryOptions): Promise
   const limit = opts.limit === undefined ? 20 : Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
   const { db, fromGit } = await openRunRegistry(resolveRepo(opts.repo));
-  if (fromGit && !opts.json) process.stderr.write('(no local registry here: read from the state committed in git)\n');
+  if (fromGit && !opts.json) process.stderr.write(FROM_GIT_NOTE);
   try {
     const rows = listExecutions(db, { ...(id ? { connectorId: id } : {}), ...(opts.status ? { status: opts.status as ExecutionStatus } : {}), limit });
     if (opts.json) printJson(rows);

@@ -1,14 +1,14 @@
 import { getExecution } from '../../registry/executions.js';
 import { UserError } from '../errors.js';
 import { printJson } from '../output.js';
-import { openRunRegistry, resolveRepo } from '../repo.js';
+import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
 import { describeExecution } from '../execution-format.js';
 
 /** `agent-hub show <run-id>`: everything recorded about one run. */
 export async function run(id: string, opts: GlobalOptions): Promise<void> {
   const { db, fromGit } = await openRunRegistry(resolveRepo(opts.repo));
-  if (fromGit && !opts.json) process.stderr.write('(no local registry here: read from the state committed in git)\n');
+  if (fromGit && !opts.json) process.stderr.write(FROM_GIT_NOTE);
   try {
     const e = getExecution(db, id);
     if (!e) throw new UserError(`no run "${id}" (see agent-hub history)`);

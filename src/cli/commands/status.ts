@@ -1,7 +1,7 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { connectorStatuses, orphanInvalidFiles } from '../../registry/status.js';
 import { color, printJson, table } from '../output.js';
-import { openRunRegistry, resolveRepo } from '../repo.js';
+import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
 import type { GlobalOptions } from '../main.js';
@@ -10,7 +10,7 @@ import type { GlobalOptions } from '../main.js';
 export async function run(opts: GlobalOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
   const { db, fromGit } = await openRunRegistry(root);
-  if (fromGit && !opts.json) process.stderr.write('(no local registry here: the hub\'s state as last committed to git)\n');
+  if (fromGit && !opts.json) process.stderr.write(FROM_GIT_NOTE);
   try {
     const rows = connectorStatuses(db);
     const invalidFiles = orphanInvalidFiles(db, rows);
