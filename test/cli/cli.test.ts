@@ -23,7 +23,8 @@ describe('agent-hub CLI', () => {
     const dir = path.join(testdir(), 'hub');
     const init = await cli(['init', dir]);
     expect(init.code).toBe(0);
-    for (const f of ['hub.yaml', 'connectors/hello.yaml', 'schemas/connector.schema.json', '.gitignore', '.git']) expect(existsSync(path.join(dir, f))).toBe(true);
+    for (const f of ['hub.yaml', 'connectors/hello.yaml', 'schemas/connector.schema.json', '.gitignore', '.gitattributes', '.git']) expect(existsSync(path.join(dir, f))).toBe(true);
+    expect(readFileSync(path.join(dir, '.gitattributes'), 'utf8')).toContain('state/** linguist-generated=true');
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toContain('.agent-hub/');
 
     expect(await cli(['validate', '--repo', dir])).toMatchObject({ code: 0, stdout: '1 connector file: 1 valid, 0 invalid\n' });

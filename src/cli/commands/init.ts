@@ -50,12 +50,16 @@ export async function run(dir: string): Promise<void> {
       created.push(`schemas/${schema}`);
     }
   }
-  const gitignore = path.join(root, '.gitignore');
-  const current = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '';
-  if (!/^\/?\.agent-hub\/?$/m.test(current)) {
-    writeFileSync(gitignore, `${current}${current && !current.endsWith('\n') ? '\n' : ''}# agent-hub's local database, lock and logs\n.agent-hub/\n`);
-    created.push('.gitignore');
-  }
+  // Appends a block to a file unless a line of it is already there (a user's file is kept).
+  const ensure = (rel: string, present: RegExp, block: string) => {
+    const abs = path.join(root, rel);
+    const current = existsSync(abs) ? readFileSync(abs, 'utf8') : '';
+    if (present.test(current)) return;
+    writeFileSync(abs, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${block}`);
+    created.push(rel);
+  };
+  ensure('.gitignore', /^\/?\.agent-hub\/?$/m, "# agent-hub's local database, lock and logs\n.agent-hub/\n");
+  ensure('.gitattributes', /^\/?state\/\*\* .*linguist-generated/m, '# written by agent-hub: collapsed in GitHub diffs, left out of language statistics\nstate/** linguist-generated=true\n');
   const inRepo = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, reject: false });
   if (inRepo.exitCode !== 0) {
     await execa('git', ['init', '--quiet'], { cwd: root });
