@@ -94,7 +94,8 @@ export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>,
     const now = new Date().toISOString();
     db.prepare("INSERT OR REPLACE INTO config (key, value) VALUES ('git.lastCommitAt', ?)").run(now);
     const queue = db.prepare("INSERT OR IGNORE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)");
-    for (const p of uncommitted) if (p.startsWith(`${RUNS_DIR}/`) && p.endsWith('.json')) queue.run(p, path.basename(p, '.json'), now);
+    const broken = new Set(skipped.map((k) => k.path));
+    for (const p of uncommitted) if (p.startsWith(`${RUNS_DIR}/`) && p.endsWith('.json') && !broken.has(p)) queue.run(p, path.basename(p, '.json'), now);
     db.exec('COMMIT');
   } catch (err) {
     db.exec('ROLLBACK');
