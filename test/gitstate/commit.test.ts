@@ -186,6 +186,8 @@ describe('restore', () => {
     expect(restored.stderr).toMatch(new RegExp(`^${badFile}: line 4, column 1: not valid JSON .*skipped; fix the file`, 'm'));
     const history = JSON.parse((await cli(['history', '--repo', root, '--json'])).stdout) as Array<{ id: string }>;
     expect(history.map((e) => e.id)).toEqual([good.id]);
+    // The broken file is the user's to fix: it is not queued to be committed as it is.
+    expect((JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout) as { git: { pending: number } }).git.pending).toBe(0);
   });
 });
 
