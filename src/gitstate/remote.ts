@@ -84,7 +84,8 @@ export class RemoteSync {
   private async replay(commits: readonly string[], onto: string): Promise<string> {
     let tip = onto;
     for (const sha of commits) {
-      const raw = (await this.run(['diff-tree', '--no-commit-id', '-r', '--raw', '-z', `${sha}^`, sha])).stdout.split('\0').filter(Boolean);
+      // Against its parent; a first commit (a state branch started on two machines) against nothing.
+      const raw = (await this.run(['diff-tree', '--no-commit-id', '--root', '-r', '--raw', '-z', sha])).stdout.split('\0').filter(Boolean);
       const files: TreeFile[] = [];
       for (let i = 0; i < raw.length; i += 2) {
         // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path.

@@ -103,6 +103,22 @@ describe('remote sync', () => {
     expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').sort()).toEqual(['refs/heads/agent-hub/state', 'refs/heads/main']);
   });
 
+  it('with state.branch, a push rejected because the state branch moved replays the hub\'s commits on top', async () => {
+    const { hubDir, bare } = setup('remote:\n  enabled: true\nstate:\n  branch: agent-hub/state\n');
+    const other = path.join(path.dirname(hubDir), 'other-hub');
+    git(path.dirname(hubDir), 'clone', '-q', bare, other);
+    const first = await startHub(hubDir);
+    const second = await startHub(other);
+    const a = await first.executor.waitFinal((first.run('a') as { id: string }).id);
+    await first.gitState.commit(); // pushed: the remote state branch starts here
+    const b = await second.executor.waitFinal((second.run('a') as { id: string }).id);
+    await second.gitState.commit(); // rejected first (second never fetched it), then replayed on top and pushed
+    const log = git(bare, 'log', '--format=%B', 'agent-hub/state');
+    expect(log.match(/^Agent-Hub-Run: .*$/gm)).toEqual([`Agent-Hub-Run: ${b.id} a success`, `Agent-Hub-Run: ${a.id} a success`]);
+    expect(git(bare, 'rev-list', '--count', 'agent-hub/state')).toBe('2'); // linear: one on top of the other
+    expect(second.gitState.health().failing).toEqual({});
+  });
+
   it('with state.branch, a fresh clone restores from the remote state branch and continues it', async () => {
     const { hubDir, bare } = setup('remote:\n  enabled: true\nstate:\n  branch: agent-hub/state\n');
     const hub = await startHub(hubDir);
