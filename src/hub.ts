@@ -92,6 +92,7 @@ export class Hub {
       this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
       this.gitLoops = true;
       this.startPulling();
+      if (this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
     }
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -104,6 +104,26 @@ describe('agent-hub start (a real daemon process)', () => {
     expect(fine).toContain('agent_hub_git_failing{operation="commit"} 0');
     expect(fine).toMatch(/^agent_hub_last_successful_commit_timestamp_seconds \d/m);
     expect(git(root, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${run.body.id} a success`);
+    d.proc.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+  });
+
+  it('with a remote, what was merged while the hub was down goes live at start, not a pull interval later', async () => {
+    const root = repo({ 'hub.yaml': 'remote:\n  enabled: true\n  pullInterval: 10m\n' });
+    const bare = `${root}-remote.git`;
+    git(path.dirname(root), 'clone', '-q', '--bare', root, bare);
+    git(root, 'remote', 'add', 'origin', bare);
+    git(root, 'fetch', '-q', 'origin');
+    git(root, 'branch', '-q', '--set-upstream-to=origin/main');
+    const other = `${root}-other`;
+    git(path.dirname(root), 'clone', '-q', bare, other);
+    writeFiles(other, { 'connectors/a.yaml': yaml({ prompt: 'a v2, merged while the hub was down', schedule: '0 9 * * *' }) });
+    git(other, 'commit', '-qam', 'a v2');
+    git(other, 'push', '-q', 'origin', 'main');
+    onTestFinished(() => [bare, other].forEach((d) => rmSync(d, { recursive: true, force: true })));
+    const d = await startDaemon(root, fakeClaudeEnv().env);
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/a')).body.template).toBe('a v2, merged while the hub was down'), 5000);
+    expect(d.logs.some((l) => l.msg === 'pulled from the remote')).toBe(true);
     d.proc.kill('SIGTERM');
     expect(await d.exited).toBe(0);
   });
