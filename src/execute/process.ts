@@ -33,13 +33,41 @@ export interface SpawnResult {
 const STDERR_TAIL_BYTES = 8 * 1024;
 
 /** Sends a signal to a whole process group; a group already gone is fine. */
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
   try {
     process.kill(-pid, signal);
   } catch {
     // ESRCH: nothing left in the group.
   }
+}
+
+/** Stops a process group: `stop()` now, `release()` once its leader has been awaited. */
+export interface GroupSupervisor {
+  /** SIGTERM to the whole group, SIGKILL after the grace period. */
+  stop(): void;
+  /** Clears the timers and kills whatever is left in the group. */
+  release(): void;
+}
+
+/**
+ * Supervises a child started as the leader of its own process group (`detached: true`):
+ * `stop()` reaches everything it started, and when the leader exits, whatever it left in
+ * the group is killed too (releasing the pipes those processes hold open): no orphans.
+ */
+export function superviseGroup(child: { pid?: number | undefined; on(event: 'exit', listener: () => void): unknown }, graceMs: number): GroupSupervisor {
+  let killTimer: NodeJS.Timeout | undefined;
+  child.on('exit', () => killGroup(child.pid, 'SIGKILL'));
+  return {
+    stop() {
+      killGroup(child.pid, 'SIGTERM');
+      killTimer ??= setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
+    },
+    release() {
+      clearTimeout(killTimer);
+      killGroup(child.pid, 'SIGKILL');
+    },
+  };
 }
 
 /**
@@ -76,30 +104,22 @@ export async function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
 
   let timedOut = false;
   let cancelled = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const stop = () => {
-    killGroup(pid, 'SIGTERM');
-    killTimer ??= setTimeout(() => killGroup(pid, 'SIGKILL'), o.graceMs);
-  };
+  const group = superviseGroup(sub, o.graceMs);
   const timer = setTimeout(() => {
     timedOut = true;
-    stop();
+    group.stop();
   }, o.timeoutMs);
   const onAbort = () => {
     cancelled = true;
-    stop();
+    group.stop();
   };
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  // When the agent itself exits, whatever it left running in its group goes too
-  // (and the pipes those processes hold open are released).
-  sub.on('exit', () => killGroup(pid, 'SIGKILL'));
 
   const result = await sub;
   clearTimeout(timer);
-  clearTimeout(killTimer);
   o.signal?.removeEventListener('abort', onAbort);
-  killGroup(pid, 'SIGKILL');
+  group.release();
 
   const failure = result as unknown as { code?: string; originalMessage?: string };
   const spawnError = pid === undefined || (failure.code && ['ENOENT', 'EACCES', 'ENOTDIR', 'EPERM'].includes(failure.code))

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import { killGroup } from '../execute/process.js';
+import { superviseGroup } from '../execute/process.js';
 
 /** A git command that failed: the command, its exit code and what it printed. */
 export class GitError extends Error {
@@ -31,16 +31,14 @@ export async function git(cwd: string, args: string[], o: GitOptions = {}): Prom
     detached: Boolean(o.timeoutMs),
   });
   let timedOut = false;
-  let kill: NodeJS.Timeout | undefined;
-  const deadline = !o.timeoutMs ? undefined : setTimeout(() => {
+  const group = o.timeoutMs ? superviseGroup(sub, 2000) : undefined; // git removes its lock files on SIGTERM
+  const deadline = group && setTimeout(() => {
     timedOut = true;
-    killGroup(sub.pid, 'SIGTERM'); // git removes its lock files on SIGTERM
-    kill = setTimeout(() => killGroup(sub.pid, 'SIGKILL'), 2000);
+    group.stop();
   }, o.timeoutMs);
-  if (deadline) sub.on('exit', () => killGroup(sub.pid, 'SIGKILL'));
   const r = await sub;
   clearTimeout(deadline);
-  clearTimeout(kill);
+  group?.release();
   if (timedOut) throw new GitError(args, -1, `timed out after ${o.timeoutMs} ms (remote.timeout) and was stopped: is the remote reachable?`);
   const code = r.exitCode ?? -1;
   if (code !== 0 && !(o.ok ?? []).includes(code)) throw new GitError(args, code, `${r.stderr}${r.stdout ? `\n${r.stdout}` : ''}`);
