@@ -1,6 +1,6 @@
-import type { HubConfig } from '../spec/hub-config.js';
 import { git } from './git.js';
 import { STATE_DIR } from './records.js';
+import type { StateTarget } from './targets.js';
 
 /** The newest commit that changed the hub's state. */
 export interface StateCommit {
@@ -13,20 +13,16 @@ export interface StateCommit {
 }
 
 /**
- * The newest commit that touched `state/` on the branch that holds the state: HEAD, or
+ * The newest commit that touched `state/` where the target keeps it: HEAD, or
  * `state.branch` (its remote-tracking copy when a fresh clone has no local one yet).
  * Null outside git or before the first state commit.
  */
-export async function lastStateCommit(root: string, config: HubConfig): Promise<StateCommit | null> {
-  const branch = config.state?.branch;
-  const candidates = branch ? [`refs/heads/${branch}`, `refs/remotes/${config.remote?.name ?? 'origin'}/${branch}`] : ['HEAD'];
-  for (const ref of candidates) {
-    const r = await git(root, ['log', '-1', '--format=%H%x00%cI%x00%s', ref, '--', STATE_DIR], { ok: [128] }).catch(() => undefined);
-    const [sha, at, subject] = r?.exitCode === 0 ? r.stdout.trim().split('\0') : [];
-    if (sha && at) {
-      const name = ref === 'HEAD' ? (await git(root, ['rev-parse', '--abbrev-ref', 'HEAD'])).stdout.trim() : ref.replace(/^refs\/(heads|remotes)\//, '');
-      return { sha, at, subject: subject ?? '', ref: name };
-    }
-  }
-  return null;
+export async function lastStateCommit(root: string, target: StateTarget): Promise<StateCommit | null> {
+  const ref = await target.stateRef().catch(() => null); // not a git repository
+  if (!ref) return null;
+  const r = await git(root, ['log', '-1', '--format=%H%x00%cI%x00%s', ref, '--', STATE_DIR], { ok: [128] });
+  const [sha, at, subject] = r.exitCode === 0 ? r.stdout.trim().split('\0') : [];
+  if (!sha || !at) return null;
+  const name = ref === 'HEAD' ? (await git(root, ['rev-parse', '--abbrev-ref', 'HEAD'])).stdout.trim() : ref.replace(/^refs\/(heads|remotes)\//, '');
+  return { sha, at, subject: subject ?? '', ref: name };
 }

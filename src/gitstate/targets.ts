@@ -37,6 +37,8 @@ export interface StateTarget {
    * `state/runs`), one at a time, for restore: memory stays flat however long the history.
    */
   stateFiles(sub: string): AsyncIterable<StateFile>;
+  /** The ref whose tree holds the committed state (`HEAD`, or the state branch or its remote copy); null before any. */
+  stateRef(): Promise<string | null>;
   /** Which of these state files exist, on disk or in the committed state (repository-relative paths). */
   existing(paths: readonly string[]): Promise<Set<string>>;
   /** State files on disk that are not committed (after a crash): repository-relative paths. */
@@ -95,6 +97,10 @@ export class WorktreeTarget implements StateTarget {
     yield* walkFiles(this.dir, sub);
   }
 
+  async stateRef(): Promise<string | null> {
+    return 'HEAD';
+  }
+
   async existing(paths: readonly string[]): Promise<Set<string>> {
     return new Set(paths.filter((p) => existsSync(path.join(this.dir, p)))); // committed files stay in the work tree
   }
@@ -128,13 +134,16 @@ export class BranchTarget implements StateTarget {
    * only as `refs/remotes/<remote>/<branch>`, that copy (origin preferred). Null before the first commit.
    */
   private async tip(): Promise<{ sha: string; ref: string } | null> {
-    const remotes = (await git(this.root, ['for-each-ref', '--format=%(refname)', `refs/remotes/*/${this.branch}`])).stdout.split('\n').filter(Boolean);
-    const candidates = [this.ref, `refs/remotes/origin/${this.branch}`, ...remotes];
-    for (const ref of candidates) {
-      const r = await git(this.root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { ok: [1] });
-      if (r.exitCode === 0) return { sha: r.stdout.trim(), ref };
-    }
-    return null;
+    // One process lists the local branch and every remote's copy of it.
+    const listed = (await git(this.root, ['for-each-ref', '--format=%(objectname) %(refname)', this.ref, `refs/remotes/*/${this.branch}`])).stdout.split('\n').filter(Boolean);
+    const refs = new Map(listed.map((l) => [l.slice(l.indexOf(' ') + 1), l.slice(0, l.indexOf(' '))]));
+    // (The local pattern also matches refs below it, like refs/heads/<branch>/x: only exact names count.)
+    const ref = [this.ref, `refs/remotes/origin/${this.branch}`].find((r) => refs.has(r)) ?? [...refs.keys()].find((r) => r.startsWith('refs/remotes/'));
+    return ref ? { sha: refs.get(ref) as string, ref } : null;
+  }
+
+  async stateRef(): Promise<string | null> {
+    return (await this.tip())?.ref ?? null;
   }
 
   /**

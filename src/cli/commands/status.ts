@@ -4,6 +4,7 @@ import { color, printJson, table } from '../output.js';
 import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
+import { stateTarget } from '../../gitstate/state.js';
 import type { GlobalOptions } from '../main.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
@@ -15,7 +16,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
     const rows = connectorStatuses(db);
     const invalidFiles = orphanInvalidFiles(db, rows);
     // A broken hub.yaml is validate's to report; status still shows what it can.
-    const lastCommit = await lastStateCommit(root, loadHubConfig(root).config);
+    const lastCommit = await lastStateCommit(root, stateTarget(root, loadHubConfig(root).config));
     const pending = (db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
     if (opts.json) {
       printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit } });
