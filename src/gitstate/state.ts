@@ -31,6 +31,11 @@ interface PendingRow {
   run_id: string | null;
 }
 
+/** Run records and outputs written and queued, not committed yet. */
+export function pendingCount(db: Db): number {
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
+}
+
 function authorOf(config: HubConfig): Author {
   const a = config.state?.author;
   return { name: a?.name ?? DEFAULT_AUTHOR.name, email: a?.email ?? DEFAULT_AUTHOR.email };
@@ -96,8 +101,7 @@ export class GitState {
 
   /** Pending files, the last commit and push, and what keeps failing: for /healthz and /metrics. */
   health(): GitHealth {
-    const pending = (stmt(this.db, 'SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
-    return this.tracker.report(pending);
+    return this.tracker.report(pendingCount(this.db));
   }
 
   /**
@@ -183,8 +187,7 @@ export class GitState {
   commit(opts: { snapshotAlone?: boolean } = {}): Promise<CommitOutcome> {
     return this.writer.run(async () => {
       await this.repairRecords(); // a record that could not be written when its run finished (a full disk)
-      const pending = (this.db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
-      if (!pending && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
+      if (!pendingCount(this.db) && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
       return this.tracker.track('commit', () => this.commitNow(), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));
     });
   }

@@ -4,7 +4,7 @@ import { color, printJson, table } from '../output.js';
 import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
-import { stateTarget } from '../../gitstate/state.js';
+import { pendingCount, stateTarget } from '../../gitstate/state.js';
 import type { GlobalOptions } from '../main.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
@@ -17,7 +17,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
     const invalidFiles = orphanInvalidFiles(db, rows);
     // A broken hub.yaml is validate's to report; status still shows what it can.
     const lastCommit = await lastStateCommit(root, stateTarget(root, loadHubConfig(root).config));
-    const pending = (db.prepare('SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
+    const pending = pendingCount(db);
     if (opts.json) {
       printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit } });
       return;
