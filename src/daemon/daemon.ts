@@ -64,15 +64,19 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     }
   };
 
-  // A full reconcile every resync.interval, whatever the file events said.
-  let resyncEvery = hub.config.resync?.interval ?? '5m';
-  let resync = setInterval(() => reconcile('resync').catch(() => undefined), durationMs(resyncEvery));
+  // A full reconcile every resync.interval, whatever the file events said; restarted when hub.yaml changes it.
+  let resyncEvery = '';
+  let resync: NodeJS.Timeout | undefined;
+  const scheduleResync = () => {
+    const every = hub.config.resync?.interval ?? '5m';
+    if (every === resyncEvery) return;
+    clearInterval(resync);
+    resyncEvery = every;
+    resync = setInterval(() => reconcile('resync').catch(() => undefined), durationMs(every));
+  };
+  scheduleResync();
   const watcher = watchConnectors(root, (paths) => {
-    if (paths.includes('hub.yaml') && hub.reloadConfig().applied && (hub.config.resync?.interval ?? '5m') !== resyncEvery) {
-      clearInterval(resync);
-      resyncEvery = hub.config.resync?.interval ?? '5m';
-      resync = setInterval(() => reconcile('resync').catch(() => undefined), durationMs(resyncEvery));
-    }
+    if (paths.includes('hub.yaml') && hub.reloadConfig().applied) scheduleResync();
     reconcile('files').catch(() => undefined);
   });
 
