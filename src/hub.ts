@@ -10,8 +10,7 @@ import { SlotClock } from './schedule/slots.js';
 import { loadHubConfig, requireHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
 import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
-import { readSnapshot, restoreInto } from './gitstate/restore.js';
-import { RUNS_DIR } from './gitstate/records.js';
+import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
@@ -74,8 +73,7 @@ export class Hub {
     if (this.freshDb && this.inGit) {
       const snapshot = await readSnapshot(this.gitState.target);
       if (snapshot) {
-        const target = this.gitState.target;
-        const { connectors, runs, skipped } = await restoreInto(this.db, snapshot, target.stateFiles(RUNS_DIR), await target.uncommitted());
+        const { connectors, runs, skipped } = await restoreFromTarget(this.db, snapshot, this.gitState.target);
         this.log.info({ connectors, runs }, 'registry restored from the repository');
         for (const s of skipped) this.log.warn({ file: s.path, err: s.error }, 'run record skipped by restore; fix the file and run agent-hub restore to take it');
       }

@@ -52,10 +52,15 @@ export async function restore(root: string, config: HubConfig, now = new Date())
   }
   const db = openDb(file);
   try {
-    return { ...(await restoreInto(db, snapshot, target.stateFiles(RUNS_DIR), await target.uncommitted())), ...(previous ? { previous } : {}) };
+    return { ...(await restoreFromTarget(db, snapshot, target)), ...(previous ? { previous } : {}) };
   } finally {
     db.close();
   }
+}
+
+/** A restore for real (not a read): the target's run records, and the run files it has not committed are queued. */
+export async function restoreFromTarget(db: Db, snapshot: ReadonlyMap<string, string>, target: StateTarget): Promise<Omit<RestoreResult, 'previous'>> {
+  return restoreInto(db, snapshot, target.stateFiles(RUNS_DIR), await target.uncommitted());
 }
 
 /**
