@@ -80,8 +80,8 @@ export class Hub {
     }
     const interrupted = failInterrupted(this.db, this.now());
     if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
-    const repaired = await this.gitState.repairRecords();
-    if (repaired) this.log.info({ count: repaired }, 'run records written for runs that had none');
+    const { written } = await this.gitState.repairRecords();
+    if (written) this.log.info({ count: written }, 'run records written for runs that had none');
     await this.reconcile();
     const resumed = this.executor.resumeRetries();
     if (resumed) this.log.info({ count: resumed }, 'retries recorded before the last stop resume');

@@ -62,8 +62,6 @@ export class GitState {
   /** Every author this process has committed as, so commits made before an author change still count as ours. */
   private readonly emails = new Set<string>();
   private readonly tracker = new HealthTracker();
-  /** Set when the last repair pass could not write a run's record. */
-  private unrecorded = false;
 
   constructor(private readonly db: Db, private readonly root: string, private config: HubConfig, private readonly log: Logger = silentLogger, private readonly remoteOptions: { backoffMs?: number[] } = {}) {
     this.target = stateTarget(root, config);
@@ -146,17 +144,17 @@ export class GitState {
   /**
    * Writes the record of every finished run that has none yet: runs marked interrupted at
    * start, or a run that finished as the process died. Looks only at runs finished since
-   * the last commit, and skips those whose record is on disk or already committed.
+   * the last commit, and skips those whose record is on disk or already committed. Says how
+   * many it wrote and how many it could not write (a full disk).
    */
-  async repairRecords(): Promise<number> {
-    this.unrecorded = false;
+  async repairRecords(): Promise<{ written: number; failed: number }> {
     const since = (this.db.prepare("SELECT value FROM config WHERE key = 'git.lastCommitAt'").get() as { value: string } | undefined)?.value ?? '';
     // created_at bounds the search through the (status, created_at) index: a run finished since the
     // last commit was created at most a day before it (runs time out long before that).
     const createdSince = since ? new Date(Date.parse(since) - 86_400_000).toISOString() : '';
     const rows = stmt(this.db, `SELECT id FROM executions WHERE status IN ('success', 'failed') AND created_at >= ? AND COALESCE(finished_at, created_at) >= ?
       AND id NOT IN (SELECT run_id FROM git_pending WHERE run_id IS NOT NULL)`).all(createdSince, since) as Array<{ id: string }>;
-    if (!rows.length) return 0;
+    if (!rows.length) return { written: 0, failed: 0 };
     const runs = rows.map(({ id }) => getExecution(this.db, id) as Execution);
     const have = await this.target.existing(runs.map((e) => runFilePath(e)));
     const missing = runs.filter((e) => !have.has(runFilePath(e)));
@@ -166,11 +164,10 @@ export class GitState {
         this.recordRun(e);
         written++;
       } catch (err) {
-        this.unrecorded = true; // keeps the last-commit stamp where it is, so the next pass finds this run again
         this.log.error({ run: e.id, err: (err as Error).message }, 'run record not written; will try again at the next commit');
       }
     }
-    return written;
+    return { written, failed: missing.length - written };
   }
 
   /** Queues a saveTo output (already written in the work tree) for the next commit. */
@@ -186,9 +183,11 @@ export class GitState {
    */
   commit(opts: { snapshotAlone?: boolean } = {}): Promise<CommitOutcome> {
     return this.writer.run(async () => {
-      await this.repairRecords(); // a record that could not be written when its run finished (a full disk)
+      // Records that could not be written when their run finished (a full disk) are written now; while
+      // one still cannot be, the last-commit stamp stays where it is, so the next pass finds it again.
+      const { failed } = await this.repairRecords();
       if (!pendingCount(this.db) && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
-      return this.tracker.track('commit', () => this.commitNow(), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));
+      return this.tracker.track('commit', () => this.commitNow({ keepStamp: failed > 0 }), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));
     });
   }
 
@@ -266,7 +265,7 @@ export class GitState {
     return out;
   }
 
-  private async commitNow(): Promise<CommitOutcome> {
+  private async commitNow(o: { keepStamp: boolean }): Promise<CommitOutcome> {
     const pending = this.pendingFiles();
     const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: p.source }));
     for (const [rel, content] of snapshotFiles(this.db)) {
@@ -289,7 +288,7 @@ export class GitState {
     const stamp = this.db.prepare("INSERT INTO config (key, value) VALUES ('git.lastCommitAt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     this.db.transaction(() => {
       pending.forEach((p) => done.run(p.path));
-      if (!this.unrecorded) stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
+      if (!o.keepStamp) stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
     })();
     if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
     if (result.sha) {
