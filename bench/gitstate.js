@@ -167,9 +167,12 @@ async function batchedGrowth(results, { write, commit }) {
 const states = new WeakMap();
 const gitState = (repo) => states.get(repo) ?? states.set(repo, new GitState(repo.db, repo.root, {})).get(repo);
 
-/** The hub itself: a file a run, committed with GitState. */
+/** The hub itself: a run in the registry and its file, committed with GitState (one trailer a run, as in real commits). */
 const hubFiles = {
-  write: (repo, e) => gitState(repo).recordRun(e),
+  write: (repo, e) => {
+    repo.db.prepare('INSERT INTO executions (id, connector_id, status, created_at, result) VALUES (?, ?, ?, ?, ?)').run(e.id, e.connectorId, e.status, e.createdAt, e.result);
+    gitState(repo).recordRun(e);
+  },
   commit: (repo) => gitState(repo).commit(),
 };
 
