@@ -126,7 +126,7 @@ function same(given: string, token: string): boolean {
 /** The token a request carries: Bearer always; HTTP Basic's password only where `basic` is allowed (reads). */
 function presented(headers: IncomingHttpHeaders, basic: boolean): string | undefined {
   const auth = headers.authorization ?? '';
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
   if (bearer !== undefined) return bearer;
   const encoded = basic ? /^Basic\s+(\S+)\s*$/i.exec(auth)?.[1] : undefined;
   if (encoded === undefined) return undefined;

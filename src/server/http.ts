@@ -114,6 +114,16 @@ export function createHubServer(o: ServerOptions): Server {
     }],
   ];
 
+  // A missing token is routine (a browser's first request); a refused Host or Origin is worth a
+  // look, once per reason and host: a hostile page repeating its request must not fill the disk.
+  const warned = new Set<string>();
+  const logRefusal = (req: IncomingMessage, url: URL, err: Refusal) => {
+    const fields = { method: req.method, path: url.pathname, host: req.headers.host, origin: req.headers.origin };
+    if (err.status === 401 || warned.has(err.message) || warned.size >= 100) return o.log.debug(fields, `request refused: ${err.message}`);
+    warned.add(err.message);
+    o.log.warn(fields, `request refused: ${err.message} (further ones like it are logged at debug level)`);
+  };
+
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     void (async () => {
@@ -132,8 +142,7 @@ export function createHubServer(o: ServerOptions): Server {
         await route[2](route[1].exec(url.pathname) as RegExpExecArray, url, req, res);
       } catch (err) {
         if (err instanceof Refusal) {
-          // A missing token is routine (a browser's first request); a refused Host or Origin is worth a look.
-          o.log[err.status === 401 ? 'debug' : 'warn']({ method: req.method, path: url.pathname, host: req.headers.host, origin: req.headers.origin }, `request refused: ${err.message}`);
+          logRefusal(req, url, err);
           // For reads a browser asks for the token as a password (any user name) and then shows the pages.
           if (err.status === 401) res.setHeader('www-authenticate', req.method === 'GET' ? 'Basic realm="agent-hub", charset="UTF-8"' : 'Bearer realm="agent-hub"');
           send(res, err.status, { error: err.message });

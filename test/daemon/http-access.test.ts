@@ -65,6 +65,8 @@ describe('who can reach the API', () => {
 
     // Reads, the dashboard and the probes under a rebound name: refused too.
     for (const path of ['/api/executions', '/', '/healthz', '/metrics', '/nope']) expect((await send(d, 'GET', path, { host: `evil.example:${port}` })).status, path).toBe(403);
+    // The operator hears of it once, not once per request.
+    await eventually(() => expect(d.logs.filter((l) => String(l.msg).startsWith('request refused: requests for host "evil.example"'))).toMatchObject([{ level: 40, host: `evil.example:${port}` }]), 3000);
 
     // curl (no Origin), the dashboard's own origin, loopback names, a name listed in hub.yaml.
     const ok = await send(d, 'POST', '/api/connectors/p/run', { 'content-type': 'application/json; charset=utf-8' }, '{"inputs":{"n":1}}');
