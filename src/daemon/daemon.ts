@@ -6,7 +6,8 @@ import type { Logger } from '../log/logger.js';
 import { repoRoot } from '../spec/load.js';
 import { planSummary } from '../core/plan.js';
 import { HubMetrics } from '../server/metrics.js';
-import { checkListen, createHubServer } from '../server/http.js';
+import { createHubServer } from '../server/http.js';
+import { accessPolicy } from '../server/access.js';
 import { acquireLock } from './lock.js';
 import { watchConnectors } from './watch.js';
 
@@ -80,13 +81,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     reconcile('files').catch(() => undefined);
   });
 
-  const token = env.AGENT_HUB_TOKEN || undefined;
   const host = o.host ?? hub.config.server?.host ?? '127.0.0.1';
   const port = o.port ?? hub.config.server?.port ?? 7420;
   let server: Server;
   try {
-    checkListen(host, token);
-    server = createHubServer({ hub, metrics, log, ...(token ? { token } : {}), reconcile: () => reconcile('api') });
+    const access = accessPolicy(host, env, hub.config.server);
+    server = createHubServer({ hub, metrics, log, access, reconcile: () => reconcile('api') });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

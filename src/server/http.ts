@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Hub } from '../hub.js';
 import { RunRequestError } from '../execute/executor.js';
 import { getExecution, listExecutions, type ExecutionStatus } from '../registry/executions.js';
@@ -8,27 +7,18 @@ import { getConnector } from '../registry/connectors.js';
 import type { Logger } from '../log/logger.js';
 import type { HubMetrics } from './metrics.js';
 import { homePage, runPage } from './dashboard.js';
+import { canRead, checkHost, checkMutation, checkRead, checkWrite, Refusal, type Access } from './access.js';
+
+export { ListenRefusedError } from './access.js';
 
 export interface ServerOptions {
   hub: Hub;
   metrics: HubMetrics;
   log: Logger;
-  /** Required for POST calls when set (AGENT_HUB_TOKEN). */
-  token?: string;
+  /** Allowed hosts, tokens, protected reads (accessPolicy()). */
+  access: Access;
   /** Runs a reconcile the way the daemon does (metrics, logs). */
   reconcile: () => Promise<unknown>;
-}
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-/** The hub would be reachable beyond this machine without a token. */
-export class ListenRefusedError extends Error {}
-
-/** Refuses to expose the hub beyond this machine without a token. */
-export function checkListen(host: string, token: string | undefined): void {
-  if (!LOOPBACK.has(host) && !token) {
-    throw new ListenRefusedError(`refusing to listen on ${host} without a token: set AGENT_HUB_TOKEN (mutating calls then need "Authorization: Bearer <token>"), or listen on 127.0.0.1`);
-  }
 }
 
 class HttpError extends Error {
@@ -62,26 +52,19 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-function authorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return true;
-  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 const STATUSES = new Set(['pending', 'running', 'success', 'failed']);
 
 /** The HTTP API, the metrics endpoint and the dashboard, on node:http. */
 export function createHubServer(o: ServerOptions): Server {
   const { hub } = o;
   const routes: Array<[string, RegExp, (m: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void> | void]> = [
-    ['GET', /^\/healthz$/, (_m, _u, _q, res) => {
+    ['GET', /^\/healthz$/, (_m, _u, req, res) => {
       // 200 whenever the hub answers (a liveness probe must not restart it over a remote that is down);
-      // "degraded" when a git operation keeps failing, with what failed.
+      // "degraded" when a git operation keeps failing, with what failed: details only for those who may read.
       const git = hub.inGit ? hub.gitState.health() : undefined;
-      const degraded = git && Object.keys(git.failing).length > 0;
-      send(res, 200, { status: degraded ? 'degraded' : 'ok', running: hub.executor.active, queued: hub.executor.queued, ...(git ? { git } : {}) });
+      const status = git && Object.keys(git.failing).length > 0 ? 'degraded' : 'ok';
+      if (!canRead(req.headers, o.access)) return send(res, 200, { status });
+      send(res, 200, { status, running: hub.executor.active, queued: hub.executor.queued, ...(git ? { git } : {}) });
     }],
     ['GET', /^\/api\/connectors$/, (_m, _u, _q, res) => {
       const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: hub.scheduler.nextRun(c.id)?.toISOString() ?? c.nextRun }));
@@ -131,18 +114,39 @@ export function createHubServer(o: ServerOptions): Server {
     }],
   ];
 
+  // A missing token is routine (a browser's first request); a refused Host or Origin is worth a
+  // look, once per reason and host: a hostile page repeating its request must not fill the disk.
+  const warned = new Set<string>();
+  const logRefusal = (req: IncomingMessage, url: URL, err: Refusal) => {
+    const fields = { method: req.method, path: url.pathname, host: req.headers.host, origin: req.headers.origin };
+    if (err.status === 401 || warned.has(err.message) || warned.size >= 100) return o.log.debug(fields, `request refused: ${err.message}`);
+    warned.add(err.message);
+    o.log.warn(fields, `request refused: ${err.message} (further ones like it are logged at debug level)`);
+  };
+
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     void (async () => {
       try {
+        checkHost(req.headers, o.access);
         const matching = routes.filter(([, re]) => re.test(url.pathname));
         if (!matching.length) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
         const route = matching.find(([method]) => method === req.method);
         if (!route) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`);
-        if (route[0] !== 'GET' && !authorized(req, o.token)) throw new HttpError(401, 'a bearer token is required: Authorization: Bearer $AGENT_HUB_TOKEN');
+        if (route[0] === 'GET') {
+          if (url.pathname !== '/healthz') checkRead(req.headers, o.access);
+        } else {
+          checkMutation(req.headers, o.access);
+          checkWrite(req.headers, o.access);
+        }
         await route[2](route[1].exec(url.pathname) as RegExpExecArray, url, req, res);
       } catch (err) {
-        if (err instanceof HttpError) send(res, err.status, { error: err.message, ...(err.details ? { details: err.details } : {}) });
+        if (err instanceof Refusal) {
+          logRefusal(req, url, err);
+          // For reads a browser asks for the token as a password (any user name) and then shows the pages.
+          if (err.status === 401) res.setHeader('www-authenticate', req.method === 'GET' ? 'Basic realm="agent-hub", charset="UTF-8"' : 'Bearer realm="agent-hub"');
+          send(res, err.status, { error: err.message });
+        } else if (err instanceof HttpError) send(res, err.status, { error: err.message, ...(err.details ? { details: err.details } : {}) });
         else {
           o.log.error({ err: (err as Error).message, path: url.pathname }, 'request failed');
           send(res, 500, { error: 'internal error; see the hub log' });

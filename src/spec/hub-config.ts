@@ -13,7 +13,7 @@ export interface HubConfig {
   defaults?: { timezone?: string; timeout?: string; maxOutputBytes?: number };
   state?: { commitInterval?: string; branch?: string; author?: { name?: string; email?: string } };
   remote?: { enabled?: boolean; name?: string; pullInterval?: string; push?: boolean; timeout?: string };
-  server?: { host?: string; port?: number };
+  server?: { host?: string; port?: number; allowedHosts?: string[]; protectReads?: boolean };
   shutdown?: { gracePeriod?: string };
   resync?: { interval?: string };
 }
@@ -59,7 +59,7 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   if (doc.value === null || doc.value === undefined) return { config: {}, bytes, diagnostics: [] };
   if (typeof doc.value !== 'object' || Array.isArray(doc.value)) return fail('hub.yaml must be a mapping of settings', 'see schemas/hub.schema.json');
   const diagnostics = checkSchema('hub', doc, HUB_FILE);
-  if (!diagnostics.length) diagnostics.push(...intervalProblems(doc));
+  if (!diagnostics.length) diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc));
   return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
 }
 
@@ -79,4 +79,15 @@ function intervalProblems(doc: SourceDoc): Diagnostic[] {
     });
   }
   return out;
+}
+
+/** A host name, as the Host check compares it: no scheme, port, path or wildcard (which would never match). */
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i;
+
+function allowedHostProblems(doc: SourceDoc): Diagnostic[] {
+  const names = (doc.value as { server?: { allowedHosts?: string[] } }).server?.allowedHosts ?? [];
+  return names.flatMap((name, i) => (HOST_NAME.test(name) ? [] : [{
+    file: HUB_FILE, ...doc.locate(['server', 'allowedHosts', i]), path: `server.allowedHosts.${i}`, severity: 'error' as const, rule: 'host',
+    message: `"${name}" is not a host name`, hint: 'write the name alone, without scheme, port, path or wildcard, like hub.example.com (IP addresses need no entry)',
+  }]));
 }

@@ -49,7 +49,10 @@ export async function startDaemon(repo: string, env: NodeJS.ProcessEnv, args: st
     setTimeout(() => reject(new Error(`the daemon did not start in time: ${stderr}`)), 15_000);
   });
   const api = async <T>(path: string, init?: RequestInit) => {
-    const res = await fetch(`${url}${path}`, init);
+    // A POST is JSON, as curl --json or a script sends it (the hub refuses any other body type).
+    const headers = new Headers(init?.headers);
+    if (init?.method === 'POST' && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    const res = await fetch(`${url}${path}`, { ...init, headers });
     const text = await res.text();
     return { status: res.status, body: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T };
   };
