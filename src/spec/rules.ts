@@ -170,7 +170,7 @@ export const outputRule: Rule = (spec, env) => {
   }
   if (o.saveTo !== undefined) {
     const problem = saveToProblem(spec, env, o.saveTo);
-    if (problem) out.push(at(env, ['output', 'saveTo'], `saveTo "${o.saveTo}": ${problem.message}`, SAVE_TO_HINT, problem.rule));
+    if (problem) out.push(at(env, ['output', 'saveTo'], `saveTo "${o.saveTo}" is refused: ${problem.message}`, SAVE_TO_HINT, problem.rule));
     else out.push(...checkTemplateRefs(o.saveTo, spec, env, ['output', 'saveTo']));
   }
   return out;

@@ -5,7 +5,7 @@ import { insideRepo } from './paths.js';
 /** What every refusal of a saveTo suggests instead. */
 export const SAVE_TO_HINT = 'save results in a directory of their own, like reports/{{connector.id}}.md';
 
-/** Why the hub will not write an agent's output somewhere: a rule name and a sentence. */
+/** Why the hub will not write an agent's output somewhere: a rule name and a clause ("it is outside the repository"). */
 export interface PathRefusal {
   rule: string;
   message: string;
@@ -34,19 +34,19 @@ const AGENT_INSTRUCTIONS = new Set(['claude.md', 'claude.local.md']);
  */
 export function outputPathRefusal(root: string, target: string, readByConnectors: ReadonlyMap<string, string> = new Map()): { rel: string } | PathRefusal {
   const rel = insideRepo(root, '.', target);
-  if (rel === undefined) return { rule: 'path-escape', message: `"${target}" is outside the repository` };
+  if (rel === undefined) return { rule: 'path-escape', message: 'it is outside the repository' };
   const parts = rel.split('/');
   const dotted = parts.find((p) => p.startsWith('.'));
   if (dotted !== undefined) {
-    return { rule: 'reserved-path', message: `"${rel}" is refused: "${dotted}" starts with "." (dotfiles and directories like .git, .agent-hub, .github and .gitignore configure tools)` };
+    return { rule: 'reserved-path', message: `"${dotted}" starts with "." (dotfiles and directories like .git, .agent-hub, .github and .gitignore configure tools)` };
   }
   const why = RESERVED.get((parts[0] as string).toLowerCase());
-  if (why) return { rule: 'reserved-path', message: `"${rel}" is refused: ${why}` };
+  if (why) return { rule: 'reserved-path', message: why };
   if (AGENT_INSTRUCTIONS.has((parts[parts.length - 1] as string).toLowerCase())) {
-    return { rule: 'reserved-path', message: `"${rel}" is refused: Claude Code reads ${parts[parts.length - 1]} as instructions` };
+    return { rule: 'reserved-path', message: `Claude Code reads ${parts[parts.length - 1]} as instructions` };
   }
   const reader = readByConnectors.get(rel.toLowerCase());
-  if (reader) return { rule: 'reserved-path', message: `"${rel}" is refused: it is ${reader}` };
+  if (reader) return { rule: 'reserved-path', message: `it is ${reader}` };
   return { rel };
 }
 
