@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { getConnector } from '../../src/registry/connectors.js';
@@ -107,6 +107,17 @@ describe('symlinks on a saveTo', () => {
     expect(e.error).toMatch(/^could not save the result to reports\/x\.md: "reports" is a symlink/);
     expect(readdirSync(outside)).toEqual([]);
     expect(lstatSync(path.join(root, 'reports')).isSymbolicLink()).toBe(true);
+  });
+});
+
+describe('a saveTo hard-linked to a file outside', () => {
+  it('is replaced, not written through: the outside file keeps its content', async () => {
+    const outside = testdir({ 'victim.txt': 'precious\n' });
+    const { root, run } = await hubRepo({ 'connectors/w.yaml': yaml({ prompt: 'x\n@fake result overwritten', output: { saveTo: 'reports/x.md' } }), 'reports/.keep': '' });
+    linkSync(path.join(outside, 'victim.txt'), path.join(root, 'reports/x.md'));
+    expect(await run('w')).toMatchObject({ status: 'success' });
+    expect(readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe('precious\n');
+    expect(readFileSync(path.join(root, 'reports/x.md'), 'utf8')).toBe('overwritten\n');
   });
 });
 

@@ -101,4 +101,18 @@ describe('validate: no path the hub reads or writes leaves the repository by a s
     symlinkSync('work', path.join(root, 'here'));
     expect(await errorsOf(root)).toEqual([]);
   });
+
+  it('refuses a partial that links outside, and never walks a linked directory', async () => {
+    const outside = testdir({ 'secret.hbs': 'the contents of a file outside', 'deep/x.hbs': 'outside too' });
+    const root = testdir({ 'connectors/a.yaml': 'prompt: "{{> footer}}"\n', 'connectors/partials/ok.hbs': 'fine' });
+    symlinkSync(path.join(outside, 'secret.hbs'), path.join(root, 'connectors/partials/footer.hbs'));
+    symlinkSync(outside, path.join(root, 'connectors/partials/linked'));
+    const desired = await loadDesired(root);
+    expect([...desired.partials.keys()]).toEqual(['ok']);
+    expect(desired.global.map(formatDiagnostic)).toEqual([
+      `connectors/partials/footer.hbs:1:1: error: "connectors/partials/footer.hbs" is a symlink to ${path.join(outside, 'secret.hbs')}, outside the repository\n    hint: copy the file into the repository instead of linking it`,
+      'connectors/partials/linked:1:1: warning: "connectors/partials/linked" is a symlink to a directory; partials in it are not loaded\n    hint: move the partials into connectors/partials/ itself',
+    ]);
+    expect(desired.files[0]?.diagnostics[0]?.message).toBe('partial "footer" does not exist');
+  });
 });
