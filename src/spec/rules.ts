@@ -182,11 +182,15 @@ export const outputRule: Rule = (spec, env) => {
  * write itself checks the rendered path again), and no symlink on the part that exists.
  */
 function saveToProblem(spec: ConnectorSpec, env: RuleEnv, saveTo: string): PathRefusal | undefined {
-  const likely = saveTo.replace(/\{\{\s*connector\.id\s*\}\}/g, spec.id).replace(/\{\{[^}]*\}\}/g, 'x');
+  const withId = saveTo.replace(/\{\{\s*connector\.id\s*\}\}/g, spec.id);
   const own = filesReadBy(env.root, [{ spec, sourcePath: env.file }]);
-  const checked = outputPathRefusal(env.root, likely, own);
+  const checked = outputPathRefusal(env.root, withId.replace(/\{\{[^}]*\}\}/g, 'x'), own);
   if ('rule' in checked) return checked;
-  const link = symlinkOnPath(env.root, checked.rel);
+  // Symlinks only on the directories written out in full: what a placeholder becomes is known at run time.
+  const open = withId.indexOf('{{');
+  const fixed = open < 0 ? withId : withId.slice(0, Math.max(0, withId.lastIndexOf('/', open)));
+  const rel = fixed ? insideRepo(env.root, '.', fixed) : undefined;
+  const link = rel === undefined ? undefined : symlinkOnPath(env.root, rel);
   if (link) return { rule: 'path-escape', message: `${describeLink(env.root, link)}; the hub never writes through a symlink` };
   return undefined;
 }

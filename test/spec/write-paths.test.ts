@@ -71,6 +71,12 @@ describe('validate: no path the hub reads or writes leaves the repository by a s
     expect(errors[0]).toMatch(/^connectors\/a\.yaml:3:11: error: output\.saveTo: .*"reports-link" is a symlink to .* outside the repository/);
   });
 
+  it('judges only the directories written out in full: a placeholder may become anything', async () => {
+    const root = testdir({ 'connectors/a.yaml': saving('{{run.id}}/x.md'), 'connectors/b.yaml': saving('out/{{run.id}}.md') });
+    symlinkSync('/tmp', path.join(root, 'x'));
+    expect(await errorsOf(root)).toEqual([]);
+  });
+
   it('refuses a saveTo through a symlink inside the repository too (a commit would replace it)', async () => {
     const root = testdir({ 'connectors/a.yaml': saving('latest/a.md'), 'reports/.keep': '' });
     symlinkSync('reports', path.join(root, 'latest'));
