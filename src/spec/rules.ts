@@ -179,7 +179,7 @@ export const outputRule: Rule = (spec, env) => {
 /**
  * What the hub can know of a saveTo before a run: the path with `{{connector.id}}` filled
  * in and every other placeholder as a plain name, checked like a rendered path (the
- * write itself checks the rendered path again), and no symlink on the part that exists.
+ * run checks the rendered path again), and no symlink on the directories written in full.
  */
 function saveToProblem(spec: ConnectorSpec, env: RuleEnv, saveTo: string): PathRefusal | undefined {
   const withId = saveTo.replace(/\{\{\s*connector\.id\s*\}\}/g, spec.id);
