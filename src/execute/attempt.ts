@@ -7,7 +7,9 @@ import type { ErrorKind, Finish, Trigger } from '../registry/executions.js';
 import { renderPrompt, renderWith } from '../template/render.js';
 import { agentFor } from './agents/index.js';
 import { agentEnvironment } from './environment.js';
-import { checkOutput, saveOutput } from './output.js';
+import { checkOutput, outputTarget, saveOutput } from './output.js';
+import { runPathLeavingRepo } from './run-paths.js';
+import { SAVE_TO_HINT } from '../spec/write-paths.js';
 import { spawnAgent } from './process.js';
 import { Redactor } from './redact.js';
 
@@ -23,6 +25,8 @@ export interface AttemptContext {
   /** Called once the agent is about to start, with what is then known (already redacted). */
   onStart: (fields: { startedAt: Date; renderedPrompt: string; argv: string[] }) => void;
   onOutput?: (path: string) => void;
+  /** Files connectors read (prompt files, MCP configs), which no output may replace; see filesReadBy(). */
+  filesReadByConnectors?: () => ReadonlyMap<string, string>;
 }
 
 export interface Attempt {
@@ -73,6 +77,23 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     return fail('spawn-error', 'claude refuses bypassPermissions when running as root: run the hub as its own user (see systemd/agent-hub.service), or set IS_SANDBOX=1 in the hub\'s environment if this machine is a sandbox', { renderedPrompt: redact.text(prompt) });
   }
 
+  // Where the result will go is known before the agent starts: a refused path costs no run.
+  const readBy = () => ctx.filesReadByConnectors?.() ?? new Map<string, string>();
+  let saveTo: string | undefined;
+  if (spec.output.saveTo) {
+    let rendered: string;
+    try {
+      rendered = renderWith(spec.output.saveTo, a.version, a.inputs, runInfo);
+    } catch (err) {
+      return fail('spawn-error', `could not render output.saveTo: ${(err as Error).message}`, { renderedPrompt: redact.text(prompt) });
+    }
+    const target = outputTarget(ctx.root, rendered, readBy());
+    if ('refused' in target) return fail('spawn-error', `output.saveTo "${rendered}" is refused: ${target.refused}; ${SAVE_TO_HINT}`, { renderedPrompt: redact.text(prompt) });
+    saveTo = target.rel;
+  }
+  const leaving = runPathLeavingRepo(ctx.root, spec.agent);
+  if (leaving) return fail('spawn-error', `${leaving}; the run did not start`, { renderedPrompt: redact.text(prompt) });
+
   const agent = agentFor(spec);
   const inv = agent.invocation(spec, { root: ctx.root, claudeCommand: ctx.claudeCommand });
   const ownCwd = spec.agent.cwd === undefined;
@@ -102,12 +123,12 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
       return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: checked.error, validationErrors: checked.validationErrors };
     }
     const resultText = redact.text(checked.text + marker);
-    if (spec.output.saveTo) {
+    if (saveTo !== undefined) {
       try {
-        const target = renderWith(spec.output.saveTo, a.version, a.inputs, runInfo);
-        ctx.onOutput?.(saveOutput(ctx.root, target, resultText.endsWith('\n') ? resultText : `${resultText}\n`));
+        ctx.onOutput?.(saveOutput(ctx.root, saveTo, resultText.endsWith('\n') ? resultText : `${resultText}\n`, readBy()));
       } catch (err) {
-        return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: `could not save the result: ${(err as Error).message}` };
+        const error = `could not save the result to ${saveTo}: ${(err as Error).message}; the result is kept in this run record`;
+        return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: redact.text(error) };
       }
     }
     return { ...common, status: 'success', finishedAt: ctx.now(), result: resultText };

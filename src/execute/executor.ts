@@ -1,7 +1,8 @@
 import type { ConnectorVersion } from '../core/types.js';
 import { durationMs } from '../core/duration.js';
 import { stmt, type Db } from '../registry/db.js';
-import { getConnector } from '../registry/connectors.js';
+import { getConnector, listConnectors } from '../registry/connectors.js';
+import { filesReadBy } from '../spec/write-paths.js';
 import {
   finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince, waitingRetries,
   type ErrorKind, type Execution, type Finish, type Trigger,
@@ -364,6 +365,7 @@ export class Executor {
     const f = await runAttempt({
       root: this.root, env: this.env, claudeCommand: this.claudeCommand, maxOutputBytes: this.maxOutputBytes, killGraceMs: this.killGraceMs, now: this.now,
       ...(this.onOutput ? { onOutput: this.onOutput } : {}),
+      filesReadByConnectors: () => filesReadBy(this.root, listConnectors(this.db).map((c) => c.version)),
       onStart: (fields) => {
         markRunning(this.db, entry.id, fields);
         this.log.info({ run: entry.id, connector: entry.req.connectorId, trigger: entry.req.trigger, attempt: entry.attempt }, 'run started');

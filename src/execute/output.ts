@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { OutputSpec } from '../core/types.js';
 import { userSchemaAjv } from '../spec/user-schema.js';
-import { insideRepo } from '../spec/paths.js';
+import { describeLink, symlinkOnPath } from '../spec/paths.js';
+import { outputPathRefusal } from '../spec/write-paths.js';
+import { OutputWriteError, writeWithoutLinks } from './safe-write.js';
 
 export type OutputCheck =
   | { ok: true; text: string; json?: unknown }
@@ -32,12 +32,26 @@ export function checkOutput(output: OutputSpec, result: string | null): OutputCh
   return { ok: true, text: `${JSON.stringify(json, null, 2)}\n`, json };
 }
 
-/** Writes a result to a repository-relative path, refusing anything outside the repository. */
-export function saveOutput(root: string, relPath: string, content: string): string {
-  const rel = insideRepo(root, '.', relPath);
-  if (rel === undefined || /^(\.git|\.agent-hub)(\/|$)/.test(rel)) throw new Error(`saveTo "${relPath}" is outside the repository or in a reserved directory`);
-  const abs = path.join(root, rel);
-  mkdirSync(path.dirname(abs), { recursive: true });
-  writeFileSync(abs, content);
-  return rel;
+/**
+ * Where a run may save its result: the rendered saveTo, allowed by outputPathRefusal (not
+ * configuration, state, a dotfile or a file connectors read) and with no symlink on the
+ * part of it that exists. Returns the repository-relative path, or why not.
+ */
+export function outputTarget(root: string, rendered: string, readByConnectors: ReadonlyMap<string, string>): { rel: string } | { refused: string } {
+  const checked = outputPathRefusal(root, rendered, readByConnectors);
+  if ('rule' in checked) return { refused: checked.message };
+  const link = symlinkOnPath(root, checked.rel);
+  if (link) return { refused: `${describeLink(root, link)}; the hub never writes through a symlink` };
+  return checked;
+}
+
+/**
+ * Writes a result where outputTarget allowed, checking the path again (a connector applied
+ * or a symlink planted while the agent ran) and writing all or nothing, through no symlink.
+ */
+export function saveOutput(root: string, rendered: string, content: string, readByConnectors: ReadonlyMap<string, string>): string {
+  const target = outputTarget(root, rendered, readByConnectors);
+  if ('refused' in target) throw new OutputWriteError(target.refused);
+  writeWithoutLinks(root, target.rel, content);
+  return target.rel;
 }

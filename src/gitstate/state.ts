@@ -13,6 +13,7 @@ import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedF
 import { RemoteSync, type PullResult } from './remote.js';
 import { git } from './git.js';
 import { HealthTracker, type GitHealth } from './health.js';
+import { withoutOutputsOverLinks } from './output-links.js';
 
 export const DEFAULT_COMMIT_INTERVAL = '5m';
 export const DEFAULT_REMOTE_TIMEOUT = '2m';
@@ -266,7 +267,8 @@ export class GitState {
   }
 
   private async commitNow(o: { keepStamp: boolean }): Promise<CommitOutcome> {
-    const pending = this.pendingFiles();
+    const dropPending = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
+    const pending = await withoutOutputsOverLinks(this.root, await this.target.stateRef(), this.pendingFiles(), (p) => dropPending.run(p), this.log);
     const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: p.source }));
     for (const [rel, content] of snapshotFiles(this.db)) {
       const abs = path.join(this.target.dir, rel);

@@ -51,6 +51,45 @@ async function readTrees(root: string, names: string[]): Promise<Array<Entry[] |
   return (await catFiles(root, names)).map((o) => (o?.type === 'tree' ? decodeTree(o.body) : undefined));
 }
 
+const LINK_MODE = '120000';
+
+/** What a non-directory entry is, for errors. */
+function kindOf(mode: string): string {
+  return mode === LINK_MODE ? 'symlink' : mode === '160000' ? 'submodule' : 'file';
+}
+
+/** Why writing `path` over `existing` would replace a tracked symlink (or put a directory over a file), or undefined. */
+function replaced(path: string, existing: Entry | undefined, asDirectory: boolean, mode: string | undefined): string | undefined {
+  if (!existing || existing.mode === TREE_MODE) return undefined;
+  if (asDirectory) return `"${path}" is a ${kindOf(existing.mode)} in the committed tree, and the hub never replaces one with a directory`;
+  if (existing.mode === LINK_MODE && mode !== LINK_MODE) return `"${path}" is a symlink in the committed tree, and the hub never replaces one`;
+  return undefined;
+}
+
+/**
+ * Which of `paths` (from the top of the work tree) a commit on `base` could not take
+ * without replacing a tracked symlink (or file, or submodule) on the way with a directory,
+ * or a tracked symlink with a file: path → why. Reads the directories in one process.
+ */
+export async function pathsOverTrackedLinks(root: string, base: string, paths: readonly string[]): Promise<Map<string, string>> {
+  const dirs = [...new Set(paths.flatMap((p) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/')).concat('')))];
+  const listings = await readTrees(root, dirs.map((d) => (d ? `${base}:${d}` : `${base}^{tree}`)));
+  const byDir = new Map(dirs.map((d, i) => [d, listings[i]]));
+  const out = new Map<string, string>();
+  for (const p of paths) {
+    const parts = p.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      const here = parts.slice(0, i + 1).join('/');
+      const entry = byDir.get(parent)?.find((e) => e.name === parts[i]);
+      const why = replaced(here, entry, i < parts.length - 1, undefined);
+      if (why) out.set(p, why);
+      if (why || !entry) break;
+    }
+  }
+  return out;
+}
+
 /**
  * The tree of `base` with `files` added or replaced, written without any index: only the
  * directories on the changed paths are read (one cat-file process) and written (one
@@ -82,6 +121,9 @@ export async function treeWith(root: string, base: string | null, files: readonl
   for (const dir of [...order].sort((a, b) => depth(b) - depth(a) || (a < b ? -1 : 1))) {
     const entries = new Map((existing.get(dir) ?? []).map((e) => [e.name, e]));
     for (const [name, e] of dirs.get(dir) as Map<string, Entry | null>) {
+      // Callers leave such files out first (pathsOverTrackedLinks); this is the last guard.
+      const why = e ? replaced(dir ? `${dir}/${name}` : name, entries.get(name), e.mode === TREE_MODE, e.mode) : undefined;
+      if (why) throw new Error(why);
       if (e) entries.set(name, e);
       else entries.delete(name);
     }
@@ -91,9 +133,11 @@ export async function treeWith(root: string, base: string | null, files: readonl
       if (parent !== dir) continue;
       const name = child.slice(parent ? parent.length + 1 : 0);
       const sha = newSha.get(child);
+      const why = sha ? replaced(child, entries.get(name), true, TREE_MODE) : undefined;
+      if (why) throw new Error(why);
       // A directory left empty by deletions disappears, as in git.
       if (sha) entries.set(name, { mode: TREE_MODE, name, sha });
-      else entries.delete(name);
+      else if (entries.get(name)?.mode === TREE_MODE) entries.delete(name); // a tracked symlink there stays
     }
     if (entries.size === 0 && dir) continue;
     const content = encodeTree([...entries.values()]);

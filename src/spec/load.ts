@@ -6,6 +6,7 @@ import type { DesiredFile } from '../core/plan.js';
 import { readHubBytes } from './hub-file.js';
 import type { LoadedHubConfig } from './hub-config.js';
 import { decodeText } from './text.js';
+import { describeLink, symlinkOnPath } from './paths.js';
 import type { Partials, PartialFile } from './template-check.js';
 
 export const CONNECTORS_DIR = 'connectors';
@@ -81,24 +82,45 @@ export function listConnectorFiles(root: string): string[] {
   return out.sort();
 }
 
-/** Partials under connectors/partials, named by their path without `.hbs`. */
+/**
+ * Partials under connectors/partials, named by their path without `.hbs`. Symlinks are not
+ * followed blindly: a linked file is read only when it resolves inside the repository, and
+ * a linked directory is not walked (it could lead anywhere, or back to itself).
+ */
 export function loadPartials(root: string): { partials: Map<string, PartialFile>; diagnostics: Diagnostic[] } {
   const partials = new Map<string, PartialFile>();
   const diagnostics: Diagnostic[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(path.join(root, PARTIALS_DIR), { recursive: true, encoding: 'utf8' });
-  } catch {
-    return { partials, diagnostics };
-  }
-  for (const entry of entries.map((e) => e.split(path.sep).join('/')).filter((e) => e.endsWith('.hbs')).sort()) {
-    const file = `${PARTIALS_DIR}/${entry}`;
+  const problem = (file: string, message: string, hint: string, severity: Diagnostic['severity'] = 'error') =>
+    diagnostics.push({ file, line: 1, column: 1, path: '', message, hint, severity, rule: 'partial' });
+  const files: string[] = [];
+  const walk = (rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(child);
+      else if (e.isSymbolicLink()) {
+        const link = symlinkOnPath(root, child);
+        if (statSync(path.join(root, child), { throwIfNoEntry: false })?.isDirectory()) {
+          problem(child, `"${child}" is a symlink to a directory; partials in it are not loaded`, 'move the partials into connectors/partials/ itself', 'warning');
+        } else if (!e.name.endsWith('.hbs')) continue;
+        else if (link?.leaves) problem(child, describeLink(root, link), 'copy the file into the repository instead of linking it');
+        else files.push(child);
+      } else if (e.name.endsWith('.hbs')) files.push(child);
+    }
+  };
+  walk(PARTIALS_DIR);
+  for (const file of files.sort()) {
     const decoded = decodeText(readFileSync(path.join(root, file)));
     if ('error' in decoded) {
-      diagnostics.push({ file, line: 1, column: 1, path: '', message: decoded.error, hint: decoded.hint, severity: 'error', rule: 'partial' });
+      problem(file, decoded.error, decoded.hint);
       continue;
     }
-    partials.set(entry.replace(/\.hbs$/, ''), { file, source: decoded.text });
+    partials.set(file.slice(PARTIALS_DIR.length + 1).replace(/\.hbs$/, ''), { file, source: decoded.text });
   }
   return { partials, diagnostics };
 }

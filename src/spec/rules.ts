@@ -2,7 +2,8 @@ import { Cron } from 'croner';
 import type { ConnectorSpec, Diagnostic, Severity } from '../core/types.js';
 import { parseDuration } from '../core/duration.js';
 import { hasType } from '../template/inputs.js';
-import { insideRepo } from './paths.js';
+import { describeLink, insideRepo, linkLeavingRepo, symlinkOnPath } from './paths.js';
+import { filesReadBy, outputPathRefusal, SAVE_TO_HINT, type PathRefusal } from './write-paths.js';
 import { userSchemaAjv } from './user-schema.js';
 import { checkTemplateRefs } from './template-check.js';
 import { closest } from './suggest.js';
@@ -116,12 +117,17 @@ export const agentRule: Rule = (spec, env) => {
       }
     }
   }
-  if (a.cwd !== undefined && !path.isAbsolute(a.cwd) && insideRepo(env.root, '.', a.cwd) === undefined && a.cwd !== '.') {
-    out.push(at(env, ['agent', 'cwd'], `cwd "${a.cwd}" is outside the repository`, 'use a path inside the repository, or an absolute path', 'path-escape'));
+  if (a.cwd !== undefined && !path.isAbsolute(a.cwd) && a.cwd !== '.') {
+    const rel = insideRepo(env.root, '.', a.cwd);
+    const link = rel === undefined ? undefined : linkLeavingRepo(env.root, rel);
+    if (rel === undefined) out.push(at(env, ['agent', 'cwd'], `cwd "${a.cwd}" is outside the repository`, 'use a path inside the repository, or an absolute path', 'path-escape'));
+    else if (link) out.push(at(env, ['agent', 'cwd'], `cwd "${a.cwd}" leads outside the repository: ${describeLink(env.root, link)}`, 'use a real directory inside the repository, or write the absolute path if running outside it is meant', 'path-escape'));
   }
   if (a.mcpConfig !== undefined) {
     const rel = insideRepo(env.root, '.', a.mcpConfig);
+    const link = rel === undefined ? undefined : linkLeavingRepo(env.root, rel);
     if (rel === undefined) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig "${a.mcpConfig}" is outside the repository`, 'keep the MCP config file in the repository', 'path-escape'));
+    else if (link) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig "${a.mcpConfig}" leads outside the repository: ${describeLink(env.root, link)}`, 'copy the file into the repository instead of linking it', 'path-escape'));
     else if (!existsSync(path.join(env.root, rel))) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig file "${rel}" does not exist`, 'the path is relative to the repository root; claude exits at once when the file is missing', 'missing-file'));
   }
   if (parseDuration(a.timeout) === 0) out.push(at(env, ['agent', 'timeout'], 'timeout must be more than zero', 'use a duration like 5m', 'duration'));
@@ -163,16 +169,31 @@ export const outputRule: Rule = (spec, env) => {
     }
   }
   if (o.saveTo !== undefined) {
-    if (insideRepo(env.root, '.', o.saveTo.replace(/\{\{[^}]*\}\}/g, 'x')) === undefined) {
-      out.push(at(env, ['output', 'saveTo'], `saveTo "${o.saveTo}" is outside the repository`, 'use a path relative to the repository root, like reports/{{connector.id}}.md', 'path-escape'));
-    } else if (/^(\.git|\.agent-hub)(\/|$)/.test(o.saveTo)) {
-      out.push(at(env, ['output', 'saveTo'], `saveTo "${o.saveTo}" points into ${o.saveTo.split('/')[0]}/`, 'write results somewhere else in the repository', 'path-escape'));
-    } else {
-      out.push(...checkTemplateRefs(o.saveTo, spec, env, ['output', 'saveTo']));
-    }
+    const problem = saveToProblem(spec, env, o.saveTo);
+    if (problem) out.push(at(env, ['output', 'saveTo'], `saveTo "${o.saveTo}" is refused: ${problem.message}`, SAVE_TO_HINT, problem.rule));
+    else out.push(...checkTemplateRefs(o.saveTo, spec, env, ['output', 'saveTo']));
   }
   return out;
 };
+
+/**
+ * What the hub can know of a saveTo before a run: the path with `{{connector.id}}` filled
+ * in and every other placeholder as a plain name, checked like a rendered path (the
+ * run checks the rendered path again), and no symlink on the directories written in full.
+ */
+function saveToProblem(spec: ConnectorSpec, env: RuleEnv, saveTo: string): PathRefusal | undefined {
+  const withId = saveTo.replace(/\{\{\s*connector\.id\s*\}\}/g, spec.id);
+  const own = filesReadBy(env.root, [{ spec, sourcePath: env.file }]);
+  const checked = outputPathRefusal(env.root, withId.replace(/\{\{[^}]*\}\}/g, 'x'), own);
+  if ('rule' in checked) return checked;
+  // Symlinks only on the directories written out in full: what a placeholder becomes is known at run time.
+  const open = withId.indexOf('{{');
+  const fixed = open < 0 ? withId : withId.slice(0, Math.max(0, withId.lastIndexOf('/', open)));
+  const rel = fixed ? insideRepo(env.root, '.', fixed) : undefined;
+  const link = rel === undefined ? undefined : symlinkOnPath(env.root, rel);
+  if (link) return { rule: 'path-escape', message: `${describeLink(env.root, link)}; the hub never writes through a symlink` };
+  return undefined;
+}
 
 /** Backoff bounds that make sense. */
 export const retryRule: Rule = (spec, env) => {

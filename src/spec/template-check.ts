@@ -142,11 +142,13 @@ export function checkPrompt(spec: ConnectorSpec, env: RuleEnv, partials: Partial
     const abs = path.join(env.root, rel);
     let bytes: Buffer;
     try {
-      // A symlink may point out of the repository even when the path does not.
-      if (insideRepo(env.root, '.', path.relative(env.root, realpathSync(abs))) === undefined) {
+      // A symlink may point out of the repository even when the path does not; the file is
+      // then read by its real path, which leaves little room for a link swapped in meanwhile.
+      const real = realpathSync(abs);
+      if (insideRepo(env.root, '.', path.relative(env.root, real)) === undefined) {
         return fail('promptFile', `promptFile "${spec.promptFile}" links outside the repository`, 'copy the file into the repository instead of linking it', 'path-escape');
       }
-      bytes = readFileSync(abs);
+      bytes = readFileSync(real);
     } catch {
       return fail('promptFile', `promptFile "${rel}" does not exist`, `create it, or fix the path (it is relative to ${path.dirname(env.file)}/)`, 'missing-file');
     }

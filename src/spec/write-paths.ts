@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { ConnectorVersion } from '../core/types.js';
+import { insideRepo } from './paths.js';
+
+/** What every refusal of a saveTo suggests instead. */
+export const SAVE_TO_HINT = 'save results in a directory of their own, like reports/{{connector.id}}.md';
+
+/** Why the hub will not write an agent's output somewhere: a rule name and a clause ("it is outside the repository"). */
+export interface PathRefusal {
+  rule: string;
+  message: string;
+}
+
+/**
+ * Top-level entries the hub reads as configuration or writes as state. Compared in lower
+ * case: on a case-insensitive file system (macOS) `Connectors/x.yaml` is `connectors/x.yaml`.
+ */
+const RESERVED: ReadonlyMap<string, string> = new Map([
+  ['connectors', 'connectors/ holds the connector files, partials and prompt files the hub applies'],
+  ['hub.yaml', 'hub.yaml is the hub\'s own configuration'],
+  ['state', 'state/ holds the run records and registry snapshot the hub commits and restores from'],
+  ['schemas', 'schemas/ holds the JSON Schemas that editors check connector files against'],
+]);
+
+/** Files Claude Code reads as instructions from the directory it runs in and every parent. */
+const AGENT_INSTRUCTIONS = new Set(['claude.md', 'claude.local.md']);
+
+/**
+ * Whether the hub may write an agent's output at `target` (repository-relative, as written
+ * in saveTo or as rendered for a run). Returns the normalized path, or why not: outside the
+ * repository, configuration or state the hub reads, a dotfile or dot-directory (`.git`,
+ * `.agent-hub`, `.github`, `.gitignore`), agent instructions, or a file a connector reads
+ * (`readByConnectors`: prompt files and MCP configs). Pure: symlinks are checked elsewhere.
+ */
+export function outputPathRefusal(root: string, target: string, readByConnectors: ReadonlyMap<string, string> = new Map()): { rel: string } | PathRefusal {
+  const rel = insideRepo(root, '.', target);
+  if (rel === undefined) return { rule: 'path-escape', message: 'it is outside the repository' };
+  const parts = rel.split('/');
+  const dotted = parts.find((p) => p.startsWith('.'));
+  if (dotted !== undefined) {
+    return { rule: 'reserved-path', message: `"${dotted}" starts with "." (dotfiles and directories like .git, .agent-hub, .github and .gitignore configure tools)` };
+  }
+  const why = RESERVED.get((parts[0] as string).toLowerCase());
+  if (why) return { rule: 'reserved-path', message: why };
+  if (AGENT_INSTRUCTIONS.has((parts[parts.length - 1] as string).toLowerCase())) {
+    return { rule: 'reserved-path', message: `Claude Code reads ${parts[parts.length - 1]} as instructions` };
+  }
+  const reader = readByConnectors.get(rel.toLowerCase());
+  if (reader) return { rule: 'reserved-path', message: `it is ${reader}` };
+  return { rel };
+}
+
+/**
+ * The files connectors read, by lower-cased repository-relative path, each with a phrase
+ * saying whose file it is: every prompt file and every MCP config.
+ */
+export function filesReadBy(root: string, versions: Iterable<Pick<ConnectorVersion, 'spec' | 'sourcePath'>>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { spec, sourcePath } of versions) {
+    const prompt = spec.promptFile === undefined ? undefined : insideRepo(root, path.posix.dirname(sourcePath), spec.promptFile);
+    if (prompt) out.set(prompt.toLowerCase(), `the prompt file of connector ${spec.id}`);
+    const mcp = spec.agent.mcpConfig === undefined ? undefined : insideRepo(root, '.', spec.agent.mcpConfig);
+    if (mcp) out.set(mcp.toLowerCase(), `the MCP config of connector ${spec.id}`);
+  }
+  return out;
+}
