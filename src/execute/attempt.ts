@@ -8,7 +8,7 @@ import { renderPrompt, renderWith } from '../template/render.js';
 import { agentFor } from './agents/index.js';
 import { agentEnvironment } from './environment.js';
 import { checkOutput, saveOutput } from './output.js';
-import { spawnAgent } from './process.js';
+import { spawnAgent, type AgentProcess } from './process.js';
 import { Redactor } from './redact.js';
 
 /** What one attempt needs from the hub around it. */
@@ -23,6 +23,8 @@ export interface AttemptContext {
   /** Called once the agent is about to start, with what is then known (already redacted). */
   onStart: (fields: { startedAt: Date; renderedPrompt: string; argv: string[] }) => void;
   onOutput?: (path: string) => void;
+  /** Called once the agent runs, with what finds it again if the hub crashes (recorded on the run). */
+  onProcess?: (p: AgentProcess) => void;
 }
 
 export interface Attempt {
@@ -83,6 +85,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     const p = await spawnAgent({
       command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
       timeoutMs: durationMs(spec.agent.timeout), graceMs: ctx.killGraceMs, maxOutputBytes: ctx.maxOutputBytes, signal: a.signal,
+      runId: a.id, ...(ctx.onProcess ? { onSpawn: ctx.onProcess } : {}),
     });
     const outcome = agent.interpret(spec, p);
     const truncated = p.droppedBytes > 0;
