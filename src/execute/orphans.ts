@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { Db } from '../registry/db.js';
 import { runningAgents } from '../registry/executions.js';
+import { RunCgroup } from './cgroup.js';
 import type { AgentProcess } from './process.js';
 import { stillRunning, type ProcessIdentity } from './procfs.js';
 import { ProcessTree } from './tree.js';
@@ -13,7 +14,10 @@ const isIdentity = (v: unknown): v is ProcessIdentity =>
 function parse(v: unknown): AgentProcess | null {
   if (typeof v !== 'object' || v === null || typeof (v as AgentProcess).pid !== 'number') return null;
   const p = v as Record<string, unknown>;
-  return { pid: p.pid as number, process: isIdentity(p.process) ? p.process : null, hub: isIdentity(p.hub) ? p.hub : null };
+  return {
+    pid: p.pid as number, process: isIdentity(p.process) ? p.process : null, hub: isIdentity(p.hub) ? p.hub : null,
+    cgroup: typeof p.cgroup === 'string' ? p.cgroup : null,
+  };
 }
 
 /**
@@ -39,9 +43,14 @@ export async function stopOrphans(db: Db, log: Logger, graceMs: number): Promise
       continue;
     }
     const leader = p?.process && stillRunning(p.process) ? p.pid : undefined;
-    const tree = new ProcessTree(leader, row.id);
-    if (!tree.alive()) continue;
+    const cgroup = p?.cgroup ? RunCgroup.at(p.cgroup) : null;
+    const tree = new ProcessTree(leader, row.id, cgroup);
+    if (!tree.alive()) {
+      cgroup?.remove();
+      continue;
+    }
     stops.push(tree.stop(graceMs).then((descendants) => {
+      cgroup?.remove();
       log.warn({ run: row.id, pid: leader, descendants }, 'stopped the agent of a run the last stop left running (SIGTERM, SIGKILL after the grace period)');
     }));
   }

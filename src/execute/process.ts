@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { RunCgroup } from './cgroup.js';
 import { identify, type ProcessIdentity } from './procfs.js';
 import { ProcessTree, RUN_ID_VAR } from './tree.js';
 
@@ -29,6 +30,8 @@ export interface AgentProcess {
   process: ProcessIdentity | null;
   /** The agent-hub process that started it: while that one runs, the run is its own. */
   hub: ProcessIdentity | null;
+  /** The run's own cgroup, where the system allows one. */
+  cgroup: string | null;
 }
 
 export interface SpawnResult {
@@ -104,10 +107,14 @@ const KILL_SETTLE_MS = 250;
 export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
   const started = performance.now();
   let child: ChildProcess;
+  let cgroup: RunCgroup | null = null;
+  const start = () => spawn(o.command, o.args, {
+    cwd: o.cwd, env: { ...o.env, [RUN_ID_VAR]: o.runId }, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
+  });
   try {
-    child = spawn(o.command, o.args, {
-      cwd: o.cwd, env: { ...o.env, [RUN_ID_VAR]: o.runId }, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const inside = RunCgroup.spawnInside(o.runId, start);
+    cgroup = inside?.cgroup ?? null;
+    child = inside?.started ?? start();
   } catch (err) {
     // Arguments Node refuses outright (a NUL byte…).
     const e = err as NodeJS.ErrnoException;
@@ -117,8 +124,8 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
     });
   }
   const { pid } = child;
-  const tree = new ProcessTree(pid, o.runId);
-  if (pid !== undefined) o.onSpawn?.({ pid, process: identify(pid), hub: identify(process.pid) });
+  const tree = new ProcessTree(pid, o.runId, cgroup);
+  if (pid !== undefined) o.onSpawn?.({ pid, process: identify(pid), hub: identify(process.pid), cgroup: cgroup?.dir ?? null });
 
   const chunks: Buffer[] = [];
   let kept = 0;
@@ -167,6 +174,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       child.stdin?.destroy();
       child.stdout?.destroy();
       child.stderr?.destroy();
+      cgroup?.remove();
       resolve({
         exitCode: exit?.code ?? null,
         signal: exit ? exit.signal : pid !== undefined && !spawnError ? 'SIGKILL' : null,

@@ -1,3 +1,4 @@
+import type { RunCgroup } from './cgroup.js';
 import { childrenOf, findByEnv, procStat } from './procfs.js';
 
 /**
@@ -18,16 +19,17 @@ function kill(pid: number, signal: NodeJS.Signals | 0): boolean {
 
 /**
  * Everything one agent started: the process group it leads, and descendants that left
- * the group, found by the run id in their environment (Linux: /proc) and by the process
- * tree seen while the agent ran (which also catches one that dropped its environment, if
- * it lived long enough to be seen). Without /proc, only the group is reached.
+ * the group, found by the run's cgroup where there is one (see RunCgroup), by the run id
+ * in their environment (Linux: /proc), and by the process tree seen while the agent ran
+ * (which also catches one that dropped its environment, if it lived long enough to be
+ * seen). Without /proc, only the group is reached.
  */
 export class ProcessTree {
   /** Descendants seen while the agent ran, with their start times, so a reused pid is never signalled. */
   private readonly seen = new Map<number, string>();
 
   /** `pgid`: the group the agent leads, or undefined when the leader is not known to be ours any more. */
-  constructor(private readonly pgid: number | undefined, private readonly runId: string) {}
+  constructor(private readonly pgid: number | undefined, private readonly runId: string, readonly cgroup: RunCgroup | null = null) {}
 
   /** Records the leader's descendants as they are now (called while the agent runs). */
   watch(leader: number): void {
@@ -47,7 +49,7 @@ export class ProcessTree {
 
   /** Processes outside the group that belong to the run and still run (zombies excluded). */
   private outside(): number[] {
-    const pids = new Set(findByEnv(RUN_ID_VAR, this.runId));
+    const pids = new Set([...findByEnv(RUN_ID_VAR, this.runId), ...(this.cgroup?.pids() ?? [])]);
     for (const [pid, startTime] of this.seen) {
       const stat = procStat(pid);
       if (stat?.startTime === startTime) pids.add(pid);
@@ -62,6 +64,7 @@ export class ProcessTree {
   /** Signals the group and everything of the run outside it; returns the pids signalled outside the group. */
   signal(signal: NodeJS.Signals): number[] {
     if (this.pgid) kill(-this.pgid, signal);
+    if (signal === 'SIGKILL') this.cgroup?.kill();
     const outside = this.outside();
     for (const pid of outside) kill(pid, signal);
     return outside;

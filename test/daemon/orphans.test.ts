@@ -41,9 +41,10 @@ describe('agents left behind by a crashed hub', () => {
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/slow.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) });
     const fake = fakeClaudeEnv();
     const cli = spawn(process.execPath, [BIN, 'run', 'slow', '--repo', root], { env: { ...process.env, ...fake.env }, stdio: 'ignore' });
-    onTestFinished(() => {
-      cli.kill('SIGKILL');
-      for (const pid of fake.livePids()) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    const cliExited = new Promise((resolve) => cli.on('exit', resolve));
+    onTestFinished(async () => {
+      cli.kill('SIGINT'); // cancels its run: the agent is stopped and the run recorded
+      await cliExited;
     });
     await eventually(() => expect(fake.livePids()).toHaveLength(1), 10_000);
     const [agent] = fake.livePids() as [number];

@@ -5,6 +5,19 @@ import { Hub } from '../../src/hub.js';
 import { testdir, type Files } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { running } from '../helpers/procs.js';
+import { ownCgroupDir } from '../../src/execute/cgroup.js';
+import { accessSync, constants } from 'node:fs';
+
+/** Whether this machine lets the hub give each run a cgroup (Linux, cgroup v2, write access). */
+function cgroupsWritable(): boolean {
+  const dir = ownCgroupDir();
+  try {
+    if (dir) accessSync(dir, constants.W_OK);
+    return dir !== null;
+  } catch {
+    return false;
+  }
+}
 
 /** A started hub on a temp repo with these connectors (the fake claude on PATH). */
 async function hubWith(files: Files, killGraceMs = 300) {
@@ -72,5 +85,16 @@ describe('descendants that leave the process group', () => {
     const marker = readdirSync(fake.liveDir).find((f) => f.startsWith('escaped-of-')) as string;
     await eventually(() => expect(running(pidIn(path.join(fake.liveDir, marker)))).toBe(false), 2000);
     for (const pid of fake.livePids()) expect(running(pid)).toBe(false);
+  }, 15_000);
+
+  // Only a cgroup finds this one: no environment to recognise it by, and gone from the
+  // tree before the hub looked (its parent exits at once).
+  it.runIf(cgroupsWritable())('a descendant that left the group and dropped its environment is killed too, where runs get a cgroup', async () => {
+    const pids = testdir();
+    const script = `env -i /usr/bin/setsid /bin/sh -c 'echo $$ > ${pids}/escaped.tmp; /bin/mv ${pids}/escaped.tmp ${pids}/escaped; exec /bin/sleep 40' </dev/null >/dev/null 2>&1 & while [ ! -e ${pids}/escaped ]; do sleep 0.05; done; echo done`;
+    const { hub } = await hubWith({ 'connectors/esc.yaml': sh(script) });
+    const e = await runOnce(hub, 'esc');
+    expect(e).toMatchObject({ status: 'success', result: 'done' });
+    await eventually(() => expect(running(pidIn(`${pids}/escaped`))).toBe(false), 2000);
   }, 15_000);
 });
