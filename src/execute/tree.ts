@@ -56,6 +56,7 @@ export class ProcessTree {
       else this.seen.delete(pid);
     }
     return [...pids].filter((pid) => {
+      if (pid === process.pid) return false; // the hub, should it have stayed in the run's cgroup
       const stat = procStat(pid);
       return stat !== null && stat.state !== 'Z' && stat.pgid !== this.pgid;
     });
