@@ -1,4 +1,4 @@
-import { openSync, readFileSync, rmSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { bootId, cmdline, identify, procStat } from '../execute/procfs.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -63,6 +63,29 @@ function staleBecause(h: Holder): string | null {
   return null;
 }
 
+/** Creates `file` holding `text`, failing with EEXIST when it exists. */
+function create(file: string, text: string): void {
+  // Written aside, then linked into place: the lock appears whole or not at all, so a
+  // start never reads a half-written one and takes it for stale.
+  const aside = `${file}.${process.pid}`;
+  writeFileSync(aside, text);
+  try {
+    linkSync(aside, file);
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw err;
+    // A file system without hard links: create it in place.
+  } finally {
+    rmSync(aside, { force: true });
+  }
+  const fd = openSync(file, 'wx');
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * One hub per repository: an exclusive lock file naming our process. A lock whose process
  * is not a running hub (gone, a zombie, a pid reused after a reboot or by another
@@ -73,9 +96,7 @@ export function acquireLock(root: string, log: Logger = silentLogger): () => voi
   mkdirSync(path.dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, format(process.pid));
-      closeSync(fd);
+      create(file, format(process.pid));
       return () => {
         try {
           if (parse(readFileSync(file, 'utf8'))?.pid === process.pid) rmSync(file, { force: true });
