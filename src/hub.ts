@@ -61,7 +61,7 @@ export class Hub {
     this.inGit = isGitRepo(this.root);
     this.executor = new Executor({
       db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, onOutput: (p) => this.gitState.recordOutput(p),
-      ...(o.env ? { env: o.env } : {}), killGraceMs: this.killGraceMs,
+      ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
     this.executor.onFinished((e) => this.gitState.recordRun(e));
     this.scheduler = new Scheduler((id, slot) => this.onSlot(id, slot), this.now);
