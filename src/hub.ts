@@ -1,5 +1,6 @@
 import { durationMs } from './core/duration.js';
-import { Executor, type SubmitResult } from './execute/executor.js';
+import { DEFAULT_KILL_GRACE_MS, Executor, type SubmitResult } from './execute/executor.js';
+import { stopOrphans } from './execute/orphans.js';
 import { silentLogger, type Logger } from './log/logger.js';
 import { reconcile, type ReconcileResult } from './reconcile/reconcile.js';
 import { listConnectors, type ConnectorRow } from './registry/connectors.js';
@@ -46,11 +47,13 @@ export class Hub {
   /** Whether start() began the commit and pull loops (tests drive git by hand). */
   private gitLoops = false;
   private reconciling: Promise<ReconcileResult> | undefined;
+  private readonly killGraceMs: number;
 
   constructor(o: HubOptions) {
     this.root = repoRoot(o.repo);
     this.log = o.log ?? silentLogger;
     this.now = o.now ?? (() => new Date());
+    this.killGraceMs = o.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     this.config = requireHubConfig(this.root);
     this.freshDb = !existsSync(dbPath(this.root));
     this.db = openDb(dbPath(this.root));
@@ -78,7 +81,9 @@ export class Hub {
         for (const s of skipped) this.log.warn({ file: s.path, err: s.error }, 'run record skipped by restore; fix the file and run agent-hub restore to take it');
       }
     }
-    const interrupted = failInterrupted(this.db, this.now());
+    // Agents a crash left running are stopped first; runs another agent-hub process still runs are its own.
+    const owned = await stopOrphans(this.db, this.log, this.killGraceMs);
+    const interrupted = failInterrupted(this.db, this.now(), owned);
     if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
     const { written } = await this.gitState.repairRecords();
     if (written) this.log.info({ count: written }, 'run records written for runs that had none');

@@ -30,7 +30,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const env = o.env ?? process.env;
   const log = o.log ?? createLogger(env);
   const root = repoRoot(o.repo);
-  const release = acquireLock(root);
+  const release = acquireLock(root, log);
   let hub: Hub;
   try {
     hub = new Hub({ repo: root, log, env });

@@ -10,7 +10,7 @@ import { agentEnvironment } from './environment.js';
 import { checkOutput, outputTarget, saveOutput } from './output.js';
 import { runPathLeavingRepo } from './run-paths.js';
 import { SAVE_TO_HINT } from '../spec/write-paths.js';
-import { spawnAgent } from './process.js';
+import { spawnAgent, type AgentProcess } from './process.js';
 import { Redactor } from './redact.js';
 
 /** What one attempt needs from the hub around it. */
@@ -27,6 +27,8 @@ export interface AttemptContext {
   onOutput?: (path: string) => void;
   /** Files connectors read (prompt files, MCP configs), which no output may replace; see filesReadBy(). */
   filesReadByConnectors?: () => ReadonlyMap<string, string>;
+  /** Called once the agent runs, with what finds it again if the hub crashes (recorded on the run). */
+  onProcess?: (p: AgentProcess) => void;
 }
 
 export interface Attempt {
@@ -104,6 +106,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     const p = await spawnAgent({
       command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
       timeoutMs: durationMs(spec.agent.timeout), graceMs: ctx.killGraceMs, maxOutputBytes: ctx.maxOutputBytes, signal: a.signal,
+      runId: a.id, ...(ctx.onProcess ? { onSpawn: ctx.onProcess } : {}),
     });
     const outcome = agent.interpret(spec, p);
     const truncated = p.droppedBytes > 0;

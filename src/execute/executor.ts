@@ -4,7 +4,7 @@ import { stmt, type Db } from '../registry/db.js';
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { filesReadBy } from '../spec/write-paths.js';
 import {
-  finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince, waitingRetries,
+  finishExecution, getExecution, insertExecution, markRunning, newRunId, recordAgentProcess, spentSince, waitingRetries,
   type ErrorKind, type Execution, type Finish, type Trigger,
 } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
@@ -366,6 +366,7 @@ export class Executor {
       root: this.root, env: this.env, claudeCommand: this.claudeCommand, maxOutputBytes: this.maxOutputBytes, killGraceMs: this.killGraceMs, now: this.now,
       ...(this.onOutput ? { onOutput: this.onOutput } : {}),
       filesReadByConnectors: () => filesReadBy(this.root, listConnectors(this.db).map((c) => c.version)),
+      onProcess: (p) => recordAgentProcess(this.db, entry.id, p),
       onStart: (fields) => {
         markRunning(this.db, entry.id, fields);
         this.log.info({ run: entry.id, connector: entry.req.connectorId, trigger: entry.req.trigger, attempt: entry.attempt }, 'run started');

@@ -1,4 +1,7 @@
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { RunCgroup } from './cgroup.js';
+import { identify, type ProcessIdentity } from './procfs.js';
+import { ProcessTree, RUN_ID_VAR } from './tree.js';
 
 export interface SpawnOptions {
   command: string;
@@ -13,6 +16,22 @@ export interface SpawnOptions {
   /** stdout beyond this is dropped (and counted), so a runaway agent cannot fill memory. */
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /** Put in the agent's environment (AGENT_HUB_RUN_ID): how its descendants are found wherever they went. */
+  runId: string;
+  /** Called once the agent runs, with what finds it again after a crash of the hub. */
+  onSpawn?: (p: AgentProcess) => void;
+}
+
+/** What finds a running agent again, recorded on its run: at the next start after a crash, it is stopped. */
+export interface AgentProcess {
+  /** The agent's pid, which is also its process group's id. */
+  pid: number;
+  /** The agent's identity (null without /proc), so that a reused pid is never signalled. */
+  process: ProcessIdentity | null;
+  /** The agent-hub process that started it: while that one runs, the run is its own. */
+  hub: ProcessIdentity | null;
+  /** The run's own cgroup, where the system allows one. */
+  cgroup: string | null;
 }
 
 export interface SpawnResult {
@@ -70,22 +89,48 @@ export function superviseGroup(child: { pid?: number | undefined; on(event: 'exi
   };
 }
 
+/** How often the agent's process tree is looked at while it runs (Linux), to know its descendants. */
+const WATCH_EVERY_MS = 1000;
+/** After the final SIGKILL: time for the kernel to end the processes and close their pipes. */
+const KILL_SETTLE_MS = 250;
+
 /**
- * Runs an agent as the leader of its own process group, so a timeout or a cancel can
- * stop everything it started (SIGTERM to the group, SIGKILL after the grace period),
- * and whatever it left behind is killed when it exits: no orphans.
+ * Runs an agent as the leader of its own process group. It ends, and the result comes
+ * back, when the leader has exited and its pipes are closed, and never later than the
+ * deadline (timeout or cancel) plus the grace period, whatever the agent's descendants do:
+ * - at the deadline, SIGTERM to the group and to every descendant that left it (see
+ *   ProcessTree); SIGKILL to all of them after the grace period, the pipes destroyed and
+ *   the result returned then, even if something still holds them;
+ * - when the leader exits, whatever it left behind is killed at once, so the pipes close;
+ *   a holder that could not be found is cut off after the grace period.
  */
-export async function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
+export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
   const started = performance.now();
-  const sub = execa(o.command, o.args, {
-    input: o.input, cwd: o.cwd, env: o.env, extendEnv: false, detached: true, buffer: false, reject: false,
-    stdout: 'pipe', stderr: 'pipe', stripFinalNewline: false,
+  let child: ChildProcess;
+  let cgroup: RunCgroup | null = null;
+  const start = () => spawn(o.command, o.args, {
+    cwd: o.cwd, env: { ...o.env, [RUN_ID_VAR]: o.runId }, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const pid = sub.pid;
+  try {
+    const inside = RunCgroup.spawnInside(o.runId, start);
+    cgroup = inside?.cgroup ?? null;
+    child = inside?.started ?? start();
+  } catch (err) {
+    // Arguments Node refuses outright (a NUL byte…).
+    const e = err as NodeJS.ErrnoException;
+    return Promise.resolve({
+      exitCode: null, signal: null, stdout: '', droppedBytes: 0, stderrTail: '', timedOut: false, cancelled: false,
+      spawnError: { code: e.code ?? 'ESPAWN', message: e.message }, durationMs: performance.now() - started,
+    });
+  }
+  const { pid } = child;
+  const tree = new ProcessTree(pid, o.runId, cgroup);
+  if (pid !== undefined) o.onSpawn?.({ pid, process: identify(pid), hub: identify(process.pid), cgroup: cgroup?.dir ?? null });
+
   const chunks: Buffer[] = [];
   let kept = 0;
   let droppedBytes = 0;
-  sub.stdout?.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     const room = o.maxOutputBytes - kept;
     if (room >= chunk.length) {
       chunks.push(chunk);
@@ -97,43 +142,96 @@ export async function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
     }
   });
   let stderr = Buffer.alloc(0);
-  sub.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr = Buffer.concat([stderr, chunk]);
     if (stderr.length > STDERR_TAIL_BYTES) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
   });
+  // An agent that exits without reading its prompt closes the pipe: EPIPE is not our failure.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(o.input);
 
-  let timedOut = false;
-  let cancelled = false;
-  const group = superviseGroup(sub, o.graceMs);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    group.stop();
-  }, o.timeoutMs);
-  const onAbort = () => {
-    cancelled = true;
-    group.stop();
-  };
-  if (o.signal?.aborted) onAbort();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
+  return new Promise<SpawnResult>((resolve) => {
+    let timedOut = false;
+    let cancelled = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let spawnError: SpawnResult['spawnError'];
+    let open = 2; // stdout and stderr
+    let done = false;
+    let deadline: NodeJS.Timeout | undefined;
+    /** Set once the end is certain: the deadline plus the grace, or the leader's exit plus the grace. */
+    let hardStop: NodeJS.Timeout | undefined;
+    const watcher = setInterval(() => pid !== undefined && tree.watch(pid), WATCH_EVERY_MS);
+    watcher.unref();
 
-  const result = await sub;
-  clearTimeout(timer);
-  o.signal?.removeEventListener('abort', onAbort);
-  group.release();
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(deadline);
+      clearTimeout(hardStop);
+      clearInterval(watcher);
+      o.signal?.removeEventListener('abort', onAbort);
+      // Whatever still holds the pipes is no longer waited for.
+      child.stdin?.destroy();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      cgroup?.remove();
+      resolve({
+        exitCode: exit?.code ?? null,
+        signal: exit ? exit.signal : pid !== undefined && !spawnError ? 'SIGKILL' : null,
+        stdout: Buffer.concat(chunks).toString('utf8'),
+        droppedBytes,
+        stderrTail: stderr.toString('utf8'),
+        timedOut,
+        cancelled,
+        ...(spawnError ? { spawnError } : {}),
+        durationMs: performance.now() - started,
+      });
+    };
+    const settled = () => {
+      if (exit && open === 0) finish();
+    };
+    const stop = () => {
+      if (exit) return;
+      tree.signal('SIGTERM');
+      hardStop ??= setTimeout(() => {
+        tree.signal('SIGKILL');
+        // The deadline plus the grace: the run ends now, once the kernel has taken the
+        // processes down (a moment), not when whatever still holds the pipes lets go.
+        hardStop = setTimeout(finish, KILL_SETTLE_MS);
+      }, o.graceMs);
+    };
+    const onAbort = () => {
+      cancelled = true;
+      stop();
+    };
 
-  const failure = result as unknown as { code?: string; originalMessage?: string };
-  const spawnError = pid === undefined || (failure.code && ['ENOENT', 'EACCES', 'ENOTDIR', 'EPERM'].includes(failure.code))
-    ? { code: failure.code ?? 'ESPAWN', message: failure.originalMessage ?? result.message ?? 'could not start' }
-    : undefined;
-  return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
-    stdout: Buffer.concat(chunks).toString('utf8'),
-    droppedBytes,
-    stderrTail: stderr.toString('utf8'),
-    timedOut,
-    cancelled,
-    ...(spawnError ? { spawnError } : {}),
-    durationMs: performance.now() - started,
-  };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // Errors after the start (a failed kill) change nothing; before it, the program never ran.
+      if (pid !== undefined) return;
+      spawnError = { code: err.code ?? 'ESPAWN', message: err.message };
+      finish();
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('close', () => {
+        open--;
+        settled();
+      });
+    }
+    child.on('exit', (code, signal) => {
+      if (done) return;
+      exit = { code, signal };
+      clearTimeout(deadline);
+      // What the agent left behind goes with it, so the pipes close; a holder not found is cut off after the grace.
+      tree.signal('SIGKILL');
+      hardStop ??= setTimeout(finish, o.graceMs);
+      settled();
+    });
+
+    deadline = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, o.timeoutMs);
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -158,14 +158,27 @@ export function spentSince(db: Db, connectorId: string, since: Date): number {
   return r.total;
 }
 
+/** Records how to find a running run's agent again (see execute/orphans.ts); not part of the run's record. */
+export function recordAgentProcess(db: Db, id: string, agentProcess: object): void {
+  stmt(db, 'UPDATE executions SET agent_process = ? WHERE id = ?').run(canonicalJson(agentProcess), id);
+}
+
+/** Runs recorded as running, with what was recorded about their agent process (null: nothing). */
+export function runningAgents(db: Db): Array<{ id: string; agentProcess: unknown }> {
+  const rows = db.prepare("SELECT id, agent_process FROM executions WHERE status = 'running'").all() as Array<{ id: string; agent_process: string | null }>;
+  return rows.map((r) => ({ id: r.id, agentProcess: json<unknown>(r.agent_process) }));
+}
+
 /**
  * Marks runs left pending or running by a crash as failed (kind interrupted); returns how
- * many. Retries waiting for their backoff are not interrupted: they resume.
+ * many. Retries waiting for their backoff are not interrupted: they resume; neither are
+ * the runs in `except` (another agent-hub process still runs them).
  */
-export function failInterrupted(db: Db, now = new Date()): number {
+export function failInterrupted(db: Db, now = new Date(), except: readonly string[] = []): number {
   return db.prepare(`UPDATE executions SET status = 'failed', error_kind = 'interrupted', finished_at = ?,
       error = 'the hub stopped before this run finished'
-    WHERE status = 'running' OR (status = 'pending' AND not_before IS NULL)`).run(now.toISOString()).changes;
+    WHERE (status = 'running' OR (status = 'pending' AND not_before IS NULL)) AND id NOT IN (SELECT value FROM json_each(?))`)
+    .run(now.toISOString(), JSON.stringify(except)).changes;
 }
 
 /** Retries recorded and waiting for their backoff to end. */

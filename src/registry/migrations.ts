@@ -111,4 +111,8 @@ export const MIGRATIONS: readonly string[] = [
 
   // 8: the newest runs without a filter (dashboard, history, the API) read by index, not by sorting every row.
   `CREATE INDEX executions_created ON executions(created_at, id);`,
+
+  // 9: how to find a running run's agent again (pid, start time, boot, and the agent-hub
+  // process that started it), so the start after a crash stops it instead of letting it run on.
+  `ALTER TABLE executions ADD COLUMN agent_process TEXT;`,
 ];

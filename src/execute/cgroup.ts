@@ -1,0 +1,134 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * A cgroup (v2) of its own for one run, where the system lets the hub make one: Linux
+ * with the unified hierarchy mounted, and write access to the hub's own cgroup (root, or
+ * a systemd unit with `Delegate=yes`). A process cannot leave its cgroup on its own
+ * (unlike its process group or its environment), so everything the agent starts after
+ * it was moved in is found and killed, whatever it does. Elsewhere: null, and the process
+ * group and the run id in the environment do the work.
+ */
+export class RunCgroup {
+  private constructor(readonly dir: string) {}
+
+  /** The prefix of every run's cgroup: only such directories are ever touched. */
+  static readonly PREFIX = 'agent-hub-run.';
+
+  /**
+   * Starts `start()`'s process inside a new cgroup for the run, or returns null (and
+   * starts nothing) where the system allows none. The hub steps into the cgroup for the
+   * moment of the fork, so the child is in it from its first instruction: moving it in
+   * after the spawn would miss what it forks at once (`sh -c 'cmd &'` does, within a
+   * millisecond). The spawn is synchronous, so nothing else of the hub's starts meanwhile.
+   */
+  static spawnInside<T>(runId: string, start: () => T): { cgroup: RunCgroup; started: T } | null {
+    const parent = ownCgroupDir();
+    if (!parent) return null;
+    const dir = path.join(parent, `${RunCgroup.PREFIX}${runId}`);
+    try {
+      mkdirSync(dir);
+    } catch {
+      return null; // read-only, not ours to write, or no cgroup v2 here
+    }
+    const cgroup = new RunCgroup(dir);
+    try {
+      writeFileSync(path.join(dir, 'cgroup.procs'), String(process.pid));
+    } catch {
+      cgroup.remove();
+      return null;
+    }
+    let started: T;
+    try {
+      started = start();
+    } catch (err) {
+      cgroup.leave(parent);
+      cgroup.remove();
+      throw err;
+    }
+    cgroup.leave(parent);
+    return { cgroup, started };
+  }
+
+  /** The hub back to its own cgroup. Should that fail, kill() still spares the hub. */
+  private leave(parent: string): void {
+    try {
+      writeFileSync(path.join(parent, 'cgroup.procs'), String(process.pid));
+    } catch {
+      // stays inside: see kill()
+    }
+  }
+
+  /** The cgroup a run recorded (a crashed hub's), if it is still there and is one of ours. */
+  static at(dir: string): RunCgroup | null {
+    return path.basename(dir).startsWith(RunCgroup.PREFIX) && existsSync(path.join(dir, 'cgroup.procs')) ? new RunCgroup(dir) : null;
+  }
+
+  /** The processes in it now. */
+  pids(): number[] {
+    try {
+      return readFileSync(path.join(this.dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  }
+
+  /** SIGKILL to everything in it (never the hub), at once where the kernel offers cgroup.kill (5.14+). */
+  kill(): void {
+    const pids = this.pids();
+    if (!pids.includes(process.pid)) {
+      try {
+        writeFileSync(path.join(this.dir, 'cgroup.kill'), '1');
+        return;
+      } catch {
+        // an older kernel: one by one
+      }
+    }
+    for (const pid of pids.filter((p) => p !== process.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+
+  /** Removes it once it is empty (killed processes take a moment to go), retrying for a few seconds. */
+  remove(tries = 50): void {
+    try {
+      rmdirSync(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EBUSY' && tries > 1) setTimeout(() => this.remove(tries - 1), 100).unref();
+    }
+  }
+}
+
+let ownDir: string | null | undefined;
+
+/** This process's cgroup v2 directory, or null (no /proc, no unified hierarchy, or not visible). */
+export function ownCgroupDir(): string | null {
+  if (ownDir !== undefined) return ownDir;
+  ownDir = null;
+  let self: string;
+  let mounts: string;
+  try {
+    self = readFileSync('/proc/self/cgroup', 'utf8');
+    mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return ownDir;
+  }
+  const own = self.split('\n').find((l) => l.startsWith('0::'))?.slice(3);
+  if (!own) return ownDir;
+  for (const line of mounts.split('\n')) {
+    const [before, after] = line.split(' - ');
+    if (!before || !after?.startsWith('cgroup2 ')) continue;
+    // Field 4 is the mount's root inside the hierarchy, field 5 where it is mounted.
+    const [, , , root = '', mountPoint = ''] = before.split(' ');
+    const rel = root === '/' ? own : own === root ? '/' : own.startsWith(`${root}/`) ? own.slice(root.length) : undefined;
+    if (rel !== undefined) {
+      ownDir = path.join(mountPoint, rel);
+      break;
+    }
+  }
+  return ownDir;
+}

@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * What Linux's /proc says about processes. Everything here returns null or an empty list
+ * where there is no /proc (macOS, the BSDs): callers then fall back to what signals alone
+ * can do, and say so.
+ */
+
+/** One process across pid reuse: a pid is reused, the pid with its start time and the boot are not. */
+export interface ProcessIdentity {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat: clock ticks from boot to the process's start. */
+  startTime: string;
+  /** /proc/sys/kernel/random/boot_id: start times count from this boot. */
+  bootId: string;
+}
+
+let cachedBoot: string | null | undefined;
+
+/** This boot's id, or null without /proc. */
+export function bootId(): string | null {
+  if (cachedBoot === undefined) {
+    try {
+      cachedBoot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      cachedBoot = null;
+    }
+  }
+  return cachedBoot;
+}
+
+export interface ProcStat {
+  /** R, S, D, Z (zombie: exited, not reaped yet), T… */
+  state: string;
+  ppid: number;
+  pgid: number;
+  startTime: string;
+}
+
+/** /proc/<pid>/stat, or null when the process is gone (or there is no /proc). */
+export function procStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // f[0] is field 3 (state), so field n is f[n - 3].
+  const [state, ppid, pgid, startTime] = [f[0], f[1], f[2], f[19]];
+  if (!state || !startTime) return null;
+  return { state, ppid: Number(ppid), pgid: Number(pgid), startTime };
+}
+
+/** The identity of a live process, or null when it is gone or /proc is missing. */
+export function identify(pid: number): ProcessIdentity | null {
+  const stat = procStat(pid);
+  const boot = bootId();
+  return stat && boot ? { pid, startTime: stat.startTime, bootId: boot } : null;
+}
+
+/** True when this exact process still runs: same boot, same start time, not a zombie. */
+export function stillRunning(id: ProcessIdentity): boolean {
+  const stat = procStat(id.pid);
+  return stat !== null && stat.state !== 'Z' && stat.startTime === id.startTime && bootId() === id.bootId;
+}
+
+/** A process's argv, or null when it is gone, not readable, or /proc is missing. */
+export function cmdline(pid: number): string[] | null {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw ? raw.replace(/\0$/, '').split('\0') : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The pids of processes whose children are listed by the kernel (threads included). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ')) if (c) out.push(Number(c));
+    } catch {
+      // the thread ended, or the kernel lacks CONFIG_PROC_CHILDREN
+    }
+  }
+  return out;
+}
+
+/**
+ * Processes whose environment holds `name=value` exactly (this one excluded). Environments
+ * are inherited across fork, exec and setsid, so this finds what a process started however
+ * far it went, unless it replaced its environment. Only processes this user may read are
+ * seen, which are the only ones it could signal anyway.
+ */
+export function findByEnv(name: string, value: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`\0${name}=${value}\0`);
+  const NUL = Buffer.from([0]);
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let env: Buffer;
+    try {
+      env = readFileSync(`/proc/${entry}/environ`);
+    } catch {
+      continue; // gone, or another user's
+    }
+    // NULs around make the first and the last variable match like the others.
+    if (Buffer.concat([NUL, env, NUL]).includes(needle)) found.push(Number(entry));
+  }
+  return found;
+}
