@@ -77,11 +77,11 @@ export function createHubServer(o: ServerOptions): Server {
   const { hub } = o;
   const routes: Array<[string, RegExp, (m: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void> | void]> = [
     ['GET', /^\/healthz$/, (_m, _u, _q, res) => {
-      // 200 whenever the hub answers (a liveness probe must not restart it over a remote that is down);
-      // "degraded" when a git operation keeps failing, with what failed.
+      // 200 whenever the hub answers (a liveness probe must not restart it over a full disk or a remote
+      // that is down); "degraded" with the reasons when writes fail or a git operation keeps failing.
       const git = hub.inGit ? hub.gitState.health() : undefined;
-      const degraded = git && Object.keys(git.failing).length > 0;
-      send(res, 200, { status: degraded ? 'degraded' : 'ok', running: hub.executor.active, queued: hub.executor.queued, ...(git ? { git } : {}) });
+      const { status, reasons, storage } = hub.health();
+      send(res, 200, { status, reasons, running: hub.executor.active, queued: hub.executor.queued, storage, ...(git ? { git } : {}) });
     }],
     ['GET', /^\/api\/connectors$/, (_m, _u, _q, res) => {
       const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: hub.scheduler.nextRun(c.id)?.toISOString() ?? c.nextRun }));
