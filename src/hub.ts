@@ -162,7 +162,13 @@ export class Hub {
     const started = performance.now();
     const trigger = triggers.join(',');
     const done = (pass: Omit<ReconcilePass, 'triggers' | 'seconds'>) => {
-      for (const listener of this.reconciledListeners) listener({ triggers, seconds: (performance.now() - started) / 1000, ...pass });
+      for (const listener of this.reconciledListeners) {
+        try {
+          listener({ triggers, seconds: (performance.now() - started) / 1000, ...pass });
+        } catch (err) {
+          this.log.error({ err: (err as Error).message }, 'a step after a reconcile failed');
+        }
+      }
     };
     try {
       // A changed hub.yaml is taken first, whatever triggered the pass (a file event, SIGHUP, a pull).
@@ -244,6 +250,7 @@ export class Hub {
     clearInterval(this.pullTimer);
     this.scheduler.stop();
     await this.executor.stop(graceMs);
+    // A finished run still unrecorded here is marked interrupted at the next start: say which.
     for (const what of this.storage.stop()) this.log.error({ reason: this.storage.problem?.reason }, `not written before the stop (no room): ${what}`);
     if (this.inGit) await this.gitState.stop();
     // A pass in progress (a pull's) writes the registry: it ends before the database closes.

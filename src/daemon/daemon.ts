@@ -32,18 +32,27 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const log = o.log ?? createLogger(env);
   // First of all: from here on a stop signal means a drain, whatever is running (git, agents, the start itself).
   const signals = new DaemonSignals(log);
-  const root = repoRoot(o.repo);
-  const release = acquireLock(root);
+  let root: string;
+  let release: () => void;
+  try {
+    root = repoRoot(o.repo);
+    release = acquireLock(root);
+  } catch (err) {
+    signals.close();
+    throw err;
+  }
   let hub: Hub;
   try {
     hub = new Hub({ repo: root, log, env });
     await hub.start({ commitLoop: !o.initOnly });
   } catch (err) {
+    signals.close();
     release();
     throw err;
   }
   if (o.initOnly) {
     await hub.stop(0);
+    signals.close();
     release();
     log.info({ repo: root }, 'initialised');
     return 0;
@@ -118,6 +127,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     await watcher.close();
     await hub.stop(0);
     health.remove();
+    signals.close();
     release();
     throw err;
   }

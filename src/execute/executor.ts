@@ -373,11 +373,8 @@ export class Executor {
       for (const entry of this.running.values()) entry.controller.abort('the hub stopped');
       await Promise.all(all);
     }
-    if (this.unrecorded.size && !this.storage.flush()) {
-      for (const entry of this.unrecorded.values()) {
-        this.log.error({ run: entry.id, connector: entry.req.connectorId, reason: this.storage.problem?.reason }, 'the hub stops with this finished run unrecorded (no room to write it); the next start marks it interrupted');
-      }
-    }
+    // One last try for records kept in memory; what still cannot be written, the caller reports.
+    if (this.unrecorded.size) this.storage.flush();
   }
 
   private pump(): void {
