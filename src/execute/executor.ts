@@ -363,7 +363,7 @@ export class Executor {
     for (const entry of this.queue.splice(0)) {
       this.finish(entry, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: 'the hub stopped before this run started' });
     }
-    // Waits for the agents to end, not for the disk: a record that cannot be written yet is reported below.
+    // Waits for the agents to end, not for the disk: a record that still cannot be written is reported by the caller.
     const all = [...this.running.keys()].map((id) => new Promise<void>((resolve) => this.ended.set(id, [...(this.ended.get(id) ?? []), resolve])));
     if (all.length) {
       let timer: NodeJS.Timeout | undefined;
