@@ -3,12 +3,16 @@ import { DEFAULT_KILL_GRACE_MS, Executor, type SubmitResult } from './execute/ex
 import { stopOrphans } from './execute/orphans.js';
 import { silentLogger, type Logger } from './log/logger.js';
 import { reconcile, type ReconcileResult } from './reconcile/reconcile.js';
+import { ReconcileQueue } from './reconcile/queue.js';
+import { planSummary } from './core/plan.js';
+import { StorageHealth, type StorageProblem } from './registry/storage.js';
+import { readHubBytes } from './spec/hub-file.js';
 import { listConnectors, type ConnectorRow } from './registry/connectors.js';
 import { dbPath, openDb, type Db } from './registry/db.js';
 import { failInterrupted, lastSlot, recordSlot } from './registry/executions.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { SlotClock } from './schedule/slots.js';
-import { loadHubConfig, requireHubConfig, type HubConfig } from './spec/hub-config.js';
+import { HubConfigError, loadHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
 import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
 import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
@@ -24,6 +28,24 @@ export interface HubOptions {
   killGraceMs?: number;
   /** Pauses between push attempts after a rejection (default 1 s, 2 s, 4 s). */
   pushBackoffMs?: number[];
+  /** Between retries of writes that failed for lack of space (default 1 s). */
+  storageRetryMs?: number;
+}
+
+/** One reconcile pass as every trigger sees it: for metrics and logs. */
+export interface ReconcilePass {
+  triggers: string[];
+  seconds: number;
+  result?: ReconcileResult;
+  error?: Error;
+}
+
+/** What /healthz, the dashboard and `status` say of the hub as a whole. */
+export interface HubHealth {
+  status: 'ok' | 'degraded';
+  /** Why it is degraded, one line each: `disk full: /srv/hub/.agent-hub/hub.db`. */
+  reasons: string[];
+  storage: StorageProblem & { unrecordedRuns: number } | null;
 }
 
 /**
@@ -46,7 +68,13 @@ export class Hub {
   private pullTimer: NodeJS.Timeout | undefined;
   /** Whether start() began the commit and pull loops (tests drive git by hand). */
   private gitLoops = false;
-  private reconciling: Promise<ReconcileResult> | undefined;
+  /** Every reconcile trigger goes through this queue: one pass at a time, one more when something arrived during a pass. */
+  private readonly reconciles = new ReconcileQueue((triggers) => this.reconcilePass(triggers));
+  private readonly reconciledListeners: Array<(pass: ReconcilePass) => void> = [];
+  /** hub.yaml as last loaded: a pass reloads the settings when the file changed. */
+  private hubBytes: Uint8Array;
+  /** Where failed writes (a full disk) are noted, and writes that must not be lost are kept and retried. */
+  readonly storage: StorageHealth;
   private readonly killGraceMs: number;
 
   constructor(o: HubOptions) {
@@ -54,17 +82,23 @@ export class Hub {
     this.log = o.log ?? silentLogger;
     this.now = o.now ?? (() => new Date());
     this.killGraceMs = o.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-    this.config = requireHubConfig(this.root);
+    const hub = loadHubConfig(this.root);
+    if (hub.diagnostics.length) throw new HubConfigError(hub.diagnostics);
+    this.config = hub.config;
+    this.hubBytes = hub.bytes;
     this.freshDb = !existsSync(dbPath(this.root));
     this.db = openDb(dbPath(this.root));
+    this.storage = new StorageHealth({ dbFile: dbPath(this.root), log: this.log, ...(o.storageRetryMs !== undefined ? { retryMs: o.storageRetryMs } : {}) });
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
     this.inGit = isGitRepo(this.root);
     this.executor = new Executor({
-      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, onOutput: (p) => this.gitState.recordOutput(p),
+      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage,
+      // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
+      onOutput: (p) => void this.storage.keep(`queue ${p} for the next commit`, () => this.gitState.recordOutput(p)),
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
     this.executor.onFinished((e) => this.gitState.recordRun(e));
-    this.scheduler = new Scheduler((id, slot) => this.onSlot(id, slot), this.now);
+    this.scheduler = new Scheduler((id, slot) => this.fire(id, slot), this.now);
   }
 
   /**
@@ -87,7 +121,7 @@ export class Hub {
     if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
     const { written } = await this.gitState.repairRecords();
     if (written) this.log.info({ count: written }, 'run records written for runs that had none');
-    await this.reconcile();
+    await this.reconcile('start');
     const resumed = this.executor.resumeRetries();
     if (resumed) this.log.info({ count: resumed }, 'retries recorded before the last stop resume');
     this.catchUp();
@@ -110,35 +144,63 @@ export class Hub {
   async syncRemote(): Promise<void> {
     try {
       const pulled = await this.gitState.sync();
-      if (pulled?.updated) await this.reconcile();
+      if (pulled?.updated) await this.reconcile('pull');
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'sync with the remote failed; will retry');
     }
   }
 
-  /** Reconciles files → registry → scheduler. Concurrent calls share one pass. */
-  async reconcile(): Promise<ReconcileResult> {
-    if (this.reconciling) return this.reconciling;
-    this.reconciling = (async () => {
-      try {
-        const result = await reconcile(this.root, this.db);
-        for (const d of result.blocking) this.log.error({ file: d.file, line: d.line, column: d.column }, d.message);
-        for (const a of result.plan.actions) {
-          if (a.kind === 'invalid') {
-            for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) {
-              this.log.warn({ file: d.file, line: d.line, column: d.column, field: d.path, connector: a.id, keepsLastGood: a.keepsLastGood }, `${d.message}${d.hint ? ` (${d.hint})` : ''}`);
-            }
-          } else if (a.kind !== 'unchanged') {
-            this.log.info({ connector: a.id, action: a.kind }, `connector ${a.kind === 'remove' ? 'removed' : `${a.kind}d`}`);
-          }
+  /**
+   * Reconciles files → registry → scheduler through the one queue every trigger shares:
+   * resolves with a pass that started after this call, so it saw the files as they are now.
+   */
+  reconcile(trigger = 'manual'): Promise<ReconcileResult> {
+    return this.reconciles.request(trigger);
+  }
+
+  /** Called after every reconcile pass, whatever triggered it (metrics). */
+  onReconciled(listener: (pass: ReconcilePass) => void): void {
+    this.reconciledListeners.push(listener);
+  }
+
+  private async reconcilePass(triggers: string[]): Promise<ReconcileResult> {
+    const started = performance.now();
+    const trigger = triggers.join(',');
+    const done = (pass: Omit<ReconcilePass, 'triggers' | 'seconds'>) => {
+      for (const listener of this.reconciledListeners) {
+        try {
+          listener({ triggers, seconds: (performance.now() - started) / 1000, ...pass });
+        } catch (err) {
+          this.log.error({ err: (err as Error).message }, 'a step after a reconcile failed');
         }
-        this.syncSchedule();
-        return result;
-      } finally {
-        this.reconciling = undefined;
       }
-    })();
-    return this.reconciling;
+    };
+    try {
+      // A changed hub.yaml is taken first, whatever triggered the pass (a file event, SIGHUP, a pull).
+      if (!sameBytes(readHubBytes(this.root), this.hubBytes)) this.reloadConfig();
+      const result = await reconcile(this.root, this.db);
+      for (const d of result.blocking) this.log.error({ file: d.file, line: d.line, column: d.column }, d.message);
+      for (const a of result.plan.actions) {
+        if (a.kind === 'invalid') {
+          for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) {
+            this.log.warn({ file: d.file, line: d.line, column: d.column, field: d.path, connector: a.id, keepsLastGood: a.keepsLastGood }, `${d.message}${d.hint ? ` (${d.hint})` : ''}`);
+          }
+        } else if (a.kind !== 'unchanged') {
+          this.log.info({ connector: a.id, action: a.kind }, `connector ${a.kind === 'remove' ? 'removed' : `${a.kind}d`}`);
+        }
+      }
+      this.syncSchedule();
+      const fields = { trigger, durationMs: Math.round(performance.now() - started) };
+      if (result.applied) this.log.info(fields, `reconciled: ${planSummary(result.plan)}`);
+      else this.log.debug(fields, 'reconciled: no change');
+      done({ result });
+      return result;
+    } catch (err) {
+      this.storage.note('reconcile', err);
+      this.log.error({ trigger, err: (err as Error).message }, 'reconcile failed');
+      done({ error: err as Error });
+      throw err;
+    }
   }
 
   /**
@@ -150,6 +212,7 @@ export class Hub {
    */
   reloadConfig(): { applied: boolean; restartNeeded: string[] } {
     const next = loadHubConfig(this.root);
+    this.hubBytes = next.bytes;
     if (next.diagnostics.length) {
       for (const d of next.diagnostics) this.log.error({ file: d.file, line: d.line, column: d.column }, `${d.message}${d.hint ? ` (${d.hint})` : ''}; the current settings stay`);
       return { applied: false, restartNeeded: [] };
@@ -175,13 +238,28 @@ export class Hub {
     return this.executor.submit({ connectorId, trigger, inputs, coerceInputs });
   }
 
+  /** Healthy, or degraded with the reasons: storage that cannot be written, git operations that keep failing. */
+  health(): HubHealth {
+    const problem = this.storage.problem;
+    const reasons = problem ? [problem.reason] : [];
+    if (this.inGit) for (const [op, f] of Object.entries(this.gitState.health().failing)) reasons.push(`git ${op} failing: ${f.error}`);
+    return {
+      status: reasons.length ? 'degraded' : 'ok', reasons,
+      storage: problem ? { ...problem, unrecordedRuns: this.executor.unrecordedRuns } : null,
+    };
+  }
+
   /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */
   async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
     this.gitLoops = false;
     clearInterval(this.pullTimer);
     this.scheduler.stop();
     await this.executor.stop(graceMs);
+    // A finished run still unrecorded here is marked interrupted at the next start: say which.
+    for (const what of this.storage.stop()) this.log.error({ reason: this.storage.problem?.reason }, `not written before the stop (no room): ${what}`);
     if (this.inGit) await this.gitState.stop();
+    // A pass in progress (a pull's) writes the registry: it ends before the database closes.
+    await this.reconciles.close();
     this.db.close();
   }
 
@@ -197,6 +275,16 @@ export class Hub {
     this.versions = seen;
     const changes = this.scheduler.sync(this.scheduled().map((c) => ({ id: c.id, schedule: c.version.spec.schedule as string, ...(c.version.spec.timezone ? { timezone: c.version.spec.timezone } : {}) })));
     if (changes.added.length + changes.changed.length + changes.removed.length) this.log.debug({ ...changes }, 'schedule updated');
+  }
+
+  /** A slot is due: a write that fails for lack of space skips it (logged, hub degraded); the schedule goes on. */
+  private fire(id: string, slot: Date, trigger: 'schedule' | 'catch-up' = 'schedule'): void {
+    try {
+      this.onSlot(id, slot, trigger);
+    } catch (err) {
+      if (!this.storage.note(`record the slot of ${id}`, err)) throw err;
+      this.log.warn({ connector: id, slot, reason: this.storage.problem?.reason }, 'scheduled run not started: it cannot be recorded');
+    }
   }
 
   private onSlot(id: string, slot: Date, trigger: 'schedule' | 'catch-up' = 'schedule'): void {
@@ -221,10 +309,14 @@ export class Hub {
       const missed = new SlotClock(spec.schedule as string, spec.timezone).latestBetween(from, now);
       if (missed) {
         this.log.info({ connector: c.id, slot: missed }, 'catching up a missed run');
-        this.onSlot(c.id, missed, 'catch-up');
+        this.fire(c.id, missed, 'catch-up');
       }
     }
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 function isGitRepo(dir: string): boolean {

@@ -10,6 +10,7 @@ import {
 import type { HubConfig } from '../spec/hub-config.js';
 import { resolveInputs } from '../template/inputs.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import { StorageHealth } from '../registry/storage.js';
 import { agentEnvironment } from './environment.js';
 import { Redactor } from './redact.js';
 import { retryDelayMs } from './backoff.js';
@@ -34,7 +35,7 @@ export interface RunRequest {
 
 export type SubmitResult =
   | { status: 'queued'; id: string }
-  | { status: 'refused'; reason: 'overlap' | 'duplicate-slot' | 'stopping'; message: string }
+  | { status: 'refused'; reason: 'overlap' | 'duplicate-slot' | 'stopping' | 'storage'; message: string }
   | { status: 'failed'; id: string; reason: 'budget'; message: string };
 
 /** A request that cannot become a run: unknown connector, bad inputs. */
@@ -55,6 +56,8 @@ export interface ExecutorOptions {
   killGraceMs?: number;
   /** Told the repository-relative path of every saveTo output written. */
   onOutput?: (path: string) => void;
+  /** Where failed writes (a full disk) are noted and finished runs kept until they can be recorded. */
+  storage?: StorageHealth;
 }
 
 interface Entry {
@@ -66,6 +69,8 @@ interface Entry {
   attempt: number;
   rootId: string;
   controller: AbortController;
+  /** What "run started" would have recorded, had the write not failed: written with the finish. */
+  unwrittenStart?: { startedAt: Date; renderedPrompt: string; argv: string[] };
 }
 
 const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['agent-error', 'timeout', 'invalid-output']);
@@ -96,6 +101,11 @@ export class Executor {
   private readonly listeners: Array<(e: Execution) => void> = [];
   private stopping = false;
   private readonly onOutput: ((path: string) => void) | undefined;
+  private readonly storage: StorageHealth;
+  /** Runs that finished but whose record waits for room on the disk, by id. */
+  private readonly unrecorded = new Map<string, Entry>();
+  /** Called when a run's agent is done, recorded or not (stop waits for these, not for the disk). */
+  private readonly ended = new Map<string, Array<() => void>>();
 
   constructor(o: ExecutorOptions) {
     this.db = o.db;
@@ -108,6 +118,7 @@ export class Executor {
     this.maxOutputBytes = o.hub?.defaults?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.killGraceMs = o.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     this.onOutput = o.onOutput;
+    this.storage = o.storage ?? new StorageHealth({ dbFile: this.db.name, log: this.log });
   }
 
   /**
@@ -130,6 +141,11 @@ export class Executor {
   /** Runs executing now. */
   get active(): number {
     return this.running.size;
+  }
+
+  /** Runs that finished but are not recorded yet (the disk is full): kept in memory and retried. */
+  get unrecordedRuns(): number {
+    return this.unrecorded.size;
   }
 
   /** Called with every finished execution (success or failure). */
@@ -156,7 +172,7 @@ export class Executor {
   private runningElsewhere(connectorId: string, timeoutMs: number): string[] {
     const since = new Date(this.now().getTime() - timeoutMs - 60_000).toISOString();
     const rows = stmt(this.db, "SELECT id FROM executions WHERE connector_id = ? AND status = 'running' AND started_at >= ?").all(connectorId, since) as Array<{ id: string }>;
-    return rows.map((r) => r.id).filter((id) => !this.running.has(id));
+    return rows.map((r) => r.id).filter((id) => !this.running.has(id) && !this.unrecorded.has(id));
   }
 
   /** Ids of this connector's runs that are queued or running. */
@@ -193,10 +209,19 @@ export class Executor {
     const now = this.now();
     const id = newRunId(now);
     const attempt = req.attempt ?? 1;
-    const inserted = insertExecution(this.db, {
-      id, connectorId: spec.id, trigger: req.trigger, attempt, parentId: req.parentId ?? null, specHash: connector.specHash,
-      gitCommit: connector.gitCommit, scheduledFor: req.scheduledFor ?? null, inputs: new Redactor(this.secretsOf(version)).value(inputs.values), createdAt: now,
+    let inserted = false;
+    // Every run is recorded before it starts: one that cannot be (a full disk) does not start.
+    const written = this.storage.attempt(`record a new run of ${spec.id}`, () => {
+      inserted = insertExecution(this.db, {
+        id, connectorId: spec.id, trigger: req.trigger, attempt, parentId: req.parentId ?? null, specHash: connector.specHash,
+        gitCommit: connector.gitCommit, scheduledFor: req.scheduledFor ?? null, inputs: new Redactor(this.secretsOf(version)).value(inputs.values), createdAt: now,
+      });
     });
+    if (!written) {
+      const message = `${spec.id} not started: the run cannot be recorded (${this.storage.problem?.reason ?? 'storage error'}); the hub retries its writes and runs again once there is room`;
+      this.log.warn({ connector: spec.id, trigger: req.trigger, scheduledFor: req.scheduledFor }, message);
+      return { status: 'refused', reason: 'storage', message };
+    }
     if (!inserted) {
       return { status: 'refused', reason: 'duplicate-slot', message: `${spec.id} already has a run for ${req.scheduledFor?.toISOString()}` };
     }
@@ -316,11 +341,15 @@ export class Executor {
   private cancelWaitingRetry(rowId: string, why: string): void {
     const row = getExecution(this.db, rowId);
     if (!row || row.status !== 'pending') return;
-    finishExecution(this.db, rowId, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: why });
-    const execution = getExecution(this.db, rowId) as Execution;
-    this.notifyFinished(execution);
-    this.lastOfChain.set(row.parentId ?? rowId, execution);
-    this.settleChain(row.parentId ?? rowId);
+    const finishedAt = this.now();
+    this.storage.keep(`record the cancelled retry ${rowId}`, () => {
+      if (getExecution(this.db, rowId)?.status !== 'pending') return; // recorded meanwhile
+      finishExecution(this.db, rowId, { status: 'failed', finishedAt, errorKind: 'cancelled', error: why });
+      const execution = getExecution(this.db, rowId) as Execution;
+      this.notifyFinished(execution);
+      this.lastOfChain.set(row.parentId ?? rowId, execution);
+      this.settleChain(row.parentId ?? rowId);
+    });
   }
 
   /**
@@ -335,14 +364,18 @@ export class Executor {
     for (const entry of this.queue.splice(0)) {
       this.finish(entry, { status: 'failed', finishedAt: this.now(), errorKind: 'cancelled', error: 'the hub stopped before this run started' });
     }
-    const all = [...this.running.keys()].map((id) => this.wait(id));
-    if (all.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.all(all), graceOver]);
-    clearTimeout(timer);
-    for (const entry of this.running.values()) entry.controller.abort('the hub stopped');
-    await Promise.all(all);
+    // Waits for the agents to end, not for the disk: a record that still cannot be written is reported by the caller.
+    const all = [...this.running.keys()].map((id) => new Promise<void>((resolve) => this.ended.set(id, [...(this.ended.get(id) ?? []), resolve])));
+    if (all.length) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([Promise.all(all), graceOver]);
+      clearTimeout(timer);
+      for (const entry of this.running.values()) entry.controller.abort('the hub stopped');
+      await Promise.all(all);
+    }
+    // One last try for records kept in memory; what still cannot be written, the caller reports.
+    if (this.unrecorded.size) this.storage.flush();
   }
 
   private pump(): void {
@@ -368,7 +401,8 @@ export class Executor {
       filesReadByConnectors: () => filesReadBy(this.root, listConnectors(this.db).map((c) => c.version)),
       onProcess: (p) => recordAgentProcess(this.db, entry.id, p),
       onStart: (fields) => {
-        markRunning(this.db, entry.id, fields);
+        // On a full disk the run goes on; what this would have recorded is written with its finish.
+        if (!this.storage.attempt(`record run ${entry.id} as started`, () => markRunning(this.db, entry.id, fields))) entry.unwrittenStart = fields;
         this.log.info({ run: entry.id, connector: entry.req.connectorId, trigger: entry.req.trigger, attempt: entry.attempt }, 'run started');
       },
     }, {
@@ -378,9 +412,29 @@ export class Executor {
     this.finish(entry, f);
   }
 
+  /**
+   * A run is over: its slot is free at once; its record is written now or, when the disk is
+   * full, kept in memory and written (once) when there is room, and only then announced.
+   */
   private finish(entry: Entry, f: Finish): void {
-    finishExecution(this.db, entry.id, f);
     this.running.delete(entry.id);
+    this.unrecorded.set(entry.id, entry);
+    for (const resolve of this.ended.get(entry.id) ?? []) resolve();
+    this.ended.delete(entry.id);
+    if (!this.storage.keep(`record the finished run ${entry.id}`, () => this.record(entry, f))) {
+      this.log.warn({ run: entry.id, connector: entry.req.connectorId, status: f.status, reason: this.storage.problem?.reason }, 'run finished; its record is kept in memory until it can be written');
+    }
+    this.pump();
+  }
+
+  /** Writes a finished run (and, if that failed before, its start) in one transaction, then tells everyone. */
+  private record(entry: Entry, f: Finish): void {
+    const start = entry.unwrittenStart;
+    this.db.transaction(() => {
+      if (start) markRunning(this.db, entry.id, start);
+      finishExecution(this.db, entry.id, f);
+    })();
+    this.unrecorded.delete(entry.id);
     const execution = getExecution(this.db, entry.id) as Execution;
     const level = f.status === 'success' ? 'info' : 'warn';
     this.log[level]({ run: entry.id, connector: entry.req.connectorId, status: f.status, errorKind: f.errorKind ?? undefined, costUsd: f.costUsd ?? undefined }, `run ${f.status}`);
@@ -389,7 +443,6 @@ export class Executor {
     this.notifyFinished(execution);
     for (const resolve of this.waiters.get(entry.id) ?? []) resolve(execution);
     this.waiters.delete(entry.id);
-    this.pump();
   }
 
   /** Records and schedules the next attempt when the policy allows one; true when it did. */
@@ -401,11 +454,15 @@ export class Executor {
     const delay = retryDelayMs(spec.retry, next);
     const now = this.now();
     const id = newRunId(now);
-    insertExecution(this.db, {
+    const recorded = this.storage.attempt(`record retry ${next} of ${entry.rootId}`, () => insertExecution(this.db, {
       id, connectorId: spec.id, trigger: 'retry', attempt: next, parentId: entry.rootId, specHash: entry.specHash, gitCommit: getConnector(this.db, spec.id)?.gitCommit ?? null,
       scheduledFor: entry.req.scheduledFor ?? null, inputs: new Redactor(this.secretsOf(entry.version)).value(entry.inputs), createdAt: now,
       notBefore: new Date(now.getTime() + delay),
-    });
+    }));
+    if (!recorded) {
+      this.log.warn({ run: entry.id, connector: spec.id, attempt: next, reason: this.storage.problem?.reason }, 'retry not scheduled: it cannot be recorded');
+      return false;
+    }
     this.log.info({ run: entry.id, retry: id, connector: spec.id, attempt: next, delayMs: delay }, 'retry scheduled');
     this.armRetry(spec.id, id, delay);
     return true;

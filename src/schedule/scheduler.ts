@@ -93,9 +93,10 @@ export class Scheduler {
       this.wait(id, job); // a long delay, in steps
       return;
     }
-    if (now.getTime() - slot.getTime() <= STALE_MS) this.onSlot(id, slot);
     // Next slot after this one, or after now when we fell far behind (no burst of stale slots).
+    // Armed before the callback runs, so a callback that throws cannot end the schedule.
     const next = job.clock.next(slot);
     this.arm(id, job, next && now.getTime() - next.getTime() > STALE_MS ? now : slot);
+    if (now.getTime() - slot.getTime() <= STALE_MS) this.onSlot(id, slot);
   }
 }

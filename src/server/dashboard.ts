@@ -34,6 +34,14 @@ function gitBanner(hub: Hub): Raw {
 ${failing.map(([op, f]) => html`<pre class="err" data-failing="${op}">git ${op} failing since ${f.since}: ${f.error}</pre>`)}`;
 }
 
+/** A red box while the hub cannot write: the reason, since when, and what waits in memory. */
+function storageBanner(hub: Hub): Raw {
+  const s = hub.health().storage;
+  if (!s) return html``;
+  const kept = s.unrecordedRuns ? `; ${s.unrecordedRuns} finished run${s.unrecordedRuns === 1 ? '' : 's'} kept in memory until ${s.unrecordedRuns === 1 ? 'it' : 'they'} can be recorded` : '';
+  return html`<pre class="err" id="degraded">Degraded since ${s.since}: ${s.reason}${kept}. The hub keeps running and retries.</pre>`;
+}
+
 /** The home page: connectors with schedules, next runs, last status and errors; recent runs with filters. */
 export function homePage(hub: Hub, query: URLSearchParams): string {
   const connectors = connectorStatuses(hub.db);
@@ -41,7 +49,7 @@ export function homePage(hub: Hub, query: URLSearchParams): string {
   const connector = query.get('connector') || undefined;
   const status = (query.get('status') || undefined) as ExecutionStatus | undefined;
   const runs = listExecutions(hub.db, { ...(connector ? { connectorId: connector } : {}), ...(status ? { status } : {}), limit: 50 });
-  const body = html`${hub.inGit ? gitBanner(hub) : html``}
+  const body = html`${storageBanner(hub)}${hub.inGit ? gitBanner(hub) : html``}
 <h2>Connectors (${connectors.filter((c) => c.state !== 'removed').length})</h2>
 <table id="connectors"><tr><th>Connector</th><th>State</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Version</th></tr>
 ${connectors.filter((c) => c.state !== 'removed').map((c) => html`<tr data-connector="${c.id}"><td><strong>${c.id}</strong><br><small>${c.name}</small></td>

@@ -59,12 +59,13 @@ export function createHubServer(o: ServerOptions): Server {
   const { hub } = o;
   const routes: Array<[string, RegExp, (m: RegExpExecArray, url: URL, req: IncomingMessage, res: ServerResponse) => Promise<void> | void]> = [
     ['GET', /^\/healthz$/, (_m, _u, req, res) => {
-      // 200 whenever the hub answers (a liveness probe must not restart it over a remote that is down);
-      // "degraded" when a git operation keeps failing, with what failed: details only for those who may read.
+      // 200 whenever the hub answers (a liveness probe must not restart it over a full disk or a remote
+      // that is down); "degraded" with the reasons when writes fail or a git operation keeps failing.
+      // Details only for those who may read.
       const git = hub.inGit ? hub.gitState.health() : undefined;
-      const status = git && Object.keys(git.failing).length > 0 ? 'degraded' : 'ok';
+      const { status, reasons, storage } = hub.health();
       if (!canRead(req.headers, o.access)) return send(res, 200, { status });
-      send(res, 200, { status, running: hub.executor.active, queued: hub.executor.queued, ...(git ? { git } : {}) });
+      send(res, 200, { status, reasons, running: hub.executor.active, queued: hub.executor.queued, storage, ...(git ? { git } : {}) });
     }],
     ['GET', /^\/api\/connectors$/, (_m, _u, _q, res) => {
       const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: hub.scheduler.nextRun(c.id)?.toISOString() ?? c.nextRun }));
@@ -89,7 +90,7 @@ export function createHubServer(o: ServerOptions): Server {
       }
       if (r.status === 'queued') return send(res, 202, { id: r.id, status: 'queued', url: `/api/executions/${r.id}` });
       if (r.status === 'failed') return send(res, 409, { id: r.id, error: r.message, reason: r.reason });
-      send(res, r.reason === 'stopping' ? 503 : 409, { error: r.message, reason: r.reason });
+      send(res, r.reason === 'stopping' || r.reason === 'storage' ? 503 : 409, { error: r.message, reason: r.reason });
     }],
     ['GET', /^\/api\/executions$/, (_m, url, _q, res) => {
       const status = url.searchParams.get('status');

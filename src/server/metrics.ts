@@ -20,6 +20,9 @@ export class HubMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'agent_hub_', eventLoopMonitoringPrecision: 200 });
     new Gauge({ name: 'agent_hub_queue_depth', help: 'Runs waiting for a free slot', registers: [this.registry], collect() { this.set(hub.executor.queued); } });
     new Gauge({ name: 'agent_hub_running_runs', help: 'Runs executing now', registers: [this.registry], collect() { this.set(hub.executor.active); } });
+    new Gauge({ name: 'agent_hub_degraded', help: 'Whether the hub is degraded (storage cannot be written, a git operation keeps failing); /healthz says why', registers: [this.registry], collect() { this.set(hub.health().status === 'degraded' ? 1 : 0); } });
+    new Gauge({ name: 'agent_hub_storage_failing', help: 'Whether writes fail for lack of space or an I/O error (the reason is in /healthz and the log)', registers: [this.registry], collect() { this.set(hub.storage.problem ? 1 : 0); } });
+    new Gauge({ name: 'agent_hub_unrecorded_runs', help: 'Finished runs kept in memory until their record can be written', registers: [this.registry], collect() { this.set(hub.executor.unrecordedRuns); } });
     new Gauge({
       name: 'agent_hub_connectors', help: 'Connectors by state', labelNames: ['state'], registers: [this.registry],
       collect() {
@@ -47,6 +50,7 @@ export class HubMetrics {
       });
     }
     hub.executor.onFinished((e) => this.recordRun(e));
+    hub.onReconciled((p) => this.recordReconcile(p.seconds, p.result?.plan.counts.invalid ?? 0, p.error !== undefined));
   }
 
   recordRun(e: Execution): void {

@@ -6,6 +6,7 @@ import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
 import { pendingCount, stateTarget } from '../../gitstate/state.js';
 import type { GlobalOptions } from '../main.js';
+import { readDaemonHealth, type DaemonHealth } from '../../daemon/health-file.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
 export async function run(opts: GlobalOptions): Promise<void> {
@@ -18,10 +19,13 @@ export async function run(opts: GlobalOptions): Promise<void> {
     // A broken hub.yaml is validate's to report; status still shows what it can.
     const lastCommit = await lastStateCommit(root, stateTarget(root, loadHubConfig(root).config));
     const pending = pendingCount(db);
+    // The running daemon's own word on its health (a full disk shows here though nothing can be written).
+    const hub = readDaemonHealth(root) ?? null;
     if (opts.json) {
-      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit } });
+      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit }, hub });
       return;
     }
+    if (hub?.status === 'degraded') process.stdout.write(`${hubLine(hub)}\n\n`);
     if (rows.length === 0 && invalidFiles.length === 0) {
       process.stdout.write('no connectors applied yet: run agent-hub apply\n');
       return;
@@ -43,6 +47,13 @@ export async function run(opts: GlobalOptions): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/** `hub (pid 4242): degraded since …: disk full: /srv/hub/.agent-hub/hub.db; 1 finished run kept in memory`. */
+function hubLine(h: DaemonHealth): string {
+  const since = h.storage?.since ? ` since ${h.storage.since}` : '';
+  const kept = h.storage?.unrecordedRuns ? `; ${h.storage.unrecordedRuns} finished run${h.storage.unrecordedRuns === 1 ? '' : 's'} kept in memory until ${h.storage.unrecordedRuns === 1 ? 'it' : 'they'} can be recorded` : '';
+  return color.red(`hub (pid ${h.pid}): degraded${since}: ${h.reasons.join('; ')}${kept}`);
 }
 
 /** `state: last commit 369cfa8 on main, 2026-11-25T15:05:01Z (state: 1 run …); 2 files waiting (…)`. */

@@ -1,0 +1,36 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import path from 'node:path';
+import { Hub } from '../../src/hub.js';
+import { getExecution, type Execution } from '../../src/registry/executions.js';
+import { testdir } from '../helpers/repo.js';
+import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+
+const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
+
+describe('a registry that cannot grow (SQLite: database or disk is full)', () => {
+  it('a run that finishes meanwhile is kept in memory and recorded once, when writes succeed again', async () => {
+    const root = testdir({ 'connectors/s.yaml': yaml({ prompt: 'x\n@fake sleep 0.5\n@fake huge 60000' }) });
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv().env, storageRetryMs: 50 });
+    onTestFinished(() => hub.stop(0).catch(() => undefined));
+    await hub.start();
+    const finished: Execution[] = [];
+    hub.executor.onFinished((e) => finished.push(e));
+
+    const r = hub.run('s');
+    if (r.status !== 'queued') throw new Error(JSON.stringify(r));
+    await eventually(() => expect(getExecution(hub.db, r.id)?.status).toBe('running'));
+    // The database may not grow by one page: the finish (a 60 KB result) cannot be written.
+    hub.db.pragma(`max_page_count = ${hub.db.pragma('page_count', { simple: true }) as number}`);
+    await eventually(() => expect(hub.executor.unrecordedRuns).toBe(1), 5000);
+    expect(hub.health()).toMatchObject({ status: 'degraded', reasons: [`disk full: ${path.join(root, '.agent-hub/hub.db')}`], storage: { unrecordedRuns: 1 } });
+    expect(getExecution(hub.db, r.id)?.status).toBe('running');
+    expect(finished).toEqual([]);
+
+    hub.db.pragma('max_page_count = 1073741823');
+    const e = await hub.executor.wait(r.id);
+    expect(e).toMatchObject({ status: 'success' });
+    expect(e.result).toHaveLength(60000);
+    await eventually(() => expect(hub.health()).toMatchObject({ status: 'ok', reasons: [], storage: null }), 5000);
+    expect(finished.map((x) => x.id)).toEqual([r.id]);
+  });
+});
