@@ -10,7 +10,7 @@ import { runFilePath, runRecord } from './records.js';
 import { snapshotFiles } from './snapshot.js';
 import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
-import { RemoteSync, type PullResult } from './remote.js';
+import { RemoteSync, type PullResult, type PushResult } from './remote.js';
 import { git } from './git.js';
 import { HealthTracker, type GitHealth } from './health.js';
 
@@ -62,6 +62,10 @@ export class GitState {
   /** Every author this process has committed as, so commits made before an author change still count as ours. */
   private readonly emails = new Set<string>();
   private readonly tracker = new HealthTracker();
+  private pushing: Promise<void> | undefined;
+  private pushAgain = false;
+  /** Why commits are put off now (a lock, a rebase, another branch checked out); logged once per cause. */
+  private deferral: string | undefined;
 
   constructor(private readonly db: Db, private readonly root: string, private config: HubConfig, private readonly log: Logger = silentLogger, private readonly remoteOptions: { backoffMs?: number[] } = {}) {
     this.target = stateTarget(root, config);
@@ -103,26 +107,74 @@ export class GitState {
   }
 
   /**
-   * Pulls (fast-forwarding connectors, replaying our commits when the remote moved) and
-   * pushes, through the single writer. A divergence is logged and left for a person.
+   * Pulls (fast-forwarding connectors, replaying our commits when the remote moved) through
+   * the single writer, then pushes. A divergence is logged and left for a person.
    */
-  sync(): Promise<PullResult | undefined> {
-    return this.writer.run(async () => {
+  async sync(): Promise<PullResult | undefined> {
+    const pulled = await this.writer.run(async () => {
       const remote = this.remote;
       if (!remote) return undefined;
-      const pulled = await this.tracker.track('pull', () => remote.pull(), (p) => p.diverged);
+      const result = await this.tracker.track('pull', () => remote.pull(), (p) => p.diverged);
       const name = this.config.remote?.name ?? 'origin';
-      if (pulled.diverged) this.log.error({ remote: name }, pulled.diverged);
-      if (pulled.updated) this.log.info({ remote: name, range: pulled.range, replayed: pulled.rebased }, 'pulled from the remote');
-      await this.pushNow();
-      return pulled;
+      if (result.diverged) this.log.error({ remote: name }, result.diverged);
+      if (result.updated) this.log.info({ remote: name, range: result.range, replayed: result.rebased }, 'pulled from the remote');
+      return result;
+    });
+    if (pulled) {
+      this.schedulePush();
+      await this.pushed();
+    }
+    return pulled;
+  }
+
+  /**
+   * Pushes in the background: commits never wait for the network or a retry's pause. One
+   * push at a time; one asked for while a push runs follows it.
+   */
+  private schedulePush(): void {
+    if (!this.remote || this.config.remote?.push === false) return;
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushing = (async () => {
+      do {
+        this.pushAgain = false;
+        try {
+          await this.pushNow();
+        } catch (err) {
+          this.log.error({ err: (err as Error).message }, 'state push failed; will retry');
+        }
+      } while (this.pushAgain);
+    })().finally(() => {
+      this.pushing = undefined;
     });
   }
 
+  /** Resolves once no push is running (shutdown, tests). */
+  async pushed(): Promise<void> {
+    while (this.pushing) await this.pushing;
+  }
+
+  /**
+   * Pushes, and after a rejection because the remote moved, waits (outside the git writer,
+   * so commits go on), replays our commits on top through the writer and tries again.
+   */
   private async pushNow(): Promise<void> {
     const remote = this.remote;
     if (!remote || this.config.remote?.push === false) return;
-    const pushed = await this.tracker.track('push', () => remote.push(), (p) => (p.skipped && p.skipped !== 'nothing to push' ? `not pushed: ${p.skipped}` : undefined));
+    const attempt = async (): Promise<PushResult> => {
+      const { delaysMs, sleep } = remote.backoff;
+      for (let n = 1; ; n++) {
+        const r = await remote.pushOnce();
+        if (!r.rejected) return { ...r, attempts: n };
+        if (n > delaysMs.length) throw new Error(`${this.config.remote?.name ?? 'origin'} rejected the push ${n} times: it keeps moving; the state stays committed locally and is pushed again later`);
+        await sleep(delaysMs[n - 1] as number);
+        const caught = await this.writer.run(() => remote.catchUp());
+        if (caught.diverged) return { pushed: false, attempts: n, skipped: caught.diverged };
+      }
+    };
+    const pushed = await this.tracker.track('push', attempt, (p) => (p.skipped && p.skipped !== 'nothing to push' ? `not pushed: ${p.skipped}` : undefined));
     if (pushed.pushed) {
       this.tracker.lastPushAt = new Date().toISOString();
       this.log.info({ attempts: pushed.attempts }, 'state pushed');
@@ -201,6 +253,15 @@ export class GitState {
     return this.writer.run(task);
   }
 
+  /**
+   * Fixes the branch state is committed on: the one checked out now (the hub's start).
+   * While a person has another branch checked out, commits pause.
+   */
+  async begin(): Promise<void> {
+    if (this.target instanceof WorktreeTarget) await this.target.track();
+    this.db.prepare("DELETE FROM config WHERE key = 'git.deferred'").run(); // a note left by the last process
+  }
+
   /** Commits every `interval` (state.commitInterval); errors are logged and retried next time. */
   start(interval: string): void {
     clearInterval(this.timer);
@@ -220,6 +281,8 @@ export class GitState {
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'final state commit failed; the run records stay on disk and are committed at the next start');
       return undefined;
+    } finally {
+      await this.pushed();
     }
   }
 
@@ -268,40 +331,73 @@ export class GitState {
   private async commitNow(o: { keepStamp: boolean }): Promise<CommitOutcome> {
     const pending = this.pendingFiles();
     const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: p.source }));
+    const snapshot: string[] = [];
     for (const [rel, content] of snapshotFiles(this.db)) {
       const abs = path.join(this.target.dir, rel);
       mkdirSync(path.dirname(abs), { recursive: true });
       writeFileSync(abs, content);
       files.push({ path: rel, source: abs });
+      snapshot.push(abs);
     }
-    const runIds = pending.filter((p) => p.kind === 'run' && p.run_id).map((p) => p.run_id as string);
-    const runs = runIds.length
-      ? (this.db.prepare(`SELECT id, connector_id AS connectorId, status, cost_usd AS costUsd FROM executions WHERE id IN (${runIds.map(() => '?').join(',')})`).all(...runIds) as CommittedRun[])
-      : [];
-    const outputs = pending.filter((p) => p.kind === 'output').length;
-    const result = await this.target.commit(files, commitMessage(runs, outputs), this.author);
+    const runIds = new Map(pending.filter((p) => p.kind === 'run' && p.run_id).map((p) => [p.path, p.run_id as string]));
+    let runs: CommittedRun[] = [];
+    let outputs = 0;
+    // Only what this commit changes is listed: a retry finds runs it already committed.
+    const message = (changed: ReadonlySet<string>): string => {
+      const ids = [...runIds].filter(([p]) => changed.has(p)).map(([, id]) => id);
+      runs = ids.length
+        ? (this.db.prepare(`SELECT id, connector_id AS connectorId, status, cost_usd AS costUsd FROM executions WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as CommittedRun[])
+        : [];
+      outputs = pending.filter((p) => p.kind === 'output' && changed.has(p.path)).length;
+      return commitMessage(runs, outputs);
+    };
+    const result = await this.target.commit(files, message, this.author);
     if (result.deferred) {
-      this.log.warn({ reason: result.deferred }, 'state commit put off to the next interval');
+      this.noteDeferral(result.deferred, result.paused === true);
       return { sha: null, runs: 0, outputs: 0, deferred: result.deferred };
     }
+    this.noteDeferral(undefined, false);
     const done = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
     const stamp = this.db.prepare("INSERT INTO config (key, value) VALUES ('git.lastCommitAt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     this.db.transaction(() => {
       pending.forEach((p) => done.run(p.path));
       if (!o.keepStamp) stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
     })();
-    if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
+    if (this.target.dropsCommitted) {
+      for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
+      for (const f of snapshot) rmSync(f, { force: true });
+    }
     if (result.sha) {
       this.tracker.lastCommitAt = new Date().toISOString();
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
       await this.housekeep();
       for (const listener of this.committedListeners) listener(result.sha);
-      try {
-        await this.pushNow();
-      } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'state push failed; will retry');
-      }
+      this.schedulePush();
     }
-    return { sha: result.sha, runs: runs.length, outputs };
+    return { sha: result.sha, runs: result.sha ? runs.length : 0, outputs: result.sha ? outputs : 0 };
   }
+
+  /**
+   * Logs a deferral once per cause (a commit every few hundred ms must not flood the log) and
+   * keeps it in the registry, where `agent-hub status` reads it; logs when commits resume.
+   */
+  private noteDeferral(reason: string | undefined, paused: boolean): void {
+    if (reason === this.deferral) return;
+    if (reason) this.log.warn({ reason }, paused ? 'state commits paused' : 'state commit put off; will try again');
+    else if (this.deferral) this.log.info({}, 'state commits resumed');
+    this.deferral = reason;
+    const key = 'git.deferred';
+    try {
+      if (reason) this.db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify({ reason, paused, since: new Date().toISOString() }));
+      else this.db.prepare('DELETE FROM config WHERE key = ?').run(key);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not note the deferral in the registry');
+    }
+  }
+}
+
+/** Why state commits are put off now, as the running hub noted it (null: they are not). */
+export function commitDeferral(db: Db): { reason: string; paused: boolean; since: string } | null {
+  const row = stmt(db, "SELECT value FROM config WHERE key = 'git.deferred'").get() as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as { reason: string; paused: boolean; since: string }) : null;
 }

@@ -38,6 +38,13 @@ async function startHub(dir: string, logged: Array<{ obj: object; msg?: string }
   return hub;
 }
 
+/** Commits, then waits for the push that follows in the background. */
+async function commitAndPush(hub: Hub) {
+  const outcome = await hub.gitState.commit();
+  await hub.gitState.pushed();
+  return outcome;
+}
+
 function push(other: string, files: Record<string, string>, message: string) {
   git(other, 'pull', '-q', '--rebase');
   writeFiles(other, files);
@@ -67,7 +74,7 @@ describe('remote sync', () => {
     const e = await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
     // Someone pushes while the hub has not fetched: the hub's push is rejected first.
     push(other, { 'connectors/b.yaml': yaml({ prompt: 'b' }) }, 'add b');
-    const outcome = await hub.gitState.commit();
+    const outcome = await commitAndPush(hub);
     expect(outcome.sha).not.toBeNull();
     const remoteLog = git(bare, 'log', '--format=%s', 'main').split('\n');
     expect(remoteLog).toEqual(['state: 1 run (1 success), $0.0012', 'add b', 'hub']);
@@ -97,7 +104,7 @@ describe('remote sync', () => {
     const mainBefore = git(bare, 'rev-parse', 'main');
     const hub = await startHub(hubDir);
     await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
-    await hub.gitState.commit();
+    await commitAndPush(hub);
     expect(git(bare, 'rev-parse', 'main')).toBe(mainBefore);
     expect(git(bare, 'log', '--format=%s', 'agent-hub/state')).toBe('state: 1 run (1 success), $0.0012');
     expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').sort()).toEqual(['refs/heads/agent-hub/state', 'refs/heads/main']);
@@ -110,9 +117,9 @@ describe('remote sync', () => {
     const first = await startHub(hubDir);
     const second = await startHub(other);
     const a = await first.executor.waitFinal((first.run('a') as { id: string }).id);
-    await first.gitState.commit(); // pushed: the remote state branch starts here
+    await commitAndPush(first); // pushed: the remote state branch starts here
     const b = await second.executor.waitFinal((second.run('a') as { id: string }).id);
-    await second.gitState.commit(); // rejected first (second never fetched it), then replayed on top and pushed
+    await commitAndPush(second); // rejected first (second never fetched it), then replayed on top and pushed
     const log = git(bare, 'log', '--format=%B', 'agent-hub/state');
     expect(log.match(/^Agent-Hub-Run: .*$/gm)).toEqual([`Agent-Hub-Run: ${b.id} a success`, `Agent-Hub-Run: ${a.id} a success`]);
     expect(git(bare, 'rev-list', '--count', 'agent-hub/state')).toBe('2'); // linear: one on top of the other
@@ -123,7 +130,7 @@ describe('remote sync', () => {
     const { hubDir, bare } = setup('remote:\n  enabled: true\nstate:\n  branch: agent-hub/state\n');
     const hub = await startHub(hubDir);
     await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
-    await hub.gitState.commit();
+    await commitAndPush(hub);
     await hub.stop(0);
     const original = (await cli(['history', '--repo', hubDir, '--json'])).stdout;
     const stateTip = git(bare, 'rev-parse', 'agent-hub/state');
@@ -142,7 +149,7 @@ describe('remote sync', () => {
     await next.gitState.sync(); // no local state branch yet: nothing to push, and nothing failing
     expect(next.gitState.health().failing).toEqual({});
     await next.executor.waitFinal((next.run('a') as { id: string }).id);
-    await next.gitState.commit();
+    await commitAndPush(next);
     expect(git(bare, 'rev-parse', 'agent-hub/state~1')).toBe(stateTip); // continued, not started over
     expect(git(bare, 'log', '-1', '--format=%B', 'agent-hub/state').match(/^Agent-Hub-Run:/gm)).toHaveLength(1); // the restored run is not committed again
     expect(git(bare, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n')).toHaveLength(2);
@@ -166,19 +173,19 @@ describe('remote sync', () => {
     const hub = await startHub(hubDir);
     const run = () => hub.executor.waitFinal((hub.run('a') as { id: string }).id);
     await run();
-    await hub.gitState.commit();
+    await commitAndPush(hub);
     expect(git(bare, 'log', '--format=%s', 'main')).toBe('hub'); // no remote yet: nothing pushed
 
     writeFiles(hubDir, { 'hub.yaml': 'remote:\n  enabled: true\nstate:\n  author: { name: Ops Bot, email: ops@example.com }\n' });
     expect(hub.reloadConfig()).toEqual({ applied: true, restartNeeded: [] });
     await run();
-    await hub.gitState.commit();
+    await commitAndPush(hub);
     expect(git(bare, 'log', '--format=%an: %s', 'main').split('\n')).toEqual(['Ops Bot: state: 1 run (1 success), $0.0012', 'agent-hub: state: 1 run (1 success), $0.0012', 'Test: hub']);
 
     writeFiles(hubDir, { 'hub.yaml': 'remote:\n  enabled: true\nstate:\n  branch: agent-hub/state\n' });
     expect(hub.reloadConfig()).toEqual({ applied: true, restartNeeded: ['state.branch'] });
     await run();
-    await hub.gitState.commit();
+    await commitAndPush(hub);
     expect(git(bare, 'log', '-1', '--format=%an: %s', 'main')).toBe('agent-hub: state: 1 run (1 success), $0.0012'); // still the checked-out branch
   });
 
@@ -193,7 +200,7 @@ describe('remote sync', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
     const pushing = Date.now();
-    expect((await hub.gitState.commit()).sha).not.toBeNull(); // committed; the push gives up and is retried later
+    expect((await commitAndPush(hub)).sha).not.toBeNull(); // committed; the push gives up and is retried later
     expect(Date.now() - pushing).toBeLessThan(5000);
     expect(git(hubDir, 'log', '-1', '--format=%s')).toBe('state: 1 run (1 success), $0.0012');
   });

@@ -4,7 +4,7 @@ import { color, printJson, table } from '../output.js';
 import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
-import { pendingCount, stateTarget } from '../../gitstate/state.js';
+import { commitDeferral, pendingCount, stateTarget } from '../../gitstate/state.js';
 import type { GlobalOptions } from '../main.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
@@ -18,8 +18,9 @@ export async function run(opts: GlobalOptions): Promise<void> {
     // A broken hub.yaml is validate's to report; status still shows what it can.
     const lastCommit = await lastStateCommit(root, stateTarget(root, loadHubConfig(root).config));
     const pending = pendingCount(db);
+    const deferred = commitDeferral(db);
     if (opts.json) {
-      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit } });
+      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit, ...(deferred ? { deferred } : {}) } });
       return;
     }
     if (rows.length === 0 && invalidFiles.length === 0) {
@@ -40,6 +41,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
       for (const d of s.diagnostics.filter((x) => x.severity === 'error')) process.stdout.write(`  ${formatDiagnostic(d).replace(/\n/g, '\n  ')}\n`);
     }
     process.stdout.write(`\n${stateLine(lastCommit, pending)}\n`);
+    if (deferred) process.stdout.write(`${color.yellow(`state commits ${deferred.paused ? 'paused' : 'put off'}: ${deferred.reason} (since ${deferred.since})`)}\n`);
   } finally {
     db.close();
   }
