@@ -64,6 +64,10 @@ export class GitState {
   private readonly tracker = new HealthTracker();
   private pushing: Promise<void> | undefined;
   private pushAgain = false;
+  /** Set by stop(): a push pausing before its next attempt gives up instead. */
+  private stopping: (() => void) | undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.stopping = resolve));
+  private isStopping = false;
   /** Why commits are put off now (a lock, a rebase, another branch checked out); logged once per cause. */
   private deferral: string | undefined;
 
@@ -169,7 +173,9 @@ export class GitState {
         const r = await remote.pushOnce();
         if (!r.rejected) return { ...r, attempts: n };
         if (n > delaysMs.length) throw new Error(`${this.config.remote?.name ?? 'origin'} rejected the push ${n} times: it keeps moving; the state stays committed locally and is pushed again later`);
-        await sleep(delaysMs[n - 1] as number);
+        // The pause ends early when the hub stops; the push is made again at the next start.
+        await Promise.race([sleep(delaysMs[n - 1] as number), this.stopped]);
+        if (this.isStopping) return { pushed: false, attempts: n, skipped: 'the hub stopped before the remote took the state; it is pushed after the next start' };
         const caught = await this.writer.run(() => remote.catchUp());
         if (caught.diverged) return { pushed: false, attempts: n, skipped: caught.diverged };
       }
@@ -276,6 +282,8 @@ export class GitState {
   async stop(): Promise<CommitOutcome | undefined> {
     clearInterval(this.timer);
     this.interval = undefined;
+    this.isStopping = true;
+    this.stopping?.();
     try {
       return await this.commit();
     } catch (err) {

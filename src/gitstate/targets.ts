@@ -184,7 +184,10 @@ async function landInIndex(root: string, paths: { gitDir: string; top: string },
 async function indexHas(top: string, entries: readonly string[]): Promise<boolean> {
   if (!entries.length) return true;
   const want = new Map(entries.map((e) => [e.slice(e.indexOf('\t') + 1), e.slice(0, e.indexOf('\t'))]));
-  const out = (await git(top, ['ls-files', '-s', '-z', '--full-name', '--pathspec-from-file=-', '--pathspec-file-nul', '--literal-pathspecs'], { input: `${[...want.keys()].join('\0')}\0` })).stdout;
+  const names = [...want.keys()];
+  let out = '';
+  // (ls-files takes no pathspec file before git 2.40: the paths go as arguments, a few hundred at a time.)
+  for (let i = 0; i < names.length; i += 500) out += (await git(top, ['--literal-pathspecs', 'ls-files', '-s', '-z', '--full-name', '--', ...names.slice(i, i + 500)])).stdout;
   const have = new Map(out.split('\0').filter(Boolean).map((l) => [l.slice(l.indexOf('\t') + 1), l.slice(0, l.indexOf('\t')).replace(/ 0$/, '')]));
   return [...want].every(([p, meta]) => have.get(p) === meta);
 }

@@ -5,7 +5,7 @@ import { getConnector } from '../../src/registry/connectors.js';
 import { git, testdir, writeFiles } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { cli } from '../helpers/cli.js';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -27,10 +27,10 @@ function setup(hubYaml = 'remote:\n  enabled: true\n') {
   return { bare, hubDir, other };
 }
 
-async function startHub(dir: string, logged: Array<{ obj: object; msg?: string }> = []) {
+async function startHub(dir: string, logged: Array<{ obj: object; msg?: string }> = [], pushBackoffMs = [10, 20, 40]) {
   const fake = fakeClaudeEnv();
   const note = (obj: object, msg?: string) => void logged.push({ obj, msg });
-  const hub = new Hub({ repo: dir, env: fake.env, pushBackoffMs: [10, 20, 40], log: { debug: note, info: note, warn: note, error: note } });
+  const hub = new Hub({ repo: dir, env: fake.env, pushBackoffMs, log: { debug: note, info: note, warn: note, error: note } });
   onTestFinished(async () => {
     try { await hub.stop(0); } catch { /* stopped */ }
   });
@@ -203,5 +203,37 @@ describe('remote sync', () => {
     expect((await commitAndPush(hub)).sha).not.toBeNull(); // committed; the push gives up and is retried later
     expect(Date.now() - pushing).toBeLessThan(5000);
     expect(git(hubDir, 'log', '-1', '--format=%s')).toBe('state: 1 run (1 success), $0.0012');
+  });
+
+  it('a push refused by the remote\'s hook shows what the hook said', async () => {
+    const { hubDir, bare } = setup();
+    const hook = path.join(bare, 'hooks/pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "main is protected: state commits need a pull request" >&2\nexit 1\n');
+    chmodSync(hook, 0o755);
+    const logged: Array<{ obj: object; msg?: string }> = [];
+    const hub = await startHub(hubDir, logged);
+    await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    expect((await commitAndPush(hub)).sha).not.toBeNull(); // committed locally all the same
+    const error = hub.gitState.health().failing.push?.error ?? '';
+    expect(error).toContain('origin refused the push of main: [remote rejected] (pre-receive hook declined)');
+    expect(error).toContain('remote: main is protected: state commits need a pull request');
+    expect(logged.find((l) => l.msg === 'state push failed; will retry')?.obj).toEqual({ err: expect.stringContaining('remote: main is protected') });
+    expect(git(bare, 'log', '--format=%s', 'main')).toBe('hub');
+  });
+
+  it('commits keep landing while a rejected push waits to try again', async () => {
+    const { hubDir, other, bare } = setup();
+    const hub = await startHub(hubDir, [], [60_000]); // a long pause before the second attempt
+    await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    push(other, { 'connectors/b.yaml': yaml({ prompt: 'b' }) }, 'add b'); // the hub's first push is rejected
+    const first = await hub.gitState.commit();
+    expect(first.sha).not.toBeNull();
+    // The push now pauses a minute before replaying; the next run's commit does not wait for it.
+    const e = await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    const second = await hub.gitState.commit();
+    expect(second.runs).toBe(1);
+    expect(git(hubDir, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${e.id} a success`);
+    expect(git(bare, 'log', '--format=%s', 'main').split('\n')).toEqual(['add b', 'hub']); // not pushed yet
+    await hub.stop(0); // ends the pause: nothing left waiting, and the stop is not held up by it
   });
 });
