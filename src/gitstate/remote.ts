@@ -1,4 +1,5 @@
-import { git, GitError } from './git.js';
+import { git, GitError, repoPaths } from './git.js';
+import { gitBusy } from './lock.js';
 import type { Author } from './targets.js';
 import { treeWith, type TreeFile } from './trees.js';
 import { commitTree } from './plumbing.js';
@@ -13,6 +14,8 @@ export interface PullResult {
   range?: string;
   /** Set when the branches diverged in a way the hub must not resolve itself. */
   diverged?: string;
+  /** Set when the pull was put off: a person's merge or rebase is in progress, or another branch is checked out. */
+  deferred?: string;
 }
 
 export interface PushResult {
@@ -29,6 +32,8 @@ export interface RemoteOptions {
   formerEmails?: readonly string[];
   /** `state.branch`, when state lives on a branch of its own. */
   stateBranch?: string;
+  /** The branch the hub commits on and keeps in step (the one checked out when it started); unset: the checked-out one. */
+  trackedBranch?: () => string | undefined;
   /** How long a fetch or a push may take before it is stopped (remote.timeout); 0: no limit. */
   timeoutMs?: number;
   /** Delays between push attempts after a rejection. */
@@ -44,7 +49,7 @@ export interface RemoteOptions {
  * reported, never forced.
  */
 export class RemoteSync {
-  private readonly o: Required<Omit<RemoteOptions, 'stateBranch'>> & { stateBranch?: string };
+  private readonly o: Required<Omit<RemoteOptions, 'stateBranch' | 'trackedBranch'>> & Pick<RemoteOptions, 'stateBranch' | 'trackedBranch'>;
 
   constructor(o: RemoteOptions) {
     this.o = { backoffMs: [1000, 2000, 4000], sleep: (ms) => new Promise((r) => setTimeout(r, ms)), formerEmails: [], timeoutMs: 120_000, ...o };
@@ -114,10 +119,18 @@ export class RemoteSync {
     await this.run(['update-ref', '-m', 'agent-hub: sync with remote', `refs/heads/${branch}`, to, from]);
   }
 
-  /** Fetches, then brings the checked-out branch up to date with its remote counterpart. */
+  /**
+   * Fetches, then brings the checked-out branch up to date with its remote counterpart —
+   * only while it is the branch the hub tracks and no merge or rebase of a person's is in
+   * progress (a person's feature branch is theirs to pull).
+   */
   async pull(): Promise<PullResult> {
     const branch = await this.branch();
+    const tracked = this.o.trackedBranch?.();
+    if (tracked && tracked !== branch) return { updated: false, rebased: 0, deferred: `${branch} is checked out, not ${tracked}: not pulled` };
     await this.run(['fetch', '--quiet', this.o.remote], { timeoutMs: this.o.timeoutMs });
+    const busy = gitBusy(await repoPaths(this.o.root), [`refs/heads/${branch}`]);
+    if (busy) return { updated: false, rebased: 0, deferred: busy };
     const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
     const head = await this.rev('HEAD');
     if (!remoteTip || !head || remoteTip === head || (await this.isAncestor(remoteTip, head))) return { updated: false, rebased: 0 };
@@ -149,7 +162,7 @@ export class RemoteSync {
    * refusal by the remote's hooks throws with what the hooks printed.
    */
   async pushOnce(): Promise<PushResult & { rejected?: boolean }> {
-    const branch = this.o.stateBranch ?? (await this.branch());
+    const branch = this.o.stateBranch ?? this.o.trackedBranch?.() ?? (await this.branch());
     const local = await this.rev(`refs/heads/${branch}`);
     if (!local) return { pushed: false, attempts: 0, skipped: 'nothing to push' }; // no state committed yet
     const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
@@ -182,7 +195,8 @@ export class RemoteSync {
       return {};
     }
     const pulled = await this.pull();
-    return pulled.diverged ? { diverged: pulled.diverged } : {};
+    const stuck = pulled.diverged ?? pulled.deferred;
+    return stuck ? { diverged: stuck } : {};
   }
 
   /** In state.branch mode: replay our state commits on top of the remote state branch. */

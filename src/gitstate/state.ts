@@ -89,6 +89,7 @@ export class GitState {
       root: this.root, remote: config.remote.name ?? 'origin', author: this.author, formerEmails: [...this.emails],
       timeoutMs: durationMs(config.remote.timeout ?? DEFAULT_REMOTE_TIMEOUT), ...this.remoteOptions,
       ...(this.target instanceof BranchTarget ? { stateBranch: this.target.branch } : {}),
+      ...(this.target instanceof WorktreeTarget ? { trackedBranch: () => (this.target as WorktreeTarget).branch } : {}),
     });
   }
 
@@ -121,6 +122,7 @@ export class GitState {
       const result = await this.tracker.track('pull', () => remote.pull(), (p) => p.diverged);
       const name = this.config.remote?.name ?? 'origin';
       if (result.diverged) this.log.error({ remote: name }, result.diverged);
+      if (result.deferred) this.log.debug({ remote: name, reason: result.deferred }, 'pull put off');
       if (result.updated) this.log.info({ remote: name, range: result.range, replayed: result.rebased }, 'pulled from the remote');
       return result;
     });

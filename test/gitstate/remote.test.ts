@@ -236,4 +236,16 @@ describe('remote sync', () => {
     expect(git(bare, 'log', '--format=%s', 'main').split('\n')).toEqual(['add b', 'hub']); // not pushed yet
     await hub.stop(0); // ends the pause: nothing left waiting, and the stop is not held up by it
   });
+
+  it('a person\'s feature branch checked out on the hub machine is neither pulled nor pushed by the hub', async () => {
+    const { hubDir, bare } = setup();
+    const hub = await startHub(hubDir);
+    git(hubDir, 'checkout', '-qb', 'feature');
+    writeFiles(hubDir, { 'notes.md': 'work in progress\n' });
+    git(hubDir, 'add', 'notes.md');
+    git(hubDir, 'commit', '-qm', 'wip');
+    await hub.gitState.sync();
+    expect(git(bare, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
+    expect(hub.gitState.health().failing).toEqual({});
+  });
 });
