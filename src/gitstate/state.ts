@@ -99,7 +99,9 @@ export class GitState {
    * the life of the process.
    */
   reconfigure(config: HubConfig): void {
+    const branchChanged = config.state?.onBranch !== this.config.state?.onBranch;
     this.config = config;
+    if (branchChanged) void this.writer.run(() => this.trackBranch()).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'state.onBranch not applied'));
     this.author = authorOf(config);
     this.emails.add(this.author.email);
     this.remoteSync = this.remoteFor(config);
@@ -266,8 +268,21 @@ export class GitState {
    * While a person has another branch checked out, commits pause.
    */
   async begin(): Promise<void> {
-    if (this.target instanceof WorktreeTarget) await this.target.track();
     this.db.prepare("DELETE FROM config WHERE key = 'git.deferred'").run(); // a note left by the last process
+    await this.trackBranch();
+  }
+
+  /**
+   * The branch is state.onBranch, else the one recorded at an earlier start (so a restart
+   * while a person has a feature branch checked out does not move state onto it), else the
+   * one checked out now; it is recorded for the next start.
+   */
+  private async trackBranch(): Promise<void> {
+    if (!(this.target instanceof WorktreeTarget)) return;
+    const key = 'git.branch';
+    const recorded = (this.db.prepare('SELECT value FROM config WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    const branch = await this.target.track(this.config.state?.onBranch ?? recorded);
+    if (branch && branch !== recorded) this.db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, branch);
   }
 
   /** Commits every `interval` (state.commitInterval); errors are logged and retried next time. */

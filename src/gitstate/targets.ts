@@ -89,11 +89,22 @@ export class WorktreeTarget implements StateTarget {
     this.dir = path.join(root, '.agent-hub', 'pending');
   }
 
-  /** Fixes the branch to commit on: the one checked out now. While another is checked out, commits wait. */
-  async track(): Promise<string | null> {
+  /**
+   * Fixes the branch to commit on: `wanted` (state.onBranch, or the one recorded at an
+   * earlier start) when it exists, else the one checked out now. While another is checked
+   * out, commits wait. Returns the short name, or null on a detached HEAD with nothing wanted.
+   */
+  async track(wanted?: string): Promise<string | null> {
+    if (wanted) {
+      const exists = await git(this.root, ['show-ref', '--verify', '--quiet', `refs/heads/${wanted}`], { ok: [1] });
+      if (exists.exitCode === 0) {
+        this.tracked = `refs/heads/${wanted}`;
+        return wanted;
+      }
+    }
     const head = await git(this.root, ['symbolic-ref', '--quiet', 'HEAD'], { ok: [1] });
-    if (head.exitCode === 0) this.tracked ??= head.stdout.trim();
-    return this.tracked ?? null;
+    this.tracked = head.exitCode === 0 ? head.stdout.trim() : undefined;
+    return this.branch ?? null;
   }
 
   /** The branch state is committed on, once known (short name). */
@@ -108,7 +119,8 @@ export class WorktreeTarget implements StateTarget {
     const ref = head.stdout.trim();
     if (this.tracked && ref !== this.tracked) {
       const short = (r: string) => r.replace(/^refs\/heads\//, '');
-      return { sha: null, paused: true, deferred: `${short(ref)} is checked out, not ${short(this.tracked)}: state is committed only on ${short(this.tracked)} (the branch checked out when the hub started); it waits until ${short(this.tracked)} is checked out again` };
+      const [now, ours] = [short(ref), short(this.tracked)];
+      return { sha: null, paused: true, deferred: `${now} is checked out, not ${ours}: state is committed only on ${ours} and waits until it is checked out again (or set state.onBranch: ${now} in hub.yaml to commit on ${now} from now on)` };
     }
     const busy = gitBusy(paths, [ref]);
     if (busy) return { sha: null, deferred: busy };

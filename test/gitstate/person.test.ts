@@ -51,7 +51,7 @@ describe("a person's git work comes first", () => {
     const feature = git(root, 'rev-parse', 'HEAD');
     const e = await run();
     const outcome = await hub.gitState.commit();
-    expect(outcome).toMatchObject({ sha: null, deferred: 'feature is checked out, not main: state is committed only on main (the branch checked out when the hub started); it waits until main is checked out again' });
+    expect(outcome).toMatchObject({ sha: null, deferred: 'feature is checked out, not main: state is committed only on main and waits until it is checked out again (or set state.onBranch: feature in hub.yaml to commit on feature from now on)' });
     await hub.gitState.commit();
     expect(git(root, 'rev-parse', 'feature')).toBe(feature);
     expect(git(root, 'rev-parse', 'main')).toBe(feature);
@@ -60,12 +60,33 @@ describe("a person's git work comes first", () => {
     const status = await cli(['status', '--repo', root]);
     expect(status.stdout).toContain('state commits paused: feature is checked out, not main');
 
+    // A restart (systemd after a crash) while the feature branch is still checked out keeps committing on main only.
+    await hub.stop(0);
+    const n = (obj: object, msg?: string) => void logged.push({ obj, msg });
+    const next = new Hub({ repo: root, env: fakeClaudeEnv().env, log: { debug: n, info: n, warn: n, error: n } });
+    onTestFinished(() => next.stop(0));
+    await next.start({ commitLoop: false });
+    expect(await next.gitState.commit({ snapshotAlone: true })).toMatchObject({ sha: null, deferred: expect.stringContaining('feature is checked out, not main') });
+    expect(git(root, 'rev-parse', 'feature')).toBe(feature);
+
     git(root, 'checkout', '-q', 'main');
-    expect((await hub.gitState.commit()).runs).toBe(1);
+    expect((await next.gitState.commit()).runs).toBe(1);
     expect(trailers(root, 'main')).toEqual([`Agent-Hub-Run: ${e.id} a success`]);
     expect(git(root, 'rev-parse', 'feature')).toBe(feature);
     expect(logged.some((l) => l.msg === 'state commits resumed')).toBe(true);
     expect((await cli(['status', '--repo', root])).stdout).not.toContain('paused');
+  });
+
+  it('state.onBranch moves the hub to another branch for good', async () => {
+    const { root, hub, run } = await hubRepo();
+    git(root, 'checkout', '-qb', 'prod');
+    const e = await run();
+    expect((await hub.gitState.commit()).deferred).toContain('set state.onBranch: prod');
+    writeFiles(root, { 'hub.yaml': 'state:\n  onBranch: prod\n' });
+    expect(hub.reloadConfig()).toEqual({ applied: true, restartNeeded: [] });
+    expect((await hub.gitState.commit()).runs).toBe(1);
+    expect(trailers(root, 'prod')).toEqual([`Agent-Hub-Run: ${e.id} a success`]);
+    expect(trailers(root, 'main')).toEqual([]);
   });
 
   it('with commit.gpgsign=true the hub\'s commits are signed as git commit signs them', async () => {
