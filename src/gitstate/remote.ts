@@ -4,6 +4,9 @@ import type { Author } from './targets.js';
 import { treeWith, type TreeFile } from './trees.js';
 import { commitTree } from './plumbing.js';
 
+/** The remote (its hooks, a protected branch) said no: trying again at once would get the same answer. */
+export class PushRefused extends GitError {}
+
 /** What a pull did. */
 export interface PullResult {
   /** The checked-out branch moved (connectors may have changed): reconcile. */
@@ -180,7 +183,7 @@ export class RemoteSync {
     const status = r.stdout.split('\n').find((l) => l.startsWith('!'))?.split('\t')[2] ?? '';
     if (/^\[rejected\]/.test(status)) return { pushed: false, attempts: 1, rejected: true };
     const said = r.stderr.split('\n').filter((l) => l.startsWith('remote:')).map((l) => l.trimEnd());
-    throw new GitError(['push', this.o.remote, branch], 1, `${this.o.remote} refused the push of ${branch}: ${status || r.stderr.trim().split('\n').pop() || 'no reason given'}` +
+    throw new PushRefused(['push', this.o.remote, branch], 1, `${this.o.remote} refused the push of ${branch}: ${status || r.stderr.trim().split('\n').pop() || 'no reason given'}` +
       `${said.length ? `\n${said.join('\n')}` : ''}\nthe state stays committed locally and is pushed again later`);
   }
 

@@ -10,7 +10,7 @@ import { runFilePath, runRecord } from './records.js';
 import { snapshotFiles } from './snapshot.js';
 import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
-import { RemoteSync, type PullResult, type PushResult } from './remote.js';
+import { PushRefused, RemoteSync, type PullResult, type PushResult } from './remote.js';
 import { git } from './git.js';
 import { HealthTracker, type GitHealth } from './health.js';
 
@@ -174,7 +174,16 @@ export class GitState {
     const attempt = async (): Promise<PushResult> => {
       const { delaysMs, sleep } = remote.backoff;
       for (let n = 1; ; n++) {
-        const r = await remote.pushOnce();
+        let r: Awaited<ReturnType<RemoteSync['pushOnce']>>;
+        try {
+          r = await remote.pushOnce();
+        } catch (err) {
+          // A connection that failed may work in a moment; a refusal by the remote's hooks will not.
+          if (err instanceof PushRefused || n > delaysMs.length || this.isStopping) throw err;
+          this.log.warn({ err: (err as Error).message, attempt: n }, 'state push failed; trying again');
+          await Promise.race([sleep(delaysMs[n - 1] as number), this.stopped]);
+          continue;
+        }
         if (!r.rejected) return { ...r, attempts: n };
         if (n > delaysMs.length) throw new Error(`${this.config.remote?.name ?? 'origin'} rejected the push ${n} times: it keeps moving; the state stays committed locally and is pushed again later`);
         // The pause ends early when the hub stops; the push is made again at the next start.

@@ -248,4 +248,20 @@ describe('remote sync', () => {
     expect(git(bare, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main');
     expect(hub.gitState.health().failing).toEqual({});
   });
+
+  it('a push that fails on the way (a dropped connection) is tried again with backoff', async () => {
+    const { hubDir, bare } = setup();
+    // The remote end drops the first connection, then answers as usual.
+    const flaky = path.join(path.dirname(bare), 'flaky-receive-pack');
+    writeFileSync(flaky, `#!/bin/sh\nif [ ! -e "${flaky}.dropped" ]; then touch "${flaky}.dropped"; echo "connection reset by peer" >&2; exit 128; fi\nexec git-receive-pack "$@"\n`);
+    chmodSync(flaky, 0o755);
+    git(hubDir, 'config', 'remote.origin.receivepack', flaky);
+    const logged: Array<{ obj: object; msg?: string }> = [];
+    const hub = await startHub(hubDir, logged);
+    const e = await hub.executor.waitFinal((hub.run('a') as { id: string }).id);
+    await commitAndPush(hub);
+    expect(logged.some((l) => l.msg === 'state push failed; trying again')).toBe(true);
+    expect(git(bare, 'log', '-1', '--format=%B', 'main')).toContain(`Agent-Hub-Run: ${e.id} a success`);
+    expect(hub.gitState.health().failing).toEqual({});
+  });
 });
