@@ -10,7 +10,8 @@ import { runFilePath, runRecord } from './records.js';
 import { snapshotFiles } from './snapshot.js';
 import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
-import { PushRefused, RemoteSync, type PullResult, type PushResult } from './remote.js';
+import { RemoteSync, type PullResult } from './remote.js';
+import { PushLoop } from './push-loop.js';
 import { git } from './git.js';
 import { HealthTracker, type GitHealth } from './health.js';
 
@@ -62,12 +63,7 @@ export class GitState {
   /** Every author this process has committed as, so commits made before an author change still count as ours. */
   private readonly emails = new Set<string>();
   private readonly tracker = new HealthTracker();
-  private pushing: Promise<void> | undefined;
-  private pushAgain = false;
-  /** Set by stop(): a push pausing before its next attempt gives up instead. */
-  private stopping: (() => void) | undefined;
-  private readonly stopped = new Promise<void>((resolve) => (this.stopping = resolve));
-  private isStopping = false;
+  private readonly pushes: PushLoop;
   /** Why commits are put off now (a lock, a rebase, another branch checked out); logged once per cause. */
   private deferral: string | undefined;
 
@@ -76,6 +72,10 @@ export class GitState {
     this.author = authorOf(config);
     this.emails.add(this.author.email);
     this.remoteSync = this.remoteFor(config);
+    this.pushes = new PushLoop({
+      remote: () => (this.config.remote?.push === false ? undefined : this.remote), remoteName: () => this.config.remote?.name ?? 'origin',
+      writer: this.writer, tracker: this.tracker, log: this.log,
+    });
   }
 
   /** Set when hub.yaml enables the remote: state commits are pushed, connectors pulled. */
@@ -129,75 +129,15 @@ export class GitState {
       return result;
     });
     if (pulled) {
-      this.schedulePush();
-      await this.pushed();
+      this.pushes.schedule();
+      await this.pushes.idle();
     }
     return pulled;
   }
 
-  /**
-   * Pushes in the background: commits never wait for the network or a retry's pause. One
-   * push at a time; one asked for while a push runs follows it.
-   */
-  private schedulePush(): void {
-    if (!this.remote || this.config.remote?.push === false) return;
-    if (this.pushing) {
-      this.pushAgain = true;
-      return;
-    }
-    this.pushing = (async () => {
-      do {
-        this.pushAgain = false;
-        try {
-          await this.pushNow();
-        } catch (err) {
-          this.log.error({ err: (err as Error).message }, 'state push failed; will retry');
-        }
-      } while (this.pushAgain);
-    })().finally(() => {
-      this.pushing = undefined;
-    });
-  }
-
-  /** Resolves once no push is running (shutdown, tests). */
-  async pushed(): Promise<void> {
-    while (this.pushing) await this.pushing;
-  }
-
-  /**
-   * Pushes, and after a rejection because the remote moved, waits (outside the git writer,
-   * so commits go on), replays our commits on top through the writer and tries again.
-   */
-  private async pushNow(): Promise<void> {
-    const remote = this.remote;
-    if (!remote || this.config.remote?.push === false) return;
-    const attempt = async (): Promise<PushResult> => {
-      const { delaysMs, sleep } = remote.backoff;
-      for (let n = 1; ; n++) {
-        let r: Awaited<ReturnType<RemoteSync['pushOnce']>>;
-        try {
-          r = await remote.pushOnce();
-        } catch (err) {
-          // A connection that failed may work in a moment; a refusal by the remote's hooks will not.
-          if (err instanceof PushRefused || n > delaysMs.length || this.isStopping) throw err;
-          this.log.warn({ err: (err as Error).message, attempt: n }, 'state push failed; trying again');
-          await Promise.race([sleep(delaysMs[n - 1] as number), this.stopped]);
-          continue;
-        }
-        if (!r.rejected) return { ...r, attempts: n };
-        if (n > delaysMs.length) throw new Error(`${this.config.remote?.name ?? 'origin'} rejected the push ${n} times: it keeps moving; the state stays committed locally and is pushed again later`);
-        // The pause ends early when the hub stops; the push is made again at the next start.
-        await Promise.race([sleep(delaysMs[n - 1] as number), this.stopped]);
-        if (this.isStopping) return { pushed: false, attempts: n, skipped: 'the hub stopped before the remote took the state; it is pushed after the next start' };
-        const caught = await this.writer.run(() => remote.catchUp());
-        if (caught.diverged) return { pushed: false, attempts: n, skipped: caught.diverged };
-      }
-    };
-    const pushed = await this.tracker.track('push', attempt, (p) => (p.skipped && p.skipped !== 'nothing to push' ? `not pushed: ${p.skipped}` : undefined));
-    if (pushed.pushed) {
-      this.tracker.lastPushAt = new Date().toISOString();
-      this.log.info({ attempts: pushed.attempts }, 'state pushed');
-    } else if (pushed.skipped && pushed.skipped !== 'nothing to push') this.log.warn({}, `state not pushed: ${pushed.skipped}`);
+  /** Resolves once no push is running (shutdown, tests, `agent-hub snapshot`). */
+  pushed(): Promise<void> {
+    return this.pushes.idle();
   }
 
   /**
@@ -308,8 +248,7 @@ export class GitState {
   async stop(): Promise<CommitOutcome | undefined> {
     clearInterval(this.timer);
     this.interval = undefined;
-    this.isStopping = true;
-    this.stopping?.();
+    this.pushes.stop();
     try {
       return await this.commit();
     } catch (err) {
@@ -406,7 +345,7 @@ export class GitState {
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
       await this.housekeep();
       for (const listener of this.committedListeners) listener(result.sha);
-      this.schedulePush();
+      this.pushes.schedule();
     }
     return { sha: result.sha, runs: result.sha ? runs.length : 0, outputs: result.sha ? outputs : 0 };
   }
