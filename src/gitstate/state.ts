@@ -101,7 +101,7 @@ export class GitState {
   reconfigure(config: HubConfig): void {
     const branchChanged = config.state?.onBranch !== this.config.state?.onBranch;
     this.config = config;
-    if (branchChanged) void this.writer.run(() => this.trackBranch()).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'state.onBranch not applied'));
+    if (branchChanged) void this.writer.run(() => this.followBranch()).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'state.onBranch not applied'));
     this.author = authorOf(config);
     this.emails.add(this.author.email);
     this.remoteSync = this.remoteFor(config);
@@ -218,7 +218,7 @@ export class GitState {
    */
   async begin(): Promise<void> {
     this.db.prepare("DELETE FROM config WHERE key = 'git.deferred'").run(); // a note left by the last process
-    await this.trackBranch();
+    await this.followBranch();
   }
 
   /**
@@ -226,7 +226,7 @@ export class GitState {
    * while a person has a feature branch checked out does not move state onto it), else the
    * one checked out now; it is recorded for the next start.
    */
-  private async trackBranch(): Promise<void> {
+  async followBranch(): Promise<void> {
     if (!(this.target instanceof WorktreeTarget)) return;
     const key = 'git.branch';
     const recorded = (this.db.prepare('SELECT value FROM config WHERE key = ?').get(key) as { value: string } | undefined)?.value;

@@ -13,6 +13,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
     let outcome;
     try {
       const gitState = new GitState(db, root, config);
+      await gitState.followBranch(); // only on the hub's branch, as the daemon commits
       outcome = await gitState.commit({ snapshotAlone: true });
       await gitState.pushed(); // with a remote, the push runs after the commit: wait for it before exiting
     } catch (err) {
