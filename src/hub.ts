@@ -107,6 +107,7 @@ export class Hub {
    * window, and starts committing state.
    */
   async start(opts: { commitLoop?: boolean } = {}): Promise<void> {
+    if (this.inGit) await this.gitState.begin(); // the branch checked out now is the one state is committed on
     if (this.freshDb && this.inGit) {
       const snapshot = await readSnapshot(this.gitState.target);
       if (snapshot) {

@@ -22,7 +22,7 @@ export interface GitOptions {
  * Runs git in `cwd`. Used where simple-git cannot help: plumbing that reads stdin or
  * needs a private index file (GIT_INDEX_FILE). Never prompts, never opens an editor.
  */
-export async function git(cwd: string, args: string[], o: GitOptions = {}): Promise<{ stdout: string; exitCode: number }> {
+export async function git(cwd: string, args: string[], o: GitOptions = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const sub = execa('git', args, {
     cwd, reject: false, input: o.input ?? '', stripFinalNewline: false,
     env: { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_OPTIONAL_LOCKS: '0', ...o.env },
@@ -42,7 +42,7 @@ export async function git(cwd: string, args: string[], o: GitOptions = {}): Prom
   if (timedOut) throw new GitError(args, -1, `timed out after ${o.timeoutMs} ms (remote.timeout) and was stopped: is the remote reachable?`);
   const code = r.exitCode ?? -1;
   if (code !== 0 && !(o.ok ?? []).includes(code)) throw new GitError(args, code, `${r.stderr}${r.stdout ? `\n${r.stdout}` : ''}`);
-  return { stdout: r.stdout as string, exitCode: code };
+  return { stdout: r.stdout as string, stderr: r.stderr as string, exitCode: code };
 }
 
 /** Like git(), with stdout as bytes: for `cat-file --batch`, whose sizes count bytes. */
@@ -78,8 +78,8 @@ export async function catFiles(cwd: string, names: readonly string[]): Promise<A
  * The repository-relative prefix of `cwd` (`hub/` when the hub is a subdirectory), the git
  * dir, the top of the work tree and the hooks directory (core.hooksPath respected).
  */
-export async function repoPaths(cwd: string): Promise<{ prefix: string; gitDir: string; top: string; hooksDir: string }> {
-  const out = (await git(cwd, ['rev-parse', '--show-prefix', '--absolute-git-dir', '--show-toplevel', '--git-path', 'hooks'])).stdout.split('\n');
-  const hooks = (out[3] ?? '').trim();
-  return { prefix: (out[0] ?? '').trim(), gitDir: (out[1] ?? '').trim(), top: (out[2] ?? '').trim(), hooksDir: path.isAbsolute(hooks) ? hooks : path.join(cwd, hooks) };
+export async function repoPaths(cwd: string): Promise<{ prefix: string; gitDir: string; commonDir: string; top: string; hooksDir: string }> {
+  const out = (await git(cwd, ['rev-parse', '--show-prefix', '--absolute-git-dir', '--show-toplevel', '--git-path', 'hooks', '--git-common-dir'])).stdout.split('\n');
+  const abs = (p: string | undefined) => (path.isAbsolute((p ?? '').trim()) ? (p ?? '').trim() : path.join(cwd, (p ?? '').trim()));
+  return { prefix: (out[0] ?? '').trim(), gitDir: (out[1] ?? '').trim(), top: (out[2] ?? '').trim(), hooksDir: abs(out[3]), commonDir: abs(out[4]) };
 }

@@ -1,21 +1,41 @@
-import { rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** A lock older than this was left by a crashed git, not held by a running one. */
-export const STALE_LOCK_MS = 2 * 60 * 1000;
+/** After a lock has stayed this long, the deferral says how to remove it if nothing holds it. */
+export const LONG_LOCK_MS = 2 * 60 * 1000;
 
-export type LockState = 'none' | 'removed-stale' | 'held';
+/** Operations a person runs over several commands: while one is in progress, the hub waits. */
+const IN_PROGRESS: ReadonlyArray<[string, string]> = [
+  ['MERGE_HEAD', 'a merge is in progress'],
+  ['rebase-merge', 'a rebase is in progress'],
+  ['rebase-apply', 'a rebase or git am is in progress'],
+  ['CHERRY_PICK_HEAD', 'a cherry-pick is in progress'],
+  ['REVERT_HEAD', 'a revert is in progress'],
+  ['BISECT_LOG', 'a bisect is in progress'],
+];
 
 /**
- * Looks at `<gitdir>/index.lock`. A lock older than STALE_LOCK_MS is a crash's leftover
- * and is removed; a fresh one belongs to a git command running now, so we wait for the
- * next interval rather than break it.
+ * Why the hub must not touch the checked-out branch now, or null. A lock is never removed:
+ * git gives no way to tell a crashed command's leftover from a live one (`git commit` holds
+ * index.lock while its editor is open), so the hub waits and, once a lock has stayed for
+ * long, says how a person can remove it. `refs` are the ref names the commit will move.
  */
-export function checkIndexLock(gitDir: string, now = Date.now()): LockState {
-  const lock = path.join(gitDir, 'index.lock');
-  const st = statSync(lock, { throwIfNoEntry: false });
-  if (!st) return 'none';
-  if (now - st.mtimeMs < STALE_LOCK_MS) return 'held';
-  rmSync(lock, { force: true });
-  return 'removed-stale';
+export function gitBusy(dirs: { gitDir: string; commonDir: string }, refs: readonly string[], now = Date.now()): string | null {
+  const { gitDir, commonDir } = dirs;
+  for (const [file, what] of IN_PROGRESS) {
+    if (existsSync(path.join(gitDir, file))) return `${what} (.git/${file}); the hub commits once it is finished or aborted`;
+  }
+  // index and HEAD belong to the work tree (a linked worktree has its own); refs are shared.
+  const locks = [...['index', 'HEAD'].map((n) => ({ name: n, dir: gitDir })), ...refs.map((n) => ({ name: n, dir: commonDir }))];
+  for (const { name, dir } of locks) {
+    const lock = path.join(dir, `${name}.lock`);
+    const st = statSync(lock, { throwIfNoEntry: false });
+    if (!st) continue;
+    const rel = `.git/${name}.lock`;
+    const age = now - st.mtimeMs;
+    return age < LONG_LOCK_MS
+      ? `another git command holds ${rel}`
+      : `${rel} has been there for ${Math.round(age / 60_000)} min: if no git command is running (an editor left open by git commit counts), remove it`;
+  }
+  return null;
 }

@@ -16,7 +16,8 @@ export interface PlumbingCommit {
   /** The ref to advance: `refs/heads/<branch>`. */
   ref: string;
   files: readonly StagedFile[];
-  message: string;
+  /** The message, or one made from the paths (as in `files`) whose content this commit changes. */
+  message: string | ((changed: ReadonlySet<string>) => string);
   author: Author;
   /** Run the repository's pre-commit and commit-msg hooks (on the checked-out branch). */
   hooks: boolean;
@@ -73,11 +74,39 @@ async function hook(root: string, name: string, args: string[], env: Record<stri
 }
 
 /**
- * Commits files on top of a ref without the work tree or any index: blobs, the new trees
- * of the directories on the changed paths, commit-tree, and a compare-and-swap
- * update-ref. The cost follows the batch, not the size of the history.
+ * `git commit-tree`, signed when the repository asks for signed commits: commit-tree itself
+ * ignores commit.gpgSign, so without this a protected branch would get unsigned commits.
+ * `-S` signs as `git commit` would (user.signingKey, gpg.format, gpg.program); a signer that
+ * fails is named in the error, with the setting that asked for it.
  */
-export async function commitFiles(o: PlumbingCommit): Promise<PlumbingResult> {
+export async function commitTree(root: string, tree: string, parents: readonly string[], message: string, env: Record<string, string>): Promise<string> {
+  const sign = (await git(root, ['config', '--type=bool', '--get', 'commit.gpgsign'], { ok: [1] })).stdout.trim() === 'true';
+  try {
+    return (await git(root, ['commit-tree', ...(sign ? ['-S'] : []), tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], { input: message, env })).stdout.trim();
+  } catch (err) {
+    if (!sign || !(err instanceof GitError)) throw err;
+    throw new Error(`commit.gpgsign is true but the state commit could not be signed: ${err.stderr.trim().split('\n').slice(-3).join(' ')}. ` +
+      'Make the signing key usable without a prompt for the hub\'s user (user.signingKey, gpg.format, gpg.program), or set commit.gpgsign=false for this repository; the run records stay queued');
+  }
+}
+
+/** A commit built but not yet on its ref. */
+export interface BuiltCommit {
+  /** The new commit, or null when the files are already in the ref's tree. */
+  sha: string | null;
+  /** The ref's commit it was built on (null: the ref does not exist yet). */
+  tip: string | null;
+  /** `<mode> <blob>\t<path>` lines of what was committed, for updating an index. */
+  entries: string[];
+  message: string;
+}
+
+/**
+ * Builds a commit of files on top of a ref without the work tree or any index: blobs, the
+ * new trees of the directories on the changed paths, hooks, commit-tree. Moves nothing:
+ * the cost follows the batch, not the size of the history.
+ */
+export async function buildCommit(o: PlumbingCommit): Promise<BuiltCommit> {
   const { prefix, gitDir, hooksDir } = await repoPaths(o.root);
   const tips = await git(o.root, ['rev-parse', `${o.ref}^{commit}`, `${o.ref}^{tree}`], { ok: [128] });
   const [tip, tipTree] = tips.exitCode === 0 ? tips.stdout.trim().split('\n') : [null, null];
@@ -85,13 +114,35 @@ export async function commitFiles(o: PlumbingCommit): Promise<PlumbingResult> {
   const files = o.files.map((f, i) => ({ path: `${prefix}${f.path}`, blob: blobs[i] as string }));
   const entries = files.map((f) => `100644 ${f.blob}\t${f.path}`);
   const tree = await treeWith(o.root, tip ?? null, files);
-  if (tree === tipTree) return { sha: null, entries };
-  const message = o.hooks ? await runHooks(o.root, hooksDir, gitDir, tree, o.message, o.author) : o.message;
-  const sha = (await git(o.root, ['commit-tree', tree, ...(tip ? ['-p', tip] : []), '-F', '-'], { input: message, env: authorEnv(o.author) })).stdout.trim();
+  const changed = tip && tree !== tipTree ? await changedPaths(o.root, tip, files, o.files) : new Set(o.files.map((f) => f.path));
+  const text = typeof o.message === 'string' ? o.message : o.message(changed);
+  if (tree === tipTree) return { sha: null, tip: tip ?? null, entries, message: text };
+  const message = o.hooks ? await runHooks(o.root, hooksDir, gitDir, tree, text, o.author) : text;
+  const sha = await commitTree(o.root, tree, tip ? [tip] : [], message, authorEnv(o.author));
+  return { sha, tip: tip ?? null, entries, message };
+}
+
+/**
+ * Which files differ from what `tip` has: a commit retried after its bookkeeping failed
+ * finds its run records already committed and must not list them again.
+ */
+async function changedPaths(root: string, tip: string, files: ReadonlyArray<{ path: string; blob: string }>, staged: readonly StagedFile[]): Promise<Set<string>> {
+  const out = (await git(root, ['cat-file', '--batch-check=%(objectname)'], { input: `${files.map((f) => `${tip}:${f.path}`).join('\n')}\n` })).stdout.split('\n');
+  return new Set(staged.filter((_, i) => out[i] !== files[i]?.blob).map((f) => f.path));
+}
+
+/** Moves `ref` from `tip` to `sha`, only if it is still at `tip` (a person's commit in between wins). */
+export async function moveRef(root: string, ref: string, sha: string, tip: string | null, message: string): Promise<void> {
   try {
-    await git(o.root, ['update-ref', '-m', `agent-hub: ${message.split('\n')[0]}`, o.ref, sha, tip ?? ZERO]);
+    await git(root, ['update-ref', '-m', `agent-hub: ${message.split('\n')[0]}`, ref, sha, tip ?? ZERO]);
   } catch (err) {
-    throw err instanceof GitError ? new GitError(err.args, err.exitCode, `${o.ref} moved while committing; retrying at the next interval. ${err.stderr}`) : err;
+    throw err instanceof GitError ? new GitError(err.args, err.exitCode, `${ref} moved while committing; retrying at the next interval. ${err.stderr}`) : err;
   }
-  return { sha, entries };
+}
+
+/** buildCommit, then moveRef: for a ref no index or work tree follows (the state branch). */
+export async function commitFiles(o: PlumbingCommit): Promise<PlumbingResult> {
+  const built = await buildCommit(o);
+  if (built.sha) await moveRef(o.root, o.ref, built.sha, built.tip, built.message);
+  return { sha: built.sha, entries: built.entries };
 }

@@ -1,6 +1,11 @@
-import { git, GitError } from './git.js';
+import { git, GitError, repoPaths } from './git.js';
+import { gitBusy } from './lock.js';
 import type { Author } from './targets.js';
 import { treeWith, type TreeFile } from './trees.js';
+import { commitTree } from './plumbing.js';
+
+/** The remote (its hooks, a protected branch) said no: trying again at once would get the same answer. */
+export class PushRefused extends GitError {}
 
 /** What a pull did. */
 export interface PullResult {
@@ -12,6 +17,8 @@ export interface PullResult {
   range?: string;
   /** Set when the branches diverged in a way the hub must not resolve itself. */
   diverged?: string;
+  /** Set when the pull was put off: a person's merge or rebase is in progress, or another branch is checked out. */
+  deferred?: string;
 }
 
 export interface PushResult {
@@ -28,6 +35,8 @@ export interface RemoteOptions {
   formerEmails?: readonly string[];
   /** `state.branch`, when state lives on a branch of its own. */
   stateBranch?: string;
+  /** The branch the hub commits on and keeps in step (the one checked out when it started); unset: the checked-out one. */
+  trackedBranch?: () => string | undefined;
   /** How long a fetch or a push may take before it is stopped (remote.timeout); 0: no limit. */
   timeoutMs?: number;
   /** Delays between push attempts after a rejection. */
@@ -43,10 +52,15 @@ export interface RemoteOptions {
  * reported, never forced.
  */
 export class RemoteSync {
-  private readonly o: Required<Omit<RemoteOptions, 'stateBranch'>> & { stateBranch?: string };
+  private readonly o: Required<Omit<RemoteOptions, 'stateBranch' | 'trackedBranch'>> & Pick<RemoteOptions, 'stateBranch' | 'trackedBranch'>;
 
   constructor(o: RemoteOptions) {
     this.o = { backoffMs: [1000, 2000, 4000], sleep: (ms) => new Promise((r) => setTimeout(r, ms)), formerEmails: [], timeoutMs: 120_000, ...o };
+  }
+
+  /** Pauses between push attempts after a rejection (remote moved). */
+  get backoff(): { delaysMs: readonly number[]; sleep: (ms: number) => Promise<void> } {
+    return { delaysMs: this.o.backoffMs, sleep: this.o.sleep };
   }
 
   private run(args: string[], opts: Parameters<typeof git>[2] = {}) {
@@ -94,10 +108,9 @@ export class RemoteSync {
       }
       const tree = await treeWith(this.o.root, tip, files);
       const [name, email, date, ...body] = (await this.run(['log', '-1', '--format=%an%x00%ae%x00%aI%x00%B', sha])).stdout.split('\0');
-      tip = (await this.run(['commit-tree', tree, '-p', tip, '-F', '-'], {
-        input: body.join('\0'),
-        env: { GIT_AUTHOR_NAME: name ?? '', GIT_AUTHOR_EMAIL: email ?? '', GIT_AUTHOR_DATE: date ?? '', GIT_COMMITTER_NAME: this.o.author.name, GIT_COMMITTER_EMAIL: this.o.author.email },
-      })).stdout.trim();
+      tip = await commitTree(this.o.root, tree, [tip], body.join('\0'), {
+        GIT_AUTHOR_NAME: name ?? '', GIT_AUTHOR_EMAIL: email ?? '', GIT_AUTHOR_DATE: date ?? '', GIT_COMMITTER_NAME: this.o.author.name, GIT_COMMITTER_EMAIL: this.o.author.email,
+      });
     }
     return tip;
   }
@@ -109,10 +122,18 @@ export class RemoteSync {
     await this.run(['update-ref', '-m', 'agent-hub: sync with remote', `refs/heads/${branch}`, to, from]);
   }
 
-  /** Fetches, then brings the checked-out branch up to date with its remote counterpart. */
+  /**
+   * Fetches, then brings the checked-out branch up to date with its remote counterpart —
+   * only while it is the branch the hub tracks and no merge or rebase of a person's is in
+   * progress (a person's feature branch is theirs to pull).
+   */
   async pull(): Promise<PullResult> {
     const branch = await this.branch();
+    const tracked = this.o.trackedBranch?.();
+    if (tracked && tracked !== branch) return { updated: false, rebased: 0, deferred: `${branch} is checked out, not ${tracked}: not pulled` };
     await this.run(['fetch', '--quiet', this.o.remote], { timeoutMs: this.o.timeoutMs });
+    const busy = gitBusy(await repoPaths(this.o.root), [`refs/heads/${branch}`]);
+    if (busy) return { updated: false, rebased: 0, deferred: busy };
     const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
     const head = await this.rev('HEAD');
     if (!remoteTip || !head || remoteTip === head || (await this.isAncestor(remoteTip, head))) return { updated: false, rebased: 0 };
@@ -137,32 +158,48 @@ export class RemoteSync {
     }
   }
 
-  /** Pushes state: the checked-out branch, or only the state branch in `state.branch` mode. */
-  async push(): Promise<PushResult> {
-    const branch = this.o.stateBranch ?? (await this.branch());
-    for (let attempt = 1; ; attempt++) {
-      const local = await this.rev(`refs/heads/${branch}`);
-      if (!local) return { pushed: false, attempts: attempt - 1, skipped: 'nothing to push' }; // no state committed yet
-      const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
-      if (remoteTip && (await this.isAncestor(local, remoteTip))) return { pushed: false, attempts: attempt - 1, skipped: 'nothing to push' };
-      if (remoteTip) {
-        const theirs = (await this.commitsBetween(remoteTip, local)).filter((c) => !c.ours);
-        if (theirs.length && !this.o.stateBranch) return { pushed: false, attempts: attempt - 1, skipped: `${branch} has commits not made by agent-hub; not pushing them` };
-      }
-      const r = await this.run(['push', '--porcelain', this.o.remote, `refs/heads/${branch}:refs/heads/${branch}`], { ok: [1], timeoutMs: this.o.timeoutMs });
-      if (r.exitCode === 0) {
-        await this.run(['update-ref', `refs/remotes/${this.o.remote}/${branch}`, local]);
-        return { pushed: true, attempts: attempt };
-      }
-      if (attempt > this.o.backoffMs.length) throw new GitError(['push', this.o.remote, branch], 1, `rejected ${attempt} times: ${r.stdout}`);
-      // Rejected: the remote moved. Bring our commits on top of it, then try again after a pause.
-      await this.o.sleep(this.o.backoffMs[attempt - 1] as number);
-      if (this.o.stateBranch) await this.rebaseStateBranch(branch);
-      else {
-        const pulled = await this.pull();
-        if (pulled.diverged) return { pushed: false, attempts: attempt, skipped: pulled.diverged };
-      }
+  /**
+   * One push of the state (the checked-out branch, or only the state branch in
+   * `state.branch` mode), of the commit the branch is at now. Reads refs only, so it may run
+   * while the hub commits. `rejected`: the remote moved (catchUp() and try again); a
+   * refusal by the remote's hooks throws with what the hooks printed.
+   */
+  async pushOnce(): Promise<PushResult & { rejected?: boolean }> {
+    const branch = this.o.stateBranch ?? this.o.trackedBranch?.() ?? (await this.branch());
+    const local = await this.rev(`refs/heads/${branch}`);
+    if (!local) return { pushed: false, attempts: 0, skipped: 'nothing to push' }; // no state committed yet
+    const remoteTip = await this.rev(`refs/remotes/${this.o.remote}/${branch}`);
+    if (remoteTip && (await this.isAncestor(local, remoteTip))) return { pushed: false, attempts: 0, skipped: 'nothing to push' };
+    if (remoteTip && !this.o.stateBranch) {
+      const theirs = (await this.commitsBetween(remoteTip, local)).filter((c) => !c.ours);
+      if (theirs.length) return { pushed: false, attempts: 0, skipped: `${branch} has commits not made by agent-hub; not pushing them` };
     }
+    const r = await this.run(['push', '--porcelain', this.o.remote, `${local}:refs/heads/${branch}`], { ok: [1], timeoutMs: this.o.timeoutMs });
+    if (r.exitCode === 0) {
+      await this.run(['update-ref', `refs/remotes/${this.o.remote}/${branch}`, local]);
+      return { pushed: true, attempts: 1 };
+    }
+    // "!<tab>src:dst<tab>[rejected] (fetch first)" when the remote moved; "[remote rejected] (…)" when its hooks said no.
+    const status = r.stdout.split('\n').find((l) => l.startsWith('!'))?.split('\t')[2] ?? '';
+    if (/^\[rejected\]/.test(status)) return { pushed: false, attempts: 1, rejected: true };
+    const said = r.stderr.split('\n').filter((l) => l.startsWith('remote:')).map((l) => l.trimEnd());
+    throw new PushRefused(['push', this.o.remote, branch], 1, `${this.o.remote} refused the push of ${branch}: ${status || r.stderr.trim().split('\n').pop() || 'no reason given'}` +
+      `${said.length ? `\n${said.join('\n')}` : ''}\nthe state stays committed locally and is pushed again later`);
+  }
+
+  /**
+   * After a rejected push: brings our commits on top of what the remote has now (replaying
+   * the state branch, or pulling the checked-out branch). Moves refs and the index: run it
+   * through the single git writer. Says when the hub must not resolve it itself.
+   */
+  async catchUp(): Promise<{ diverged?: string }> {
+    if (this.o.stateBranch) {
+      await this.rebaseStateBranch(this.o.stateBranch);
+      return {};
+    }
+    const pulled = await this.pull();
+    const stuck = pulled.diverged ?? pulled.deferred;
+    return stuck ? { diverged: stuck } : {};
   }
 
   /** In state.branch mode: replay our state commits on top of the remote state branch. */

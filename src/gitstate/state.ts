@@ -11,6 +11,7 @@ import { snapshotFiles } from './snapshot.js';
 import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
 import { RemoteSync, type PullResult } from './remote.js';
+import { PushLoop } from './push-loop.js';
 import { git } from './git.js';
 import { HealthTracker, type GitHealth } from './health.js';
 import { withoutOutputsOverLinks } from './output-links.js';
@@ -63,12 +64,19 @@ export class GitState {
   /** Every author this process has committed as, so commits made before an author change still count as ours. */
   private readonly emails = new Set<string>();
   private readonly tracker = new HealthTracker();
+  private readonly pushes: PushLoop;
+  /** Why commits are put off now (a lock, a rebase, another branch checked out); logged once per cause. */
+  private deferral: string | undefined;
 
   constructor(private readonly db: Db, private readonly root: string, private config: HubConfig, private readonly log: Logger = silentLogger, private readonly remoteOptions: { backoffMs?: number[] } = {}) {
     this.target = stateTarget(root, config);
     this.author = authorOf(config);
     this.emails.add(this.author.email);
     this.remoteSync = this.remoteFor(config);
+    this.pushes = new PushLoop({
+      remote: () => (this.config.remote?.push === false ? undefined : this.remote), remoteName: () => this.config.remote?.name ?? 'origin',
+      writer: this.writer, tracker: this.tracker, log: this.log,
+    });
   }
 
   /** Set when hub.yaml enables the remote: state commits are pushed, connectors pulled. */
@@ -82,6 +90,7 @@ export class GitState {
       root: this.root, remote: config.remote.name ?? 'origin', author: this.author, formerEmails: [...this.emails],
       timeoutMs: durationMs(config.remote.timeout ?? DEFAULT_REMOTE_TIMEOUT), ...this.remoteOptions,
       ...(this.target instanceof BranchTarget ? { stateBranch: this.target.branch } : {}),
+      ...(this.target instanceof WorktreeTarget ? { trackedBranch: () => (this.target as WorktreeTarget).branch } : {}),
     });
   }
 
@@ -91,7 +100,9 @@ export class GitState {
    * the life of the process.
    */
   reconfigure(config: HubConfig): void {
+    const branchChanged = config.state?.onBranch !== this.config.state?.onBranch;
     this.config = config;
+    if (branchChanged) void this.writer.run(() => this.followBranch()).catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'state.onBranch not applied'));
     this.author = authorOf(config);
     this.emails.add(this.author.email);
     this.remoteSync = this.remoteFor(config);
@@ -104,30 +115,30 @@ export class GitState {
   }
 
   /**
-   * Pulls (fast-forwarding connectors, replaying our commits when the remote moved) and
-   * pushes, through the single writer. A divergence is logged and left for a person.
+   * Pulls (fast-forwarding connectors, replaying our commits when the remote moved) through
+   * the single writer, then pushes. A divergence is logged and left for a person.
    */
-  sync(): Promise<PullResult | undefined> {
-    return this.writer.run(async () => {
+  async sync(): Promise<PullResult | undefined> {
+    const pulled = await this.writer.run(async () => {
       const remote = this.remote;
       if (!remote) return undefined;
-      const pulled = await this.tracker.track('pull', () => remote.pull(), (p) => p.diverged);
+      const result = await this.tracker.track('pull', () => remote.pull(), (p) => p.diverged);
       const name = this.config.remote?.name ?? 'origin';
-      if (pulled.diverged) this.log.error({ remote: name }, pulled.diverged);
-      if (pulled.updated) this.log.info({ remote: name, range: pulled.range, replayed: pulled.rebased }, 'pulled from the remote');
-      await this.pushNow();
-      return pulled;
+      if (result.diverged) this.log.error({ remote: name }, result.diverged);
+      if (result.deferred) this.log.debug({ remote: name, reason: result.deferred }, 'pull put off');
+      if (result.updated) this.log.info({ remote: name, range: result.range, replayed: result.rebased }, 'pulled from the remote');
+      return result;
     });
+    if (pulled) {
+      this.pushes.schedule();
+      await this.pushes.idle();
+    }
+    return pulled;
   }
 
-  private async pushNow(): Promise<void> {
-    const remote = this.remote;
-    if (!remote || this.config.remote?.push === false) return;
-    const pushed = await this.tracker.track('push', () => remote.push(), (p) => (p.skipped && p.skipped !== 'nothing to push' ? `not pushed: ${p.skipped}` : undefined));
-    if (pushed.pushed) {
-      this.tracker.lastPushAt = new Date().toISOString();
-      this.log.info({ attempts: pushed.attempts }, 'state pushed');
-    } else if (pushed.skipped && pushed.skipped !== 'nothing to push') this.log.warn({}, `state not pushed: ${pushed.skipped}`);
+  /** Resolves once no push is running (shutdown, tests, `agent-hub snapshot`). */
+  pushed(): Promise<void> {
+    return this.pushes.idle();
   }
 
   /**
@@ -202,6 +213,28 @@ export class GitState {
     return this.writer.run(task);
   }
 
+  /**
+   * Fixes the branch state is committed on: the one checked out now (the hub's start).
+   * While a person has another branch checked out, commits pause.
+   */
+  async begin(): Promise<void> {
+    this.db.prepare("DELETE FROM config WHERE key = 'git.deferred'").run(); // a note left by the last process
+    await this.followBranch();
+  }
+
+  /**
+   * The branch is state.onBranch, else the one recorded at an earlier start (so a restart
+   * while a person has a feature branch checked out does not move state onto it), else the
+   * one checked out now; it is recorded for the next start.
+   */
+  async followBranch(): Promise<void> {
+    if (!(this.target instanceof WorktreeTarget)) return;
+    const key = 'git.branch';
+    const recorded = (this.db.prepare('SELECT value FROM config WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    const branch = await this.target.track(this.config.state?.onBranch ?? recorded);
+    if (branch && branch !== recorded) this.db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, branch);
+  }
+
   /** Commits every `interval` (state.commitInterval); errors are logged and retried next time. */
   start(interval: string): void {
     clearInterval(this.timer);
@@ -216,11 +249,14 @@ export class GitState {
   async stop(): Promise<CommitOutcome | undefined> {
     clearInterval(this.timer);
     this.interval = undefined;
+    this.pushes.stop();
     try {
       return await this.commit();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'final state commit failed; the run records stay on disk and are committed at the next start');
       return undefined;
+    } finally {
+      await this.pushed();
     }
   }
 
@@ -270,40 +306,73 @@ export class GitState {
     const dropPending = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
     const pending = await withoutOutputsOverLinks(this.root, await this.target.stateRef(), this.pendingFiles(), (p) => dropPending.run(p), this.log);
     const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: p.source }));
+    const snapshot: string[] = [];
     for (const [rel, content] of snapshotFiles(this.db)) {
       const abs = path.join(this.target.dir, rel);
       mkdirSync(path.dirname(abs), { recursive: true });
       writeFileSync(abs, content);
       files.push({ path: rel, source: abs });
+      snapshot.push(abs);
     }
-    const runIds = pending.filter((p) => p.kind === 'run' && p.run_id).map((p) => p.run_id as string);
-    const runs = runIds.length
-      ? (this.db.prepare(`SELECT id, connector_id AS connectorId, status, cost_usd AS costUsd FROM executions WHERE id IN (${runIds.map(() => '?').join(',')})`).all(...runIds) as CommittedRun[])
-      : [];
-    const outputs = pending.filter((p) => p.kind === 'output').length;
-    const result = await this.target.commit(files, commitMessage(runs, outputs), this.author);
+    const runIds = new Map(pending.filter((p) => p.kind === 'run' && p.run_id).map((p) => [p.path, p.run_id as string]));
+    let runs: CommittedRun[] = [];
+    let outputs = 0;
+    // Only what this commit changes is listed: a retry finds runs it already committed.
+    const message = (changed: ReadonlySet<string>): string => {
+      const ids = [...runIds].filter(([p]) => changed.has(p)).map(([, id]) => id);
+      runs = ids.length
+        ? (this.db.prepare(`SELECT id, connector_id AS connectorId, status, cost_usd AS costUsd FROM executions WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as CommittedRun[])
+        : [];
+      outputs = pending.filter((p) => p.kind === 'output' && changed.has(p.path)).length;
+      return commitMessage(runs, outputs);
+    };
+    const result = await this.target.commit(files, message, this.author);
     if (result.deferred) {
-      this.log.warn({ reason: result.deferred }, 'state commit put off to the next interval');
+      this.noteDeferral(result.deferred, result.paused === true);
       return { sha: null, runs: 0, outputs: 0, deferred: result.deferred };
     }
+    this.noteDeferral(undefined, false);
     const done = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
     const stamp = this.db.prepare("INSERT INTO config (key, value) VALUES ('git.lastCommitAt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
     this.db.transaction(() => {
       pending.forEach((p) => done.run(p.path));
       if (!o.keepStamp) stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
     })();
-    if (this.target.dropsCommitted) for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
+    if (this.target.dropsCommitted) {
+      for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
+      for (const f of snapshot) rmSync(f, { force: true });
+    }
     if (result.sha) {
       this.tracker.lastCommitAt = new Date().toISOString();
       this.log.info({ sha: result.sha, runs: runs.length, outputs }, 'state committed');
       await this.housekeep();
       for (const listener of this.committedListeners) listener(result.sha);
-      try {
-        await this.pushNow();
-      } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'state push failed; will retry');
-      }
+      this.pushes.schedule();
     }
-    return { sha: result.sha, runs: runs.length, outputs };
+    return { sha: result.sha, runs: result.sha ? runs.length : 0, outputs: result.sha ? outputs : 0 };
   }
+
+  /**
+   * Logs a deferral once per cause (a commit every few hundred ms must not flood the log) and
+   * keeps it in the registry, where `agent-hub status` reads it; logs when commits resume.
+   */
+  private noteDeferral(reason: string | undefined, paused: boolean): void {
+    if (reason === this.deferral) return;
+    if (reason) this.log.warn({ reason }, paused ? 'state commits paused' : 'state commit put off; will try again');
+    else if (this.deferral) this.log.info({}, 'state commits resumed');
+    this.deferral = reason;
+    const key = 'git.deferred';
+    try {
+      if (reason) this.db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify({ reason, paused, since: new Date().toISOString() }));
+      else this.db.prepare('DELETE FROM config WHERE key = ?').run(key);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not note the deferral in the registry');
+    }
+  }
+}
+
+/** Why state commits are put off now, as the running hub noted it (null: they are not). */
+export function commitDeferral(db: Db): { reason: string; paused: boolean; since: string } | null {
+  const row = stmt(db, "SELECT value FROM config WHERE key = 'git.deferred'").get() as { value: string } | undefined;
+  return row ? (JSON.parse(row.value) as { reason: string; paused: boolean; since: string }) : null;
 }

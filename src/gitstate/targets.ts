@@ -1,17 +1,16 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { catFiles, git, repoPaths } from './git.js';
-import { checkIndexLock } from './lock.js';
-import { authorEnv, commitFiles } from './plumbing.js';
+import { gitBusy } from './lock.js';
+import { authorEnv, buildCommit, commitFiles, commitTree } from './plumbing.js';
+import { landInIndex, writeWorkTree } from './land.js';
+import { STATE_DIR } from './records.js';
 import { treeWith } from './trees.js';
 
 export interface Author {
   name: string;
   email: string;
 }
-
-/** Above this size (~20,000 entries) the user's index is kept in git's split-index mode. */
-const SPLIT_INDEX_BYTES = 2 * 1024 * 1024;
 
 export const DEFAULT_AUTHOR: Author = { name: 'agent-hub', email: 'agent-hub@localhost' };
 
@@ -23,15 +22,18 @@ export interface StagedFile {
 
 export interface CommitResult {
   sha: string | null;
-  /** Set when the commit was put off (a git command holds the index lock). */
+  /** Set when the commit was put off (a git command holds a lock, a rebase is in progress…): why. */
   deferred?: string;
+  /** The checked-out branch is not the one state is committed on: commits pause until it is. */
+  paused?: boolean;
 }
 
 /** Where state is committed: the checked-out branch, or a branch of its own. */
 export interface StateTarget {
   /** The directory state files are written under before they are committed. */
   readonly dir: string;
-  commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult>;
+  /** Commits the files; `message` is made from the paths whose content the commit changes. */
+  commit(files: readonly StagedFile[], message: (changed: ReadonlySet<string>) => string, author: Author): Promise<CommitResult>;
   /**
    * The committed state files under `sub` (a repository-relative directory such as
    * `state/runs`), one at a time, for restore: memory stays flat however long the history.
@@ -68,33 +70,68 @@ function* walkFiles(dir: string, sub: string): Generator<StateFile> {
 const READ_CHUNK = 1000;
 
 /**
- * The default: commit on the checked-out branch. The commit is built with plumbing from
- * HEAD plus exactly our files (hooks run, as for `git commit --only`), then only our
- * entries are written into the user's index: their other staged and unstaged changes
- * stay as they were.
+ * The default: commit on the checked-out branch (the one checked out when the hub started).
+ * Run records wait in `.agent-hub/pending/` and reach `state/` only inside a commit, so
+ * between commits `git status` shows nothing of the hub's and a person's rebase or stash
+ * is never in its way. The commit is built with plumbing from HEAD plus exactly our files
+ * (hooks run, as for `git commit --only`); only our entries are written into the user's
+ * index, whose other staged and unstaged changes stay as they were.
  */
 export class WorktreeTarget implements StateTarget {
-  readonly dropsCommitted = false;
-  constructor(readonly dir: string) {}
+  readonly dropsCommitted = true;
+  readonly dir: string;
+  /** `refs/heads/<branch>` the hub commits on; unset: whatever is checked out. */
+  private tracked: string | undefined;
 
-  async commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult> {
-    const { gitDir } = await repoPaths(this.dir);
-    if (checkIndexLock(gitDir) === 'held') return { sha: null, deferred: 'another git command holds .git/index.lock' };
-    const head = await git(this.dir, ['symbolic-ref', '--quiet', 'HEAD'], { ok: [1] });
-    if (head.exitCode !== 0) return { sha: null, deferred: 'HEAD is detached: check out a branch for the hub to commit on' };
-    const result = await commitFiles({ root: this.dir, ref: head.stdout.trim(), files, message, author, hooks: true });
-    if (result.sha) {
-      // The user's index learns our new entries (and nothing else changes in it).
-      // A large index (tens of thousands of run records) is written in git's split mode, so
-      // adding a batch rewrites a small file, not the whole index; small ones stay as they are.
-      const large = (statSync(path.join(gitDir, 'index'), { throwIfNoEntry: false })?.size ?? 0) > SPLIT_INDEX_BYTES;
-      await git(this.dir, [...(large ? ['-c', 'core.splitIndex=true'] : []), 'update-index', '--add', '--index-info'], { input: `${result.entries.join('\n')}\n` });
+  constructor(private readonly root: string) {
+    this.dir = path.join(root, '.agent-hub', 'pending');
+  }
+
+  /**
+   * Fixes the branch to commit on: `wanted` (state.onBranch, or the one recorded at an
+   * earlier start) when it exists, else the one checked out now. While another is checked
+   * out, commits wait. Returns the short name, or null on a detached HEAD with nothing wanted.
+   */
+  async track(wanted?: string): Promise<string | null> {
+    if (wanted) {
+      const exists = await git(this.root, ['show-ref', '--verify', '--quiet', `refs/heads/${wanted}`], { ok: [1] });
+      if (exists.exitCode === 0) {
+        this.tracked = `refs/heads/${wanted}`;
+        return wanted;
+      }
     }
-    return { sha: result.sha };
+    const head = await git(this.root, ['symbolic-ref', '--quiet', 'HEAD'], { ok: [1] });
+    this.tracked = head.exitCode === 0 ? head.stdout.trim() : undefined;
+    return this.branch ?? null;
+  }
+
+  /** The branch state is committed on, once known (short name). */
+  get branch(): string | undefined {
+    return this.tracked?.replace(/^refs\/heads\//, '');
+  }
+
+  async commit(files: readonly StagedFile[], message: (changed: ReadonlySet<string>) => string, author: Author): Promise<CommitResult> {
+    const paths = await repoPaths(this.root);
+    const head = await git(this.root, ['symbolic-ref', '--quiet', 'HEAD'], { ok: [1] });
+    if (head.exitCode !== 0) return { sha: null, deferred: 'HEAD is detached: check out a branch for the hub to commit on', paused: true };
+    const ref = head.stdout.trim();
+    if (this.tracked && ref !== this.tracked) {
+      const short = (r: string) => r.replace(/^refs\/heads\//, '');
+      const [now, ours] = [short(ref), short(this.tracked)];
+      return { sha: null, paused: true, deferred: `${now} is checked out, not ${ours}: state is committed only on ${ours} and waits until it is checked out again (or set state.onBranch: ${now} in hub.yaml to commit on ${now} from now on)` };
+    }
+    const busy = gitBusy(paths, [ref]);
+    if (busy) return { sha: null, deferred: busy };
+    const built = await buildCommit({ root: this.root, ref, files, message, author, hooks: true });
+    const landed = await landInIndex(this.root, paths, ref, built);
+    if (landed) return { sha: null, deferred: landed };
+    writeWorkTree(paths.top, built.entries, files);
+    return { sha: built.sha };
   }
 
   async *stateFiles(sub: string): AsyncIterable<StateFile> {
-    yield* walkFiles(this.dir, sub);
+    yield* walkFiles(this.root, sub); // committed (the work tree matches HEAD between commits)
+    yield* walkFiles(this.dir, sub); // written, not committed yet: newer
   }
 
   async stateRef(): Promise<string | null> {
@@ -102,13 +139,14 @@ export class WorktreeTarget implements StateTarget {
   }
 
   async existing(paths: readonly string[]): Promise<Set<string>> {
-    return new Set(paths.filter((p) => existsSync(path.join(this.dir, p)))); // committed files stay in the work tree
+    return new Set(paths.filter((p) => existsSync(path.join(this.dir, p)) || existsSync(path.join(this.root, p))));
   }
 
   async uncommitted(): Promise<string[]> {
-    // Paths relative to the hub root: untracked or changed under state/, files that still exist.
-    const out = (await git(this.dir, ['ls-files', '-z', '--others', '--modified', '--', 'state'])).stdout.split('\0').filter(Boolean);
-    return [...new Set(out)].filter((p) => existsSync(path.join(this.dir, p)));
+    const waiting = [...walkFiles(this.dir, STATE_DIR)].map((f) => f.path);
+    // Run files an older hub left in the work tree, untracked or changed under state/.
+    const left = (await git(this.root, ['ls-files', '-z', '--others', '--modified', '--', STATE_DIR])).stdout.split('\0').filter(Boolean);
+    return [...new Set([...waiting, ...left])].filter((p) => existsSync(path.join(this.dir, p)) || existsSync(path.join(this.root, p)));
   }
 }
 
@@ -169,11 +207,11 @@ export class BranchTarget implements StateTarget {
     const head = (await git(this.root, ['rev-parse', '--short', 'HEAD'])).stdout.trim();
     const tree = await treeWith(this.root, null, [{ path: `${prefix}state`, blob: state.stdout.trim(), mode: '40000' }]);
     const message = `state: carried over from ${from} at ${head}\n`;
-    const sha = (await git(this.root, ['commit-tree', tree, '-F', '-'], { input: message, env: authorEnv(author) })).stdout.trim();
+    const sha = await commitTree(this.root, tree, [], message, authorEnv(author));
     await git(this.root, ['update-ref', '-m', `agent-hub: ${message.trim()}`, this.ref, sha, '']);
   }
 
-  async commit(files: readonly StagedFile[], message: string, author: Author): Promise<CommitResult> {
+  async commit(files: readonly StagedFile[], message: (changed: ReadonlySet<string>) => string, author: Author): Promise<CommitResult> {
     await this.ensureBranch(author);
     const result = await commitFiles({ root: this.root, ref: this.ref, files, message, author, hooks: false });
     return { sha: result.sha };

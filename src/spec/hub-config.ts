@@ -11,7 +11,7 @@ export interface HubConfig {
   concurrency?: number;
   claude?: { command?: string };
   defaults?: { timezone?: string; timeout?: string; maxOutputBytes?: number };
-  state?: { commitInterval?: string; branch?: string; author?: { name?: string; email?: string } };
+  state?: { commitInterval?: string; branch?: string; onBranch?: string; author?: { name?: string; email?: string } };
   remote?: { enabled?: boolean; name?: string; pullInterval?: string; push?: boolean; timeout?: string };
   server?: { host?: string; port?: number; allowedHosts?: string[]; protectReads?: boolean };
   shutdown?: { gracePeriod?: string };

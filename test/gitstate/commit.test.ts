@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { git, gitdir, writeFiles } from '../helpers/repo.js';
@@ -67,31 +67,52 @@ describe('state commits on the checked-out branch', () => {
     expect(git(root, 'show', '--name-only', '--format=', 'HEAD').split('\n').every((f) => f.startsWith('state/'))).toBe(true);
   });
 
-  it('a failing commit hook leaves the records on disk and queued; the next commit takes them', async () => {
+  it('a failing commit hook leaves the records queued (outside the work tree); the next commit takes them', async () => {
     const { root, hub, run } = await hubRepo();
     const hook = path.join(root, '.git/hooks/pre-commit');
     writeFileSync(hook, '#!/bin/sh\necho "lint says no" >&2\nexit 1\n');
     chmodSync(hook, 0o755);
     const e = await run('a');
     await expect(hub.gitState.commit()).rejects.toThrow(/the pre-commit hook rejected the state commit: lint says no. The run records stay queued .* or set state.branch/);
-    const file = path.join(root, 'state/runs/a', e.createdAt.slice(0, 4), e.createdAt.slice(5, 7), `${e.id}.json`);
+    const file = path.join(root, '.agent-hub/pending/state/runs/a', e.createdAt.slice(0, 4), e.createdAt.slice(5, 7), `${e.id}.json`);
     expect(existsSync(file)).toBe(true);
+    expect(git(root, 'status', '--porcelain')).toBe('');
     writeFileSync(hook, '#!/bin/sh\nexit 0\n');
     expect(await hub.gitState.commit()).toMatchObject({ runs: 1 });
     expect(git(root, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${e.id} a success`);
   });
 
-  it('a stale index.lock left by a crash is removed; a fresh one defers the commit', async () => {
+  it('never removes an index.lock, however old: the commit waits, and says how to clear a leftover', async () => {
     const { root, hub, run } = await hubRepo();
     await run('a');
+    // A person's `git commit` with its editor open for ten minutes holds this lock.
     const lock = path.join(root, '.git/index.lock');
     writeFileSync(lock, '');
-    expect(await hub.gitState.commit()).toMatchObject({ sha: null, deferred: expect.stringContaining('index.lock') });
-    expect(existsSync(lock)).toBe(true);
     const old = new Date(Date.now() - 10 * 60_000);
     utimesSync(lock, old, old);
+    expect(await hub.gitState.commit()).toMatchObject({ sha: null, deferred: '.git/index.lock has been there for 10 min: if no git command is running (an editor left open by git commit counts), remove it' });
+    expect(existsSync(lock)).toBe(true);
+    expect(hub.gitState.health().failing.commit?.error).toContain('index.lock');
+    const status = await cli(['status', '--repo', root]);
+    expect(status.stdout).toContain('state commits put off: .git/index.lock has been there for 10 min');
+    rmSync(lock); // the person's commit finished
     expect(await hub.gitState.commit()).toMatchObject({ runs: 1 });
-    expect(existsSync(lock)).toBe(false);
+    expect(hub.gitState.health().failing).toEqual({});
+  });
+
+  it('waits while a person\'s merge, rebase, cherry-pick, revert or bisect is in progress', async () => {
+    const { root, hub, run } = await hubRepo();
+    await run('a');
+    const head = git(root, 'rev-parse', 'HEAD');
+    for (const [file, what] of [['MERGE_HEAD', 'a merge'], ['rebase-merge', 'a rebase'], ['rebase-apply', 'a rebase'], ['CHERRY_PICK_HEAD', 'a cherry-pick'], ['REVERT_HEAD', 'a revert'], ['BISECT_LOG', 'a bisect']] as const) {
+      const marker = path.join(root, '.git', file);
+      if (file.startsWith('rebase')) mkdirSync(marker);
+      else writeFileSync(marker, `${head}\n`);
+      expect(await hub.gitState.commit()).toMatchObject({ sha: null, deferred: expect.stringContaining(`${what}`) });
+      rmSync(marker, { recursive: true });
+    }
+    expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await hub.gitState.commit()).toMatchObject({ runs: 1 });
   });
 
   it('packs the repository once git\'s auto-gc limits are passed, as git commit would', async () => {
@@ -244,7 +265,7 @@ describe('switching to state.branch', () => {
 });
 
 describe('recovery', () => {
-  it('a database lost after a crash: restore takes the uncommitted run files too, and the next commit commits them once', async () => {
+  it('a database lost after a crash: restore takes the run records waiting to be committed too, and the next commit commits them once', async () => {
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hello' }) });
     const fake = fakeClaudeEnv();
     const first = new Hub({ repo: root, env: fake.env });
@@ -252,8 +273,8 @@ describe('recovery', () => {
     const committed = await first.executor.waitFinal((first.run('a') as { id: string }).id);
     await first.gitState.commit();
     const lost = await first.executor.waitFinal((first.run('a') as { id: string }).id); // recorded on disk, not committed
-    first.db.close(); // the process dies, and then the disk with .agent-hub/ is replaced
-    rmSync(path.join(root, '.agent-hub'), { recursive: true, force: true });
+    first.db.close(); // the process dies, and the database with it
+    for (const f of readdirSync(path.join(root, '.agent-hub')).filter((n) => n.startsWith('hub.db'))) rmSync(path.join(root, '.agent-hub', f));
 
     const second = new Hub({ repo: root, env: fake.env });
     onTestFinished(() => second.stop(0));
@@ -265,13 +286,13 @@ describe('recovery', () => {
     expect(git(root, 'status', '--porcelain')).toBe('');
   });
 
-  it('a run record removed before it was committed (git clean, git stash -u) is written again from the registry', async () => {
+  it('a run record removed before it was committed is written again from the registry', async () => {
     const { root, hub, run } = await hubRepo();
     const e = await run('a');
     const file = `state/runs/a/${e.createdAt.slice(0, 4)}/${e.createdAt.slice(5, 7)}/${e.id}.json`;
-    const bytes = readFileSync(path.join(root, file), 'utf8');
-    git(root, 'clean', '-fdq', 'state');
-    expect(existsSync(path.join(root, file))).toBe(false);
+    const waiting = path.join(root, '.agent-hub/pending', file);
+    const bytes = readFileSync(waiting, 'utf8');
+    rmSync(waiting);
     expect((await hub.gitState.commit()).runs).toBe(1);
     expect(git(root, 'show', `HEAD:${file}`)).toBe(bytes.trimEnd());
   });
@@ -279,13 +300,13 @@ describe('recovery', () => {
   it('a run record that cannot be written does not stop the hub; the next commit writes it', async () => {
     const { root, hub, run } = await hubRepo();
     // Something in the way of state/runs/a/ (as a full disk would be): the record cannot be written.
-    writeFiles(root, { 'state/runs/a': 'not a directory\n' });
+    writeFiles(root, { '.agent-hub/pending/state/runs/a': 'not a directory\n' });
     const blocked = await run('a');
     expect(blocked.status).toBe('success'); // recorded in the registry, and the queue goes on
     expect((await run('b')).status).toBe('failed');
     await hub.gitState.commit();
     expect(git(root, 'log', '-1', '--format=%B')).not.toContain(blocked.id);
-    rmSync(path.join(root, 'state/runs/a'));
+    rmSync(path.join(root, '.agent-hub/pending/state/runs/a'));
     expect((await hub.gitState.commit()).runs).toBe(1);
     expect(git(root, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${blocked.id} a success`);
   });
@@ -300,7 +321,7 @@ describe('recovery', () => {
     const second = new Hub({ repo: root, env: fake.env });
     onTestFinished(() => second.stop(0));
     await second.start({ commitLoop: false });
-    const record = JSON.parse(readFileSync(path.join(root, 'state/runs/a/2026/01/20260101-000000-deadbeef.json'), 'utf8'));
+    const record = JSON.parse(readFileSync(path.join(root, '.agent-hub/pending/state/runs/a/2026/01/20260101-000000-deadbeef.json'), 'utf8'));
     expect(record).toMatchObject({ status: 'failed', errorKind: 'interrupted' });
     expect(await second.gitState.commit()).toMatchObject({ runs: 1 });
     expect(git(root, 'log', '-1', '--format=%B')).toContain('Agent-Hub-Run: 20260101-000000-deadbeef a failed');

@@ -12,7 +12,10 @@ export async function run(opts: GlobalOptions): Promise<void> {
   try {
     let outcome;
     try {
-      outcome = await new GitState(db, root, config).commit({ snapshotAlone: true });
+      const gitState = new GitState(db, root, config);
+      await gitState.followBranch(); // only on the hub's branch, as the daemon commits
+      outcome = await gitState.commit({ snapshotAlone: true });
+      await gitState.pushed(); // with a remote, the push runs after the commit: wait for it before exiting
     } catch (err) {
       throw new UserError(`could not commit the state: ${(err as Error).message}\nthe run records stay on disk and are committed next time`);
     }

@@ -4,7 +4,7 @@ import { color, printJson, table } from '../output.js';
 import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
-import { pendingCount, stateTarget } from '../../gitstate/state.js';
+import { commitDeferral, pendingCount, stateTarget } from '../../gitstate/state.js';
 import type { GlobalOptions } from '../main.js';
 import { readDaemonHealth, type DaemonHealth } from '../../daemon/health-file.js';
 
@@ -21,8 +21,9 @@ export async function run(opts: GlobalOptions): Promise<void> {
     const pending = pendingCount(db);
     // The running daemon's own word on its health (a full disk shows here though nothing can be written).
     const hub = readDaemonHealth(root) ?? null;
+    const deferred = commitDeferral(db);
     if (opts.json) {
-      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit }, hub });
+      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit, ...(deferred ? { deferred } : {}) }, hub });
       return;
     }
     if (hub?.status === 'degraded') process.stdout.write(`${hubLine(hub)}\n\n`);
@@ -44,6 +45,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
       for (const d of s.diagnostics.filter((x) => x.severity === 'error')) process.stdout.write(`  ${formatDiagnostic(d).replace(/\n/g, '\n  ')}\n`);
     }
     process.stdout.write(`\n${stateLine(lastCommit, pending)}\n`);
+    if (deferred) process.stdout.write(`${color.yellow(`state commits ${deferred.paused ? 'paused' : 'put off'}: ${deferred.reason} (since ${deferred.since})`)}\n`);
   } finally {
     db.close();
   }
