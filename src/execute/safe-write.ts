@@ -20,7 +20,7 @@ export class OutputWriteError extends Error {}
  * open is caught by comparing the directory's real path after writing (and the temporary
  * file is removed); a swap in the instant between that check and the rename is not.
  */
-export function writeWithoutLinks(root: string, rel: string, content: string): void {
+export function writeWithoutLinks(root: string, rel: string, content: string | Uint8Array): void {
   const parts = rel.split('/');
   const name = parts.pop() as string;
   let dir = root;

@@ -1,6 +1,7 @@
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, lstatSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { git } from './git.js';
+import { writeWithoutLinks } from '../execute/safe-write.js';
 import { moveRef, type BuiltCommit } from './plumbing.js';
 import type { StagedFile } from './targets.js';
 
@@ -59,14 +60,18 @@ async function indexHas(top: string, entries: readonly string[]): Promise<boolea
   return [...want].every(([p, meta]) => have.get(p) === meta);
 }
 
-/** Puts the committed files in the work tree where they are missing or differ, so it matches HEAD. */
+/**
+ * Puts the committed files in the work tree where they are missing or differ, so it matches
+ * HEAD; never through a symlink someone planted in the work tree (the write is refused).
+ */
 export function writeWorkTree(top: string, entries: readonly string[], files: readonly StagedFile[]): void {
   entries.forEach((e, i) => {
     const file = files[i] as StagedFile;
-    const dest = path.join(top, e.slice(e.indexOf('\t') + 1));
+    const rel = e.slice(e.indexOf('\t') + 1);
+    const dest = path.join(top, rel);
     const bytes = readFileSync(file.source);
-    if (existsSync(dest) && statSync(dest).isFile() && readFileSync(dest).equals(bytes)) return;
-    mkdirSync(path.dirname(dest), { recursive: true });
-    writeFileSync(dest, bytes);
+    const st = lstatSync(dest, { throwIfNoEntry: false });
+    if (st?.isFile() && readFileSync(dest).equals(bytes)) return;
+    writeWithoutLinks(top, rel, bytes);
   });
 }

@@ -59,3 +59,24 @@ describe('the hub never replaces a tracked symlink', () => {
     expect(await treeWith(root, base, [{ path: 'reports-link/x.md', blob: null }])).toBe(git(root, 'rev-parse', 'HEAD^{tree}'));
   });
 });
+
+describe('state commits never write through a symlink planted in the work tree', () => {
+  it('a state/runs symlink to a directory outside the repository gets nothing; the commit is in HEAD and the record waits', async () => {
+    const outside = testdir();
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/w.yaml': yaml({ prompt: 'x\n@fake result report' }) });
+    const errors: string[] = [];
+    const log: Logger = { debug() {}, info() {}, warn() {}, error: (obj) => errors.push(JSON.stringify(obj)) };
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv().env, log });
+    onTestFinished(async () => {
+      try { await hub.stop(0); } catch { /* stopped */ }
+    });
+    await hub.start({ commitLoop: false });
+    mkdirSync(path.join(root, 'state'), { recursive: true });
+    symlinkSync(outside, path.join(root, 'state', 'runs')); // planted after the start, not tracked
+    const e = await hub.executor.waitFinal((hub.run('w') as { id: string }).id);
+    await hub.gitState.commit().catch((err: Error) => errors.push(err.message));
+    expect(readdirSync(outside)).toEqual([]);
+    expect(errors.join('\n')).toContain('is a symlink');
+    expect(git(root, 'ls-tree', '-r', '--name-only', 'HEAD', 'state/runs')).toContain(`${e.id}.json`);
+  });
+});
