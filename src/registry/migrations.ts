@@ -111,4 +111,16 @@ export const MIGRATIONS: readonly string[] = [
 
   // 8: the newest runs without a filter (dashboard, history, the API) read by index, not by sorting every row.
   `CREATE INDEX executions_created ON executions(created_at, id);`,
+
+  // 10: scheduled slots that did not become runs (overlap, budget…), counted per connector and
+  // reason with the last one, so "why didn't it run?" has an answer in status, the API and /metrics.
+  `CREATE TABLE skipped_slots (
+     connector_id TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     last_at TEXT NOT NULL,
+     last_slot TEXT,
+     last_message TEXT NOT NULL,
+     PRIMARY KEY (connector_id, reason)
+   );`,
 ];

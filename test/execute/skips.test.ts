@@ -1,0 +1,53 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { Hub } from '../../src/hub.js';
+import { HubMetrics } from '../../src/server/metrics.js';
+import { homePage } from '../../src/server/dashboard.js';
+import { connectorStatus, connectorStatuses } from '../../src/registry/status.js';
+import { testdir } from '../helpers/repo.js';
+import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { cli } from '../helpers/cli.js';
+
+const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
+
+describe('skipped scheduled runs are visible', () => {
+  it('counts slots skipped for overlap and budget, with the last reason, in status, the API data, the dashboard and /metrics', async () => {
+    const root = testdir({
+      'connectors/busy.yaml': yaml({ prompt: 'x\n@fake sleep 1.5', schedule: '* * * * * *' }),
+      'connectors/broke.yaml': yaml({ prompt: 'x', schedule: '* * * * * *', budget: { maxCostUsdPerDay: 0.001 } }),
+      'connectors/calm.yaml': yaml({ prompt: 'x' }),
+    });
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv().env, killGraceMs: 200 });
+    onTestFinished(async () => {
+      try { await hub.stop(0); } catch { /* stopped below */ }
+    });
+    const metrics = new HubMetrics(hub);
+    await hub.start();
+
+    await eventually(() => {
+      expect(connectorStatus(hub.db, 'busy')?.skipped.byReason.overlap).toBeGreaterThan(0);
+      expect(connectorStatus(hub.db, 'broke')?.skipped.byReason.budget).toBeGreaterThan(0);
+    }, 6000, 100);
+    hub.scheduler.stop();
+
+    const busy = connectorStatus(hub.db, 'busy')?.skipped;
+    expect(busy?.last).toMatchObject({ reason: 'overlap', slot: expect.stringMatching(/:\d\d\.000Z$/), message: expect.stringContaining('busy is already running') });
+    expect(connectorStatus(hub.db, 'broke')?.skipped.last).toMatchObject({ reason: 'budget', message: expect.stringContaining('daily budget reached') });
+    expect(connectorStatuses(hub.db).find((c) => c.id === 'calm')?.skipped).toEqual({ count: 0, byReason: {}, last: null });
+
+    const page = homePage(hub, new URLSearchParams());
+    const busyRow = page.slice(page.indexOf('data-connector="busy"'), page.indexOf('</tr>', page.indexOf('data-connector="busy"')));
+    expect(busyRow).toMatch(/<td class="skipped"><span class="pending">\d+<\/span> \(overlap \d+\)/);
+
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/agent_hub_skipped_runs_total\{connector="busy",reason="overlap"\} [1-9]/);
+    expect(text).toMatch(/agent_hub_skipped_runs_total\{connector="broke",reason="budget"\} [1-9]/);
+
+    await hub.stop(0);
+    const json = await cli(['status', '--json', '--repo', root]);
+    const rows = JSON.parse(json.stdout).connectors as Array<{ id: string; skipped: { count: number; last: { reason: string } | null } }>;
+    expect(rows.find((r) => r.id === 'busy')?.skipped.last?.reason).toBe('overlap');
+    const plain = await cli(['status', '--repo', root]);
+    expect(plain.stdout).toMatch(/busy: \d+ scheduled runs? skipped \(overlap \d+\); the last, for the slot of \S+, at \S+: overlap: busy is already running/);
+    expect(plain.stdout).toMatch(/broke: \d+ scheduled runs? skipped \(budget \d+\)/);
+  });
+});
