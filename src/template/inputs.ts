@@ -1,4 +1,5 @@
 import type { InputSpec, InputType } from '../core/types.js';
+import { MAX_NESTING, pathBeyondDepth } from '../core/depth.js';
 
 export type InputResult = { ok: true; values: Record<string, unknown> } | { ok: false; errors: string[] };
 
@@ -77,6 +78,11 @@ export function resolveInputs(declared: Record<string, InputSpec>, provided: Rec
     }
     if (!hasType(value, spec.type)) {
       errors.push(typeError(name, spec.type, given ?? value, value));
+      continue;
+    }
+    // The input counts as level 1 of the run's inputs: it may nest MAX_NESTING − 1 levels.
+    if (pathBeyondDepth(value, MAX_NESTING - 1)) {
+      errors.push(`input "${name}" nests lists and objects deeper than ${MAX_NESTING - 1} levels, the limit`);
       continue;
     }
     if (spec.enum && !spec.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
