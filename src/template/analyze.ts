@@ -28,6 +28,8 @@ export function analyzeTemplate(source: string): Analysis {
   try {
     program = Handlebars.parse(source);
   } catch (err) {
+    // Handlebars' parser recurses: thousands of nested blocks overflow its stack. Say what that means.
+    if (err instanceof RangeError) return { ok: false, message: 'blocks and subexpressions are nested too deeply for the template parser; flatten the template', line: 1, column: 1 };
     const message = (err as Error).message;
     const m = /line (\d+)/.exec(message);
     const col = (err as { column?: number }).column;

@@ -72,3 +72,14 @@ describe('deeply nested YAML', () => {
     db.close();
   });
 });
+
+describe('deeply nested templates', () => {
+  it('are refused as nested too deeply, not with a stack overflow message', async () => {
+    const n = 5000;
+    const prompt = `${'{{#if inputs.a}}'.repeat(n)}x${'{{/if}}'.repeat(n)}`;
+    const errors = await errorsOf(`prompt: ${JSON.stringify(prompt)}\ninputs:\n  a: { type: boolean, default: true }\n`);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('nested too deeply for the template parser');
+    expect(errors[0]).not.toContain('Maximum call stack');
+  });
+});
