@@ -15,7 +15,7 @@ const MAX_ALIAS_COUNT = 100;
 
 const tooDeep = (): Pick<Diagnostic, 'message' | 'hint' | 'rule'> => ({
   message: `the YAML nests mappings and lists deeper than ${MAX_NESTING} levels, the limit`,
-  hint: 'a connector needs only a few levels: flatten this structure',
+  hint: 'flatten this structure: connector files and hub.yaml need only a few levels',
   rule: 'yaml-depth',
 });
 
