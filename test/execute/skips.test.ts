@@ -6,6 +6,7 @@ import { connectorStatus, connectorStatuses } from '../../src/registry/status.js
 import { testdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { cli } from '../helpers/cli.js';
+import { startDaemon } from '../helpers/daemon.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -49,5 +50,19 @@ describe('skipped scheduled runs are visible', () => {
     const plain = await cli(['status', '--repo', root]);
     expect(plain.stdout).toMatch(/busy: \d+ scheduled runs? skipped \(overlap \d+\); the last, for the slot of \S+, at \S+: overlap: busy is already running/);
     expect(plain.stdout).toMatch(/broke: \d+ scheduled runs? skipped \(budget \d+\)/);
+  });
+
+  it('the daemon answers "why didn\'t it run?" over HTTP: the API, /metrics and the dashboard', async () => {
+    const root = testdir({ 'connectors/busy.yaml': yaml({ prompt: 'x\n@fake sleep 1.5', schedule: '* * * * * *' }) });
+    const d = await startDaemon(root, fakeClaudeEnv().env);
+    type Status = { id: string; skipped: { count: number; byReason: Record<string, number>; last: { reason: string; slot: string; message: string } | null } };
+    await eventually(async () => expect((await d.api<Status>('/api/connectors/busy')).body.skipped.count).toBeGreaterThan(0), 6000, 100);
+    const one = (await d.api<Status>('/api/connectors/busy')).body;
+    expect(one.skipped.last).toMatchObject({ reason: 'overlap', message: expect.stringContaining('already running') });
+    const all = (await d.api<{ connectors: Status[] }>('/api/connectors')).body.connectors;
+    expect(all.find((c) => c.id === 'busy')?.skipped.byReason.overlap).toBeGreaterThan(0);
+    expect((await d.api<string>('/metrics')).body).toMatch(/agent_hub_skipped_runs_total\{connector="busy",reason="overlap"\} [1-9]/);
+    expect((await d.api<string>('/')).body).toMatch(/<td class="skipped"><span class="pending">\d+<\/span> \(overlap \d+\)/);
+    expect(d.logs.some((l) => l.msg?.toString().startsWith('scheduled run skipped (overlap)') && l.connector === 'busy')).toBe(true);
   });
 });
