@@ -101,7 +101,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     }
     const checked = checkOutput(spec.output, outcome.result);
     if (!checked.ok) {
-      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: checked.error, validationErrors: checked.validationErrors };
+      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: redact.text(checked.error), validationErrors: redact.value(checked.validationErrors) };
     }
     const resultText = redact.text(checked.text + marker);
     if (spec.output.saveTo) {
@@ -109,7 +109,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
         const target = renderWith(spec.output.saveTo, a.version, a.inputs, runInfo);
         ctx.onOutput?.(saveOutput(ctx.root, target, resultText.endsWith('\n') ? resultText : `${resultText}\n`));
       } catch (err) {
-        return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: `could not save the result: ${(err as Error).message}` };
+        return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: redact.text(`could not save the result: ${(err as Error).message}`) };
       }
     }
     return { ...common, status: 'success', finishedAt: ctx.now(), result: resultText };

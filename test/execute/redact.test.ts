@@ -73,3 +73,24 @@ describe('redaction of secrets in common encodings', () => {
     expect(e.result?.split('\n')[0]).toBe('***');
   });
 });
+
+describe('redaction of output-check errors', () => {
+  it('a secret the agent used as a JSON key is not stored in the schema errors', async () => {
+    const root = testdir({
+      'connectors/keys.yaml': JSON.stringify({
+        prompt: 'x',
+        agent: { type: 'command', command: ['sh', '-c', 'printf \'{"count": 1, "%s": 2}\' "$API_TOKEN"'], env: { API_TOKEN: '${HUB_TOKEN}' } },
+        output: { format: 'json', schema: { type: 'object', properties: { count: { type: 'integer' } }, additionalProperties: false } },
+      }),
+    });
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv({ HUB_TOKEN: SECRET }).env });
+    onTestFinished(() => hub.stop(0));
+    await hub.start();
+    const r0 = hub.run('keys', {});
+    if (r0.status !== 'queued') throw new Error(r0.status);
+    const e = await hub.executor.waitFinal(r0.id);
+    expect(e).toMatchObject({ status: 'failed', errorKind: 'invalid-output' });
+    expect(JSON.stringify(e)).not.toContain(SECRET);
+    expect(JSON.stringify(e.validationErrors)).toContain('***');
+  });
+});
