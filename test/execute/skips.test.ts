@@ -11,11 +11,12 @@ import { startDaemon } from '../helpers/daemon.js';
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
 describe('skipped scheduled runs are visible', () => {
-  it('counts slots skipped for overlap and budget, with the last reason, in status, the API data, the dashboard and /metrics', async () => {
+  it('counts slots skipped for overlap, budget or an error, with the last reason, in status, the API data, the dashboard and /metrics', async () => {
     const root = testdir({
       'connectors/busy.yaml': yaml({ prompt: 'x\n@fake sleep 1.5', schedule: '* * * * * *' }),
       'connectors/broke.yaml': yaml({ prompt: 'x', schedule: '* * * * * *', budget: { maxCostUsdPerDay: 0.001 } }),
       'connectors/calm.yaml': yaml({ prompt: 'x' }),
+      'connectors/needy.yaml': yaml({ prompt: 'PR {{inputs.pr}}', schedule: '* * * * * *', inputs: { pr: { type: 'integer', required: true } } }),
     });
     const hub = new Hub({ repo: root, env: fakeClaudeEnv().env, killGraceMs: 200 });
     onTestFinished(async () => {
@@ -27,12 +28,14 @@ describe('skipped scheduled runs are visible', () => {
     await eventually(() => {
       expect(connectorStatus(hub.db, 'busy')?.skipped.byReason.overlap).toBeGreaterThan(0);
       expect(connectorStatus(hub.db, 'broke')?.skipped.byReason.budget).toBeGreaterThan(0);
+      expect(connectorStatus(hub.db, 'needy')?.skipped.byReason.error).toBeGreaterThan(0);
     }, 6000, 100);
     hub.scheduler.stop();
 
     const busy = connectorStatus(hub.db, 'busy')?.skipped;
     expect(busy?.last).toMatchObject({ reason: 'overlap', slot: expect.stringMatching(/:\d\d\.000Z$/), message: expect.stringContaining('busy is already running') });
     expect(connectorStatus(hub.db, 'broke')?.skipped.last).toMatchObject({ reason: 'budget', message: expect.stringContaining('daily budget reached') });
+    expect(connectorStatus(hub.db, 'needy')?.skipped.last).toMatchObject({ reason: 'error', message: expect.stringContaining('input "pr" is required') });
     expect(connectorStatuses(hub.db).find((c) => c.id === 'calm')?.skipped).toEqual({ count: 0, byReason: {}, last: null });
 
     const page = homePage(hub, new URLSearchParams());
