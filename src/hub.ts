@@ -10,6 +10,7 @@ import { readHubBytes } from './spec/hub-file.js';
 import { listConnectors, type ConnectorRow } from './registry/connectors.js';
 import { dbPath, openDb, type Db } from './registry/db.js';
 import { failInterrupted, lastSlot, recordSlot } from './registry/executions.js';
+import { recordSkip, type SkipReason } from './registry/skips.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { SlotClock } from './schedule/slots.js';
 import { HubConfigError, loadHubConfig, type HubConfig } from './spec/hub-config.js';
@@ -290,11 +291,24 @@ export class Hub {
 
   private onSlot(id: string, slot: Date, trigger: 'schedule' | 'catch-up' = 'schedule'): void {
     recordSlot(this.db, id, slot);
+    let skip: { reason: SkipReason; message: string } | undefined;
     try {
       const r = this.executor.submit({ connectorId: id, trigger, scheduledFor: slot });
-      if (r.status === 'refused' && r.reason !== 'overlap') this.log.info({ connector: id, slot, reason: r.reason }, r.message);
+      // A duplicate slot already ran; every other refusal, and a budget stop, is a slot that did not become a run.
+      if (r.status !== 'queued') {
+        if (r.reason === 'duplicate-slot') this.log.info({ connector: id, slot, reason: r.reason }, r.message);
+        else skip = { reason: r.reason, message: r.message };
+      }
     } catch (err) {
       this.log.error({ connector: id, slot, err: (err as Error).message }, 'scheduled run not started');
+      skip = { reason: 'error', message: (err as Error).message };
+    }
+    if (!skip) return;
+    this.log.warn({ connector: id, slot, trigger, reason: skip.reason }, `scheduled run skipped (${skip.reason}): ${skip.message}`);
+    try {
+      recordSkip(this.db, { connectorId: id, reason: skip.reason, slot, at: this.now(), message: skip.message });
+    } catch (err) {
+      this.log.error({ connector: id, slot, err: (err as Error).message }, 'could not record the skipped slot');
     }
   }
 

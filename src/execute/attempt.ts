@@ -119,11 +119,13 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     if (!outcome.ok) {
       const cancelReason = a.signal.aborted ? String(a.signal.reason ?? 'cancelled') : undefined;
       const error = outcome.errorKind === 'cancelled' && cancelReason ? `cancelled: ${cancelReason}` : outcome.error ?? 'failed';
-      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text(outcome.result ? outcome.result + marker : null), errorKind: outcome.errorKind ?? 'agent-error', error: redact.text(error) };
+      // Cut output is said in the result itself, even when nothing of the result text arrived.
+      const result = truncated ? `${outcome.result ?? ''}${marker}`.replace(/^\n/, '') : outcome.result;
+      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text(result || null), errorKind: outcome.errorKind ?? 'agent-error', error: redact.text(error) };
     }
     const checked = checkOutput(spec.output, outcome.result);
     if (!checked.ok) {
-      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: checked.error, validationErrors: checked.validationErrors };
+      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: redact.text(checked.error), validationErrors: redact.value(checked.validationErrors) };
     }
     const resultText = redact.text(checked.text + marker);
     if (saveTo !== undefined) {

@@ -200,7 +200,8 @@ export class Executor {
       if (spec.concurrency === 'forbid' || elsewhere.length) {
         const where = elsewhere.length ? ` in another agent-hub process (${elsewhere.join(', ')})` : ` (${others.join(', ')})`;
         const message = `${spec.id} is already running${where} and its concurrency policy is ${spec.concurrency}`;
-        this.log.info({ connector: spec.id, trigger: req.trigger, scheduledFor: req.scheduledFor, running: [...others, ...elsewhere] }, 'run skipped: overlap');
+        // A scheduled slot's skip is logged and counted by the hub; a manual or API caller gets the refusal itself.
+        if (!req.scheduledFor) this.log.info({ connector: spec.id, trigger: req.trigger, running: [...others, ...elsewhere] }, 'run refused: overlap');
         return { status: 'refused', reason: 'overlap', message };
       }
       if (spec.concurrency === 'replace') for (const id of others) this.cancel(id, `replaced by a new ${req.trigger} run`);

@@ -115,4 +115,16 @@ export const MIGRATIONS: readonly string[] = [
   // 9: how to find a running run's agent again (pid, start time, boot, and the agent-hub
   // process that started it), so the start after a crash stops it instead of letting it run on.
   `ALTER TABLE executions ADD COLUMN agent_process TEXT;`,
+
+  // 10: scheduled slots that did not become runs (overlap, budget…), counted per connector and
+  // reason with the last one, so "why didn't it run?" has an answer in status, the API and /metrics.
+  `CREATE TABLE skipped_slots (
+     connector_id TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     last_at TEXT NOT NULL,
+     last_slot TEXT,
+     last_message TEXT NOT NULL,
+     PRIMARY KEY (connector_id, reason)
+   );`,
 ];

@@ -3,6 +3,7 @@ import { getConnector, listConnectors, listInvalidSources, type ConnectorRow } f
 import { describeSchedule, nextRun } from '../schedule/describe.js';
 import { shortHash } from '../spec/hash.js';
 import type { Diagnostic } from '../core/types.js';
+import { NO_SKIPS, skipSummaries, skipSummary, type SkipSummary } from './skips.js';
 
 export type ConnectorState = 'active' | 'disabled' | 'invalid' | 'removed';
 
@@ -30,6 +31,8 @@ export interface ConnectorStatus {
   appliedAt: string | null;
   lastRun: { id: string; status: string; at: string } | null;
   lastError: Diagnostic[] | null;
+  /** Scheduled slots that did not become runs (overlap, budget…): "why didn't it run?". */
+  skipped: SkipSummary;
 }
 
 function lastRuns(db: Db): Map<string, { id: string; status: string; at: string }> {
@@ -42,7 +45,8 @@ function lastRuns(db: Db): Map<string, { id: string; status: string; at: string 
 /** Every connector's status, next run computed from its schedule. */
 export function connectorStatuses(db: Db, now = new Date()): ConnectorStatus[] {
   const runs = lastRuns(db);
-  return listConnectors(db).map((c) => toStatus(c, runs.get(c.id) ?? null, now));
+  const skips = skipSummaries(db);
+  return listConnectors(db).map((c) => toStatus(c, runs.get(c.id) ?? null, skips.get(c.id) ?? NO_SKIPS, now));
 }
 
 /** One connector's status, without computing everyone else's. */
@@ -51,10 +55,10 @@ export function connectorStatus(db: Db, id: string, now = new Date()): Connector
   if (!c) return undefined;
   const last = db.prepare(`SELECT id, status, COALESCE(finished_at, started_at, created_at) AS at FROM executions
     WHERE connector_id = ? ORDER BY created_at DESC LIMIT 1`).get(id) as { id: string; status: string; at: string } | undefined;
-  return toStatus(c, last ?? null, now);
+  return toStatus(c, last ?? null, skipSummary(db, id), now);
 }
 
-function toStatus(c: ConnectorRow, lastRun: ConnectorStatus['lastRun'], now: Date): ConnectorStatus {
+function toStatus(c: ConnectorRow, lastRun: ConnectorStatus['lastRun'], skipped: SkipSummary, now: Date): ConnectorStatus {
   const { spec } = c.version;
   const state = stateOf(c);
   const next = state === 'active' || state === 'invalid' ? nextRun(spec.schedule, spec.timezone, now) : null;
@@ -62,7 +66,7 @@ function toStatus(c: ConnectorRow, lastRun: ConnectorStatus['lastRun'], now: Dat
     id: c.id, name: spec.name ?? c.id, description: spec.description ?? null, state, schedule: spec.schedule ?? null, timezone: spec.timezone ?? 'UTC',
     scheduleText: describeSchedule(spec.schedule, spec.timezone), nextRun: next?.toISOString() ?? null,
     version: shortHash(c.specHash), specHash: c.specHash, gitCommit: c.gitCommit, sourcePath: c.sourcePath, appliedAt: c.appliedAt,
-    lastRun, lastError: c.lastError,
+    lastRun, lastError: c.lastError, skipped,
   };
 }
 

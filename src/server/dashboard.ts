@@ -3,6 +3,7 @@ import { getExecution, listExecutions, type Execution, type ExecutionStatus } fr
 import { connectorStatuses, orphanInvalidFiles } from '../registry/status.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import { html, Raw } from './html.js';
+import type { SkipSummary } from '../registry/skips.js';
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d1f23;background:#f6f7f9}
 header{background:#1d1f23;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:baseline}header a{color:#fff}
@@ -24,6 +25,13 @@ const secs = (ms: number | null) => (ms === null ? '' : ms < 1000 ? `${Math.roun
 function runRow(e: Execution): Raw {
   return html`<tr data-run="${e.id}"><td><a href="/runs/${e.id}">${e.id}</a></td><td>${e.connectorId}</td><td class="${e.status}">${e.status}${e.errorKind ? ` (${e.errorKind})` : ''}</td>
 <td>${e.trigger}${e.attempt > 1 ? ` #${e.attempt}` : ''}</td><td>${e.startedAt ?? e.createdAt}</td><td>${secs(e.durationMs)}</td><td>${money(e.costUsd)}</td></tr>`;
+}
+
+/** How many scheduled slots did not run, and why the last one did not. */
+function skipCell(s: SkipSummary): Raw | string {
+  if (!s.last) return '—';
+  const reasons = Object.entries(s.byReason).map(([reason, n]) => `${reason} ${n}`).join(', ');
+  return html`<span class="pending">${s.count}</span> (${reasons})<br><small>last ${s.last.at}: ${s.last.message}</small>`;
 }
 
 /** One line on the git state; a red box per operation that keeps failing. */
@@ -51,12 +59,13 @@ export function homePage(hub: Hub, query: URLSearchParams): string {
   const runs = listExecutions(hub.db, { ...(connector ? { connectorId: connector } : {}), ...(status ? { status } : {}), limit: 50 });
   const body = html`${storageBanner(hub)}${hub.inGit ? gitBanner(hub) : html``}
 <h2>Connectors (${connectors.filter((c) => c.state !== 'removed').length})</h2>
-<table id="connectors"><tr><th>Connector</th><th>State</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Version</th></tr>
+<table id="connectors"><tr><th>Connector</th><th>State</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Skipped</th><th>Version</th></tr>
 ${connectors.filter((c) => c.state !== 'removed').map((c) => html`<tr data-connector="${c.id}"><td><strong>${c.id}</strong><br><small>${c.name}</small></td>
 <td class="${c.state}">${c.state}</td><td>${c.scheduleText}</td><td>${c.nextRun ?? '—'}</td>
 <td>${c.lastRun ? html`<a class="${c.lastRun.status}" href="/runs/${c.lastRun.id}">${c.lastRun.status}</a> ${c.lastRun.at}` : '—'}</td>
+<td class="skipped">${skipCell(c.skipped)}</td>
 <td><code>${c.version}</code>${c.gitCommit ? ` @${c.gitCommit.slice(0, 7)}` : ''}</td></tr>
-${c.lastError ? html`<tr><td></td><td colspan="5" class="err">${c.lastError.map(formatDiagnostic).join('\n')}\n(the last good version stays active)</td></tr>` : html``}`)}
+${c.lastError ? html`<tr><td></td><td colspan="6" class="err">${c.lastError.map(formatDiagnostic).join('\n')}\n(the last good version stays active)</td></tr>` : html``}`)}
 </table>
 ${orphans.length ? html`<h2>Invalid files (not applied)</h2><table id="invalid">${orphans.map((o) => html`<tr><td>${o.path}</td><td class="err">${o.diagnostics.map(formatDiagnostic).join('\n')}</td></tr>`)}</table>` : html``}
 <h2>Recent runs</h2>

@@ -3,6 +3,7 @@ import type { Hub } from '../hub.js';
 import type { Execution } from '../registry/executions.js';
 import { listConnectors } from '../registry/connectors.js';
 import { stateOf } from '../registry/status.js';
+import { skipCounts } from '../registry/skips.js';
 
 /** The hub's Prometheus metrics, fed by the executor, the reconciler and the git writer. */
 export class HubMetrics {
@@ -29,6 +30,15 @@ export class HubMetrics {
         const counts: Record<string, number> = { active: 0, disabled: 0, invalid: 0, removed: 0 };
         for (const c of listConnectors(hub.db)) counts[stateOf(c)] = (counts[stateOf(c)] ?? 0) + 1;
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Counter({
+      name: 'agent_hub_skipped_runs_total', help: 'Scheduled slots that did not become runs, by connector and reason (overlap, budget, stopping, error)',
+      labelNames: ['connector', 'reason'], registers: [this.registry],
+      // Read from the registry, where skips are counted: the count survives restarts of the hub.
+      collect() {
+        this.reset();
+        for (const s of skipCounts(hub.db)) this.inc({ connector: s.connectorId, reason: s.reason }, s.count);
       },
     });
     if (hub.inGit) {

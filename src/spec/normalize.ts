@@ -14,10 +14,9 @@ export function normalize(raw: Raw, id: string, defaults: SpecDefaults): Connect
   const output = (raw.output ?? {}) as Raw;
   const retry = (raw.retry ?? {}) as Raw;
   const backoff = (retry.backoff ?? {}) as Raw;
-  const inputs: Record<string, InputSpec> = {};
-  for (const [name, decl] of Object.entries((raw.inputs ?? {}) as Record<string, Raw>)) {
-    inputs[name] = { ...(decl as object), type: (decl.type as InputSpec['type']) ?? 'string', required: decl.required === true } as InputSpec;
-  }
+  // From entries, not by assignment: an input named "__proto__" stays an input (and is refused by name) instead of becoming the object's prototype.
+  const inputs: Record<string, InputSpec> = Object.fromEntries(Object.entries((raw.inputs ?? {}) as Record<string, Raw>).map(([name, decl]) =>
+    [name, { ...(decl as object), type: (decl.type as InputSpec['type']) ?? 'string', required: decl.required === true } as InputSpec]));
   const timezone = (raw.timezone as string | undefined) ?? defaults.timezone;
   return {
     ...(raw as object),

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import type { ConnectorSpec, Diagnostic, Severity } from '../core/types.js';
 import { parseDuration } from '../core/duration.js';
-import { hasType } from '../template/inputs.js';
+import { hasType, RESERVED_INPUT_NAMES } from '../template/inputs.js';
 import { describeLink, insideRepo, linkLeavingRepo, symlinkOnPath } from './paths.js';
 import { filesReadBy, outputPathRefusal, SAVE_TO_HINT, type PathRefusal } from './write-paths.js';
 import { userSchemaAjv } from './user-schema.js';
@@ -134,16 +134,44 @@ export const agentRule: Rule = (spec, env) => {
   return out;
 };
 
-/** Defaults and enum values of the declared inputs have the declared type. */
+/** Why an integer that looks right is not: it is beyond what a double holds exactly. */
+function inexact(value: unknown, type: string): string {
+  return type === 'integer' && Number.isInteger(value) ? ` (beyond ${Number.MAX_SAFE_INTEGER}, 2^53 − 1: YAML read it as ${String(value)}; use a string input for larger numbers)` : '';
+}
+
+/**
+ * The YAML spelling of an integer at `path` when it is hexadecimal, octal or binary
+ * (`0x10`, `0o17`, `0b11`), which YAML reads as a number silently. Only files that hold
+ * such a spelling somewhere pay for locating the value.
+ */
+function nonDecimalLiteral(env: RuleEnv, path: Array<string | number>): string | undefined {
+  if (!/(^|[^\w.])[-+]?0[xXoObB][0-9a-fA-F_]/.test(env.text)) return undefined;
+  const { line, column } = env.locate(path);
+  const rest = env.text.split('\n')[line - 1]?.slice(column - 1) ?? '';
+  return /^[-+]?0[xXoObB][0-9a-fA-F_]+/.exec(rest)?.[0];
+}
+
+/** Defaults and enum values of the declared inputs have the declared type; input names are not reserved. */
 export const inputsRule: Rule = (spec, env) => {
   const out: Diagnostic[] = [];
   for (const [name, decl] of Object.entries(spec.inputs)) {
+    if (RESERVED_INPUT_NAMES.has(name)) {
+      out.push(at(env, ['inputs', name], `input name "${name}" is reserved: every JavaScript object has a "${name}", so the input would be lost or read wrong`, `rename the input (e.g. "${name.replace(/^_+|_+$/g, '')}Value") here and in the prompt`, 'input-name', 'error', true));
+      continue;
+    }
     if (decl.default !== undefined && !hasType(decl.default, decl.type)) {
-      out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not of type ${decl.type}`, `change the default or the type`, 'input-default'));
+      out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not of type ${decl.type}${inexact(decl.default, decl.type)}`, `change the default or the type`, 'input-default'));
+    } else if (decl.type === 'integer' && decl.default !== undefined) {
+      const literal = nonDecimalLiteral(env, ['inputs', name, 'default']);
+      if (literal) out.push(at(env, ['inputs', name, 'default'], `default ${literal} is not a decimal integer`, `write it in decimal: ${String(decl.default)}`, 'input-default'));
     }
     if (decl.enum) {
       decl.enum.forEach((v, i) => {
-        if (!hasType(v, decl.type)) out.push(at(env, ['inputs', name, 'enum', i], `enum value ${JSON.stringify(v)} is not of type ${decl.type}`, undefined, 'input-enum'));
+        if (!hasType(v, decl.type)) out.push(at(env, ['inputs', name, 'enum', i], `enum value ${JSON.stringify(v)} is not of type ${decl.type}${inexact(v, decl.type)}`, undefined, 'input-enum'));
+        else if (decl.type === 'integer') {
+          const literal = nonDecimalLiteral(env, ['inputs', name, 'enum', i]);
+          if (literal) out.push(at(env, ['inputs', name, 'enum', i], `enum value ${literal} is not a decimal integer`, `write it in decimal: ${String(v)}`, 'input-enum'));
+        }
       });
       if (decl.default !== undefined && !decl.enum.some((v) => JSON.stringify(v) === JSON.stringify(decl.default))) {
         out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not one of the enum values`, undefined, 'input-default'));

@@ -1,6 +1,7 @@
 import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
 import * as jsyaml from 'js-yaml';
 import type { Diagnostic } from '../core/types.js';
+import { MAX_NESTING, pathBeyondDepth } from '../core/depth.js';
 
 /** A parsed YAML document that can say where any field of it is. */
 export interface SourceDoc {
@@ -11,6 +12,15 @@ export interface SourceDoc {
 
 /** Aliases beyond this count are a resource-exhaustion attack ("billion laughs"), not a connector. */
 const MAX_ALIAS_COUNT = 100;
+
+const tooDeep = (): Pick<Diagnostic, 'message' | 'hint' | 'rule'> => ({
+  message: `the YAML nests mappings and lists deeper than ${MAX_NESTING} levels, the limit`,
+  hint: 'flatten this structure: connector files and hub.yaml need only a few levels',
+  rule: 'yaml-depth',
+});
+
+/** js-yaml's own guard against deep nesting, at our limit (its types do not list the option). */
+const JSYAML_OPTIONS: jsyaml.LoadOptions & { maxDepth: number } = { schema: jsyaml.CORE_SCHEMA, json: false, maxDepth: MAX_NESTING };
 
 /**
  * True when one object or array appears twice in the tree: js-yaml's form of an alias.
@@ -37,8 +47,13 @@ export function parseYaml(text: string, file: string): SourceDoc | Diagnostic[] 
   {
     let value: unknown;
     try {
-      value = jsyaml.load(text, { schema: jsyaml.CORE_SCHEMA, json: false });
-    } catch {
+      value = jsyaml.load(text, JSYAML_OPTIONS);
+    } catch (err) {
+      // Too deep for the careful parser too (its stack would overflow): say so here, where js-yaml stopped.
+      const mark = (err as jsyaml.YAMLException).mark as jsyaml.YAMLException['mark'] | undefined;
+      if (mark && /nesting exceeded maxDepth/.test((err as Error).message)) {
+        return [{ file, line: mark.line + 1, column: mark.column + 1, path: '', severity: 'error', ...tooDeep() }];
+      }
       value = undefined; // the careful parser explains it
     }
     if (value !== undefined && !hasSharedNodes(value)) {
@@ -61,7 +76,6 @@ export function parseYaml(text: string, file: string): SourceDoc | Diagnostic[] 
 
 function parsePrecisely(text: string, file: string): SourceDoc | Diagnostic[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
@@ -69,6 +83,15 @@ function parsePrecisely(text: string, file: string): SourceDoc | Diagnostic[] {
   const fail = (offset: number, message: string, hint?: string, rule = 'yaml'): Diagnostic => ({
     file, ...at(offset), path: '', message, severity: 'error', rule, ...(hint ? { hint } : {}),
   });
+  const deep = (offset: number): Diagnostic => ({ ...fail(offset, ''), ...tooDeep() });
+  const overflow = (err: unknown) => err instanceof RangeError || /Maximum call stack size exceeded/.test(String((err as Error)?.message));
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  } catch (err) {
+    if (overflow(err)) return [deep(0)];
+    throw err;
+  }
 
   // parseAllDocuments returns an EmptyStream (not an array) for an empty file.
   if (!Array.isArray(docs) || docs.length === 0) {
@@ -76,7 +99,7 @@ function parsePrecisely(text: string, file: string): SourceDoc | Diagnostic[] {
   }
   const errors = docs.flatMap((d) => d.errors);
   if (errors.length > 0) {
-    return errors.map((e) => fail(e.pos[0], yamlMessage(e.message), 'fix the YAML syntax at this position'));
+    return errors.map((e) => (overflow(e) ? deep(e.pos[0]) : fail(e.pos[0], yamlMessage(e.message), 'fix the YAML syntax at this position')));
   }
   if (docs.length > 1) {
     const second = docs[1] as Document.Parsed;
@@ -87,8 +110,12 @@ function parsePrecisely(text: string, file: string): SourceDoc | Diagnostic[] {
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
+    if (overflow(err)) return [deep(0)];
     return [fail(0, `YAML aliases expand too much (${(err as Error).message})`, 'write the values out instead of using deeply nested anchors and aliases', 'yaml-bomb')];
   }
+  // Aliases can nest what is shallow in the text.
+  const beyond = pathBeyondDepth(value);
+  if (beyond) return [deep(findOffset(doc.contents, beyond, false))];
   return {
     value,
     locate(path, opts = {}) {

@@ -1,3 +1,4 @@
+import { MAX_NESTING } from '../core/depth.js';
 import Handlebars from 'handlebars';
 import { HELPER_NAMES } from './helpers.js';
 
@@ -19,15 +20,37 @@ type Expr = hbs.AST.Expression;
 const CONTEXT_BLOCKS = new Set(['each', 'with']);
 
 /**
+ * Where `{{#block}}`s first nest deeper than `limit`, found by a linear scan. Handlebars'
+ * parser takes time growing with the square of the nesting (12 s for 5,000 levels) before
+ * its stack overflows, so a template like that must not reach it.
+ */
+function blockNestingBeyond(source: string, limit: number): { line: number; column: number } | undefined {
+  let depth = 0;
+  // {{#x}} and {{^x}} open a block ({{^}} alone is an else), {{/x}} closes it.
+  for (const m of source.matchAll(/\{\{~?\s*([#/]|\^(?!\s*~?\}\}))/g)) {
+    depth += m[1] === '/' ? -1 : 1;
+    if (depth > limit) {
+      const before = source.slice(0, m.index);
+      return { line: before.split('\n').length, column: m.index - before.lastIndexOf('\n') };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Parses a template and lists the root-context variables, helpers and partials it uses.
  * Paths inside `each`/`with` bodies are relative to an unknown value and are left out,
  * except `@root.` paths, which always start at the root.
  */
 export function analyzeTemplate(source: string): Analysis {
+  const deep = blockNestingBeyond(source, MAX_NESTING);
+  if (deep) return { ok: false, message: `blocks are nested deeper than ${MAX_NESTING} levels, the limit; flatten the template`, ...deep };
   let program: hbs.AST.Program;
   try {
     program = Handlebars.parse(source);
   } catch (err) {
+    // Handlebars' parser recurses: thousands of nested blocks overflow its stack. Say what that means.
+    if (err instanceof RangeError) return { ok: false, message: 'blocks and subexpressions are nested too deeply for the template parser; flatten the template', line: 1, column: 1 };
     const message = (err as Error).message;
     const m = /line (\d+)/.exec(message);
     const col = (err as { column?: number }).column;

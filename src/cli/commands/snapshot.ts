@@ -1,5 +1,5 @@
 import { GitState } from '../../gitstate/state.js';
-import { UserError } from '../errors.js';
+import { ExitError, UserError } from '../errors.js';
 import { printJson } from '../output.js';
 import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
 import type { GlobalOptions } from '../main.js';
@@ -19,8 +19,11 @@ export async function run(opts: GlobalOptions): Promise<void> {
     } catch (err) {
       throw new UserError(`could not commit the state: ${(err as Error).message}\nthe run records stay on disk and are committed next time`);
     }
-    if (opts.json) printJson(outcome);
-    else if (outcome.deferred) process.stdout.write(`not committed: ${outcome.deferred}; try again in a moment\n`);
+    // Put off (a git command holds the index, HEAD is detached…): nothing was committed, which is a failure here.
+    if (opts.json) {
+      printJson(outcome);
+      if (outcome.deferred) throw new ExitError(1);
+    } else if (outcome.deferred) throw new UserError(`not committed: ${outcome.deferred}; the run records stay queued: fix that and run agent-hub snapshot again`);
     else if (!outcome.sha) process.stdout.write('nothing to commit: the state in git is up to date\n');
     else process.stdout.write(`committed ${outcome.sha.slice(0, 12)}: ${outcome.runs} run${outcome.runs === 1 ? '' : 's'}${outcome.outputs ? `, ${outcome.outputs} output${outcome.outputs === 1 ? '' : 's'}` : ''} and the registry snapshot${config.state?.branch ? ` on branch ${config.state.branch}` : ''}\n`);
   } finally {

@@ -7,6 +7,7 @@ import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js
 import { commitDeferral, pendingCount, stateTarget } from '../../gitstate/state.js';
 import type { GlobalOptions } from '../main.js';
 import { readDaemonHealth, type DaemonHealth } from '../../daemon/health-file.js';
+import type { SkipSummary } from '../../registry/skips.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
 export async function run(opts: GlobalOptions): Promise<void> {
@@ -33,9 +34,11 @@ export async function run(opts: GlobalOptions): Promise<void> {
     }
     const paint = { active: color.green, disabled: color.dim, invalid: color.red, removed: color.dim } as const;
     process.stdout.write(`${table(
-      ['ID', 'STATE', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'VERSION'],
-      rows.map((r) => [r.id, paint[r.state](r.state), r.scheduleText, r.nextRun ? r.nextRun.replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z') : '-', r.lastRun ? `${r.lastRun.status} ${r.lastRun.at}` : '-', `${r.version}${r.gitCommit ? ` @${r.gitCommit.slice(0, 7)}` : ' (uncommitted)'}`]),
+      ['ID', 'STATE', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'SKIPPED', 'VERSION'],
+      rows.map((r) => [r.id, paint[r.state](r.state), r.scheduleText, r.nextRun ? r.nextRun.replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z') : '-', r.lastRun ? `${r.lastRun.status} ${r.lastRun.at}` : '-',
+        r.skipped.last ? color.yellow(`${r.skipped.count} (${r.skipped.last.reason})`) : '-', `${r.version}${r.gitCommit ? ` @${r.gitCommit.slice(0, 7)}` : ' (uncommitted)'}`]),
     )}\n`);
+    for (const r of rows.filter((x) => x.skipped.last)) process.stdout.write(`\n${color.yellow(skipLine(r.id, r.skipped))}\n`);
     for (const r of rows.filter((x) => x.lastError)) {
       process.stdout.write(`\n${color.red(`${r.id}: the file is invalid; version ${r.version} stays active`)}\n`);
       for (const d of r.lastError ?? []) process.stdout.write(`  ${formatDiagnostic(d).replace(/\n/g, '\n  ')}\n`);
@@ -56,6 +59,13 @@ function hubLine(h: DaemonHealth): string {
   const since = h.storage?.since ? ` since ${h.storage.since}` : '';
   const kept = h.storage?.unrecordedRuns ? `; ${h.storage.unrecordedRuns} finished run${h.storage.unrecordedRuns === 1 ? '' : 's'} kept in memory until ${h.storage.unrecordedRuns === 1 ? 'it' : 'they'} can be recorded` : '';
   return color.red(`hub (pid ${h.pid}): degraded${since}: ${h.reasons.join('; ')}${kept}`);
+}
+
+/** `nightly: 3 scheduled runs skipped (overlap 2, budget 1); the last, for the slot of …, at …: overlap: …`. */
+function skipLine(id: string, s: SkipSummary): string {
+  const reasons = Object.entries(s.byReason).map(([reason, n]) => `${reason} ${n}`).join(', ');
+  const last = s.last as NonNullable<SkipSummary['last']>;
+  return `${id}: ${s.count} scheduled run${s.count === 1 ? '' : 's'} skipped (${reasons}); the last${last.slot ? `, for the slot of ${last.slot},` : ''} at ${last.at}: ${last.reason}: ${last.message}`;
 }
 
 /** `state: last commit 369cfa8 on main, 2026-11-25T15:05:01Z (state: 1 run …); 2 files waiting (…)`. */

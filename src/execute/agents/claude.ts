@@ -32,6 +32,14 @@ export const claudeAgent: Agent = {
     }
     if (failed) return { ...failed, ...usageOf(parseResult(p.stdout)) };
     const json = parseResult(p.stdout);
+    if (!json && p.droppedBytes > 0) {
+      // The JSON was cut at the output limit: keep what arrived of the result text; whether the run
+      // succeeded, its cost and session are in the part that was dropped.
+      return {
+        ok: false, result: partialResult(p.stdout), errorKind: 'invalid-output',
+        error: `claude's output was over the output limit (defaults.maxOutputBytes in hub.yaml); ${p.droppedBytes} bytes were dropped, cutting its JSON result, so the result is incomplete and the cost and session are unknown: raise the limit or ask for a shorter answer${stderrSummary(p)}`,
+      };
+    }
     if (!json) {
       const head = p.stdout.trim().slice(0, 300) || '(nothing)';
       const more = p.droppedBytes ? ` (output over the limit; ${p.droppedBytes} bytes dropped)` : '';
@@ -64,6 +72,31 @@ function parseResult(stdout: string): ClaudeJson | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The `result` text of a JSON result cut short: decoded up to where the output stopped
+ * (an escape sequence cut in half is dropped). Null when the cut came before it.
+ */
+export function partialResult(stdout: string): string | null {
+  const start = /"result"\s*:\s*"/.exec(stdout);
+  if (!start) return null;
+  let raw = '';
+  for (let i = start.index + start[0].length; i < stdout.length; i++) {
+    const c = stdout[i] as string;
+    if (c === '"') break;
+    if (c === '\\') {
+      const esc = stdout.slice(i, stdout[i + 1] === 'u' ? i + 6 : i + 2);
+      if (!/^\\(["\\/bfnrt]|u[0-9a-fA-F]{4})$/.test(esc)) break; // cut inside the escape
+      raw += esc;
+      i += esc.length - 1;
+    } else raw += c;
+  }
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
 }
 
 function usageOf(json: ClaudeJson | undefined): Partial<AgentOutcome> {
