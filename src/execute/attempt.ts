@@ -133,7 +133,8 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
         ctx.onOutput?.(saveOutput(ctx.root, saveTo, resultText.endsWith('\n') ? resultText : `${resultText}\n`, readBy()));
       } catch (err) {
         const error = `could not save the result to ${saveTo}: ${(err as Error).message}; the result is kept in this run record`;
-        return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: redact.text(error) };
+        // The agent's work is done and kept in the record; running it again would spend again for the same write.
+        return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: redact.text(error), retryable: false };
       }
     }
     return { ...common, status: 'success', finishedAt: ctx.now(), result: resultText };

@@ -449,7 +449,7 @@ export class Executor {
   /** Records and schedules the next attempt when the policy allows one; true when it did. */
   private maybeRetry(entry: Entry, f: Finish): boolean {
     const { spec } = entry.version;
-    if (f.status !== 'failed' || !f.errorKind || !RETRYABLE.has(f.errorKind) || this.stopping) return false;
+    if (f.status !== 'failed' || !f.errorKind || !RETRYABLE.has(f.errorKind) || f.retryable === false || this.stopping) return false;
     const next = entry.attempt + 1;
     if (next > spec.retry.attempts) return false;
     const delay = retryDelayMs(spec.retry, next);

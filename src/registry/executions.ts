@@ -114,6 +114,8 @@ export interface Finish {
   error?: string | null;
   validationErrors?: unknown[] | null;
   permissionDenials?: unknown[] | null;
+  /** False when running the agent again cannot help (not stored): its result is kept but could not be saved. */
+  retryable?: boolean;
 }
 
 export function finishExecution(db: Db, id: string, f: Finish): void {

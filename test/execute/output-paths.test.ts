@@ -110,6 +110,19 @@ describe('symlinks on a saveTo', () => {
   });
 });
 
+describe('a result that cannot be saved', () => {
+  it('is not retried: running the agent again would spend again for a file that still cannot be written', async () => {
+    const { root, fake, run } = await hubRepo({
+      'connectors/w.yaml': yaml({ prompt: 'x\n@fake result the report', output: { saveTo: 'reports/x.md' }, retry: { attempts: 3, backoff: { initial: '10ms', max: '10ms' } } }),
+    });
+    mkdirSync(path.join(root, 'reports', 'x.md'), { recursive: true }); // a directory where the file should go
+    const e = await run('w');
+    expect(e).toMatchObject({ status: 'failed', errorKind: 'invalid-output', attempt: 1, result: 'the report' });
+    expect(e.error).toMatch(/^could not save the result to reports\/x\.md: /);
+    expect(fake.calls()).toHaveLength(1);
+  });
+});
+
 describe('a saveTo hard-linked to a file outside', () => {
   it('is replaced, not written through: the outside file keeps its content', async () => {
     const outside = testdir({ 'victim.txt': 'precious\n' });
