@@ -28,7 +28,8 @@ export interface InputSpec {
 }
 
 export interface AgentSpec {
-  type: 'claude' | 'command';
+  /** The name of an agent type (src/agents/index.ts); the schema lists the valid ones. */
+  type: string;
   command?: string[];
   model?: string;
   maxTurns?: number;

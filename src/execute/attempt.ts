@@ -5,7 +5,9 @@ import type { ConnectorVersion } from '../core/types.js';
 import { durationMs } from '../core/duration.js';
 import type { ErrorKind, Finish, Trigger } from '../registry/executions.js';
 import { renderPrompt, renderWith } from '../template/render.js';
-import { agentFor } from './agents/index.js';
+import { findAgentType, unknownAgentType } from '../agents/index.js';
+import type { AgentSettings } from '../agents/types.js';
+import { agentSettings, type HubConfig } from '../spec/hub-config.js';
 import { agentEnvironment } from './environment.js';
 import { checkOutput, outputTarget, saveOutput } from './output.js';
 import { runPathLeavingRepo } from './run-paths.js';
@@ -18,7 +20,13 @@ export interface AttemptContext {
   root: string;
   /** The hub's environment, where `${NAME}` references are looked up. */
   env: NodeJS.ProcessEnv;
-  claudeCommand: string;
+  /** hub.yaml: each agent type reads its own section (`claude: { command }`). */
+  hub?: HubConfig;
+  /**
+   * @deprecated hub.yaml's `claude.command` as the executor passed it before `hub`; used
+   * only when `hub` is not given. Remove once every caller passes `hub`.
+   */
+  claudeCommand?: string;
   maxOutputBytes: number;
   killGraceMs: number;
   now: () => Date;
@@ -39,6 +47,12 @@ export interface Attempt {
   scheduledFor: Date | null;
   attempt: number;
   signal: AbortSignal;
+}
+
+/** The agent type's hub.yaml section; from the executor's older `claudeCommand` while it still passes that. */
+function settingsOf(ctx: AttemptContext, type: string): AgentSettings {
+  if (ctx.hub || ctx.claudeCommand === undefined) return agentSettings(ctx.hub, type);
+  return agentSettings({ claude: { command: ctx.claudeCommand } }, type);
 }
 
 /** Removes a run's temporary directory; most agents leave it empty, and rmdir is much cheaper then. */
@@ -64,6 +78,9 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   const redact = new Redactor(env.secrets);
   const fail = (errorKind: ErrorKind, error: string, extra: Partial<Finish> = {}): Finish =>
     ({ status: 'failed', startedAt, finishedAt: ctx.now(), errorKind, error: redact.text(error), ...extra });
+  // Never a default: a connector of a type this hub does not have must not run some other CLI.
+  const agent = findAgentType(spec.agent.type);
+  if (!agent) return fail('spawn-error', unknownAgentType(spec.agent.type));
 
   let prompt: string;
   try {
@@ -74,10 +91,8 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   if (env.missing.length) {
     return fail('spawn-error', `agent.env refers to ${env.missing.map((n) => `\${${n}}`).join(', ')}, not set in the hub's environment; set it where the hub runs (e.g. an EnvironmentFile of the systemd unit)`, { renderedPrompt: redact.text(prompt) });
   }
-  const bypass = spec.agent.permissionMode === 'bypassPermissions' || (spec.agent.args ?? []).includes('--dangerously-skip-permissions');
-  if (spec.agent.type === 'claude' && bypass && process.getuid?.() === 0 && env.env.IS_SANDBOX !== '1') {
-    return fail('spawn-error', 'claude refuses bypassPermissions when running as root: run the hub as its own user (see systemd/agent-hub.service), or set IS_SANDBOX=1 in the hub\'s environment if this machine is a sandbox', { renderedPrompt: redact.text(prompt) });
-  }
+  const refusal = agent.preflight(spec, env.env);
+  if (refusal) return fail('spawn-error', refusal, { renderedPrompt: redact.text(prompt) });
 
   // Where the result will go is known before the agent starts: a refused path costs no run.
   const readBy = () => ctx.filesReadByConnectors?.() ?? new Map<string, string>();
@@ -96,8 +111,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   const leaving = runPathLeavingRepo(ctx.root, spec.agent);
   if (leaving) return fail('spawn-error', `${leaving}; the run did not start`, { renderedPrompt: redact.text(prompt) });
 
-  const agent = agentFor(spec);
-  const inv = agent.invocation(spec, { root: ctx.root, claudeCommand: ctx.claudeCommand });
+  const inv = agent.invocation(spec, { root: ctx.root, settings: settingsOf(ctx, agent.name) });
   const ownCwd = spec.agent.cwd === undefined;
   const cwd = ownCwd ? mkdtempSync(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
   ctx.onStart({ startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });

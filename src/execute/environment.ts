@@ -1,3 +1,6 @@
+import { findAgentType } from '../agents/index.js';
+import { SECRET_NAME } from '../agents/secret-name.js';
+
 /**
  * The environment an agent runs with: a minimal base, what the agent type needs, and what
  * the connector lists. `${NAME}` references are resolved from the hub's environment now,
@@ -6,13 +9,6 @@
 
 /** Always passed: enough for a process to find programs, a home and a locale. */
 const BASE = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
-
-/** What Claude Code reads: its authentication and its settings (see ../shared/claude-cli.md). */
-const CLAUDE_PREFIXES = ['ANTHROPIC_', 'CLAUDE_CODE_', 'CLAUDE_CONFIG_DIR'];
-const CLAUDE_NAMES = ['API_TIMEOUT_MS', 'DISABLE_AUTOUPDATER', 'DISABLE_TELEMETRY', 'IS_SANDBOX', 'AWS_REGION', 'AWS_PROFILE', 'GOOGLE_APPLICATION_CREDENTIALS'];
-
-/** Names whose values are secrets whatever their use. */
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)/i;
 
 export interface AgentEnvironment {
   env: Record<string, string>;
@@ -38,25 +34,22 @@ export function resolveRefs(value: string, from: NodeJS.ProcessEnv, used: Set<st
   });
 }
 
-export function agentEnvironment(type: 'claude' | 'command', connectorEnv: Record<string, string>, hubEnv: NodeJS.ProcessEnv = process.env): AgentEnvironment {
+/**
+ * The base, what the agent type takes from the hub (see its `environment`), then the
+ * connector's `agent.env`. A type this hub does not know gets nothing of its own (its run
+ * fails before spawning; this still names the connector's secrets for redaction).
+ */
+export function agentEnvironment(type: string, connectorEnv: Record<string, string>, hubEnv: NodeJS.ProcessEnv = process.env): AgentEnvironment {
   const env: Record<string, string> = {};
-  const secrets = new Set<string>();
   const missing: string[] = [];
   const pass = (name: string) => {
     const v = hubEnv[name];
     if (v !== undefined) env[name] = v;
   };
   BASE.forEach(pass);
-  if (type === 'claude') {
-    for (const [name, v] of Object.entries(hubEnv)) {
-      if (v === undefined) continue;
-      if (CLAUDE_PREFIXES.some((p) => name.startsWith(p)) || CLAUDE_NAMES.includes(name)) {
-        env[name] = v;
-        // Authentication and endpoints are secrets; numbers and flags like CLAUDE_CODE_MAX_RETRIES=3 are not.
-        if (SECRET_NAME.test(name) || name.endsWith('_URL')) secrets.add(v);
-      }
-    }
-  }
+  const own = findAgentType(type)?.environment(hubEnv) ?? { env: {}, secrets: [] };
+  Object.assign(env, own.env);
+  const secrets = new Set<string>(own.secrets);
   for (const [name, raw] of Object.entries(connectorEnv)) {
     env[name] = resolveRefs(raw, hubEnv, secrets, missing);
   }

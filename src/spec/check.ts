@@ -5,7 +5,8 @@ import { checkSchema } from './schema.js';
 import { decodeText } from './text.js';
 import { parseYaml } from './yaml.js';
 import { normalize, type SpecDefaults } from './normalize.js';
-import { RULES, type RuleEnv } from './rules.js';
+import { RULES } from './rules.js';
+import type { RuleEnv } from './rule-env.js';
 import { checkPrompt, type Partials } from './template-check.js';
 import { specHash } from './hash.js';
 

@@ -5,17 +5,25 @@ import { checkSchema } from './schema.js';
 import { decodeText } from './text.js';
 import { parseYaml, type SourceDoc } from './yaml.js';
 import { parseDuration } from '../core/duration.js';
+import type { AgentSettings } from '../agents/types.js';
 
 /** hub.yaml after validation (see schemas/hub.schema.json); every field optional. */
 export interface HubConfig {
   concurrency?: number;
-  claude?: { command?: string };
+  /** The claude agent type's settings; each agent type's section is named after it (see agentSettings). */
+  claude?: AgentSettings;
   defaults?: { timezone?: string; timeout?: string; maxOutputBytes?: number };
   state?: { commitInterval?: string; branch?: string; onBranch?: string; author?: { name?: string; email?: string } };
   remote?: { enabled?: boolean; name?: string; pullInterval?: string; push?: boolean; timeout?: string };
   server?: { host?: string; port?: number; allowedHosts?: string[]; protectReads?: boolean };
   shutdown?: { gracePeriod?: string };
   resync?: { interval?: string };
+}
+
+/** hub.yaml's section named after an agent type (`claude: { command }`); empty when there is none. */
+export function agentSettings(config: HubConfig | undefined, type: string): AgentSettings {
+  const section = (config as Record<string, unknown> | undefined)?.[type];
+  return section && typeof section === 'object' ? (section as AgentSettings) : {};
 }
 
 export interface LoadedHubConfig {

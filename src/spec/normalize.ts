@@ -1,4 +1,5 @@
 import type { ConnectorSpec, InputSpec } from '../core/types.js';
+import { DEFAULT_AGENT_TYPE } from '../agents/index.js';
 
 /** Hub-wide defaults a connector inherits (hub.yaml `defaults:`). */
 export interface SpecDefaults {
@@ -26,7 +27,7 @@ export function normalize(raw: Raw, id: string, defaults: SpecDefaults): Connect
     inputs,
     agent: {
       ...(agent as object),
-      type: (agent.type as 'claude' | 'command') ?? 'claude',
+      type: (agent.type as string | undefined) ?? DEFAULT_AGENT_TYPE,
       env: (agent.env as Record<string, string>) ?? {},
       timeout: (agent.timeout as string) ?? defaults.timeout ?? '5m',
     },

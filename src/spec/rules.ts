@@ -1,30 +1,14 @@
 import { Cron } from 'croner';
-import type { ConnectorSpec, Diagnostic, Severity } from '../core/types.js';
+import type { ConnectorSpec, Diagnostic } from '../core/types.js';
 import { parseDuration } from '../core/duration.js';
 import { hasType, RESERVED_INPUT_NAMES } from '../template/inputs.js';
-import { describeLink, insideRepo, linkLeavingRepo, symlinkOnPath } from './paths.js';
+import { describeLink, insideRepo, symlinkOnPath } from './paths.js';
 import { filesReadBy, outputPathRefusal, SAVE_TO_HINT, type PathRefusal } from './write-paths.js';
 import { userSchemaAjv } from './user-schema.js';
 import { checkTemplateRefs } from './template-check.js';
 import { closest } from './suggest.js';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-
-/** What a rule may look at besides the spec. */
-export interface RuleEnv {
-  file: string;
-  root: string;
-  locate(path: ReadonlyArray<string | number>, opts?: { key?: boolean }): { line: number; column: number };
-  /** The connector file's text, to map positions inside a string value (an inline template). */
-  text: string;
-}
-
-export type Rule = (spec: ConnectorSpec, env: RuleEnv) => Diagnostic[];
-
-/** Builds a diagnostic located at a field of the connector file. */
-export function at(env: RuleEnv, path: Array<string | number>, message: string, hint: string | undefined, rule: string, severity: Severity = 'error', key = false): Diagnostic {
-  return { file: env.file, ...env.locate(path, { key }), path: path.join('.'), message, severity, rule, ...(hint ? { hint } : {}) };
-}
+import { agentRule } from './agent-rule.js';
+import { at, type Rule, type RuleEnv } from './rule-env.js';
 
 /** Cron syntax, a schedule that can fire, and the time zone. */
 export const scheduleRule: Rule = (spec, env) => {
@@ -92,47 +76,6 @@ function cronProblem(schedule: string): { message: string; hint: string } | null
   patterns.set(schedule, problem);
   return problem;
 }
-
-const CLAUDE_ONLY = ['model', 'maxTurns', 'allowedTools', 'disallowedTools', 'permissionMode', 'appendSystemPrompt', 'mcpConfig', 'addDirs'] as const;
-const ENV_REF = /\$\{([^}]*)\}|\$\$|\$/g;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Agent options that fit the agent type, `${NAME}` references, paths inside the repo. */
-export const agentRule: Rule = (spec, env) => {
-  const out: Diagnostic[] = [];
-  const a = spec.agent;
-  if (a.type === 'claude' && a.command) {
-    out.push(at(env, ['agent', 'command'], 'command is only for agents of type "command"', 'add `type: command` to agent, or remove command', 'agent-type', 'error', true));
-  }
-  if (a.type === 'command') {
-    for (const opt of CLAUDE_ONLY) {
-      if (a[opt] !== undefined) out.push(at(env, ['agent', opt], `${opt} applies only to claude agents`, 'pass the equivalent flag in agent.command instead', 'agent-type', 'error', true));
-    }
-  }
-  for (const [name, value] of Object.entries(a.env)) {
-    for (const m of value.matchAll(ENV_REF)) {
-      if (m[0] === '$$') continue; // escaped dollar
-      if (m[0] === '$' || !ENV_NAME.test(m[1] ?? '')) {
-        out.push(at(env, ['agent', 'env', name], `malformed environment reference ${JSON.stringify(m[0] === '$' ? value.slice(m.index, m.index + 12) : m[0])}`, 'write ${NAME} (letters, digits, underscores) to use the hub\'s environment, or $$ for a literal dollar', 'env-ref'));
-      }
-    }
-  }
-  if (a.cwd !== undefined && !path.isAbsolute(a.cwd) && a.cwd !== '.') {
-    const rel = insideRepo(env.root, '.', a.cwd);
-    const link = rel === undefined ? undefined : linkLeavingRepo(env.root, rel);
-    if (rel === undefined) out.push(at(env, ['agent', 'cwd'], `cwd "${a.cwd}" is outside the repository`, 'use a path inside the repository, or an absolute path', 'path-escape'));
-    else if (link) out.push(at(env, ['agent', 'cwd'], `cwd "${a.cwd}" leads outside the repository: ${describeLink(env.root, link)}`, 'use a real directory inside the repository, or write the absolute path if running outside it is meant', 'path-escape'));
-  }
-  if (a.mcpConfig !== undefined) {
-    const rel = insideRepo(env.root, '.', a.mcpConfig);
-    const link = rel === undefined ? undefined : linkLeavingRepo(env.root, rel);
-    if (rel === undefined) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig "${a.mcpConfig}" is outside the repository`, 'keep the MCP config file in the repository', 'path-escape'));
-    else if (link) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig "${a.mcpConfig}" leads outside the repository: ${describeLink(env.root, link)}`, 'copy the file into the repository instead of linking it', 'path-escape'));
-    else if (!existsSync(path.join(env.root, rel))) out.push(at(env, ['agent', 'mcpConfig'], `mcpConfig file "${rel}" does not exist`, 'the path is relative to the repository root; claude exits at once when the file is missing', 'missing-file'));
-  }
-  if (parseDuration(a.timeout) === 0) out.push(at(env, ['agent', 'timeout'], 'timeout must be more than zero', 'use a duration like 5m', 'duration'));
-  return out;
-};
 
 /** Why an integer that looks right is not: it is beyond what a double holds exactly. */
 function inexact(value: unknown, type: string): string {

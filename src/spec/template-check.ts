@@ -6,7 +6,7 @@ import { HELPER_NAMES } from '../template/helpers.js';
 import { insideRepo } from './paths.js';
 import { closest } from './suggest.js';
 import { decodeText } from './text.js';
-import type { RuleEnv } from './rules.js';
+import type { RuleEnv } from './rule-env.js';
 
 export interface PartialFile {
   file: string;

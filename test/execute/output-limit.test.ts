@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Hub } from '../../src/hub.js';
-import { partialResult } from '../../src/execute/agents/claude.js';
+import { partialResult } from '../../src/agents/claude/result.js';
 import { testdir } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 

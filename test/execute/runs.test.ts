@@ -229,6 +229,22 @@ describe('stopping', () => {
   });
 });
 
+describe('agent types', () => {
+  it('a stored connector of an agent type this hub does not know fails its run with spawn-error and runs nothing', async () => {
+    const { hub, fake } = await hubWith({ 'connectors/a.yaml': yaml({ prompt: 'x' }) });
+    // As a newer agent-hub (or a hand edit) could have left it: the registry row names a type unknown here.
+    const row = hub.db.prepare("SELECT spec FROM connectors WHERE id = 'a'").get() as { spec: string };
+    const version = JSON.parse(row.spec) as { spec: { agent: { type: string } } };
+    version.spec.agent.type = 'codex';
+    hub.db.prepare("UPDATE connectors SET spec = ? WHERE id = 'a'").run(JSON.stringify(version));
+    const e = await runOnce(hub, 'a');
+    expect(e).toMatchObject({ status: 'failed', errorKind: 'spawn-error' });
+    expect(e.error).toContain('agent type "codex"');
+    expect(e.error).toContain('claude, command');
+    expect(fake.calls()).toEqual([]);
+  });
+});
+
 describe('running as root', () => {
   it.runIf(process.getuid?.() === 0)('refuses bypassPermissions as root with a message that says what to do', async () => {
     const { hub, fake } = await hubWith({ 'connectors/b.yaml': yaml({ prompt: 'x', agent: { permissionMode: 'bypassPermissions' } }) });

@@ -1,10 +1,19 @@
-import { processFailure, stderrSummary, type Agent } from './types.js';
+import { processFailure, stderrSummary } from '../result.js';
+import type { AgentType } from '../types.js';
 
 /**
  * Any CLI: the connector's argv, the prompt on stdin, stdout as the result. For Codex
- * (`codex exec -`), Gemini CLI, aider, `llm`, or a script.
+ * (`codex exec -`), Gemini CLI, aider, `llm`, or a script. It gets only the base
+ * environment and what the connector lists: no hub variable reaches it unasked.
  */
-export const commandAgent: Agent = {
+export const commandAgent: AgentType = {
+  name: 'command',
+  options: [{ field: 'command' }],
+  foreignOptionHint: 'pass the equivalent flag in agent.command instead',
+
+  environment: () => ({ env: {}, secrets: [] }),
+  preflight: () => undefined,
+
   invocation(spec) {
     const [command, ...args] = spec.agent.command ?? [];
     return { command: command as string, args };

@@ -1,14 +1,32 @@
 import path from 'node:path';
-import type { ConnectorSpec } from '../../core/types.js';
-import type { SpawnResult } from '../process.js';
-import { processFailure, stderrSummary, type Agent, type AgentOutcome } from './types.js';
+import { processFailure, stderrSummary } from '../result.js';
+import type { AgentType } from '../types.js';
+import { claudeEnvironment } from './environment.js';
+import { parseResult, partialResult, usageOf } from './result.js';
 
 /**
  * Claude Code in headless mode: `claude -p --output-format json` plus the connector's
  * options, checked against `claude --help` of 2.1.197. The prompt goes to stdin.
  */
-export const claudeAgent: Agent = {
-  invocation(spec, { root, claudeCommand }) {
+export const claudeAgent: AgentType = {
+  name: 'claude',
+  options: [
+    { field: 'model' }, { field: 'maxTurns' }, { field: 'allowedTools' }, { field: 'disallowedTools' },
+    { field: 'permissionMode' }, { field: 'appendSystemPrompt' }, { field: 'mcpConfig', repoFile: true }, { field: 'addDirs' },
+  ],
+
+  environment: claudeEnvironment,
+
+  preflight(spec, env) {
+    const bypass = spec.agent.permissionMode === 'bypassPermissions' || (spec.agent.args ?? []).includes('--dangerously-skip-permissions');
+    // The CLI itself refuses this as root (exit 1) with a message that does not say what to do.
+    if (bypass && process.getuid?.() === 0 && env.IS_SANDBOX !== '1') {
+      return 'claude refuses bypassPermissions when running as root: run the hub as its own user (see systemd/agent-hub.service), or set IS_SANDBOX=1 in the hub\'s environment if this machine is a sandbox';
+    }
+    return undefined;
+  },
+
+  invocation(spec, { root, settings }) {
     const a = spec.agent;
     const args = ['-p', '--output-format', 'json'];
     if (a.model) args.push('--model', a.model);
@@ -22,7 +40,7 @@ export const claudeAgent: Agent = {
     for (const dir of a.addDirs ?? []) args.push('--add-dir', path.resolve(root, dir));
     if (spec.budget.maxCostUsdPerRun !== undefined) args.push('--max-budget-usd', String(spec.budget.maxCostUsdPerRun));
     args.push(...(a.args ?? []));
-    return { command: claudeCommand, args };
+    return { command: settings.command ?? 'claude', args };
   },
 
   interpret(spec, p) {
@@ -56,64 +74,3 @@ export const claudeAgent: Agent = {
     return { ok: true, result, ...usage };
   },
 };
-
-type ClaudeJson = Record<string, unknown>;
-
-/** The final JSON object: the whole stdout, or the last line of it (stream-json ends with it). */
-function parseResult(stdout: string): ClaudeJson | undefined {
-  const text = stdout.trim();
-  if (!text) return undefined;
-  for (const candidate of [text, text.split('\n').pop() ?? '']) {
-    try {
-      const v = JSON.parse(candidate) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v) && (v as ClaudeJson).type === 'result') return v as ClaudeJson;
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
-
-/**
- * The `result` text of a JSON result cut short: decoded up to where the output stopped
- * (an escape sequence cut in half is dropped). Null when the cut came before it.
- */
-export function partialResult(stdout: string): string | null {
-  const start = /"result"\s*:\s*"/.exec(stdout);
-  if (!start) return null;
-  let raw = '';
-  for (let i = start.index + start[0].length; i < stdout.length; i++) {
-    const c = stdout[i] as string;
-    if (c === '"') break;
-    if (c === '\\') {
-      const esc = stdout.slice(i, stdout[i + 1] === 'u' ? i + 6 : i + 2);
-      if (!/^\\(["\\/bfnrt]|u[0-9a-fA-F]{4})$/.test(esc)) break; // cut inside the escape
-      raw += esc;
-      i += esc.length - 1;
-    } else raw += c;
-  }
-  try {
-    return JSON.parse(`"${raw}"`) as string;
-  } catch {
-    return raw;
-  }
-}
-
-function usageOf(json: ClaudeJson | undefined): Partial<AgentOutcome> {
-  if (!json) return {};
-  return {
-    costUsd: typeof json.total_cost_usd === 'number' ? json.total_cost_usd : null,
-    usage: { usage: json.usage ?? null, modelUsage: json.modelUsage ?? null, durationMs: json.duration_ms ?? null, subtype: json.subtype ?? null },
-    sessionId: typeof json.session_id === 'string' ? json.session_id : null,
-    numTurns: typeof json.num_turns === 'number' ? json.num_turns : null,
-    permissionDenials: Array.isArray(json.permission_denials) ? json.permission_denials : null,
-  };
-}
-
-/** For `--dry-run` and messages: the argv as one shell-quoted line. */
-export function shellLine(command: string, args: readonly string[]): string {
-  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return [command, ...args].map(quote).join(' ');
-}
-
-export type { ConnectorSpec, SpawnResult };
