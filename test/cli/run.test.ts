@@ -4,6 +4,8 @@ import path from 'node:path';
 import { cli } from '../helpers/cli.js';
 import { testdir } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { dbPath, openDb } from '../../src/registry/db.js';
+import { reconcile } from '../../src/reconcile/reconcile.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -37,6 +39,22 @@ describe('agent-hub run, history, show', () => {
     const text = await cli(['run', 'full', '--repo', root, '--dry-run'], { env: fake.env });
     expect(text.stdout).toContain("claude -p --output-format json --model claude-sonnet-4-5 --max-turns 4 --allowedTools 'Bash(git log:*)' Read");
     expect(JSON.parse((await cli(['history', '--repo', root, '--json'])).stdout)).toEqual([]);
+  });
+
+  it('a stored connector of an agent type this agent-hub does not know: --dry-run says so, runs nothing', async () => {
+    const root = testdir({ 'connectors/a.yaml': yaml({ prompt: 'x' }) });
+    const db = openDb(dbPath(root));
+    await reconcile(root, db);
+    // As another version of agent-hub could have left it.
+    const row = db.prepare("SELECT spec FROM connectors WHERE id = 'a'").get() as { spec: string };
+    db.prepare("UPDATE connectors SET spec = ? WHERE id = 'a'").run(row.spec.replace('"type":"claude"', '"type":"codex"'));
+    db.close();
+    const fake = fakeClaudeEnv();
+    const r = await cli(['run', 'a', '--repo', root, '--dry-run'], { env: fake.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('agent type "codex" is not one this agent-hub runs (it has: claude, command)');
+    expect(r.stdout).toBe('');
+    expect(fake.calls()).toEqual([]);
   });
 
   it('runs in the foreground, prints the result, and history/show report it', async () => {
