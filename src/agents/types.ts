@@ -38,8 +38,11 @@ export interface ProcessResult {
 /** An `agent:` field only one agent type reads. */
 export interface AgentOption {
   field: Exclude<keyof AgentSpec, 'type' | 'env' | 'timeout' | 'cwd' | 'args'>;
-  /** A file in the repository the agent reads: validate checks it exists and stays inside, and a run checks again. */
-  repoFile?: true;
+  /**
+   * Set for a file in the repository the agent reads, saying what it is ("MCP config"):
+   * validate checks it exists and stays inside, a run checks again, no output may replace it.
+   */
+  repoFile?: string;
 }
 
 /** hub.yaml's section named after the agent type, e.g. `claude: { command: /usr/local/bin/claude }`. */
@@ -63,6 +66,8 @@ export interface AgentType {
   options: readonly AgentOption[];
   /** Said after "<field> applies only to agents of type <owner>" when this type's connector sets another type's option. */
   foreignOptionHint?: string;
+  /** File names (lower case) the CLI reads as instructions in the directory it runs in and its parents: no output may take them. */
+  instructionFiles?: { readBy: string; names: readonly string[] };
   environment(hubEnv: NodeJS.ProcessEnv): TypeEnvironment;
   /** A reason, said to the user, not to start this run with this environment; undefined to go ahead. */
   preflight(spec: ConnectorSpec, env: Readonly<Record<string, string>>): string | undefined;

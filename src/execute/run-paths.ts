@@ -10,7 +10,7 @@ import { findAgentType } from '../agents/index.js';
  * choice and is not judged.
  */
 export function runPathLeavingRepo(root: string, agent: AgentSpec): string | undefined {
-  const files = (findAgentType(agent.type)?.options ?? []).filter((o) => o.repoFile).map((o): [string, unknown] => [o.field, agent[o.field]]);
+  const files = (findAgentType(agent.type)?.options ?? []).filter((o) => o.repoFile !== undefined).map((o): [string, unknown] => [o.field, agent[o.field]]);
   const fields: Array<[string, unknown]> = [['cwd', agent.cwd], ...files];
   for (const [field, value] of fields) {
     if (typeof value !== 'string' || path.isAbsolute(value)) continue;

@@ -30,10 +30,10 @@ const repoFiles: Rule = (spec, env) => {
   const out: Diagnostic[] = [];
   for (const { field, repoFile } of findAgentType(spec.agent.type)?.options ?? []) {
     const value = spec.agent[field];
-    if (!repoFile || typeof value !== 'string') continue;
+    if (repoFile === undefined || typeof value !== 'string') continue;
     const rel = insideRepo(env.root, '.', value);
     const link = rel === undefined ? undefined : linkLeavingRepo(env.root, rel);
-    if (rel === undefined) out.push(at(env, ['agent', field], `${field} "${value}" is outside the repository`, 'keep the file in the repository', 'path-escape'));
+    if (rel === undefined) out.push(at(env, ['agent', field], `${field} "${value}" is outside the repository`, `keep the ${repoFile} file in the repository`, 'path-escape'));
     else if (link) out.push(at(env, ['agent', field], `${field} "${value}" leads outside the repository: ${describeLink(env.root, link)}`, 'copy the file into the repository instead of linking it', 'path-escape'));
     else if (!existsSync(path.join(env.root, rel))) out.push(at(env, ['agent', field], `${field} file "${rel}" does not exist`, `the path is relative to the repository root; ${spec.agent.type} exits at once when the file is missing`, 'missing-file'));
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ConnectorVersion } from '../core/types.js';
 import { insideRepo } from './paths.js';
+import { agentTypes, findAgentType } from '../agents/index.js';
 
 /** What every refusal of a saveTo suggests instead. */
 export const SAVE_TO_HINT = 'save results in a directory of their own, like reports/{{connector.id}}.md';
@@ -22,8 +23,9 @@ const RESERVED: ReadonlyMap<string, string> = new Map([
   ['schemas', 'schemas/ holds the JSON Schemas that editors check connector files against'],
 ]);
 
-/** Files Claude Code reads as instructions from the directory it runs in and every parent. */
-const AGENT_INSTRUCTIONS = new Set(['claude.md', 'claude.local.md']);
+/** Files agent CLIs read as instructions from the directory they run in and every parent, with who reads them. */
+const AGENT_INSTRUCTIONS: ReadonlyMap<string, string> = new Map(Object.values(agentTypes).flatMap((t) =>
+  (t.instructionFiles?.names ?? []).map((name): [string, string] => [name, t.instructionFiles?.readBy ?? t.name])));
 
 /**
  * Whether the hub may write an agent's output at `target` (repository-relative, as written
@@ -42,9 +44,8 @@ export function outputPathRefusal(root: string, target: string, readByConnectors
   }
   const why = RESERVED.get((parts[0] as string).toLowerCase());
   if (why) return { rule: 'reserved-path', message: why };
-  if (AGENT_INSTRUCTIONS.has((parts[parts.length - 1] as string).toLowerCase())) {
-    return { rule: 'reserved-path', message: `Claude Code reads ${parts[parts.length - 1]} as instructions` };
-  }
+  const instructions = AGENT_INSTRUCTIONS.get((parts[parts.length - 1] as string).toLowerCase());
+  if (instructions) return { rule: 'reserved-path', message: `${instructions} reads ${parts[parts.length - 1]} as instructions` };
   const reader = readByConnectors.get(rel.toLowerCase());
   if (reader) return { rule: 'reserved-path', message: `it is ${reader}` };
   return { rel };
@@ -52,15 +53,18 @@ export function outputPathRefusal(root: string, target: string, readByConnectors
 
 /**
  * The files connectors read, by lower-cased repository-relative path, each with a phrase
- * saying whose file it is: every prompt file and every MCP config.
+ * saying whose file it is: every prompt file and every repository file its agent type reads (an MCP config).
  */
 export function filesReadBy(root: string, versions: Iterable<Pick<ConnectorVersion, 'spec' | 'sourcePath'>>): Map<string, string> {
   const out = new Map<string, string>();
   for (const { spec, sourcePath } of versions) {
     const prompt = spec.promptFile === undefined ? undefined : insideRepo(root, path.posix.dirname(sourcePath), spec.promptFile);
     if (prompt) out.set(prompt.toLowerCase(), `the prompt file of connector ${spec.id}`);
-    const mcp = spec.agent.mcpConfig === undefined ? undefined : insideRepo(root, '.', spec.agent.mcpConfig);
-    if (mcp) out.set(mcp.toLowerCase(), `the MCP config of connector ${spec.id}`);
+    for (const { field, repoFile } of findAgentType(spec.agent.type)?.options ?? []) {
+      const value = spec.agent[field];
+      const file = repoFile === undefined || typeof value !== 'string' ? undefined : insideRepo(root, '.', value);
+      if (file) out.set(file.toLowerCase(), `the ${repoFile} of connector ${spec.id}`);
+    }
   }
   return out;
 }

@@ -56,7 +56,7 @@ describe('agent types: a new one is its folder, a line in agentTypes and the sch
     const expected: Record<string, string> = {};
     for (const owner of Object.values(agentTypes)) {
       for (const { field, repoFile } of owner.options) {
-        const value = repoFile ? 'present.json' : valueFor(agentSchema.properties[field] as PropSchema);
+        const value = repoFile !== undefined ? 'present.json' : valueFor(agentSchema.properties[field] as PropSchema);
         files[`connectors/own-${owner.name}-${field}.yaml`.toLowerCase()] = connectorOf(owner.name, { [field]: value });
         for (const other of Object.values(agentTypes)) {
           if (other === owner || other.options.some((o) => o.field === field)) continue;

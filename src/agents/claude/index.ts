@@ -12,8 +12,10 @@ export const claudeAgent: AgentType = {
   name: 'claude',
   options: [
     { field: 'model' }, { field: 'maxTurns' }, { field: 'allowedTools' }, { field: 'disallowedTools' },
-    { field: 'permissionMode' }, { field: 'appendSystemPrompt' }, { field: 'mcpConfig', repoFile: true }, { field: 'addDirs' },
+    { field: 'permissionMode' }, { field: 'appendSystemPrompt' }, { field: 'mcpConfig', repoFile: 'MCP config' }, { field: 'addDirs' },
   ],
+
+  instructionFiles: { readBy: 'Claude Code', names: ['claude.md', 'claude.local.md'] },
 
   environment: claudeEnvironment,
 
