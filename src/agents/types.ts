@@ -22,16 +22,18 @@ export interface AgentOutcome {
   permissionDenials?: unknown[] | null;
 }
 
-/** What an agent type reads of a finished process (the executor's spawn result has all of it). */
+/** What an agent type reads of a finished process (execute/process.ts's SpawnResult extends it). */
 export interface ProcessResult {
   exitCode: number | null;
   signal: string | null;
   stdout: string;
   /** Bytes of stdout dropped over the output limit. */
   droppedBytes: number;
+  /** The last few KB of stderr, for error messages. */
   stderrTail: string;
   timedOut: boolean;
   cancelled: boolean;
+  /** Set when the program could not be started at all (ENOENT, EACCES…). */
   spawnError?: { code: string; message: string };
 }
 

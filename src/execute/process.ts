@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { ProcessResult } from '../agents/types.js';
 import { RunCgroup } from './cgroup.js';
 import { identify, type ProcessIdentity } from './procfs.js';
 import { ProcessTree, RUN_ID_VAR } from './tree.js';
@@ -34,18 +35,8 @@ export interface AgentProcess {
   cgroup: string | null;
 }
 
-export interface SpawnResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  /** Bytes of stdout dropped over the limit. */
-  droppedBytes: number;
-  /** The last few KB of stderr, for error messages. */
-  stderrTail: string;
-  timedOut: boolean;
-  cancelled: boolean;
-  /** Set when the program could not be started at all (ENOENT, EACCES…). */
-  spawnError?: { code: string; message: string };
+/** A finished agent process: what its agent type reads, and how long it took. */
+export interface SpawnResult extends ProcessResult {
   durationMs: number;
 }
 
