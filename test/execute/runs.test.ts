@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { listExecutions, getExecution } from '../../src/registry/executions.js';
 import { testdir, writeFiles, type Files } from '../helpers/repo.js';
-import { alive, eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { alive, eventually, fakeClaudeEnv, FIXTURES } from '../helpers/fake-agent.js';
 
 /** A started hub on a temp repo with these connectors, using the fake claude. */
 async function hubWith(files: Files, extraEnv: Record<string, string> = {}, killGraceMs = 300) {
@@ -230,6 +230,18 @@ describe('stopping', () => {
 });
 
 describe('agent types', () => {
+  it("runs claude from hub.yaml's claude.command when it is not on PATH", async () => {
+    const claude = path.join(FIXTURES, 'claude');
+    const root = testdir({ 'hub.yaml': `claude:\n  command: ${claude}\n`, 'connectors/a.yaml': yaml({ prompt: 'x' }) });
+    const fake = fakeClaudeEnv();
+    const hub = new Hub({ repo: root, env: { ...fake.env, PATH: '/usr/bin:/bin' } });
+    onTestFinished(() => hub.stop(0));
+    await hub.start();
+    const e = await runOnce(hub, 'a');
+    expect(e).toMatchObject({ status: 'success', argv: [claude, '-p', '--output-format', 'json'] });
+    expect(fake.calls()).toHaveLength(1);
+  });
+
   it('a stored connector of an agent type this hub does not know fails its run with spawn-error and runs nothing', async () => {
     const { hub, fake } = await hubWith({ 'connectors/a.yaml': yaml({ prompt: 'x' }) });
     // As a newer agent-hub (or a hand edit) could have left it: the registry row names a type unknown here.
