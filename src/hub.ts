@@ -98,7 +98,8 @@ export class Hub {
       onOutput: (p) => void this.storage.keep(`queue ${p} for the next commit`, () => this.gitState.recordOutput(p)),
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
-    this.executor.onFinished((e) => this.gitState.recordRun(e));
+    // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
+    this.executor.onFinished((e) => void this.storage.keep(`write the run record of ${e.id}`, () => this.gitState.recordRun(e)));
     this.scheduler = new Scheduler((id, slot) => this.fire(id, slot), this.now);
   }
 

@@ -7,6 +7,7 @@ import type { HubConfig } from '../spec/hub-config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { commitMessage, type CommittedRun } from './message.js';
 import { runFilePath, runRecord } from './records.js';
+import { writeWithoutLinks } from '../execute/safe-write.js';
 import { snapshotFiles } from './snapshot.js';
 import { SerialQueue } from './serial.js';
 import { BranchTarget, DEFAULT_AUTHOR, WorktreeTarget, type Author, type StagedFile, type StateTarget } from './targets.js';
@@ -147,9 +148,8 @@ export class GitState {
    */
   recordRun(e: Execution): void {
     const rel = runFilePath(e);
-    const abs = path.join(this.target.dir, rel);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileSync(abs, runRecord(e));
+    // All or nothing: a full disk leaves no empty or cut record that a later pass would take for written.
+    writeWithoutLinks(this.target.dir, rel, runRecord(e));
     stmt(this.db, "INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)").run(rel, e.id, new Date().toISOString());
   }
 
