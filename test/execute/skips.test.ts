@@ -2,6 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Hub } from '../../src/hub.js';
 import { HubMetrics } from '../../src/server/metrics.js';
 import { homePage } from '../../src/server/dashboard.js';
+import { hubView } from '../../src/server/hub-view.js';
 import { connectorStatus, connectorStatuses } from '../../src/registry/status.js';
 import { testdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
@@ -38,7 +39,7 @@ describe('skipped scheduled runs are visible', () => {
     expect(connectorStatus(hub.db, 'needy')?.skipped.last).toMatchObject({ reason: 'error', message: expect.stringContaining('input "pr" is required') });
     expect(connectorStatuses(hub.db).find((c) => c.id === 'calm')?.skipped).toEqual({ count: 0, byReason: {}, last: null });
 
-    const page = homePage(hub, new URLSearchParams());
+    const page = homePage(hubView(hub, metrics), new URLSearchParams());
     const busyRow = page.slice(page.indexOf('data-connector="busy"'), page.indexOf('</tr>', page.indexOf('data-connector="busy"')));
     expect(busyRow).toMatch(/<td class="skipped"><span class="pending">\d+<\/span> \(overlap \d+\)/);
 
