@@ -75,7 +75,6 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   hub.storage.onChange(showHealth);
 
   const metrics = new HubMetrics(hub);
-  hub.gitState.onCommitted(() => metrics.lastCommit.setToCurrentTime());
 
   // A full reconcile every resync.interval, whatever the file events said; restarted when hub.yaml changes it.
   let resyncEvery = '';

@@ -14,7 +14,7 @@ export class HubMetrics {
   private readonly tokens = new Counter({ name: 'agent_hub_tokens_total', help: 'Tokens used by runs', labelNames: ['connector', 'kind'], registers: [this.registry] });
   private readonly reconcileSeconds = new Histogram({ name: 'agent_hub_reconcile_duration_seconds', help: 'Reconcile duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: [this.registry] });
   private readonly reconcileErrors = new Counter({ name: 'agent_hub_reconcile_errors_total', help: 'Reconciles that failed, or found invalid files', labelNames: ['reason'], registers: [this.registry] });
-  readonly lastCommit = new Gauge({ name: 'agent_hub_last_successful_commit_timestamp_seconds', help: 'When state was last committed', registers: [this.registry] });
+  private readonly lastCommit = new Gauge({ name: 'agent_hub_last_successful_commit_timestamp_seconds', help: 'When state was last committed', registers: [this.registry] });
 
   constructor(hub: Hub) {
     // Event-loop lag sampled every 200 ms, not 10: an idle hub should sleep.
@@ -59,6 +59,7 @@ export class HubMetrics {
         },
       });
     }
+    hub.gitState.onCommitted(() => this.lastCommit.setToCurrentTime());
     hub.executor.onFinished((e) => this.recordRun(e));
     hub.onReconciled((p) => this.recordReconcile(p.seconds, p.result?.plan.counts.invalid ?? 0, p.error !== undefined));
   }
