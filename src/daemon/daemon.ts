@@ -7,7 +7,7 @@ import { repoRoot } from '../spec/load.js';
 import { HubMetrics } from '../server/metrics.js';
 import { createHubServer } from '../server/http.js';
 import { createApp } from '../server/app.js';
-import { hubView } from '../server/hub-view.js';
+import { hubView, metricsSource } from '../server/hub-view.js';
 import { accessPolicy } from '../server/access.js';
 import { acquireLock } from './lock.js';
 import { watchConnectors } from './watch.js';
@@ -74,7 +74,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   showHealth();
   hub.storage.onChange(showHealth);
 
-  const metrics = new HubMetrics(hub);
+  const metrics = new HubMetrics(metricsSource(hub));
 
   // A full reconcile every resync.interval, whatever the file events said; restarted when hub.yaml changes it.
   let resyncEvery = '';

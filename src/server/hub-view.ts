@@ -1,10 +1,11 @@
 import type { Hub } from '../hub.js';
 import { RunRequestError } from '../execute/executor.js';
 import { getExecution, listExecutions } from '../registry/executions.js';
-import { connectorStatus, connectorStatuses, orphanInvalidFiles } from '../registry/status.js';
-import { getConnector } from '../registry/connectors.js';
+import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from '../registry/status.js';
+import { getConnector, listConnectors } from '../registry/connectors.js';
+import { skipCounts } from '../registry/skips.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
-import type { HubMetrics } from './metrics.js';
+import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
 
 /** The server's view of a running hub: reads from its registry, runs and reconciles through it. */
@@ -40,6 +41,19 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
     async metrics() {
       return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() };
     },
+  };
+}
+
+/** What the metrics read of a hub, and the events they count. */
+export function metricsSource(hub: Hub): MetricsSource {
+  return {
+    counts: () => ({ queued: hub.executor.queued, active: hub.executor.active, unrecordedRuns: hub.executor.unrecordedRuns }),
+    health: () => ({ degraded: hub.health().status === 'degraded', storageFailing: Boolean(hub.storage.problem) }),
+    connectorStates: () => listConnectors(hub.db).map(stateOf),
+    skipCounts: () => skipCounts(hub.db),
+    ...(hub.inGit ? { git: { health: () => hub.gitState.health(), onCommitted: (listener: () => void) => hub.gitState.onCommitted(listener) } } : {}),
+    onFinished: (listener) => hub.executor.onFinished(listener),
+    onReconciled: (listener) => hub.onReconciled((p) => listener({ seconds: p.seconds, invalidFiles: p.result?.plan.counts.invalid ?? 0, failed: p.error !== undefined })),
   };
 }
 

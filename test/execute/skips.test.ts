@@ -2,7 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Hub } from '../../src/hub.js';
 import { HubMetrics } from '../../src/server/metrics.js';
 import { homePage } from '../../src/server/dashboard.js';
-import { hubView } from '../../src/server/hub-view.js';
+import { hubView, metricsSource } from '../../src/server/hub-view.js';
 import { connectorStatus, connectorStatuses } from '../../src/registry/status.js';
 import { testdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
@@ -23,7 +23,7 @@ describe('skipped scheduled runs are visible', () => {
     onTestFinished(async () => {
       try { await hub.stop(0); } catch { /* stopped below */ }
     });
-    const metrics = new HubMetrics(hub);
+    const metrics = new HubMetrics(metricsSource(hub));
     await hub.start();
 
     await eventually(() => {

@@ -3,7 +3,7 @@ import { Hub, type HubOptions } from '../../src/hub.js';
 import { HubMetrics } from '../../src/server/metrics.js';
 import { accessPolicy } from '../../src/server/access.js';
 import { createApp } from '../../src/server/app.js';
-import { hubView } from '../../src/server/hub-view.js';
+import { hubView, metricsSource } from '../../src/server/hub-view.js';
 import type { Logger } from '../../src/log/logger.js';
 
 export interface Answer<T = Record<string, unknown>> {
@@ -36,7 +36,7 @@ export async function startHubApp(repo: string, env: NodeJS.ProcessEnv, opts: Pa
   const logs: HubApp['logs'] = [];
   const log = memoryLogger(logs);
   const hub = new Hub({ repo, env, log, killGraceMs: 200, ...opts });
-  const metrics = new HubMetrics(hub);
+  const metrics = new HubMetrics(metricsSource(hub));
   onTestFinished(async () => {
     try {
       await hub.stop(0);
