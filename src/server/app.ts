@@ -6,6 +6,7 @@ import type { HubView } from './view.js';
 
 /** The API, metrics and dashboard as a function of web-standard requests: no port, no process. */
 export interface App {
+  /** The answer to one request; the access checks read its Host header, as they would on a socket, not its URL. */
   handle(req: Request): Promise<Response>;
 }
 

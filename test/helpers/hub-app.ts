@@ -32,7 +32,7 @@ function memoryLogger(lines: HubApp['logs']): Logger {
  * A real hub on `repo`, started, with the server's app in front of it: the daemon's answers
  * without a process or a port. `env` holds the tokens and the fake agent's PATH.
  */
-export async function startHubApp(repo: string, env: NodeJS.ProcessEnv, opts: Partial<HubOptions> & { host?: string } = {}): Promise<HubApp> {
+export async function startHubApp(repo: string, env: NodeJS.ProcessEnv, opts: Partial<HubOptions> = {}): Promise<HubApp> {
   const logs: HubApp['logs'] = [];
   const log = memoryLogger(logs);
   const hub = new Hub({ repo, env, log, killGraceMs: 200, ...opts });
@@ -45,7 +45,7 @@ export async function startHubApp(repo: string, env: NodeJS.ProcessEnv, opts: Pa
     }
   });
   await hub.start();
-  const app = createApp(hubView(hub, metrics), accessPolicy(opts.host ?? '127.0.0.1', env, hub.config.server), log);
+  const app = createApp(hubView(hub, metrics), accessPolicy('127.0.0.1', env, hub.config.server), log);
   const request = async <T>(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer<T>> => {
     const method = init.method ?? 'GET';
     const headers = { host: '127.0.0.1:7420', ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), ...init.headers };
