@@ -18,9 +18,6 @@ export interface Access {
   protectReads: boolean;
 }
 
-/** Request headers by lower-case name, as node:http and a web Request (Object.fromEntries) both give them. */
-export type RequestHeaders = Readonly<Record<string, string | undefined>>;
-
 /** A request refused: 401 (no or wrong token) or 403 (from where or in a form the hub does not accept). */
 export class Refusal extends Error {
   constructor(readonly status: 401 | 403, message: string) {
@@ -59,6 +56,9 @@ export function accessPolicy(host: string, env: NodeJS.ProcessEnv, server: { all
     ...(token ? { token } : {}), ...(readToken ? { readToken } : {}), protectReads,
   };
 }
+
+/** Request headers by lower-case name, as node:http and a web Request (Object.fromEntries) both give them. */
+export type RequestHeaders = Readonly<Record<string, string | undefined>>;
 
 /** The name part of a Host header ("[::1]:7420" → "::1"); undefined when it is not a plain host[:port]. */
 function hostName(header: string): string | undefined {
