@@ -6,12 +6,13 @@ import type { Logger } from '../log/logger.js';
 import { repoRoot } from '../spec/load.js';
 import { HubMetrics } from '../server/metrics.js';
 import { createHubServer } from '../server/http.js';
+import { createApp } from '../server/app.js';
+import { hubView, metricsSource } from '../server/hub-view.js';
 import { accessPolicy } from '../server/access.js';
 import { acquireLock } from './lock.js';
 import { watchConnectors } from './watch.js';
 import { DaemonSignals } from './signals.js';
 import { HealthFile } from './health-file.js';
-import type { ReconcileResult } from '../reconcile/reconcile.js';
 
 export interface DaemonOptions {
   repo: string;
@@ -73,8 +74,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   showHealth();
   hub.storage.onChange(showHealth);
 
-  const metrics = new HubMetrics(hub);
-  hub.gitState.onCommitted(() => metrics.lastCommit.setToCurrentTime());
+  const metrics = new HubMetrics(metricsSource(hub));
 
   // A full reconcile every resync.interval, whatever the file events said; restarted when hub.yaml changes it.
   let resyncEvery = '';
@@ -115,7 +115,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   let server: Server | undefined;
   try {
     const access = accessPolicy(host, env, hub.config.server);
-    const listening = createHubServer({ hub, metrics, log, access, reconcile: () => hub.reconcile('api').then(apiView) });
+    const listening = createHubServer(createApp(hubView(hub, metrics), access, log), log);
     server = listening;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
@@ -137,12 +137,4 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
 
   await signals.stopRequested;
   return stop();
-}
-
-/** What `POST /api/reconcile` answers. */
-function apiView(r: ReconcileResult) {
-  return {
-    applied: r.applied, counts: r.plan.counts, durationMs: Math.round(r.durationMs), blocking: r.blocking,
-    invalid: r.plan.actions.filter((a) => a.kind === 'invalid').map((a) => ({ file: a.file.path, diagnostics: a.file.diagnostics })),
-  };
 }

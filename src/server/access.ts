@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 
 /**
@@ -58,6 +57,9 @@ export function accessPolicy(host: string, env: NodeJS.ProcessEnv, server: { all
   };
 }
 
+/** Request headers by lower-case name, as node:http and a web Request (Object.fromEntries) both give them. */
+export type RequestHeaders = Readonly<Record<string, string | undefined>>;
+
 /** The name part of a Host header ("[::1]:7420" → "::1"); undefined when it is not a plain host[:port]. */
 function hostName(header: string): string | undefined {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/.exec(header.trim());
@@ -74,7 +76,7 @@ function hostAllowed(name: string, a: Access): boolean {
 }
 
 /** Refuses a request whose Host is not one the hub answers to. A missing Host (HTTP/1.0 probes) is no browser's request. */
-export function checkHost(headers: IncomingHttpHeaders, a: Access): void {
+export function checkHost(headers: RequestHeaders, a: Access): void {
   const header = headers.host;
   if (header === undefined) return;
   const name = hostName(header);
@@ -97,7 +99,7 @@ function sameOriginHost(header: string | undefined): string | undefined {
  * Origin other than the hub's own (or a name listed in hub.yaml, for a proxy), and any body
  * but JSON (forms and fetch without a preflight can only send text/plain and form types).
  */
-export function checkMutation(headers: IncomingHttpHeaders, a: Access): void {
+export function checkMutation(headers: RequestHeaders, a: Access): void {
   const site = headers['sec-fetch-site'];
   if (site === 'cross-site' || site === 'same-site') throw new Refusal(403, `requests from another site are refused (Sec-Fetch-Site: ${site})`);
   const origin = headers.origin;
@@ -124,7 +126,7 @@ function same(given: string, token: string): boolean {
 }
 
 /** The token a request carries: Bearer always; HTTP Basic's password only where `basic` is allowed (reads). */
-function presented(headers: IncomingHttpHeaders, basic: boolean): string | undefined {
+function presented(headers: RequestHeaders, basic: boolean): string | undefined {
   const auth = headers.authorization ?? '';
   const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
   if (bearer !== undefined) return bearer;
@@ -136,14 +138,14 @@ function presented(headers: IncomingHttpHeaders, basic: boolean): string | undef
 }
 
 /** Whether the request may read (true when reads are not protected). */
-export function canRead(headers: IncomingHttpHeaders, a: Access): boolean {
+export function canRead(headers: RequestHeaders, a: Access): boolean {
   if (!a.protectReads) return true;
   const given = presented(headers, true);
   return given !== undefined && [a.token, a.readToken].some((t) => t !== undefined && same(given, t));
 }
 
 /** Refuses a read without a token when reads are protected. */
-export function checkRead(headers: IncomingHttpHeaders, a: Access): void {
+export function checkRead(headers: RequestHeaders, a: Access): void {
   if (!canRead(headers, a)) throw new Refusal(401, 'a token is required to read: Authorization: Bearer $AGENT_HUB_READ_TOKEN (or $AGENT_HUB_TOKEN); in a browser, any user name and the token as password');
 }
 
@@ -151,7 +153,7 @@ export function checkRead(headers: IncomingHttpHeaders, a: Access): void {
  * Refuses a mutation without AGENT_HUB_TOKEN as Bearer. Basic is not taken: a browser sends a
  * remembered password along with any page's request, a Bearer header only when told to.
  */
-export function checkWrite(headers: IncomingHttpHeaders, a: Access): void {
+export function checkWrite(headers: RequestHeaders, a: Access): void {
   if (a.token === undefined) return;
   const given = presented(headers, false);
   if (given === undefined || !same(given, a.token)) throw new Refusal(401, 'a bearer token is required: Authorization: Bearer $AGENT_HUB_TOKEN');

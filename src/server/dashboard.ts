@@ -1,9 +1,9 @@
-import type { Hub } from '../hub.js';
-import { getExecution, listExecutions, type Execution, type ExecutionStatus } from '../registry/executions.js';
-import { connectorStatuses, orphanInvalidFiles } from '../registry/status.js';
+import type { Execution, ExecutionStatus } from '../registry/executions.js';
+import type { GitHealth } from '../gitstate/health.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
 import { html, Raw } from './html.js';
 import type { SkipSummary } from '../registry/skips.js';
+import type { HealthReport, HubView } from './view.js';
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d1f23;background:#f6f7f9}
 header{background:#1d1f23;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:baseline}header a{color:#fff}
@@ -35,29 +35,27 @@ function skipCell(s: SkipSummary): Raw | string {
 }
 
 /** One line on the git state; a red box per operation that keeps failing. */
-function gitBanner(hub: Hub): Raw {
-  const g = hub.gitState.health();
+function gitBanner(g: GitHealth): Raw {
   const failing = Object.entries(g.failing);
   return html`<p id="git">State in git: ${g.pending} file${g.pending === 1 ? '' : 's'} waiting; last commit ${g.lastCommitAt ?? '— (none since start)'}${g.lastPushAt ? `; last push ${g.lastPushAt}` : ''}.</p>
 ${failing.map(([op, f]) => html`<pre class="err" data-failing="${op}">git ${op} failing since ${f.since}: ${f.error}</pre>`)}`;
 }
 
 /** A red box while the hub cannot write: the reason, since when, and what waits in memory. */
-function storageBanner(hub: Hub): Raw {
-  const s = hub.health().storage;
+function storageBanner(s: HealthReport['storage']): Raw {
   if (!s) return html``;
   const kept = s.unrecordedRuns ? `; ${s.unrecordedRuns} finished run${s.unrecordedRuns === 1 ? '' : 's'} kept in memory until ${s.unrecordedRuns === 1 ? 'it' : 'they'} can be recorded` : '';
   return html`<pre class="err" id="degraded">Degraded since ${s.since}: ${s.reason}${kept}. The hub keeps running and retries.</pre>`;
 }
 
 /** The home page: connectors with schedules, next runs, last status and errors; recent runs with filters. */
-export function homePage(hub: Hub, query: URLSearchParams): string {
-  const connectors = connectorStatuses(hub.db);
-  const orphans = orphanInvalidFiles(hub.db, connectors);
+export function homePage(view: HubView, query: URLSearchParams): string {
+  const { connectors, invalidFiles: orphans } = view.connectors();
+  const health = view.health();
   const connector = query.get('connector') || undefined;
   const status = (query.get('status') || undefined) as ExecutionStatus | undefined;
-  const runs = listExecutions(hub.db, { ...(connector ? { connectorId: connector } : {}), ...(status ? { status } : {}), limit: 50 });
-  const body = html`${storageBanner(hub)}${hub.inGit ? gitBanner(hub) : html``}
+  const runs = view.executions({ ...(connector ? { connectorId: connector } : {}), ...(status ? { status } : {}), limit: 50 });
+  const body = html`${storageBanner(health.storage)}${health.git ? gitBanner(health.git) : html``}
 <h2>Connectors (${connectors.filter((c) => c.state !== 'removed').length})</h2>
 <table id="connectors"><tr><th>Connector</th><th>State</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Skipped</th><th>Version</th></tr>
 ${connectors.filter((c) => c.state !== 'removed').map((c) => html`<tr data-connector="${c.id}"><td><strong>${c.id}</strong><br><small>${c.name}</small></td>
@@ -78,8 +76,8 @@ ${runs.length ? runs.map(runRow) : html`<tr><td colspan="7">No runs yet.</td></t
 }
 
 /** One run: prompt, result, error, cost, timing. */
-export function runPage(hub: Hub, id: string): string | undefined {
-  const e = getExecution(hub.db, id);
+export function runPage(view: HubView, id: string): string | undefined {
+  const e = view.execution(id);
   if (!e) return undefined;
   const body = html`<h2>Run ${e.id}</h2>
 <dl id="run"><dt>Connector</dt><dd><a href="/?connector=${e.connectorId}">${e.connectorId}</a></dd>

@@ -1,9 +1,21 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Hub } from '../hub.js';
 import type { Execution } from '../registry/executions.js';
-import { listConnectors } from '../registry/connectors.js';
-import { stateOf } from '../registry/status.js';
-import { skipCounts } from '../registry/skips.js';
+import type { ConnectorState } from '../registry/status.js';
+import type { SkipReason } from '../registry/skips.js';
+import type { GitHealth } from '../gitstate/health.js';
+
+/** What the metrics read of a hub, and the events they count; hub-view.ts adapts a Hub to it. */
+export interface MetricsSource {
+  counts(): { queued: number; active: number; unrecordedRuns: number };
+  /** Degraded for any reason (storage, git), and whether storage itself is failing. */
+  health(): { degraded: boolean; storageFailing: boolean };
+  connectorStates(): ConnectorState[];
+  skipCounts(): Array<{ connectorId: string; reason: SkipReason; count: number }>;
+  /** Only in a git repository. */
+  git?: { health(): GitHealth; onCommitted(listener: () => void): void };
+  onFinished(listener: (e: Execution) => void): void;
+  onReconciled(listener: (pass: { seconds: number; invalidFiles: number; failed: boolean }) => void): void;
+}
 
 /** The hub's Prometheus metrics, fed by the executor, the reconciler and the git writer. */
 export class HubMetrics {
@@ -14,21 +26,21 @@ export class HubMetrics {
   private readonly tokens = new Counter({ name: 'agent_hub_tokens_total', help: 'Tokens used by runs', labelNames: ['connector', 'kind'], registers: [this.registry] });
   private readonly reconcileSeconds = new Histogram({ name: 'agent_hub_reconcile_duration_seconds', help: 'Reconcile duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: [this.registry] });
   private readonly reconcileErrors = new Counter({ name: 'agent_hub_reconcile_errors_total', help: 'Reconciles that failed, or found invalid files', labelNames: ['reason'], registers: [this.registry] });
-  readonly lastCommit = new Gauge({ name: 'agent_hub_last_successful_commit_timestamp_seconds', help: 'When state was last committed', registers: [this.registry] });
+  private readonly lastCommit = new Gauge({ name: 'agent_hub_last_successful_commit_timestamp_seconds', help: 'When state was last committed', registers: [this.registry] });
 
-  constructor(hub: Hub) {
+  constructor(hub: MetricsSource) {
     // Event-loop lag sampled every 200 ms, not 10: an idle hub should sleep.
     collectDefaultMetrics({ register: this.registry, prefix: 'agent_hub_', eventLoopMonitoringPrecision: 200 });
-    new Gauge({ name: 'agent_hub_queue_depth', help: 'Runs waiting for a free slot', registers: [this.registry], collect() { this.set(hub.executor.queued); } });
-    new Gauge({ name: 'agent_hub_running_runs', help: 'Runs executing now', registers: [this.registry], collect() { this.set(hub.executor.active); } });
-    new Gauge({ name: 'agent_hub_degraded', help: 'Whether the hub is degraded (storage cannot be written, a git operation keeps failing); /healthz says why', registers: [this.registry], collect() { this.set(hub.health().status === 'degraded' ? 1 : 0); } });
-    new Gauge({ name: 'agent_hub_storage_failing', help: 'Whether writes fail for lack of space or an I/O error (the reason is in /healthz and the log)', registers: [this.registry], collect() { this.set(hub.storage.problem ? 1 : 0); } });
-    new Gauge({ name: 'agent_hub_unrecorded_runs', help: 'Finished runs kept in memory until their record can be written', registers: [this.registry], collect() { this.set(hub.executor.unrecordedRuns); } });
+    new Gauge({ name: 'agent_hub_queue_depth', help: 'Runs waiting for a free slot', registers: [this.registry], collect() { this.set(hub.counts().queued); } });
+    new Gauge({ name: 'agent_hub_running_runs', help: 'Runs executing now', registers: [this.registry], collect() { this.set(hub.counts().active); } });
+    new Gauge({ name: 'agent_hub_degraded', help: 'Whether the hub is degraded (storage cannot be written, a git operation keeps failing); /healthz says why', registers: [this.registry], collect() { this.set(hub.health().degraded ? 1 : 0); } });
+    new Gauge({ name: 'agent_hub_storage_failing', help: 'Whether writes fail for lack of space or an I/O error (the reason is in /healthz and the log)', registers: [this.registry], collect() { this.set(hub.health().storageFailing ? 1 : 0); } });
+    new Gauge({ name: 'agent_hub_unrecorded_runs', help: 'Finished runs kept in memory until their record can be written', registers: [this.registry], collect() { this.set(hub.counts().unrecordedRuns); } });
     new Gauge({
       name: 'agent_hub_connectors', help: 'Connectors by state', labelNames: ['state'], registers: [this.registry],
       collect() {
         const counts: Record<string, number> = { active: 0, disabled: 0, invalid: 0, removed: 0 };
-        for (const c of listConnectors(hub.db)) counts[stateOf(c)] = (counts[stateOf(c)] ?? 0) + 1;
+        for (const state of hub.connectorStates()) counts[state] = (counts[state] ?? 0) + 1;
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
@@ -38,11 +50,12 @@ export class HubMetrics {
       // Read from the registry, where skips are counted: the count survives restarts of the hub.
       collect() {
         this.reset();
-        for (const s of skipCounts(hub.db)) this.inc({ connector: s.connectorId, reason: s.reason }, s.count);
+        for (const s of hub.skipCounts()) this.inc({ connector: s.connectorId, reason: s.reason }, s.count);
       },
     });
-    if (hub.inGit) {
-      const git = () => hub.gitState.health();
+    const repo = hub.git;
+    if (repo) {
+      const git = () => repo.health();
       new Gauge({ name: 'agent_hub_git_pending_files', help: 'Run records and outputs written but not committed yet', registers: [this.registry], collect() { this.set(git().pending); } });
       new Gauge({
         name: 'agent_hub_git_failing', help: 'Whether the last attempt of a git operation (commit, push, pull) failed', labelNames: ['operation'], registers: [this.registry],
@@ -59,8 +72,9 @@ export class HubMetrics {
         },
       });
     }
-    hub.executor.onFinished((e) => this.recordRun(e));
-    hub.onReconciled((p) => this.recordReconcile(p.seconds, p.result?.plan.counts.invalid ?? 0, p.error !== undefined));
+    repo?.onCommitted(() => this.lastCommit.setToCurrentTime());
+    hub.onFinished((e) => this.recordRun(e));
+    hub.onReconciled((p) => this.recordReconcile(p.seconds, p.invalidFiles, p.failed));
   }
 
   recordRun(e: Execution): void {

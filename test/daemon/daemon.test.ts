@@ -1,8 +1,9 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { chmodSync, readdirSync, rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, rmSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { git, gitdir, writeFiles } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
@@ -50,60 +51,14 @@ describe('agent-hub start (a real daemon process)', () => {
     mkdirSync(path.join(root, 'connectors'));
     writeFiles(root, { 'connectors/back.yaml': yaml({ prompt: 'back' }) });
     await eventually(async () => expect((await d.api<ConnectorsBody>('/api/connectors')).body.connectors.find((c) => c.id === 'back')?.state).toBe('active'), 3000);
-    d.proc.kill('SIGTERM');
-    expect(await d.exited).toBe(0);
-  });
 
-  it('answers with proper status codes, and enforces the bearer token for mutating calls', async () => {
-    const root = repo({ 'hub.yaml': 'shutdown:\n  gracePeriod: 200ms\n', 'connectors/p.yaml': yaml({ inputs: { n: { type: 'integer', required: true } }, prompt: 'n={{inputs.n}}' }) });
-    const d = await startDaemon(root, { ...fakeClaudeEnv().env, AGENT_HUB_TOKEN: 'sekrit-token' });
-    const auth = { authorization: 'Bearer sekrit-token' };
-    expect((await d.api('/api/connectors/p/run', { method: 'POST', body: '{"inputs":{"n":1}}' })).status).toBe(401);
-    expect((await d.api('/api/connectors/p/run', { method: 'POST', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-    expect((await d.api('/api/connectors/nope/run', { method: 'POST', headers: auth })).status).toBe(404);
-    const bad = await d.api<{ error: string; details: string[] }>('/api/connectors/p/run', { method: 'POST', headers: auth, body: '{"inputs":{"n":"x"}}' });
-    expect(bad.status).toBe(400);
-    expect(bad.body.details).toEqual(['input "n" must be integer, got "x"']);
-    expect((await d.api('/api/connectors/slow/run', { method: 'POST', headers: auth })).status).toBe(202);
-    const refused = await d.api<{ reason: string }>('/api/connectors/slow/run', { method: 'POST', headers: auth });
-    expect(refused).toMatchObject({ status: 409, body: { reason: 'overlap' } });
-    expect((await d.api('/api/executions?status=weird')).status).toBe(400);
-    expect((await d.api('/api/executions/nope')).status).toBe(404);
-    expect((await d.api('/api/connectors/a')).status).toBe(200);
-    expect((await d.api('/api/reconcile', { method: 'POST', headers: auth })).status).toBe(200);
-    const metrics = (await d.api<string>('/metrics')).body;
-    expect(metrics).toContain('agent_hub_running_runs 1');
-    expect(metrics).toContain('agent_hub_connectors{state="active"} 3');
-    expect(metrics).toContain('agent_hub_reconcile_duration_seconds_count');
-    d.proc.kill('SIGTERM');
-    await d.exited;
-  });
-
-  it('/healthz and /metrics show state that cannot be committed, and recover with it', async () => {
-    const root = repo({ 'hub.yaml': 'state:\n  commitInterval: 200ms\n' });
-    const hook = path.join(root, '.git/hooks/pre-commit');
-    writeFileSync(hook, '#!/bin/sh\necho "no commits on Fridays" >&2\nexit 1\n');
-    chmodSync(hook, 0o755);
-    const d = await startDaemon(root, fakeClaudeEnv().env);
-    const run = await d.api<{ id: string }>('/api/connectors/a/run', { method: 'POST' });
-    await eventually(async () => {
-      const health = (await d.api<{ status: string; git: { pending: number; failing: { commit?: { error: string } } } }>('/healthz')).body;
-      expect(health).toMatchObject({ status: 'degraded', git: { pending: 1 } });
-      expect(health.git.failing.commit?.error).toContain('no commits on Fridays');
-    }, 5000);
-    const failing = (await d.api<string>('/metrics')).body;
-    expect(failing).toContain('agent_hub_git_failing{operation="commit"} 1');
-    expect(failing).toContain('agent_hub_git_pending_files 1');
-    const page = (await d.api<string>('/')).body;
-    expect(page).toContain('State in git: 1 file waiting');
-    expect(page).toMatch(/<pre class="err" data-failing="commit">git commit failing since [^:]+:\d\d:[\d.]+Z: the pre-commit hook rejected the state commit: no commits on Fridays/);
-
-    writeFileSync(hook, '#!/bin/sh\nexit 0\n');
-    await eventually(async () => expect((await d.api('/healthz')).body).toMatchObject({ status: 'ok', git: { pending: 0, failing: {} } }), 5000);
-    const fine = (await d.api<string>('/metrics')).body;
-    expect(fine).toContain('agent_hub_git_failing{operation="commit"} 0');
-    expect(fine).toMatch(/^agent_hub_last_successful_commit_timestamp_seconds \d/m);
-    expect(git(root, 'log', '-1', '--format=%B')).toContain(`Agent-Hub-Run: ${run.body.id} a success`);
+    // Over the socket as over the in-process app (test/server/app.test.ts): the body is read, a rebound Host and a form are refused.
+    const bad = await d.api<{ details: string[] }>('/api/connectors/back/run', { method: 'POST', body: '{"inputs":{"n":1}}' });
+    expect(bad).toMatchObject({ status: 400, body: { details: [expect.stringContaining('"n"')] } });
+    const port = new URL(d.url).port;
+    expect(await raw(d.url, 'GET', '/api/connectors', { host: `evil.example:${port}` })).toMatchObject({ status: 403, text: expect.stringContaining('requests for host \\"evil.example\\" are refused') });
+    expect(await raw(d.url, 'POST', '/api/reconcile', { host: `127.0.0.1:${port}`, 'content-type': 'text/plain' }, '{}')).toMatchObject({ status: 403 });
+    expect(await raw(d.url, 'TRACE', '/api/connectors', { host: `127.0.0.1:${port}` })).toMatchObject({ status: 405 });
     d.proc.kill('SIGTERM');
     expect(await d.exited).toBe(0);
   });
@@ -159,6 +114,11 @@ describe('agent-hub start (a real daemon process)', () => {
     const open = await runCli(['start', '--repo', root, '--port', '0', '--host', '0.0.0.0']);
     expect(open.code).toBe(1);
     expect(open.stderr).toContain('refusing to listen on 0.0.0.0 without a token');
+    const guarded = repo({ 'hub.yaml': 'server:\n  protectReads: true\n' });
+    const unreadable = await runCli(['start', '--repo', guarded, '--port', '0'], { AGENT_HUB_TOKEN: '', AGENT_HUB_READ_TOKEN: '' });
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('server.protectReads');
+    expect(unreadable.stderr).toContain('AGENT_HUB_READ_TOKEN');
   });
 
   it('a CLI run of a connector the daemon is running is refused (forbid across processes)', async () => {
@@ -213,5 +173,20 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: nu
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** One request with a Host of our choosing over a real socket (fetch cannot set Host). */
+function raw(base: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }

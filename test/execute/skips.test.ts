@@ -2,11 +2,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Hub } from '../../src/hub.js';
 import { HubMetrics } from '../../src/server/metrics.js';
 import { homePage } from '../../src/server/dashboard.js';
+import { hubView, metricsSource } from '../../src/server/hub-view.js';
 import { connectorStatus, connectorStatuses } from '../../src/registry/status.js';
 import { testdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { cli } from '../helpers/cli.js';
-import { startDaemon } from '../helpers/daemon.js';
+import { startHubApp } from '../helpers/hub-app.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -22,7 +23,7 @@ describe('skipped scheduled runs are visible', () => {
     onTestFinished(async () => {
       try { await hub.stop(0); } catch { /* stopped below */ }
     });
-    const metrics = new HubMetrics(hub);
+    const metrics = new HubMetrics(metricsSource(hub));
     await hub.start();
 
     await eventually(() => {
@@ -38,7 +39,7 @@ describe('skipped scheduled runs are visible', () => {
     expect(connectorStatus(hub.db, 'needy')?.skipped.last).toMatchObject({ reason: 'error', message: expect.stringContaining('input "pr" is required') });
     expect(connectorStatuses(hub.db).find((c) => c.id === 'calm')?.skipped).toEqual({ count: 0, byReason: {}, last: null });
 
-    const page = homePage(hub, new URLSearchParams());
+    const page = homePage(hubView(hub, metrics), new URLSearchParams());
     const busyRow = page.slice(page.indexOf('data-connector="busy"'), page.indexOf('</tr>', page.indexOf('data-connector="busy"')));
     expect(busyRow).toMatch(/<td class="skipped"><span class="pending">\d+<\/span> \(overlap \d+\)/);
 
@@ -55,17 +56,17 @@ describe('skipped scheduled runs are visible', () => {
     expect(plain.stdout).toMatch(/broke: \d+ scheduled runs? skipped \(budget \d+\)/);
   });
 
-  it('the daemon answers "why didn\'t it run?" over HTTP: the API, /metrics and the dashboard', async () => {
+  it('the API, /metrics and the dashboard answer "why didn\'t it run?"', async () => {
     const root = testdir({ 'connectors/busy.yaml': yaml({ prompt: 'x\n@fake sleep 1.5', schedule: '* * * * * *' }) });
-    const d = await startDaemon(root, fakeClaudeEnv().env);
+    const h = await startHubApp(root, fakeClaudeEnv().env);
     type Status = { id: string; skipped: { count: number; byReason: Record<string, number>; last: { reason: string; slot: string; message: string } | null } };
-    await eventually(async () => expect((await d.api<Status>('/api/connectors/busy')).body.skipped.count).toBeGreaterThan(0), 6000, 100);
-    const one = (await d.api<Status>('/api/connectors/busy')).body;
+    await eventually(async () => expect((await h.request<Status>('/api/connectors/busy')).json.skipped.count).toBeGreaterThan(0), 6000, 100);
+    const one = (await h.request<Status>('/api/connectors/busy')).json;
     expect(one.skipped.last).toMatchObject({ reason: 'overlap', message: expect.stringContaining('already running') });
-    const all = (await d.api<{ connectors: Status[] }>('/api/connectors')).body.connectors;
+    const all = (await h.request<{ connectors: Status[] }>('/api/connectors')).json.connectors;
     expect(all.find((c) => c.id === 'busy')?.skipped.byReason.overlap).toBeGreaterThan(0);
-    expect((await d.api<string>('/metrics')).body).toMatch(/agent_hub_skipped_runs_total\{connector="busy",reason="overlap"\} [1-9]/);
-    expect((await d.api<string>('/')).body).toMatch(/<td class="skipped"><span class="pending">\d+<\/span> \(overlap \d+\)/);
-    expect(d.logs.some((l) => l.msg?.toString().startsWith('scheduled run skipped (overlap)') && l.connector === 'busy')).toBe(true);
+    expect((await h.request('/metrics')).text).toMatch(/agent_hub_skipped_runs_total\{connector="busy",reason="overlap"\} [1-9]/);
+    expect((await h.request('/')).text).toMatch(/<td class="skipped"><span class="pending">\d+<\/span> \(overlap \d+\)/);
+    expect(h.logs.some((l) => l.msg.startsWith('scheduled run skipped (overlap)') && l.connector === 'busy' && l.level === 'warn')).toBe(true);
   });
 });

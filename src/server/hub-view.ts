@@ -1,0 +1,65 @@
+import type { Hub } from '../hub.js';
+import { RunRequestError } from '../execute/executor.js';
+import { getExecution, listExecutions } from '../registry/executions.js';
+import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from '../registry/status.js';
+import { getConnector, listConnectors } from '../registry/connectors.js';
+import { skipCounts } from '../registry/skips.js';
+import type { ReconcileResult } from '../reconcile/reconcile.js';
+import type { HubMetrics, MetricsSource } from './metrics.js';
+import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
+
+/** The server's view of a running hub: reads from its registry, runs and reconciles through it. */
+export function hubView(hub: Hub, metrics: HubMetrics): HubView {
+  // The scheduler's armed slot, where there is one: what will actually fire.
+  const nextRun = (id: string, stored: string | null) => hub.scheduler.nextRun(id)?.toISOString() ?? stored;
+  return {
+    health() {
+      const git = hub.inGit ? hub.gitState.health() : undefined;
+      return { ...hub.health(), running: hub.executor.active, queued: hub.executor.queued, ...(git ? { git } : {}) };
+    },
+    connectors() {
+      const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: nextRun(c.id, c.nextRun) }));
+      return { connectors, invalidFiles: orphanInvalidFiles(hub.db, connectors) };
+    },
+    connector(id) {
+      const c = connectorStatus(hub.db, id);
+      if (!c) return undefined;
+      const row = getConnector(hub.db, c.id);
+      return { ...c, nextRun: nextRun(c.id, c.nextRun), spec: row?.version.spec, template: row?.version.template };
+    },
+    executions: (filter) => listExecutions(hub.db, filter),
+    execution: (id) => getExecution(hub.db, id),
+    run(connectorId, inputs): RunAnswer {
+      try {
+        return hub.run(connectorId, inputs, 'api');
+      } catch (err) {
+        if (err instanceof RunRequestError) return { status: 'invalid', notFound: err.code === 'not-found', message: err.message, details: err.details };
+        throw err;
+      }
+    },
+    reconcile: () => hub.reconcile('api').then(summary),
+    async metrics() {
+      return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() };
+    },
+  };
+}
+
+/** What the metrics read of a hub, and the events they count. */
+export function metricsSource(hub: Hub): MetricsSource {
+  return {
+    counts: () => ({ queued: hub.executor.queued, active: hub.executor.active, unrecordedRuns: hub.executor.unrecordedRuns }),
+    health: () => ({ degraded: hub.health().status === 'degraded', storageFailing: Boolean(hub.storage.problem) }),
+    connectorStates: () => listConnectors(hub.db).map(stateOf),
+    skipCounts: () => skipCounts(hub.db),
+    ...(hub.inGit ? { git: { health: () => hub.gitState.health(), onCommitted: (listener: () => void) => hub.gitState.onCommitted(listener) } } : {}),
+    onFinished: (listener) => hub.executor.onFinished(listener),
+    onReconciled: (listener) => hub.onReconciled((p) => listener({ seconds: p.seconds, invalidFiles: p.result?.plan.counts.invalid ?? 0, failed: p.error !== undefined })),
+  };
+}
+
+function summary(r: ReconcileResult): ReconcileSummary {
+  return {
+    applied: r.applied, counts: r.plan.counts, durationMs: Math.round(r.durationMs), blocking: r.blocking,
+    invalid: r.plan.actions.filter((a) => a.kind === 'invalid').map((a) => ({ file: a.file.path, diagnostics: a.file.diagnostics })),
+  };
+}

@@ -1,0 +1,62 @@
+import type { ConnectorStatus } from '../registry/status.js';
+import type { Execution, ExecutionStatus } from '../registry/executions.js';
+import type { StorageProblem } from '../registry/storage.js';
+import type { GitHealth } from '../gitstate/health.js';
+import type { ConnectorSpec, Diagnostic } from '../core/types.js';
+
+/**
+ * Everything the HTTP API, the metrics endpoint and the dashboard need of a hub, and no
+ * more: the server answers requests from this alone, so tests drive it without a port and
+ * another kind of hub (a queue worker's coordinator) can stand behind it.
+ */
+export interface HubView {
+  /** Up or degraded with the reasons; runs going and waiting; git state in a repository. */
+  health(): HealthReport;
+  /** Every connector with its next run as scheduled now, and invalid files that belong to none. */
+  connectors(): ConnectorList;
+  /** One connector with the spec and template of its applied version. */
+  connector(id: string): ConnectorDetail | undefined;
+  executions(filter: { connectorId?: string; status?: ExecutionStatus; limit: number }): Execution[];
+  execution(id: string): Execution | undefined;
+  /** Asks for a run now (an API trigger); never throws for a request a user got wrong. */
+  run(connectorId: string, inputs: Record<string, unknown>): RunAnswer;
+  /** A reconcile through the hub's one queue, summarised. */
+  reconcile(): Promise<ReconcileSummary>;
+  /** The Prometheus exposition. */
+  metrics(): Promise<{ contentType: string; text: string }>;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  reasons: string[];
+  storage: (StorageProblem & { unrecordedRuns: number }) | null;
+  running: number;
+  queued: number;
+  /** Only in a git repository. */
+  git?: GitHealth;
+}
+
+export interface ConnectorList {
+  connectors: ConnectorStatus[];
+  invalidFiles: Array<{ path: string; connectorId: string | null; diagnostics: Diagnostic[] }>;
+}
+
+export type ConnectorDetail = ConnectorStatus & { spec: ConnectorSpec | undefined; template: string | undefined };
+
+/** What became of a run request: each maps to one HTTP answer. */
+export type RunAnswer =
+  | { status: 'queued'; id: string }
+  /** Recorded as failed at once (the daily budget is spent). */
+  | { status: 'failed'; id: string; reason: string; message: string }
+  | { status: 'refused'; reason: 'overlap' | 'duplicate-slot' | 'stopping' | 'storage'; message: string }
+  /** No such connector, or inputs that do not fit its declaration. */
+  | { status: 'invalid'; notFound: boolean; message: string; details: string[] };
+
+/** What `POST /api/reconcile` answers. */
+export interface ReconcileSummary {
+  applied: boolean;
+  counts: Record<string, number>;
+  durationMs: number;
+  blocking: Diagnostic[];
+  invalid: Array<{ file: string; diagnostics: Diagnostic[] }>;
+}
