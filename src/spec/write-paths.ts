@@ -65,6 +65,26 @@ export function filesReadBy(root: string, versions: Iterable<Pick<ConnectorVersi
       const file = repoFile === undefined || typeof value !== 'string' ? undefined : insideRepo(root, '.', value);
       if (file) out.set(file.toLowerCase(), `the ${repoFile} of connector ${spec.id}`);
     }
+    // A script or settings file named on the agent's command line is run or read by it: an
+    // output written over `scripts/nightly.sh` would become the next run's command.
+    const cwd = spec.agent.cwd !== undefined && !path.isAbsolute(spec.agent.cwd) ? spec.agent.cwd : '.';
+    for (const word of [...(spec.agent.command ?? []), ...(spec.agent.args ?? [])]) {
+      for (const token of pathLikeTokens(word)) {
+        for (const base of new Set([cwd, '.'])) {
+          const file = insideRepo(root, base, token);
+          if (file) out.set(file.toLowerCase(), `named on the command line of connector ${spec.id}`);
+        }
+      }
+    }
   }
   return out;
+}
+
+/**
+ * The words of an argv element that could name a file: split on blanks, quotes, `=`, `:`
+ * and shell operators (`sh -c 'python scripts/x.py > out'`, `--settings=conf/a.json`),
+ * keeping those with a `/` or a `.` in them.
+ */
+function pathLikeTokens(word: string): string[] {
+  return word.split(/[\s'"`=:;&|<>()]+/).filter((t) => t && /[./]/.test(t) && !/^-+$/.test(t));
 }

@@ -110,6 +110,26 @@ describe('symlinks on a saveTo', () => {
   });
 });
 
+describe('a saveTo over a file another connector runs', () => {
+  it('is refused before the agent starts: an output never becomes the next run\'s command', async () => {
+    const { root, fake, run } = await hubRepo({
+      'scripts/nightly.sh': 'echo nightly job ran\n',
+      'tools/report.py': 'print(1)\n',
+      'connectors/runner.yaml': yaml({ prompt: 'x', agent: { type: 'command', command: ['sh', 'scripts/nightly.sh'], cwd: '.' } }),
+      'connectors/shell.yaml': yaml({ prompt: 'x', agent: { type: 'command', command: ['sh', '-c', 'python3 report.py > /dev/null'], cwd: 'tools' } }),
+      'connectors/writer.yaml': yaml({ inputs: { to: { type: 'string', default: 'scripts/nightly.sh' } }, prompt: 'x\n@fake result echo PWNED', output: { saveTo: '{{inputs.to}}' } }),
+    });
+    for (const to of ['scripts/nightly.sh', 'tools/report.py']) {
+      const e = await run('writer', { to });
+      expect(e).toMatchObject({ status: 'failed', errorKind: 'spawn-error' });
+      expect(e.error).toMatch(/is refused: it is named on the command line of connector (runner|shell)/);
+    }
+    expect(fake.calls()).toHaveLength(0);
+    expect(readFileSync(path.join(root, 'scripts/nightly.sh'), 'utf8')).toBe('echo nightly job ran\n');
+    expect(readFileSync(path.join(root, 'tools/report.py'), 'utf8')).toBe('print(1)\n');
+  });
+});
+
 describe('a result that cannot be saved', () => {
   it('is not retried: running the agent again would spend again for a file that still cannot be written', async () => {
     const { root, fake, run } = await hubRepo({
