@@ -149,6 +149,7 @@ export class GitState {
   recordRun(e: Execution): void {
     const rel = runFilePath(e);
     // All or nothing: a full disk leaves no empty or cut record that a later pass would take for written.
+    mkdirSync(this.target.dir, { recursive: true });
     writeWithoutLinks(this.target.dir, rel, runRecord(e));
     stmt(this.db, "INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)").run(rel, e.id, new Date().toISOString());
   }

@@ -4,6 +4,7 @@ import { catFiles, git, repoPaths } from './git.js';
 import { gitBusy } from './lock.js';
 import { authorEnv, buildCommit, commitFiles, commitTree } from './plumbing.js';
 import { landInIndex, writeWorkTree } from './land.js';
+import { symlinkOnPath } from '../spec/paths.js';
 import { STATE_DIR } from './records.js';
 import { treeWith } from './trees.js';
 
@@ -122,6 +123,10 @@ export class WorktreeTarget implements StateTarget {
     }
     const busy = gitBusy(paths, [ref]);
     if (busy) return { sha: null, deferred: busy };
+    // The work tree must take the commit whole: a symlink planted on a state path would make the
+    // landing write through it, or leave the work tree behind HEAD. Put off until it is gone.
+    const link = files.map((f) => symlinkOnPath(this.root, f.path)).find((l) => l !== undefined);
+    if (link) return { sha: null, deferred: `"${link.at}" is a symlink in the work tree (to ${link.target}); the hub writes no state through one: remove it (git checkout -- ${link.at}) and state commits go on` };
     const built = await buildCommit({ root: this.root, ref, files, message, author, hooks: true });
     const landed = await landInIndex(this.root, paths, ref, built);
     if (landed) return { sha: null, deferred: landed };

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { treeWith } from '../../src/gitstate/trees.js';
@@ -60,13 +60,11 @@ describe('the hub never replaces a tracked symlink', () => {
   });
 });
 
-describe('state commits never write through a symlink planted in the work tree', () => {
-  it('a state/runs symlink to a directory outside the repository gets nothing; the commit is in HEAD and the record waits', async () => {
+describe('state commits never go through a symlink planted in the work tree', () => {
+  it('a state/runs symlink to a directory outside the repository puts the commit off until it is gone; nothing is written outside', async () => {
     const outside = testdir();
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/w.yaml': yaml({ prompt: 'x\n@fake result report' }) });
-    const errors: string[] = [];
-    const log: Logger = { debug() {}, info() {}, warn() {}, error: (obj) => errors.push(JSON.stringify(obj)) };
-    const hub = new Hub({ repo: root, env: fakeClaudeEnv().env, log });
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv().env });
     onTestFinished(async () => {
       try { await hub.stop(0); } catch { /* stopped */ }
     });
@@ -74,9 +72,34 @@ describe('state commits never write through a symlink planted in the work tree',
     mkdirSync(path.join(root, 'state'), { recursive: true });
     symlinkSync(outside, path.join(root, 'state', 'runs')); // planted after the start, not tracked
     const e = await hub.executor.waitFinal((hub.run('w') as { id: string }).id);
-    await hub.gitState.commit().catch((err: Error) => errors.push(err.message));
+    const put = await hub.gitState.commit();
+    expect(put.sha).toBeNull();
+    expect(put.deferred).toMatch(/"state\/runs" is a symlink in the work tree .* remove it/);
     expect(readdirSync(outside)).toEqual([]);
-    expect(errors.join('\n')).toContain('is a symlink');
+    expect(git(root, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    rmSync(path.join(root, 'state', 'runs'));
+    expect((await hub.gitState.commit()).sha).not.toBeNull();
     expect(git(root, 'ls-tree', '-r', '--name-only', 'HEAD', 'state/runs')).toContain(`${e.id}.json`);
+  });
+
+  it('an output replaced by a symlink before the commit is left out: the file it points to never reaches git', async () => {
+    const secret = path.join(testdir(), 'secret.txt');
+    writeFileSync(secret, 'TOP-SECRET-OUTSIDE\n');
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/t.yaml': yaml({ prompt: 'x\n@fake result report', output: { saveTo: 'reports/t.md' } }) });
+    const errors: string[] = [];
+    const log: Logger = { debug() {}, info() {}, warn() {}, error: (_obj, msg) => errors.push(String(msg)) };
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv().env, log });
+    onTestFinished(async () => {
+      try { await hub.stop(0); } catch { /* stopped */ }
+    });
+    await hub.start({ commitLoop: false });
+    const e = await hub.executor.waitFinal((hub.run('t') as { id: string }).id);
+    expect(e.status).toBe('success');
+    rmSync(path.join(root, 'reports', 't.md'));
+    symlinkSync(secret, path.join(root, 'reports', 't.md'));
+    expect((await hub.gitState.commit()).sha).not.toBeNull();
+    expect(git(root, 'log', '-p', '--all')).not.toContain('TOP-SECRET');
+    expect(git(root, 'ls-tree', '-r', '--name-only', 'HEAD')).not.toContain('reports/t.md');
+    expect(errors.join('\n')).toMatch(/output not committed: "reports\/t\.md" is a symlink in the work tree/);
   });
 });
