@@ -22,7 +22,7 @@ export interface Job {
   version: ConnectorVersion;
   /** The commit the connector version came from (a remote worker checks the repository out there). */
   gitCommit: string | null;
-  /** Resolved inputs. No secret: agents get secrets from `${NAME}` in agent.env, resolved where they run. */
+  /** Inputs with defaults applied. No secret is resolved into a job: `${NAME}` in agent.env is resolved where the agent runs. */
   inputs: Record<string, unknown>;
 }
 
