@@ -1,5 +1,7 @@
 import { durationMs } from './core/duration.js';
-import { DEFAULT_KILL_GRACE_MS, Executor, type SubmitResult } from './execute/executor.js';
+import type { Executor, SubmitResult } from './execute/executor.js';
+import { DEFAULT_KILL_GRACE_MS } from './execute/backend.js';
+import { createExecution } from './execute/factory.js';
 import { stopOrphans } from './execute/orphans.js';
 import { silentLogger, type Logger } from './log/logger.js';
 import { reconcile, type ReconcileResult } from './reconcile/reconcile.js';
@@ -92,14 +94,10 @@ export class Hub {
     this.storage = new StorageHealth({ dbFile: dbPath(this.root), log: this.log, ...(o.storageRetryMs !== undefined ? { retryMs: o.storageRetryMs } : {}) });
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
     this.inGit = isGitRepo(this.root);
-    this.executor = new Executor({
-      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage,
-      // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
-      onOutput: (p) => void this.storage.keep(`queue ${p} for the next commit`, () => this.gitState.recordOutput(p)),
+    this.executor = createExecution({
+      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState,
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
-    // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
-    this.executor.onFinished((e) => void this.storage.keep(`write the run record of ${e.id}`, () => this.gitState.recordRun(e)));
     this.scheduler = new Scheduler((id, slot) => this.fire(id, slot), this.now);
   }
 

@@ -22,29 +22,8 @@ async function hubWith(files: Files, opts: { root?: string; env?: Record<string,
   return { root, hub, fake };
 }
 
+// Retries, overlap, the concurrency limit, budgets and slot dedupe: backend-conformance.ts.
 describe('retries', () => {
-  it('retries with backoff; each attempt is its own row linked to the first', async () => {
-    const { hub } = await hubWith({ 'connectors/flaky.yaml': yaml({ prompt: 'x\n@fake is_error overloaded', retry: { attempts: 3, backoff: { initial: '50ms', max: '80ms' } } }) });
-    const r = hub.run('flaky') as { id: string };
-    const last = await hub.executor.waitFinal(r.id);
-    const rows = listExecutions(hub.db, { connectorId: 'flaky' }).reverse();
-    expect(rows.map((e) => [e.attempt, e.trigger, e.parentId, e.status])).toEqual([
-      [1, 'api', null, 'failed'], [2, 'retry', r.id, 'failed'], [3, 'retry', r.id, 'failed'],
-    ]);
-    expect(last.id).toBe(rows[2]?.id);
-    // Each retry is recorded when it is scheduled, and starts once its backoff is over.
-    expect(Date.parse(rows[1]?.notBefore as string) - Date.parse(rows[0]?.finishedAt as string)).toBeGreaterThanOrEqual(45);
-    expect(Date.parse(rows[1]?.startedAt as string) - Date.parse(rows[0]?.finishedAt as string)).toBeGreaterThanOrEqual(45);
-  });
-
-  it('does not retry what a retry cannot fix (a missing program, a budget stop)', async () => {
-    const { hub } = await hubWith({ 'connectors/c.yaml': yaml({ prompt: 'x', agent: { type: 'command', command: ['no-such-program-here'] }, retry: { attempts: 3, backoff: { initial: '10ms' } } }) });
-    const e = await hub.executor.waitFinal((hub.run('c') as { id: string }).id);
-    expect(e.errorKind).toBe('spawn-error');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(listExecutions(hub.db, { connectorId: 'c' })).toHaveLength(1);
-  });
-
   it('a new connector version drops the pending retries of the old one', async () => {
     const { hub, root } = await hubWith({ 'connectors/f.yaml': yaml({ prompt: 'v1\n@fake is_error down', retry: { attempts: 2, backoff: { initial: '600ms', max: '1s' } } }) });
     const r = hub.run('f') as { id: string };
@@ -73,53 +52,6 @@ describe('retries', () => {
   });
 });
 
-describe('overlap policies', () => {
-  const slow = (concurrency: string) => yaml({ prompt: 'x\n@fake sleep 0.6', concurrency });
-
-  it('forbid (the default) refuses a run while one is running, without recording it', async () => {
-    const { hub } = await hubWith({ 'connectors/s.yaml': yaml({ prompt: 'x\n@fake sleep 0.6' }) });
-    const first = hub.run('s') as { id: string };
-    expect(hub.run('s')).toMatchObject({ status: 'refused', reason: 'overlap' });
-    await hub.executor.wait(first.id);
-    expect(listExecutions(hub.db, { connectorId: 's' })).toHaveLength(1);
-    expect(hub.run('s').status).toBe('queued'); // free again
-  });
-
-  it('allow runs them side by side', async () => {
-    const { hub, fake } = await hubWith({ 'connectors/s.yaml': slow('allow') });
-    const a = hub.run('s') as { id: string };
-    const b = hub.run('s') as { id: string };
-    await eventually(() => expect(fake.livePids().length).toBe(2));
-    expect((await hub.executor.wait(a.id)).status).toBe('success');
-    expect((await hub.executor.wait(b.id)).status).toBe('success');
-  });
-
-  it('replace cancels the running one and records it as cancelled', async () => {
-    const { hub } = await hubWith({ 'connectors/s.yaml': slow('replace') });
-    const a = hub.run('s') as { id: string };
-    await eventually(() => expect(getExecution(hub.db, a.id)?.status).toBe('running'));
-    const b = hub.run('s') as { id: string };
-    expect((await hub.executor.wait(a.id))).toMatchObject({ status: 'failed', errorKind: 'cancelled', error: 'cancelled: replaced by a new api run' });
-    expect((await hub.executor.wait(b.id)).status).toBe('success');
-  });
-});
-
-describe('concurrency limit', () => {
-  it('never runs more agents at once than hub.yaml allows, and loses none', async () => {
-    const files: Files = { 'hub.yaml': 'concurrency: 2\n' };
-    for (let i = 0; i < 6; i++) files[`connectors/c${i}.yaml`] = yaml({ prompt: 'x\n@fake sleep 0.25' });
-    const { hub, fake } = await hubWith(files);
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, fake.livePids().length, hub.executor.active)), 5);
-    const ids = Array.from({ length: 6 }, (_, i) => (hub.run(`c${i}`) as { id: string }).id);
-    expect(hub.executor.queued).toBe(4);
-    const done = await Promise.all(ids.map((id) => hub.executor.wait(id)));
-    clearInterval(sampler);
-    expect(done.every((e) => e.status === 'success')).toBe(true);
-    expect(peak).toBe(2);
-  });
-});
-
 describe('hub.yaml changes', () => {
   it('a new concurrency limit applies at once; an invalid hub.yaml keeps the current settings', async () => {
     const files: Files = { 'hub.yaml': 'concurrency: 1\n', 'connectors/s.yaml': yaml({ prompt: 'x\n@fake sleep 0.8', concurrency: 'allow' }) };
@@ -136,44 +68,7 @@ describe('hub.yaml changes', () => {
   });
 });
 
-describe('budget', () => {
-  it('stops new runs for the day once maxCostUsdPerDay is spent, recording a failed run of kind budget', async () => {
-    const { hub, fake } = await hubWith({ 'connectors/b.yaml': yaml({ prompt: 'x\n@fake cost 0.3', budget: { maxCostUsdPerDay: 0.5 } }) });
-    expect((await hub.executor.waitFinal((hub.run('b') as { id: string }).id)).status).toBe('success');
-    expect((await hub.executor.waitFinal((hub.run('b') as { id: string }).id)).status).toBe('success'); // 0.3 < 0.5 before it
-    const third = hub.run('b');
-    expect(third).toMatchObject({ status: 'failed', reason: 'budget' });
-    const e = getExecution(hub.db, (third as { id: string }).id);
-    expect(e).toMatchObject({ status: 'failed', errorKind: 'budget' });
-    expect(e?.error).toContain('$0.6000 spent today of $0.5');
-    expect(fake.calls()).toHaveLength(2);
-  });
-});
-
-describe('budget with runs side by side', () => {
-  it('holds maxCostUsdPerRun for each run in progress, so parallel runs cannot overshoot the day', async () => {
-    const { hub } = await hubWith({ 'connectors/p.yaml': yaml({ prompt: 'x\n@fake sleep 0.5', concurrency: 'allow', budget: { maxCostUsdPerRun: 0.4, maxCostUsdPerDay: 1 } }) });
-    const runs = [hub.run('p'), hub.run('p'), hub.run('p')];
-    expect(runs.map((r) => r.status)).toEqual(['queued', 'queued', 'queued']); // $0.80 held < $1
-    expect(hub.run('p')).toMatchObject({ status: 'failed', reason: 'budget', message: expect.stringContaining('$0.0000 spent today and $1.2000 held for runs in progress of $1') });
-    for (const r of runs) await hub.executor.wait((r as { id: string }).id);
-  });
-});
-
 describe('scheduled slots', () => {
-  it('a slot runs at most once, however often it is submitted', async () => {
-    const { hub } = await hubWith({ 'connectors/s.yaml': yaml({ prompt: 'x', schedule: '0 * * * *', concurrency: 'allow' }) });
-    const slot = new Date('2026-01-01T10:00:00Z');
-    const first = hub.executor.submit({ connectorId: 's', trigger: 'schedule', scheduledFor: slot });
-    const second = hub.executor.submit({ connectorId: 's', trigger: 'schedule', scheduledFor: slot });
-    const third = hub.executor.submit({ connectorId: 's', trigger: 'catch-up', scheduledFor: slot });
-    expect(first.status).toBe('queued');
-    expect(second).toMatchObject({ status: 'refused', reason: 'duplicate-slot' });
-    expect(third).toMatchObject({ status: 'refused', reason: 'duplicate-slot' });
-    await hub.executor.wait((first as { id: string }).id);
-    expect(listExecutions(hub.db, { connectorId: 's' })).toHaveLength(1);
-  });
-
   it('a real every-second schedule fires, with the exact slot time', async () => {
     const { hub } = await hubWith({ 'connectors/tick.yaml': yaml({ prompt: 'x', schedule: '* * * * * *' }) });
     await eventually(() => expect(listExecutions(hub.db, { connectorId: 'tick', status: 'success' }).length).toBeGreaterThan(0), 3000);

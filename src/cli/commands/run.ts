@@ -1,7 +1,8 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { getConnector } from '../../registry/connectors.js';
-import { Executor, RunRequestError } from '../../execute/executor.js';
+import { RunRequestError } from '../../execute/executor.js';
+import { createExecution } from '../../execute/factory.js';
 import { findAgentType, unknownAgentType } from '../../agents/index.js';
 import { shellLine } from '../../agents/result.js';
 import { agentSettings } from '../../spec/hub-config.js';
@@ -54,9 +55,7 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
     }
 
     // The run's record is written for git at once; the daemon's next commit (or `agent-hub snapshot`) commits it.
-    const gitState = new GitState(db, root, config);
-    const executor = new Executor({ db, root, hub: config, onOutput: (p) => gitState.recordOutput(p) });
-    executor.onFinished((e) => gitState.recordRun(e));
+    const executor = createExecution({ db, root, hub: config, records: new GitState(db, root, config) });
     let submitted;
     try {
       submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });

@@ -1,0 +1,102 @@
+import type { ConnectorVersion } from '../core/types.js';
+import type { Finish, Trigger } from '../registry/executions.js';
+import type { HubConfig } from '../spec/hub-config.js';
+import type { Logger } from '../log/logger.js';
+import type { AgentProcess } from './process.js';
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_KILL_GRACE_MS = 5000;
+
+/**
+ * One attempt of a recorded run, as the hub hands it to a backend. The hub has recorded it
+ * and decided it may run (overlap, budget); a backend only runs it. The id is the run id
+ * of this attempt (each retry is its own row), so one job is never run under two names.
+ */
+export interface Job {
+  id: string;
+  connectorId: string;
+  attempt: number;
+  trigger: Trigger;
+  scheduledFor: Date | null;
+  version: ConnectorVersion;
+  /** The commit the connector version came from (a remote worker checks the repository out there). */
+  gitCommit: string | null;
+  /** Inputs with defaults applied. No secret is resolved into a job: `${NAME}` in agent.env is resolved where the agent runs. */
+  inputs: Record<string, unknown>;
+}
+
+/** What a started run records, already redacted. */
+export interface JobStart {
+  startedAt: Date;
+  renderedPrompt: string;
+  argv: string[];
+}
+
+/** The hub.yaml settings a backend runs with; configure() takes new ones without a restart. */
+export interface RunSettings {
+  /** Jobs running at once, over the whole backend. */
+  concurrency: number;
+  claudeCommand: string;
+  maxOutputBytes: number;
+}
+
+export function runSettings(hub: HubConfig | undefined): RunSettings {
+  return {
+    concurrency: hub?.concurrency ?? DEFAULT_CONCURRENCY,
+    claudeCommand: hub?.claude?.command ?? 'claude',
+    maxOutputBytes: hub?.defaults?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+  };
+}
+
+/**
+ * Runs jobs the hub decided on and reports back; it records nothing and decides nothing
+ * (the hub is the single writer and owns overlap, budget and retries). Promises every
+ * implementation keeps (test/execute/backend-conformance.ts checks them):
+ * - at most `concurrency` jobs run at once; the others wait in submission order;
+ * - every submitted job is reported finished exactly once: it ran, was cancelled while
+ *   waiting, or was drained by stop(); `started` comes before `finished`, at most once;
+ * - a job id already held is not taken twice.
+ */
+export interface ExecutionBackend {
+  /** Takes a job; it starts when a slot is free. */
+  submit(job: Job): void;
+  /**
+   * Cancels a waiting job (finished at once, `error` = reason) or a running one (its agent
+   * is stopped; `error` = `cancelled: <reason>`). False when the backend does not hold it.
+   */
+  cancel(id: string, reason: string): boolean;
+  /** New run settings; a higher limit starts waiting jobs at once, a lower one lets running jobs finish. */
+  configure(settings: RunSettings): void;
+  /** Jobs waiting for a slot and jobs running now. */
+  counts(): { queued: number; running: number };
+  /** Called when a job's agent is about to start. */
+  onStarted(listener: (id: string, start: JobStart) => void): void;
+  /** Called once per job when it is over, with what to record. */
+  onFinished(listener: (id: string, finish: Finish) => void): void;
+  /**
+   * Takes no more jobs: waiting ones finish as cancelled, running ones get `graceMs`, then
+   * are cancelled. Resolves when every job has reported finished.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** What the hub gives a backend it makes. */
+export interface BackendContext {
+  root: string;
+  /** The hub's environment, where `${NAME}` references are looked up. */
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  now: () => Date;
+  /** Between SIGTERM and SIGKILL when an agent is stopped. */
+  killGraceMs: number;
+  settings: RunSettings;
+  /** Told the repository-relative path of every saveTo output written. */
+  onOutput?: (path: string) => void;
+  /** Files connectors read (prompt files, MCP configs), which no output may replace. */
+  filesReadByConnectors?: () => ReadonlyMap<string, string>;
+  /** What finds a job's agent again if the hub crashes (recorded on the run). */
+  onProcess?: (id: string, p: AgentProcess) => void;
+}
+
+export type BackendMaker = (ctx: BackendContext) => ExecutionBackend;

@@ -1,0 +1,59 @@
+import type { Db } from '../registry/db.js';
+import { listConnectors } from '../registry/connectors.js';
+import { recordAgentProcess, type Execution } from '../registry/executions.js';
+import { StorageHealth } from '../registry/storage.js';
+import type { HubConfig } from '../spec/hub-config.js';
+import { filesReadBy } from '../spec/write-paths.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { DEFAULT_KILL_GRACE_MS, runSettings, type BackendMaker } from './backend.js';
+import { Executor } from './executor.js';
+import { LocalBackend } from './local/backend.js';
+
+/** Where finished runs and saved outputs go to be committed (the git state). */
+export interface RunRecords {
+  recordRun(e: Execution): void;
+  recordOutput(path: string): void;
+}
+
+export interface ExecutionOptions {
+  db: Db;
+  root: string;
+  hub?: HubConfig;
+  log?: Logger;
+  /** The hub's environment, where `${NAME}` references are looked up. */
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+  killGraceMs?: number;
+  /** Where failed writes are noted and finished runs kept until they can be recorded; one of its own if not given. */
+  storage?: StorageHealth;
+  /** Told of every finished run and saveTo output, for the next commit. */
+  records?: RunRecords;
+  /** The backend to run jobs on; the in-process one by default. */
+  backend?: BackendMaker;
+}
+
+export const localBackend: BackendMaker = (ctx) => new LocalBackend(ctx);
+
+/**
+ * The one way to build execution, for the daemon and `agent-hub run` alike: a backend
+ * with the hub's settings and hooks, the executor deciding and recording around it, and
+ * the run records handed to the git state.
+ */
+export function createExecution(o: ExecutionOptions): Executor {
+  const log = o.log ?? silentLogger;
+  const now = o.now ?? (() => new Date());
+  const env = o.env ?? process.env;
+  const storage = o.storage ?? new StorageHealth({ dbFile: o.db.name, log });
+  const { records } = o;
+  const backend = (o.backend ?? localBackend)({
+    root: o.root, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
+    filesReadByConnectors: () => filesReadBy(o.root, listConnectors(o.db).map((c) => c.version)),
+    onProcess: (id, p) => recordAgentProcess(o.db, id, p),
+    // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
+    ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),
+  });
+  const executor = new Executor({ db: o.db, backend, storage, log, env, now });
+  // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
+  if (records) executor.onFinished((e) => void storage.keep(`write the run record of ${e.id}`, () => records.recordRun(e)));
+  return executor;
+}

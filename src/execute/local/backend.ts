@@ -1,0 +1,136 @@
+import type { Finish } from '../../registry/executions.js';
+import { runAttempt } from '../attempt.js';
+import type { BackendContext, ExecutionBackend, Job, JobStart, RunSettings } from '../backend.js';
+
+interface Held {
+  job: Job;
+  controller: AbortController;
+}
+
+/**
+ * Runs jobs in this process: a FIFO queue and at most `concurrency` agents at once, each
+ * a child process group of the hub (see attempt.ts). What to record is reported back.
+ */
+export class LocalBackend implements ExecutionBackend {
+  private settings: RunSettings;
+  private readonly queue: Held[] = [];
+  private readonly running = new Map<string, Held>();
+  private readonly started: Array<(id: string, start: JobStart) => void> = [];
+  private readonly finished: Array<(id: string, finish: Finish) => void> = [];
+  /** Resolved when a job reports finished: stop() waits for these. */
+  private readonly ended = new Map<string, Array<() => void>>();
+  private stopping = false;
+
+  constructor(private readonly ctx: BackendContext) {
+    this.settings = ctx.settings;
+  }
+
+  submit(job: Job): void {
+    if (this.running.has(job.id) || this.queue.some((h) => h.job.id === job.id)) {
+      this.ctx.log.warn({ run: job.id }, 'job submitted twice; the one held already stands');
+      return;
+    }
+    const held = { job, controller: new AbortController() };
+    if (this.stopping) return this.end(held, this.cancelled('the hub stopped before this run started'));
+    this.queue.push(held);
+    this.pump();
+  }
+
+  cancel(id: string, reason: string): boolean {
+    const queued = this.queue.findIndex((h) => h.job.id === id);
+    if (queued >= 0) {
+      const [held] = this.queue.splice(queued, 1);
+      this.end(held as Held, this.cancelled(reason));
+      return true;
+    }
+    const running = this.running.get(id);
+    if (!running) return false;
+    running.controller.abort(reason);
+    return true;
+  }
+
+  configure(settings: RunSettings): void {
+    this.settings = settings;
+    this.pump();
+  }
+
+  counts(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.running.size };
+  }
+
+  onStarted(listener: (id: string, start: JobStart) => void): void {
+    this.started.push(listener);
+  }
+
+  onFinished(listener: (id: string, finish: Finish) => void): void {
+    this.finished.push(listener);
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    for (const held of this.queue.splice(0)) this.end(held, this.cancelled('the hub stopped before this run started'));
+    const all = [...this.running.keys()].map((id) => new Promise<void>((resolve) => this.ended.set(id, [...(this.ended.get(id) ?? []), resolve])));
+    if (!all.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(all), graceOver]);
+    clearTimeout(timer);
+    for (const held of this.running.values()) held.controller.abort('the hub stopped');
+    await Promise.all(all);
+  }
+
+  private cancelled(error: string): Finish {
+    return { status: 'failed', finishedAt: this.ctx.now(), errorKind: 'cancelled', error };
+  }
+
+  private pump(): void {
+    while (this.running.size < this.settings.concurrency && this.queue.length) {
+      const held = this.queue.shift() as Held;
+      this.running.set(held.job.id, held);
+      void this.execute(held);
+    }
+  }
+
+  private async execute(held: Held): Promise<void> {
+    const { ctx, settings } = this;
+    const { job } = held;
+    let f: Finish;
+    try {
+      f = await runAttempt({
+        root: ctx.root, env: ctx.env, claudeCommand: settings.claudeCommand, maxOutputBytes: settings.maxOutputBytes, killGraceMs: ctx.killGraceMs, now: ctx.now,
+        ...(ctx.onOutput ? { onOutput: ctx.onOutput } : {}),
+        ...(ctx.filesReadByConnectors ? { filesReadByConnectors: ctx.filesReadByConnectors } : {}),
+        ...(ctx.onProcess ? { onProcess: (p) => ctx.onProcess?.(job.id, p) } : {}),
+        onStart: (fields) => this.emit(this.started, 'started', job.id, fields),
+      }, {
+        id: job.id, version: job.version, inputs: job.inputs, trigger: job.trigger, scheduledFor: job.scheduledFor, attempt: job.attempt, signal: held.controller.signal,
+      });
+    } catch (err) {
+      // A bug here must still end the job with a record, never leave it "running".
+      ctx.log.error({ run: job.id, err }, 'run crashed');
+      f = { status: 'failed', finishedAt: ctx.now(), errorKind: 'agent-error', error: `internal error: ${(err as Error)?.message ?? String(err)}` };
+    }
+    this.end(held, f);
+  }
+
+  /** A job is over: its slot is free, the hub is told, and the next job starts. */
+  private end(held: Held, f: Finish): void {
+    const { id } = held.job;
+    this.running.delete(id);
+    this.emit(this.finished, 'finished', id, f);
+    for (const resolve of this.ended.get(id) ?? []) resolve();
+    this.ended.delete(id);
+    this.pump();
+  }
+
+  /** A listener that throws is logged: the queue goes on. */
+  private emit<T>(listeners: Array<(id: string, x: T) => void>, what: string, id: string, x: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(id, x);
+      } catch (err) {
+        this.ctx.log.error({ run: id, err: (err as Error).message }, `handling a ${what} run failed`);
+      }
+    }
+  }
+}
