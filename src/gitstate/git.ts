@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import { superviseGroup } from '../execute/process.js';
+import { superviseGroup } from '../os/process-group.js';
 
 /** A git command that failed: the command, its exit code and what it printed. */
 export class GitError extends Error {
