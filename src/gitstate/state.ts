@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { durationMs } from '../core/duration.js';
-import { stmt, type Db } from '../registry/db.js';
-import { getExecution, type Execution } from '../registry/executions.js';
+import type { Db } from '../registry/db.js';
+import { getExecution, runSummaries, type Execution } from '../registry/executions.js';
+import { finishedSinceLastCommit, markCommitted, noteCommitDeferral, pendingCount, queuedFiles, queueFile, recordBranch, recordedBranch, unqueue, type QueuedFile } from '../registry/git-outbox.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { commitMessage, type CommittedRun } from './message.js';
@@ -27,17 +28,6 @@ export interface CommitOutcome {
   deferred?: string;
 }
 
-/** A file queued for the next commit (table git_pending). */
-interface PendingRow {
-  path: string;
-  kind: string;
-  run_id: string | null;
-}
-
-/** Run records and outputs written and queued, not committed yet. */
-export function pendingCount(db: Db): number {
-  return (stmt(db, 'SELECT COUNT(*) AS n FROM git_pending').get() as { n: number }).n;
-}
 
 function authorOf(config: HubConfig): Author {
   const a = config.state?.author;
@@ -151,7 +141,7 @@ export class GitState {
     const abs = path.join(this.target.dir, rel);
     mkdirSync(path.dirname(abs), { recursive: true });
     writeFileSync(abs, runRecord(e));
-    stmt(this.db, "INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)").run(rel, e.id, new Date().toISOString());
+    queueFile(this.db, { path: rel, kind: 'run', runId: e.id });
   }
 
   /**
@@ -161,14 +151,9 @@ export class GitState {
    * many it wrote and how many it could not write (a full disk).
    */
   async repairRecords(): Promise<{ written: number; failed: number }> {
-    const since = (this.db.prepare("SELECT value FROM config WHERE key = 'git.lastCommitAt'").get() as { value: string } | undefined)?.value ?? '';
-    // created_at bounds the search through the (status, created_at) index: a run finished since the
-    // last commit was created at most a day before it (runs time out long before that).
-    const createdSince = since ? new Date(Date.parse(since) - 86_400_000).toISOString() : '';
-    const rows = stmt(this.db, `SELECT id FROM executions WHERE status IN ('success', 'failed') AND created_at >= ? AND COALESCE(finished_at, created_at) >= ?
-      AND id NOT IN (SELECT run_id FROM git_pending WHERE run_id IS NOT NULL)`).all(createdSince, since) as Array<{ id: string }>;
-    if (!rows.length) return { written: 0, failed: 0 };
-    const runs = rows.map(({ id }) => getExecution(this.db, id) as Execution);
+    const ids = finishedSinceLastCommit(this.db);
+    if (!ids.length) return { written: 0, failed: 0 };
+    const runs = ids.map((id) => getExecution(this.db, id) as Execution);
     const have = await this.target.existing(runs.map((e) => runFilePath(e)));
     const missing = runs.filter((e) => !have.has(runFilePath(e)));
     let written = 0;
@@ -185,7 +170,7 @@ export class GitState {
 
   /** Queues a saveTo output (already written in the work tree) for the next commit. */
   recordOutput(rel: string): void {
-    this.db.prepare("INSERT OR REPLACE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'output', NULL, ?)").run(rel, new Date().toISOString());
+    queueFile(this.db, { path: rel, kind: 'output', runId: null });
   }
 
   /**
@@ -219,7 +204,7 @@ export class GitState {
    * While a person has another branch checked out, commits pause.
    */
   async begin(): Promise<void> {
-    this.db.prepare("DELETE FROM config WHERE key = 'git.deferred'").run(); // a note left by the last process
+    noteCommitDeferral(this.db, null); // a note left by the last process
     await this.followBranch();
   }
 
@@ -230,10 +215,9 @@ export class GitState {
    */
   async followBranch(): Promise<void> {
     if (!(this.target instanceof WorktreeTarget)) return;
-    const key = 'git.branch';
-    const recorded = (this.db.prepare('SELECT value FROM config WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-    const branch = await this.target.track(this.config.state?.onBranch ?? recorded);
-    if (branch && branch !== recorded) this.db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, branch);
+    const recorded = recordedBranch(this.db);
+    const branch = await this.target.track(this.config.state?.onBranch ?? recorded ?? undefined);
+    if (branch && branch !== recorded) recordBranch(this.db, branch);
   }
 
   /** Commits every `interval` (state.commitInterval); errors are logged and retried next time. */
@@ -281,17 +265,15 @@ export class GitState {
    * committed (`git stash -u`, `git clean`) is written again from the registry; a removed
    * saveTo output is dropped from the queue with a warning.
    */
-  private pendingFiles(): Array<PendingRow & { source: string }> {
-    const rows = this.db.prepare('SELECT path, kind, run_id FROM git_pending ORDER BY path').all() as PendingRow[];
-    const drop = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
-    const out: Array<PendingRow & { source: string }> = [];
-    for (const p of rows) {
+  private pendingFiles(): Array<QueuedFile & { source: string }> {
+    const out: Array<QueuedFile & { source: string }> = [];
+    for (const p of queuedFiles(this.db)) {
       const source = path.join(p.kind === 'output' ? this.root : this.target.dir, p.path);
       if (!existsSync(source)) {
-        const e = p.kind === 'run' && p.run_id ? getExecution(this.db, p.run_id) : undefined;
+        const e = p.kind === 'run' && p.runId ? getExecution(this.db, p.runId) : undefined;
         if (!e) {
           this.log.warn({ file: p.path }, 'a file queued for the next state commit is gone; not committed');
-          drop.run(p.path);
+          unqueue(this.db, p.path);
           continue;
         }
         mkdirSync(path.dirname(source), { recursive: true });
@@ -304,8 +286,7 @@ export class GitState {
   }
 
   private async commitNow(o: { keepStamp: boolean }): Promise<CommitOutcome> {
-    const dropPending = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
-    const pending = await withoutOutputsOverLinks(this.root, await this.target.stateRef(), this.pendingFiles(), (p) => dropPending.run(p), this.log);
+    const pending = await withoutOutputsOverLinks(this.root, await this.target.stateRef(), this.pendingFiles(), (p) => unqueue(this.db, p), this.log);
     const files: StagedFile[] = pending.map((p) => ({ path: p.path, source: p.source }));
     const snapshot: string[] = [];
     for (const [rel, content] of snapshotFiles(this.db)) {
@@ -315,15 +296,13 @@ export class GitState {
       files.push({ path: rel, source: abs });
       snapshot.push(abs);
     }
-    const runIds = new Map(pending.filter((p) => p.kind === 'run' && p.run_id).map((p) => [p.path, p.run_id as string]));
+    const runIds = new Map(pending.filter((p) => p.kind === 'run' && p.runId).map((p) => [p.path, p.runId as string]));
     let runs: CommittedRun[] = [];
     let outputs = 0;
     // Only what this commit changes is listed: a retry finds runs it already committed.
     const message = (changed: ReadonlySet<string>): string => {
       const ids = [...runIds].filter(([p]) => changed.has(p)).map(([, id]) => id);
-      runs = ids.length
-        ? (this.db.prepare(`SELECT id, connector_id AS connectorId, status, cost_usd AS costUsd FROM executions WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as CommittedRun[])
-        : [];
+      runs = runSummaries(this.db, ids);
       outputs = pending.filter((p) => p.kind === 'output' && changed.has(p.path)).length;
       return commitMessage(runs, outputs);
     };
@@ -333,12 +312,8 @@ export class GitState {
       return { sha: null, runs: 0, outputs: 0, deferred: result.deferred };
     }
     this.noteDeferral(undefined, false);
-    const done = this.db.prepare('DELETE FROM git_pending WHERE path = ?');
-    const stamp = this.db.prepare("INSERT INTO config (key, value) VALUES ('git.lastCommitAt', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    this.db.transaction(() => {
-      pending.forEach((p) => done.run(p.path));
-      if (!o.keepStamp) stamp.run(new Date(Date.now() - 60_000).toISOString()); // a minute of slack for clocks and slow writers
-    })();
+    // A minute of slack for clocks and slow writers.
+    markCommitted(this.db, pending.map((p) => p.path), o.keepStamp ? null : new Date(Date.now() - 60_000));
     if (this.target.dropsCommitted) {
       for (const p of pending) if (p.kind === 'run') rmSync(path.join(this.target.dir, p.path), { force: true });
       for (const f of snapshot) rmSync(f, { force: true });
@@ -362,18 +337,10 @@ export class GitState {
     if (reason) this.log.warn({ reason }, paused ? 'state commits paused' : 'state commit put off; will try again');
     else if (this.deferral) this.log.info({}, 'state commits resumed');
     this.deferral = reason;
-    const key = 'git.deferred';
     try {
-      if (reason) this.db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify({ reason, paused, since: new Date().toISOString() }));
-      else this.db.prepare('DELETE FROM config WHERE key = ?').run(key);
+      noteCommitDeferral(this.db, reason ? { reason, paused, since: new Date().toISOString() } : null);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not note the deferral in the registry');
     }
   }
-}
-
-/** Why state commits are put off now, as the running hub noted it (null: they are not). */
-export function commitDeferral(db: Db): { reason: string; paused: boolean; since: string } | null {
-  const row = stmt(db, "SELECT value FROM config WHERE key = 'git.deferred'").get() as { value: string } | undefined;
-  return row ? (JSON.parse(row.value) as { reason: string; paused: boolean; since: string }) : null;
 }
