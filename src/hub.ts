@@ -17,8 +17,8 @@ import { HubConfigError, loadHubConfig, type HubConfig } from './spec/hub-config
 import { repoRoot } from './spec/load.js';
 import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
 import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
+import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 
 export interface HubOptions {
   repo: string;
@@ -91,7 +91,7 @@ export class Hub {
     this.db = openDb(dbPath(this.root));
     this.storage = new StorageHealth({ dbFile: dbPath(this.root), log: this.log, ...(o.storageRetryMs !== undefined ? { retryMs: o.storageRetryMs } : {}) });
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
-    this.inGit = isGitRepo(this.root);
+    this.inGit = insideWorkTree(this.root);
     this.executor = new Executor({
       db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage,
       // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
@@ -332,13 +332,4 @@ export class Hub {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-}
-
-function isGitRepo(dir: string): boolean {
-  try {
-    execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
