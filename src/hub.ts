@@ -1,4 +1,5 @@
 import { durationMs } from './core/duration.js';
+import { HubLoops } from './hub-loops.js';
 import { DEFAULT_KILL_GRACE_MS, Executor, type SubmitResult } from './execute/executor.js';
 import { stopOrphans } from './execute/orphans.js';
 import { silentLogger, type Logger } from './log/logger.js';
@@ -15,7 +16,7 @@ import { Scheduler } from './schedule/scheduler.js';
 import { SlotClock } from './schedule/slots.js';
 import { HubConfigError, loadHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
-import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
+import { GitState } from './gitstate/state.js';
 import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
 import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
@@ -66,9 +67,8 @@ export class Hub {
   private readonly log: Logger;
   private readonly now: () => Date;
   private versions = new Map<string, string>();
-  private pullTimer: NodeJS.Timeout | undefined;
-  /** Whether start() began the commit and pull loops (tests drive git by hand). */
-  private gitLoops = false;
+  /** The commit, pull and resync timers. */
+  private readonly loops: HubLoops;
   /** Every reconcile trigger goes through this queue: one pass at a time, one more when something arrived during a pass. */
   private readonly reconciles = new ReconcileQueue((triggers) => this.reconcilePass(triggers));
   private readonly reconciledListeners: Array<(pass: ReconcilePass) => void> = [];
@@ -100,12 +100,17 @@ export class Hub {
     });
     this.executor.onFinished((e) => this.gitState.recordRun(e));
     this.scheduler = new Scheduler((id, slot) => this.fire(id, slot), this.now);
+    this.loops = new HubLoops({
+      gitState: this.gitState, inGit: this.inGit, log: this.log,
+      tasks: { resync: () => void this.reconcile('resync').catch(() => undefined), pull: () => void this.syncRemote() },
+    });
   }
 
   /**
    * Restores the registry from the repository when there is no database yet, recovers
    * from a crash, applies the files, schedules, makes missed runs within their catch-up
-   * window, and starts committing state.
+   * window, and starts the loops (commit, pull, resync) unless `commitLoop` is false
+   * (tests drive them by hand; `start --init-only` stops at once).
    */
   async start(opts: { commitLoop?: boolean } = {}): Promise<void> {
     if (this.inGit) await this.gitState.begin(); // the branch checked out now is the one state is committed on
@@ -127,19 +132,10 @@ export class Hub {
     const resumed = this.executor.resumeRetries();
     if (resumed) this.log.info({ count: resumed }, 'retries recorded before the last stop resume');
     this.catchUp();
-    if (this.inGit && opts.commitLoop !== false) {
-      this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
-      this.gitLoops = true;
-      this.startPulling();
-      if (this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
+    if (opts.commitLoop !== false) {
+      this.loops.start(this.config);
+      if (this.inGit && this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
     }
-  }
-
-  /** Pulls every remote.pullInterval while the remote is enabled (and the git loops run). */
-  private startPulling(): void {
-    clearInterval(this.pullTimer);
-    this.pullTimer = undefined;
-    if (this.gitLoops && this.gitState.remote) this.pullTimer = setInterval(() => void this.syncRemote(), durationMs(this.config.remote?.pullInterval ?? '60s'));
   }
 
   /** Pulls from the remote (and pushes); reconciles when connectors came in. */
@@ -227,10 +223,8 @@ export class Hub {
     const gitChanged = changed(next.config.state, this.config.state) || changed(next.config.remote, this.config.remote);
     this.config = next.config;
     this.executor.configure(next.config);
-    if (gitChanged && this.inGit) {
-      this.gitState.reconfigure(next.config);
-      this.startPulling();
-    }
+    if (gitChanged && this.inGit) this.gitState.reconfigure(next.config);
+    this.loops.arm(next.config);
     if (restartNeeded.length) this.log.warn({ settings: restartNeeded }, 'hub.yaml changed settings that take effect at the next start');
     return { applied: true, restartNeeded };
   }
@@ -253,8 +247,7 @@ export class Hub {
 
   /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */
   async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
-    this.gitLoops = false;
-    clearInterval(this.pullTimer);
+    this.loops.stop();
     this.scheduler.stop();
     await this.executor.stop(graceMs);
     // A finished run still unrecorded here is marked interrupted at the next start: say which.
