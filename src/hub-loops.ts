@@ -42,6 +42,16 @@ export class HubLoops {
     this.intervals.set('pull', inGit && gitState.remote ? config.remote?.pullInterval ?? DEFAULT_PULL_INTERVAL : undefined, () => tasks.pull());
   }
 
+  /**
+   * The hub is draining: no more pulls or resyncs (nothing new should come in), while state
+   * is still committed at its interval as the last runs finish; hub.yaml changes no longer re-arm.
+   */
+  drain(): void {
+    this.running = false;
+    this.intervals.stop(['pull', 'resync']);
+  }
+
+  /** Stops every loop (before the last commit). */
   stop(): void {
     this.running = false;
     this.intervals.stop();

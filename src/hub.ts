@@ -247,11 +247,12 @@ export class Hub {
 
   /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */
   async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
-    this.loops.stop();
+    this.loops.drain();
     this.scheduler.stop();
     await this.executor.stop(graceMs);
     // A finished run still unrecorded here is marked interrupted at the next start: say which.
     for (const what of this.storage.stop()) this.log.error({ reason: this.storage.problem?.reason }, `not written before the stop (no room): ${what}`);
+    this.loops.stop();
     if (this.inGit) await this.gitState.stop();
     // A pass in progress (a pull's) writes the registry: it ends before the database closes.
     await this.reconciles.close();

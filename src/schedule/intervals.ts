@@ -22,9 +22,11 @@ export class Intervals {
     return this.loops.get(name)?.every;
   }
 
-  /** Stops every loop. */
-  stop(): void {
-    for (const { timer } of this.loops.values()) clearInterval(timer);
-    this.loops.clear();
+  /** Stops the named loops, or every loop. */
+  stop(names: readonly string[] = [...this.loops.keys()]): void {
+    for (const name of names) {
+      clearInterval(this.loops.get(name)?.timer);
+      this.loops.delete(name);
+    }
   }
 }

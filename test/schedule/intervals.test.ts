@@ -22,13 +22,16 @@ describe('background loops', () => {
     expect(loops.every('pull')).toBeUndefined();
   });
 
-  it('stop ends every loop', () => {
+  it('stop ends the named loops, or every loop', () => {
     const loops = new Intervals();
     const ran: string[] = [];
     loops.set('commit', '5m', () => ran.push('commit'));
     loops.set('resync', '1m', () => ran.push('resync'));
+    loops.stop(['resync']);
+    vi.advanceTimersByTime(300_000);
+    expect(ran).toEqual(['commit']);
     loops.stop();
     vi.advanceTimersByTime(600_000);
-    expect(ran).toEqual([]);
+    expect(ran).toEqual(['commit']);
   });
 });
