@@ -3,6 +3,13 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { superviseGroup } from '../os/process-group.js';
 
+/**
+ * The one way agent-hub runs git: every git command in src/ goes through this module.
+ * execa rather than simple-git, because the hub's commands need what simple-git does not
+ * give: stdin (plumbing), a private index (GIT_INDEX_FILE), bytes (cat-file), and a
+ * deadline that stops git's whole process group (ssh, remote helpers).
+ */
+
 /** A git command that failed: the command, its exit code and what it printed. */
 export class GitError extends Error {
   constructor(readonly args: readonly string[], readonly exitCode: number, readonly stderr: string) {
@@ -18,13 +25,6 @@ export interface GitOptions {
   /** Stop the command after this long; 0 or absent: no limit (network commands: a hung connection must not hold the git writer). */
   timeoutMs?: number;
 }
-
-/**
- * The one way agent-hub runs git: every git command in src/ goes through this module.
- * execa rather than simple-git, because the hub's commands need what simple-git does not
- * give: stdin (plumbing), a private index (GIT_INDEX_FILE), bytes (cat-file), and a
- * deadline that stops git's whole process group (ssh, remote helpers).
- */
 
 /** Runs git in `cwd`. Never prompts, never opens an editor. */
 export async function git(cwd: string, args: string[], o: GitOptions = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
