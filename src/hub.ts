@@ -1,4 +1,5 @@
 import { durationMs } from './core/duration.js';
+import { HubLoops } from './hub-loops.js';
 import type { Executor, SubmitResult } from './execute/executor.js';
 import { DEFAULT_KILL_GRACE_MS } from './execute/backend.js';
 import { createExecution } from './execute/factory.js';
@@ -17,10 +18,10 @@ import { Scheduler } from './schedule/scheduler.js';
 import { SlotClock } from './schedule/slots.js';
 import { HubConfigError, loadHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
-import { GitState, DEFAULT_COMMIT_INTERVAL } from './gitstate/state.js';
+import { GitState } from './gitstate/state.js';
 import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
+import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 
 export interface HubOptions {
   repo: string;
@@ -68,9 +69,8 @@ export class Hub {
   private readonly log: Logger;
   private readonly now: () => Date;
   private versions = new Map<string, string>();
-  private pullTimer: NodeJS.Timeout | undefined;
-  /** Whether start() began the commit and pull loops (tests drive git by hand). */
-  private gitLoops = false;
+  /** The commit, pull and resync timers. */
+  private readonly loops: HubLoops;
   /** Every reconcile trigger goes through this queue: one pass at a time, one more when something arrived during a pass. */
   private readonly reconciles = new ReconcileQueue((triggers) => this.reconcilePass(triggers));
   private readonly reconciledListeners: Array<(pass: ReconcilePass) => void> = [];
@@ -93,18 +93,23 @@ export class Hub {
     this.db = openDb(dbPath(this.root));
     this.storage = new StorageHealth({ dbFile: dbPath(this.root), log: this.log, ...(o.storageRetryMs !== undefined ? { retryMs: o.storageRetryMs } : {}) });
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
-    this.inGit = isGitRepo(this.root);
+    this.inGit = insideWorkTree(this.root);
     this.executor = createExecution({
       db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState,
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
     this.scheduler = new Scheduler((id, slot) => this.fire(id, slot), this.now);
+    this.loops = new HubLoops({
+      gitState: this.gitState, inGit: this.inGit, log: this.log,
+      tasks: { resync: () => void this.reconcile('resync').catch(() => undefined), pull: () => void this.syncRemote() },
+    });
   }
 
   /**
    * Restores the registry from the repository when there is no database yet, recovers
    * from a crash, applies the files, schedules, makes missed runs within their catch-up
-   * window, and starts committing state.
+   * window, and starts the loops (commit, pull, resync) unless `commitLoop` is false
+   * (tests drive them by hand; `start --init-only` stops at once).
    */
   async start(opts: { commitLoop?: boolean } = {}): Promise<void> {
     if (this.inGit) await this.gitState.begin(); // the branch checked out now is the one state is committed on
@@ -126,19 +131,10 @@ export class Hub {
     const resumed = this.executor.resumeRetries();
     if (resumed) this.log.info({ count: resumed }, 'retries recorded before the last stop resume');
     this.catchUp();
-    if (this.inGit && opts.commitLoop !== false) {
-      this.gitState.start(this.config.state?.commitInterval ?? DEFAULT_COMMIT_INTERVAL);
-      this.gitLoops = true;
-      this.startPulling();
-      if (this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
+    if (opts.commitLoop !== false) {
+      this.loops.start(this.config);
+      if (this.inGit && this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
     }
-  }
-
-  /** Pulls every remote.pullInterval while the remote is enabled (and the git loops run). */
-  private startPulling(): void {
-    clearInterval(this.pullTimer);
-    this.pullTimer = undefined;
-    if (this.gitLoops && this.gitState.remote) this.pullTimer = setInterval(() => void this.syncRemote(), durationMs(this.config.remote?.pullInterval ?? '60s'));
   }
 
   /** Pulls from the remote (and pushes); reconciles when connectors came in. */
@@ -226,10 +222,8 @@ export class Hub {
     const gitChanged = changed(next.config.state, this.config.state) || changed(next.config.remote, this.config.remote);
     this.config = next.config;
     this.executor.configure(next.config);
-    if (gitChanged && this.inGit) {
-      this.gitState.reconfigure(next.config);
-      this.startPulling();
-    }
+    if (gitChanged && this.inGit) this.gitState.reconfigure(next.config);
+    this.loops.arm(next.config);
     if (restartNeeded.length) this.log.warn({ settings: restartNeeded }, 'hub.yaml changed settings that take effect at the next start');
     return { applied: true, restartNeeded };
   }
@@ -252,12 +246,12 @@ export class Hub {
 
   /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */
   async stop(graceMs = durationMs(this.config.shutdown?.gracePeriod ?? '30s')): Promise<void> {
-    this.gitLoops = false;
-    clearInterval(this.pullTimer);
+    this.loops.drain();
     this.scheduler.stop();
     await this.executor.stop(graceMs);
     // A finished run still unrecorded here is marked interrupted at the next start: say which.
     for (const what of this.storage.stop()) this.log.error({ reason: this.storage.problem?.reason }, `not written before the stop (no room): ${what}`);
+    this.loops.stop();
     if (this.inGit) await this.gitState.stop();
     // A pass in progress (a pull's) writes the registry: it ends before the database closes.
     await this.reconciles.close();
@@ -331,13 +325,4 @@ export class Hub {
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
-}
-
-function isGitRepo(dir: string): boolean {
-  try {
-    execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { durationMs } from '../core/duration.js';
 import { Hub } from '../hub.js';
 import { createLogger } from '../log/pino.js';
 import type { Logger } from '../log/logger.js';
@@ -76,25 +75,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
 
   const metrics = new HubMetrics(metricsSource(hub));
 
-  // A full reconcile every resync.interval, whatever the file events said; restarted when hub.yaml changes it.
-  let resyncEvery = '';
-  let resync: NodeJS.Timeout | undefined;
-  const scheduleResync = () => {
-    const every = hub.config.resync?.interval ?? '5m';
-    if (every === resyncEvery) return;
-    clearInterval(resync);
-    resyncEvery = every;
-    resync = setInterval(() => hub.reconcile('resync').catch(() => undefined), durationMs(every));
-  };
-  scheduleResync();
-  // Every trigger goes through the hub's one reconcile queue (same logs and metrics); a pass may have reloaded hub.yaml.
-  hub.onReconciled(() => scheduleResync());
+  // Every trigger goes through the hub's one reconcile queue (same logs and metrics); the resync timer is the hub's.
   const watcher = watchConnectors(root, () => void hub.reconcile('files').catch(() => undefined));
   signals.onHangup(() => void hub.reconcile('SIGHUP').catch(() => undefined));
 
   const stop = async (): Promise<number> => {
     log.info({ signal: signals.received }, 'draining: no new runs; running runs get the grace period');
-    clearInterval(resync);
     server?.close();
     let code = 0;
     try {
@@ -123,7 +109,6 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     });
   } catch (err) {
     server = undefined;
-    clearInterval(resync);
     await watcher.close();
     await hub.stop(0);
     health.remove();

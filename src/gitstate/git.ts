@@ -1,6 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { execa } from 'execa';
-import { superviseGroup } from '../execute/process.js';
+import { superviseGroup } from '../os/process-group.js';
+
+/**
+ * The one way agent-hub runs git: every git command in src/ goes through this module.
+ * execa rather than simple-git, because the hub's commands need what simple-git does not
+ * give: stdin (plumbing), a private index (GIT_INDEX_FILE), bytes (cat-file), and a
+ * deadline that stops git's whole process group (ssh, remote helpers).
+ */
 
 /** A git command that failed: the command, its exit code and what it printed. */
 export class GitError extends Error {
@@ -18,10 +26,7 @@ export interface GitOptions {
   timeoutMs?: number;
 }
 
-/**
- * Runs git in `cwd`. Used where simple-git cannot help: plumbing that reads stdin or
- * needs a private index file (GIT_INDEX_FILE). Never prompts, never opens an editor.
- */
+/** Runs git in `cwd`. Never prompts, never opens an editor. */
 export async function git(cwd: string, args: string[], o: GitOptions = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
   const sub = execa('git', args, {
     cwd, reject: false, input: o.input ?? '', stripFinalNewline: false,
@@ -82,4 +87,14 @@ export async function repoPaths(cwd: string): Promise<{ prefix: string; gitDir: 
   const out = (await git(cwd, ['rev-parse', '--show-prefix', '--absolute-git-dir', '--show-toplevel', '--git-path', 'hooks', '--git-common-dir'])).stdout.split('\n');
   const abs = (p: string | undefined) => (path.isAbsolute((p ?? '').trim()) ? (p ?? '').trim() : path.join(cwd, (p ?? '').trim()));
   return { prefix: (out[0] ?? '').trim(), gitDir: (out[1] ?? '').trim(), top: (out[2] ?? '').trim(), hooksDir: abs(out[3]), commonDir: abs(out[4]) };
+}
+
+/** Whether `dir` is inside a git work tree. Synchronous: the hub decides this while it is built. */
+export function insideWorkTree(dir: string): boolean {
+  try {
+    execFileSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, stdio: 'ignore', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    return true;
+  } catch {
+    return false;
+  }
 }

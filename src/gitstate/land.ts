@@ -3,7 +3,7 @@ import path from 'node:path';
 import { git } from './git.js';
 import { writeWithoutLinks } from '../execute/safe-write.js';
 import { moveRef, type BuiltCommit } from './plumbing.js';
-import type { StagedFile } from './targets.js';
+import type { StagedFile } from './author.js';
 
 /** Above this size (~20,000 entries) the user's index is kept in git's split-index mode. */
 const SPLIT_INDEX_BYTES = 2 * 1024 * 1024;

@@ -2,14 +2,10 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { git, GitError, repoPaths } from './git.js';
-import type { Author, StagedFile } from './targets.js';
+import { authorEnv, type Author, type StagedFile } from './author.js';
 import { treeWith } from './trees.js';
 
 const ZERO = '0'.repeat(40);
-
-export function authorEnv(a: Author): Record<string, string> {
-  return { GIT_AUTHOR_NAME: a.name, GIT_AUTHOR_EMAIL: a.email, GIT_COMMITTER_NAME: a.name, GIT_COMMITTER_EMAIL: a.email };
-}
 
 export interface PlumbingCommit {
   root: string;

@@ -1,6 +1,6 @@
 import { git, GitError, repoPaths } from './git.js';
 import { gitBusy } from './lock.js';
-import type { Author } from './targets.js';
+import type { Author } from './author.js';
 import { treeWith, type TreeFile } from './trees.js';
 import { commitTree } from './plumbing.js';
 

@@ -1,12 +1,12 @@
 import { existsSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../registry/db.js';
-import { dbPath, openDb } from '../registry/db.js';
+import { asyncTransaction, dbPath, openDb, type Db } from '../registry/db.js';
+import { putExecution } from '../registry/executions.js';
+import { markRestored } from '../registry/git-outbox.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { parseRunRecord, REGISTRY_DIR, RUNS_DIR } from './records.js';
 import { loadSnapshot } from './snapshot.js';
-import { registryChanged } from '../registry/connectors.js';
-import { canonicalJson } from '../spec/hash.js';
+import { connectorCount, registryChanged } from '../registry/connectors.js';
 import { stateTarget } from './state.js';
 import type { StateFile, StateTarget } from './targets.js';
 
@@ -18,15 +18,6 @@ export interface RestoreResult {
   /** Where the database that was there before went, if there was one. */
   previous?: string;
 }
-
-const COLUMNS: Record<string, string> = {
-  id: 'id', connectorId: 'connector_id', status: 'status', trigger: 'trigger', attempt: 'attempt', parentId: 'parent_id',
-  specHash: 'spec_hash', gitCommit: 'git_commit', scheduledFor: 'scheduled_for', inputs: 'inputs', renderedPrompt: 'rendered_prompt',
-  argv: 'argv', result: 'result', outputTruncated: 'output_truncated', costUsd: 'cost_usd', usage: 'usage', sessionId: 'session_id',
-  numTurns: 'num_turns', durationMs: 'duration_ms', exitCode: 'exit_code', errorKind: 'error_kind', error: 'error',
-  validationErrors: 'validation_errors', permissionDenials: 'permission_denials', createdAt: 'created_at', notBefore: 'not_before', startedAt: 'started_at', finishedAt: 'finished_at',
-};
-const JSON_FIELDS = new Set(['inputs', 'argv', 'usage', 'validationErrors', 'permissionDenials']);
 
 /** The registry snapshot committed under state/registry/, or null when there is none. */
 export async function readSnapshot(target: StateTarget): Promise<Map<string, string> | null> {
@@ -72,23 +63,13 @@ export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>,
   let runs = 0;
   const skipped: RestoreResult['skipped'] = [];
   registryChanged(db);
-  // Not db.transaction(): run files arrive asynchronously. Nothing else uses this database yet.
-  db.exec('BEGIN');
-  try {
+  // Run files arrive asynchronously; nothing else uses this database yet.
+  await asyncTransaction(db, async () => {
     loadSnapshot(db, snapshot);
-    const cols = Object.values(COLUMNS);
-    const insert = db.prepare(`INSERT OR REPLACE INTO executions (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
     for await (const f of runFiles) {
       if (!f.path.endsWith('.json')) continue;
       try {
-        const e = parseRunRecord(f.text) as unknown as Record<string, unknown>;
-        const values = Object.keys(COLUMNS).map((k) => {
-          const v = e[k];
-          if (JSON_FIELDS.has(k)) return v === null || v === undefined ? null : canonicalJson(v);
-          if (typeof v === 'boolean') return v ? 1 : 0;
-          return v ?? null;
-        });
-        insert.run(...(values as never[]));
+        putExecution(db, parseRunRecord(f.text));
         runs++;
       } catch (err) {
         skipped.push({ path: f.path, error: (err as Error).message });
@@ -96,16 +77,9 @@ export async function restoreInto(db: Db, snapshot: ReadonlyMap<string, string>,
     }
     // What was read is committed, except the run files a crash left uncommitted: those are queued.
     // (Without the stamp, the next start would write and commit every restored record again.)
-    const now = new Date().toISOString();
-    db.prepare("INSERT OR REPLACE INTO config (key, value) VALUES ('git.lastCommitAt', ?)").run(now);
-    const queue = db.prepare("INSERT OR IGNORE INTO git_pending (path, kind, run_id, added_at) VALUES (?, 'run', ?, ?)");
     const broken = new Set(skipped.map((k) => k.path));
-    for (const p of uncommitted) if (p.startsWith(`${RUNS_DIR}/`) && p.endsWith('.json') && !broken.has(p)) queue.run(p, path.basename(p, '.json'), now);
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
-  const connectors = (db.prepare('SELECT COUNT(*) AS n FROM connectors').get() as { n: number }).n;
-  return { connectors, runs, skipped };
+    const queued = uncommitted.filter((p) => p.startsWith(`${RUNS_DIR}/`) && p.endsWith('.json') && !broken.has(p));
+    markRestored(db, queued.map((p) => ({ path: p, runId: path.basename(p, '.json') })));
+  });
+  return { connectors: connectorCount(db), runs, skipped };
 }

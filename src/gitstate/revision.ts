@@ -1,4 +1,4 @@
-import { simpleGit } from 'simple-git';
+import { git } from './git.js';
 
 /** HEAD and the working-tree changes of a repository, enough to tell if a file is committed and clean. */
 export interface Revision {
@@ -12,13 +12,12 @@ export interface Revision {
  * undefined when the directory is not in a git repository or has no commit.
  */
 export async function readRevision(root: string, paths?: readonly string[]): Promise<Revision | undefined> {
-  const git = simpleGit({ baseDir: root });
   let head: string;
   let prefix: string;
   try {
     // Printed in argument order: the prefix (an empty line at the top), then HEAD.
-    const out = await git.raw(['rev-parse', '--show-prefix', '--verify', '--quiet', 'HEAD']);
-    const lines = out.split('\n');
+    const out = await git(root, ['rev-parse', '--show-prefix', '--verify', '--quiet', 'HEAD']);
+    const lines = out.stdout.split('\n');
     prefix = (lines[0] ?? '').trim();
     head = (lines[1] ?? '').trim();
     if (!/^[0-9a-f]{40,64}$/.test(head)) return undefined;
@@ -27,7 +26,7 @@ export async function readRevision(root: string, paths?: readonly string[]): Pro
   }
   // Porcelain paths are relative to the top of the work tree, ours to the hub root inside it.
   const pathspec = paths && paths.length <= 500 ? paths.map((p) => `:(literal)${p}`) : ['.'];
-  const status = await git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...pathspec]);
+  const { stdout: status } = await git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...pathspec]);
   const dirty = new Set<string>();
   const entries = status.split('\0');
   for (let i = 0; i < entries.length; i++) {

@@ -2,24 +2,12 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { catFiles, git, repoPaths } from './git.js';
 import { gitBusy } from './lock.js';
-import { authorEnv, buildCommit, commitFiles, commitTree } from './plumbing.js';
+import { buildCommit, commitFiles, commitTree } from './plumbing.js';
+import { authorEnv, type Author, type StagedFile } from './author.js';
 import { landInIndex, writeWorkTree } from './land.js';
 import { symlinkOnPath } from '../spec/paths.js';
 import { STATE_DIR } from './records.js';
 import { treeWith } from './trees.js';
-
-export interface Author {
-  name: string;
-  email: string;
-}
-
-export const DEFAULT_AUTHOR: Author = { name: 'agent-hub', email: 'agent-hub@localhost' };
-
-/** A file to commit: its path in the repository (relative to the hub root) and where its bytes are now. */
-export interface StagedFile {
-  path: string;
-  source: string;
-}
 
 export interface CommitResult {
   sha: string | null;

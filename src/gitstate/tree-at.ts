@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { git, gitBytes } from './git.js';
 
 /**
  * Checks out the hub files (connectors/, hub.yaml) of a git ref into a temporary
@@ -9,18 +10,20 @@ import { execa } from 'execa';
  * the returned `dispose`.
  */
 export async function hubFilesAt(root: string, ref: string): Promise<{ dir: string; dispose: () => void }> {
-  const resolved = await execa('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, reject: false });
+  const resolved = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { ok: [1, 128] });
   if (resolved.exitCode !== 0) throw new Error(`"${ref}" is not a commit in this repository`);
-  const prefix = (await execa('git', ['rev-parse', '--show-prefix'], { cwd: root })).stdout.trim();
+  const commit = resolved.stdout.trim();
+  const prefix = (await git(root, ['rev-parse', '--show-prefix'])).stdout.trim();
   const dir = mkdtempSync(path.join(tmpdir(), 'agent-hub-base-'));
   const dispose = () => rmSync(dir, { recursive: true, force: true });
   try {
-    const listed = await execa('git', ['ls-tree', '--name-only', resolved.stdout.trim(), '--', `${prefix}connectors`, `${prefix}hub.yaml`], { cwd: root });
+    const listed = await git(root, ['ls-tree', '--name-only', commit, '--', `${prefix}connectors`, `${prefix}hub.yaml`]);
     const paths = listed.stdout.split('\n').filter(Boolean);
     if (paths.length) {
       const strip = prefix ? prefix.split('/').filter(Boolean).length : 0;
-      await execa('git', ['archive', '--format=tar', resolved.stdout.trim(), '--', ...paths.map((p) => `:(top)${p}`)], { cwd: root })
-        .pipe('tar', ['-x', '-C', dir, `--strip-components=${strip}`]);
+      // Only connectors and hub.yaml: small enough to hold in memory between git and tar.
+      const archive = await gitBytes(root, ['archive', '--format=tar', commit, '--', ...paths.map((p) => `:(top)${p}`)], '');
+      await execa('tar', ['-x', '-C', dir, `--strip-components=${strip}`], { input: archive });
     }
     return { dir, dispose };
   } catch (err) {

@@ -42,7 +42,7 @@ async function versionCommits(desired: DesiredState, p: Plan): Promise<Map<strin
   const filesOf = new Map(changed.map((a) => [a.id, [
     a.file.path, HUB_FILE, ...(desired.deps.get(a.file.path) ?? []), ...Object.keys(a.version.partials).map((n) => `${PARTIALS_DIR}/${n}.hbs`),
   ]]));
-  // simple-git is loaded only when something changed.
+  // git is asked (and its module loaded) only when something changed.
   const { commitOf, readRevision } = await import('../gitstate/revision.js');
   const rev = await readRevision(desired.root, [...new Set([...filesOf.values()].flat())]);
   for (const [id, files] of filesOf) {

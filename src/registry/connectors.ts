@@ -1,7 +1,7 @@
 import type { Action, Observed, Plan } from '../core/plan.js';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
 import type { CachedSource, SourceCache } from '../spec/load.js';
-import type { Db } from './db.js';
+import { stmt, type Db } from './db.js';
 
 /** A connector as `status` and the API show it. */
 export interface ConnectorRow {
@@ -38,6 +38,11 @@ function toRow(r: RawConnector): ConnectorRow {
 /** Every connector the registry knows, active or not, by id. */
 export function listConnectors(db: Db): ConnectorRow[] {
   return (db.prepare('SELECT * FROM connectors WHERE spec IS NOT NULL ORDER BY id').all() as RawConnector[]).map(toRow);
+}
+
+/** How many connectors the registry has, active or not. */
+export function connectorCount(db: Db): number {
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM connectors').get() as { n: number }).n;
 }
 
 export function getConnector(db: Db, id: string): ConnectorRow | undefined {

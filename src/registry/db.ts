@@ -61,3 +61,19 @@ export function stmt(db: Db, sql: string): Database.Statement {
   if (!s) cache.set(sql, (s = db.prepare(sql)));
   return s;
 }
+
+/**
+ * Runs `task` in one transaction that may await between statements (db.transaction()
+ * cannot): only for a connection nothing else uses meanwhile, such as a restore's.
+ */
+export async function asyncTransaction<T>(db: Db, task: () => Promise<T>): Promise<T> {
+  db.exec('BEGIN');
+  try {
+    const result = await task();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -45,25 +45,52 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-interface Raw {
-  id: string; connector_id: string; status: ExecutionStatus; trigger: Trigger; attempt: number; parent_id: string | null;
-  spec_hash: string | null; git_commit: string | null; scheduled_for: string | null; inputs: string | null; rendered_prompt: string | null;
-  argv: string | null; result: string | null; output_truncated: number; cost_usd: number | null; usage: string | null; session_id: string | null;
-  num_turns: number | null; duration_ms: number | null; exit_code: number | null; error_kind: ErrorKind | null; error: string | null;
-  validation_errors: string | null; permission_denials: string | null; created_at: string; not_before: string | null; started_at: string | null; finished_at: string | null;
-}
+/**
+ * The one mapping between an Execution and its row: field → column, and how the value is
+ * stored (JSON text with sorted keys, a 0/1 flag, or as it is). Reading a row and writing
+ * a restored run record both follow it, so a new column is added in one place.
+ */
+const COLUMNS: { readonly [K in keyof Execution]-?: readonly [column: string, codec?: 'json' | 'flag'] } = {
+  id: ['id'], connectorId: ['connector_id'], status: ['status'], trigger: ['trigger'], attempt: ['attempt'], parentId: ['parent_id'],
+  specHash: ['spec_hash'], gitCommit: ['git_commit'], scheduledFor: ['scheduled_for'], inputs: ['inputs', 'json'], renderedPrompt: ['rendered_prompt'],
+  argv: ['argv', 'json'], result: ['result'], outputTruncated: ['output_truncated', 'flag'], costUsd: ['cost_usd'], usage: ['usage', 'json'],
+  sessionId: ['session_id'], numTurns: ['num_turns'], durationMs: ['duration_ms'], exitCode: ['exit_code'], errorKind: ['error_kind'], error: ['error'],
+  validationErrors: ['validation_errors', 'json'], permissionDenials: ['permission_denials', 'json'],
+  createdAt: ['created_at'], notBefore: ['not_before'], startedAt: ['started_at'], finishedAt: ['finished_at'],
+};
+const FIELDS = Object.entries(COLUMNS) as Array<[keyof Execution, readonly [string, ('json' | 'flag')?]]>;
 
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
 
-function toExecution(r: Raw): Execution {
-  return {
-    id: r.id, connectorId: r.connector_id, status: r.status, trigger: r.trigger, attempt: r.attempt, parentId: r.parent_id,
-    specHash: r.spec_hash, gitCommit: r.git_commit, scheduledFor: r.scheduled_for, inputs: json(r.inputs), renderedPrompt: r.rendered_prompt,
-    argv: json(r.argv), result: r.result, outputTruncated: r.output_truncated === 1, costUsd: r.cost_usd, usage: json(r.usage),
-    sessionId: r.session_id, numTurns: r.num_turns, durationMs: r.duration_ms, exitCode: r.exit_code, errorKind: r.error_kind, error: r.error,
-    validationErrors: json(r.validation_errors), permissionDenials: json(r.permission_denials),
-    createdAt: r.created_at, notBefore: r.not_before, startedAt: r.started_at, finishedAt: r.finished_at,
-  };
+function toExecution(r: Record<string, unknown>): Execution {
+  const e: Record<string, unknown> = {};
+  for (const [field, [column, codec]] of FIELDS) {
+    const v = r[column];
+    e[field] = codec === 'json' ? json(v as string | null) : codec === 'flag' ? v === 1 : v;
+  }
+  return e as unknown as Execution;
+}
+
+/** An Execution as the values of its row, in FIELDS order. */
+function toRow(e: Partial<Record<keyof Execution, unknown>>): unknown[] {
+  return FIELDS.map(([field, [, codec]]) => {
+    const v = e[field];
+    if (codec === 'json') return v === null || v === undefined ? null : canonicalJson(v);
+    if (codec === 'flag') return v ? 1 : 0;
+    return v ?? null;
+  });
+}
+
+/** Writes a run as it was recorded (a run record read back by restore), replacing any row with its id. */
+export function putExecution(db: Db, e: Execution): void {
+  stmt(db, PUT_SQL).run(...toRow(e));
+}
+const PUT_SQL = `INSERT OR REPLACE INTO executions (${FIELDS.map(([, [column]]) => column).join(', ')}) VALUES (${FIELDS.map(() => '?').join(', ')})`;
+
+/** The runs with these ids, as a commit message lists them. */
+export function runSummaries(db: Db, ids: readonly string[]): Array<Pick<Execution, 'id' | 'connectorId' | 'status' | 'costUsd'>> {
+  if (!ids.length) return [];
+  return db.prepare(`SELECT id, connector_id AS connectorId, status, cost_usd AS costUsd FROM executions WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as Array<Pick<Execution, 'id' | 'connectorId' | 'status' | 'costUsd'>>;
 }
 
 export interface NewExecution {
@@ -134,7 +161,7 @@ export function finishExecution(db: Db, id: string, f: Finish): void {
 }
 
 export function getExecution(db: Db, id: string): Execution | undefined {
-  const r = stmt(db, 'SELECT * FROM executions WHERE id = ?').get(id) as Raw | undefined;
+  const r = stmt(db, 'SELECT * FROM executions WHERE id = ?').get(id) as Record<string, unknown> | undefined;
   return r && toExecution(r);
 }
 
@@ -151,7 +178,7 @@ export function listExecutions(db: Db, f: ExecutionFilter = {}): Execution[] {
   if (f.connectorId) (where.push('connector_id = ?'), params.push(f.connectorId));
   if (f.status) (where.push('status = ?'), params.push(f.status));
   const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-  return (db.prepare(sql).all(...params, f.limit ?? 20) as Raw[]).map(toExecution);
+  return (db.prepare(sql).all(...params, f.limit ?? 20) as Array<Record<string, unknown>>).map(toExecution);
 }
 
 /** Dollars a connector spent on runs created at or after `since`. */

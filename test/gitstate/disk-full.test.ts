@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
-import { pendingCount } from '../../src/gitstate/state.js';
+import { pendingCount } from '../../src/registry/git-outbox.js';
 import { git, testdir, writeFiles } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 

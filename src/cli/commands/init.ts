@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { git, insideWorkTree } from '../../gitstate/git.js';
 
 const SCHEMAS = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
@@ -60,9 +60,8 @@ export async function run(dir: string): Promise<void> {
   };
   ensure('.gitignore', /^\/?\.agent-hub\/?$/m, "# agent-hub's local database, lock and logs\n.agent-hub/\n");
   ensure('.gitattributes', /^\/?state\/\*\* .*linguist-generated/m, '# written by agent-hub: collapsed in GitHub diffs, left out of language statistics\nstate/** linguist-generated=true\n');
-  const inRepo = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, reject: false });
-  if (inRepo.exitCode !== 0) {
-    await execa('git', ['init', '--quiet'], { cwd: root });
+  if (!insideWorkTree(root)) {
+    await git(root, ['init', '--quiet']);
     created.push('.git/');
   }
   process.stdout.write(created.length ? `created in ${root}:\n${created.map((c) => `  ${c}`).join('\n')}\n` : `${root} is already a hub repository; nothing to create\n`);
