@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { dbPath, openDb, type Db } from '../registry/db.js';
 import { repoRoot } from '../spec/load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { HubConfigError, loadHubConfig, requireHubConfig, type HubConfig } from '../spec/hub-config.js';
 import { readSnapshot, restoreInto } from '../gitstate/restore.js';
 import { stateTarget } from '../gitstate/state.js';

@@ -5,10 +5,10 @@ import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { hubFilesAt } from '../../gitstate/tree-at.js';
 import { listConnectors, observe } from '../../registry/connectors.js';
 import { loadDesired } from '../../spec/load.js';
-import { ExitError, UserError } from '../errors.js';
+import { ExitError, UserError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { planToJson, promptDiff, renderPlanMarkdown, renderPlanText } from '../plan-format.js';
 
 interface PlanOptions extends GlobalOptions {

@@ -6,10 +6,10 @@ import { dbPath, openDb } from '../../registry/db.js';
 import { observe } from '../../registry/connectors.js';
 import { resolveInputs } from '../../template/inputs.js';
 import { renderPrompt, RenderError } from '../../template/render.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 interface RenderOptions extends GlobalOptions {
   input?: Record<string, string>;

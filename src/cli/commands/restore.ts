@@ -1,9 +1,9 @@
 import { restore } from '../../gitstate/restore.js';
 import { acquireLock } from '../../daemon/lock.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { resolveRepo, hubConfigOrFail } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 /** `agent-hub restore`: rebuild .agent-hub/ from the committed state (a lost machine, a fresh clone). */
 export async function run(opts: GlobalOptions): Promise<void> {

@@ -8,10 +8,10 @@ import { agentEnvironment } from '../../execute/environment.js';
 import { Redactor } from '../../execute/redact.js';
 import { resolveInputs } from '../../template/inputs.js';
 import { renderPrompt } from '../../template/render.js';
-import { ExitError, UserError } from '../errors.js';
+import { ExitError, UserError } from '../../core/errors.js';
 import { color, printJson } from '../output.js';
 import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { describeExecution } from '../execution-format.js';
 import { GitState } from '../../gitstate/state.js';
 

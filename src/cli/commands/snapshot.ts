@@ -1,8 +1,8 @@
 import { GitState } from '../../gitstate/state.js';
-import { ExitError, UserError } from '../errors.js';
+import { ExitError, UserError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 /** `agent-hub snapshot`: commit the queued run records and a registry snapshot now. */
 export async function run(opts: GlobalOptions): Promise<void> {

@@ -2,7 +2,7 @@ import { runDaemon } from '../../daemon/daemon.js';
 import { LockedError } from '../../daemon/lock.js';
 import { HubConfigError } from '../../spec/hub-config.js';
 import { ListenRefusedError } from '../../server/http.js';
-import { UserError, UsageError } from '../errors.js';
+import { UserError, UsageError } from '../../core/errors.js';
 
 interface StartOptions {
   repo?: string;

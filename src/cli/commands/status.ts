@@ -5,7 +5,7 @@ import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
 import { commitDeferral, pendingCount, stateTarget } from '../../gitstate/state.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { readDaemonHealth, type DaemonHealth } from '../../daemon/health-file.js';
 import type { SkipSummary } from '../../registry/skips.js';
 
