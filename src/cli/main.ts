@@ -96,10 +96,10 @@ export async function reportFailure(err: unknown, write: (text: string) => void)
   if (err instanceof CommanderError) {
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
   }
-  if (err instanceof ExitError) return err.exitCode;
+  if (err instanceof ExitError) return err.exitStatus;
   if (err instanceof UserError) {
     write(`agent-hub: ${err.message}\n`);
-    return err.exitCode;
+    return err.exitStatus;
   }
   // A full disk or an I/O error is the machine's, not a bug (loaded only on this path).
   const { storageFailure } = await import('../registry/storage.js');

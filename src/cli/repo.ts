@@ -3,20 +3,10 @@ import path from 'node:path';
 import { dbPath, openDb, type Db } from '../registry/db.js';
 import { repoRoot } from '../spec/load.js';
 import { UserError } from '../core/errors.js';
-import { HubConfigError, loadHubConfig, requireHubConfig, type HubConfig } from '../spec/hub-config.js';
+import { loadHubConfig } from '../spec/hub-config.js';
 import { readSnapshot, restoreInto } from '../gitstate/restore.js';
 import { stateTarget } from '../gitstate/state.js';
 import { RUNS_DIR } from '../gitstate/records.js';
-
-/** hub.yaml of a repository, or a UserError listing its problems. */
-export function hubConfigOrFail(root: string): HubConfig {
-  try {
-    return requireHubConfig(root);
-  } catch (err) {
-    if (err instanceof HubConfigError) throw new UserError(err.message);
-    throw err;
-  }
-}
 
 /** The hub repository a command works on (`--repo`, default the current directory). */
 export function resolveRepo(dir: string | undefined): string {

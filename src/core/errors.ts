@@ -21,9 +21,12 @@ export const EXIT = {
   config: 78,
 } as const;
 
-/** A problem the user can fix: the message says what to do; printed without a stack. */
+/**
+ * A problem the user can fix: the message says what to do; printed without a stack.
+ * `exitStatus` is the CLI's (a GitError's `exitCode` is git's own).
+ */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.failed) {
+  constructor(message: string, readonly exitStatus: number = EXIT.failed) {
     super(message);
   }
 }
@@ -37,8 +40,8 @@ export class UsageError extends UserError {
 
 /** A check or run that failed and was already reported: exit with the code, print nothing more. */
 export class ExitError extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
+  constructor(readonly exitStatus: number) {
+    super(`exit ${exitStatus}`);
   }
 }
 
@@ -56,5 +59,5 @@ export class InternalError extends Error {
  */
 export function inContext(err: unknown, before: string, after = ''): unknown {
   if (!(err instanceof UserError)) return err;
-  return new UserError(`${before}: ${err.message}${after}`, err.exitCode);
+  return new UserError(`${before}: ${err.message}${after}`, err.exitStatus);
 }

@@ -16,6 +16,7 @@ import { Redactor } from './redact.js';
 import { retryDelayMs } from './backoff.js';
 import { runAttempt } from './attempt.js';
 import { startOfDay } from './day.js';
+import { EXIT, UserError } from '../core/errors.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -39,9 +40,9 @@ export type SubmitResult =
   | { status: 'failed'; id: string; reason: 'budget'; message: string };
 
 /** A request that cannot become a run: unknown connector, bad inputs. */
-export class RunRequestError extends Error {
+export class RunRequestError extends UserError {
   constructor(readonly code: 'not-found' | 'bad-inputs', message: string, readonly details: string[] = []) {
-    super(message);
+    super(message, code === 'bad-inputs' ? EXIT.usage : EXIT.failed);
   }
 }
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { superviseGroup } from '../execute/process.js';
+import { UserError } from '../core/errors.js';
 
 /** A git command that failed: the command, its exit code and what it printed. */
-export class GitError extends Error {
+export class GitError extends UserError {
   constructor(readonly args: readonly string[], readonly exitCode: number, readonly stderr: string) {
     super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(-5).join('\n') || 'no output'}`);
   }

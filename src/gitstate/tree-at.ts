@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { UserError } from '../core/errors.js';
 
 /**
  * Checks out the hub files (connectors/, hub.yaml) of a git ref into a temporary
@@ -10,7 +11,7 @@ import { execa } from 'execa';
  */
 export async function hubFilesAt(root: string, ref: string): Promise<{ dir: string; dispose: () => void }> {
   const resolved = await execa('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, reject: false });
-  if (resolved.exitCode !== 0) throw new Error(`"${ref}" is not a commit in this repository`);
+  if (resolved.exitCode !== 0) throw new UserError(`"${ref}" is not a commit in this repository`);
   const prefix = (await execa('git', ['rev-parse', '--show-prefix'], { cwd: root })).stdout.trim();
   const dir = mkdtempSync(path.join(tmpdir(), 'agent-hub-base-'));
   const dispose = () => rmSync(dir, { recursive: true, force: true });

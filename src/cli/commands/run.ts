@@ -1,7 +1,7 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { getConnector } from '../../registry/connectors.js';
-import { Executor, RunRequestError } from '../../execute/executor.js';
+import { Executor } from '../../execute/executor.js';
 import { agentFor } from '../../execute/agents/index.js';
 import { shellLine } from '../../execute/agents/claude.js';
 import { agentEnvironment } from '../../execute/environment.js';
@@ -10,7 +10,8 @@ import { resolveInputs } from '../../template/inputs.js';
 import { renderPrompt } from '../../template/render.js';
 import { ExitError, UserError } from '../../core/errors.js';
 import { color, printJson } from '../output.js';
-import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
+import { openRegistry, resolveRepo } from '../repo.js';
+import { requireHubConfig } from '../../spec/hub-config.js';
 import type { GlobalOptions } from '../options.js';
 import { describeExecution } from '../execution-format.js';
 import { GitState } from '../../gitstate/state.js';
@@ -26,7 +27,7 @@ interface RunOptions extends GlobalOptions {
  */
 export async function run(id: string, opts: RunOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const config = hubConfigOrFail(root);
+  const config = requireHubConfig(root);
   const db = openRegistry(root);
   try {
     const applied = await reconcile(root, db);
@@ -54,13 +55,7 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
     const gitState = new GitState(db, root, config);
     const executor = new Executor({ db, root, hub: config, onOutput: (p) => gitState.recordOutput(p) });
     executor.onFinished((e) => gitState.recordRun(e));
-    let submitted;
-    try {
-      submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });
-    } catch (err) {
-      if (err instanceof RunRequestError) throw new UserError(err.code === 'bad-inputs' ? `bad inputs for ${id}:\n  ${err.details.join('\n  ')}` : err.message, err.code === 'bad-inputs' ? 2 : 1);
-      throw err;
-    }
+    const submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });
     if (submitted.status === 'refused') throw new UserError(submitted.message);
     const interrupt = () => executor.cancel(submitted.id, 'interrupted from the terminal');
     process.once('SIGINT', interrupt);
