@@ -125,5 +125,5 @@ export function acquireLock(root: string, log: Logger = silentLogger): () => voi
       }
     }
   }
-  throw new Error(`could not take the lock ${file}`);
+  throw new UserError(`could not take the lock ${file}: other processes keep taking it; try again`, EXIT.locked);
 }
