@@ -1,4 +1,4 @@
-import type { Db } from '../registry/db.js';
+import { SchemaTooNewError, type Db } from '../registry/db.js';
 import { MIGRATIONS } from '../registry/migrations.js';
 import { canonicalJson } from '../spec/hash.js';
 import { REGISTRY_DIR } from './records.js';
@@ -33,6 +33,8 @@ export function snapshotFiles(db: Db): Map<string, string> {
 
 /** Loads snapshot files into a freshly migrated database (inside the caller's transaction). */
 export function loadSnapshot(db: Db, files: ReadonlyMap<string, string>): void {
+  const version = snapshotVersion(files.get(`${REGISTRY_DIR}/meta.json`));
+  if (version > MIGRATIONS.length) throw new SchemaTooNewError(`${REGISTRY_DIR}/meta.json`, version, MIGRATIONS.length);
   for (const t of TABLES) {
     const text = files.get(`${REGISTRY_DIR}/${t.file}`);
     if (!text) continue;
@@ -42,5 +44,15 @@ export function loadSnapshot(db: Db, files: ReadonlyMap<string, string>): void {
       const cols = Object.keys(row);
       db.prepare(`INSERT OR REPLACE INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c] as never));
     }
+  }
+}
+
+/** The schema version a snapshot was written at (0 when meta.json does not say): newer columns need a newer agent-hub. */
+function snapshotVersion(meta: string | undefined): number {
+  try {
+    const v = (JSON.parse(meta ?? '{}') as { schemaVersion?: unknown }).schemaVersion;
+    return typeof v === 'number' ? v : 0;
+  } catch {
+    return 0;
   }
 }

@@ -62,6 +62,17 @@ describe('exit codes', () => {
     }
   });
 
+  it('a committed snapshot written by a newer agent-hub exits 65 for restore', async () => {
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'a' }) });
+    expect((await cli(['apply', '--repo', root])).code).toBe(0);
+    expect((await cli(['snapshot', '--repo', root])).code).toBe(0);
+    writeFileSync(path.join(root, 'state/registry/meta.json'), '{"format": 1, "schemaVersion": 999}\n');
+    writeFileSync(path.join(root, 'state/registry/connectors.jsonl'), '{"id":"a","column_of_the_future":1}\n');
+    git(root, 'commit', '-qam', 'state from a newer agent-hub');
+    rmSync(path.join(root, '.agent-hub'), { recursive: true, force: true });
+    userError(await cli(['restore', '--repo', root]), 65, 'state/registry/meta.json was written by a newer agent-hub (schema version 999');
+  });
+
   it('an invalid hub.yaml exits 78 where a command needs it; validate reports it as a failed check', async () => {
     const root = testdir({ 'hub.yaml': 'concurrency: lots\n', 'connectors/a.yaml': yaml({ prompt: 'a' }) });
     userError(await cli(['run', 'a', '--repo', root]), 78, 'hub.yaml is invalid');
