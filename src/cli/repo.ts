@@ -7,6 +7,7 @@ import { loadHubConfig } from '../spec/hub-config.js';
 import { readSnapshot, restoreInto } from '../gitstate/restore.js';
 import { stateTarget } from '../gitstate/state.js';
 import { RUNS_DIR } from '../gitstate/records.js';
+import { GitError } from '../gitstate/git.js';
 
 /** The hub repository a command works on (`--repo`, default the current directory). */
 export function resolveRepo(dir: string | undefined): string {
@@ -37,7 +38,11 @@ export async function openRunRegistry(root: string): Promise<{ db: Db; fromGit: 
   if (existsSync(dbPath(root))) return { db: openDb(dbPath(root)), fromGit: false };
   const db = openDb(':memory:');
   const target = stateTarget(root, loadHubConfig(root).config);
-  const snapshot = await readSnapshot(target).catch(() => null); // not a git repository: nothing committed
+  // Not a git repository, or no state branch to read: nothing committed. Anything else is a bug, not "no state".
+  const snapshot = await readSnapshot(target).catch((err: unknown) => {
+    if (err instanceof GitError) return null;
+    throw err;
+  });
   if (!snapshot) return { db, fromGit: false };
   await restoreInto(db, snapshot, target.stateFiles(RUNS_DIR));
   return { db, fromGit: true };

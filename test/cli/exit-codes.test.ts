@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { cli, type CliResult } from '../helpers/cli.js';
 import { git, gitdir, testdir } from '../helpers/repo.js';
@@ -78,6 +79,18 @@ describe('exit codes', () => {
     userError(await cli(['run', 'a', '--repo', root]), 78, 'hub.yaml is invalid');
     userError(await cli(['snapshot', '--repo', root]), 78, 'hub.yaml is invalid');
     expect((await cli(['validate', '--repo', root])).code).toBe(1);
+  });
+
+  it('a port already taken exits 1 and says how to pick another', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'a' }) });
+      userError(await cli(['start', '--repo', root, '--port', String(port)]), 1, `address already in use 127.0.0.1:${port}: pick another with --port`);
+    } finally {
+      busy.close();
+    }
   });
 
   it('a bug exits 70 with its stack and a hint to report it', async () => {
