@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { cli, type CliResult } from '../helpers/cli.js';
-import { git, gitdir, testdir } from '../helpers/repo.js';
+import { git, gitdir, testdir, writeFiles } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { reportFailure } from '../../src/cli/main.js';
@@ -91,6 +92,26 @@ describe('exit codes', () => {
     } finally {
       busy.close();
     }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a full disk exits 1 and says so, without a stack (mounts a small tmpfs: root only)', async () => {
+    const disk = path.join(testdir(), 'disk');
+    mkdirSync(disk);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
+    onTestFinished(() => void execFileSync('umount', ['-l', disk]));
+    const root = path.join(disk, 'hub');
+    writeFiles(root, { 'connectors/a.yaml': yaml({ prompt: 'a' }) });
+    expect((await cli(['apply', '--repo', root])).code).toBe(0);
+    writeFiles(root, { 'connectors/b.yaml': yaml({ prompt: 'b'.repeat(64 * 1024) }) });
+    try {
+      for (;;) appendFileSync(path.join(disk, 'filler'), Buffer.alloc(4096, 1));
+    } catch {
+      // full
+    }
+    const r = await cli(['apply', '--repo', root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^agent-hub: (disk full|I\/O error): /);
+    expect(r.stderr).not.toMatch(STACK);
   });
 
   it('a bug exits 70 with its stack and a hint to report it', async () => {
