@@ -2,6 +2,7 @@ import { SchemaTooNewError, type Db } from '../registry/db.js';
 import { MIGRATIONS } from '../registry/migrations.js';
 import { canonicalJson } from '../spec/hash.js';
 import { REGISTRY_DIR } from './records.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * What the snapshot holds: the registry's own tables. Executions are not in it — each
@@ -38,12 +39,21 @@ export function loadSnapshot(db: Db, files: ReadonlyMap<string, string>): void {
   for (const t of TABLES) {
     const text = files.get(`${REGISTRY_DIR}/${t.file}`);
     if (!text) continue;
-    for (const line of text.split('\n')) {
+    for (const [i, line] of text.split('\n').entries()) {
       if (!line.trim()) continue;
-      const row = JSON.parse(line) as Record<string, unknown>;
+      const row = parseRow(line, `${REGISTRY_DIR}/${t.file}:${i + 1}`);
       const cols = Object.keys(row);
       db.prepare(`INSERT OR REPLACE INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c] as never));
     }
+  }
+}
+
+/** One snapshot line; a line that is not JSON (a merge's markers) is the user's to fix, named with its line. */
+function parseRow(line: string, where: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${where}: not valid JSON (${(err as Error).message}); git checkout the file from a good commit, then run the command again`);
   }
 }
 

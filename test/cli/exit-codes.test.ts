@@ -127,8 +127,13 @@ describe('exit codes', () => {
     rmSync(path.join(root, '.agent-hub'), { recursive: true, force: true });
     userError(await cli(['restore', '--repo', root]), 65, 'state/registry/meta.json was written by a newer agent-hub (schema version 999');
 
-    // A line that is JSON but not a row: the loader does not expect it (a defect to report).
+    // A merge left its markers in the snapshot: the user's to fix, named with its line.
     writeFileSync(meta, written);
+    writeFileSync(rows, '<<<<<<< HEAD\n');
+    git(root, 'commit', '-qam', 'a bad merge');
+    userError(await cli(['restore', '--repo', root]), 1, 'state/registry/connectors.jsonl:1: not valid JSON');
+
+    // A line that is JSON but not a row: the loader does not expect it (a defect to report).
     writeFileSync(rows, 'null\n');
     git(root, 'commit', '-qam', 'damage the snapshot');
     const r = await cli(['restore', '--repo', root]);
