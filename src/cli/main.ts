@@ -1,11 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitError, UsageError, UserError } from './errors.js';
-
-/** Options every command takes. */
-export interface GlobalOptions {
-  repo?: string;
-  json?: boolean;
-}
+import { EXIT, ExitError, UsageError, UserError } from '../core/errors.js';
 
 function collectInput(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf('=');
@@ -93,21 +87,38 @@ function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and turns every outcome into an exit code, in this one place. */
+/**
+ * What ended a command, as the user sees it: the exit code, and what is printed. The one
+ * place errors become exit codes (see the README's list): a user error prints its message
+ * and never a stack; anything else is a bug, printed with its stack and a hint to report it.
+ */
+export async function reportFailure(err: unknown, write: (text: string) => void): Promise<number> {
+  if (err instanceof CommanderError) {
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof ExitError) return err.exitStatus;
+  if (err instanceof UserError) {
+    write(`agent-hub: ${err.message}\n`);
+    return err.exitStatus;
+  }
+  // A full disk or an I/O error is the machine's, not a bug (loaded only on this path).
+  const { storageFailure } = await import('../registry/storage.js');
+  const storage = storageFailure(err, 'the registry database');
+  if (storage) {
+    write(`agent-hub: ${storage} (${(err as Error).message}); fix that and run the command again\n`);
+    return EXIT.failed;
+  }
+  write(`agent-hub: internal error: ${(err as Error)?.stack ?? String(err)}\n` +
+    'This is a bug in agent-hub; please report it (https://github.com/agent-hub/agent-hub/issues) with the command you ran and the text above.\n');
+  return EXIT.internal;
+}
+
+/** Runs the CLI and returns its exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    return EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
-    }
-    if (err instanceof ExitError) return err.exitCode;
-    if (err instanceof UserError) {
-      process.stderr.write(`agent-hub: ${err.message}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(`agent-hub: internal error: ${(err as Error)?.stack ?? String(err)}\nThis is a bug; please report it with the command you ran.\n`);
-    return 70;
+    return reportFailure(err, (text) => process.stderr.write(text));
   }
 }

@@ -2,21 +2,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { dbPath, openDb, type Db } from '../registry/db.js';
 import { repoRoot } from '../spec/load.js';
-import { UserError } from './errors.js';
-import { HubConfigError, loadHubConfig, requireHubConfig, type HubConfig } from '../spec/hub-config.js';
+import { UserError } from '../core/errors.js';
+import { loadHubConfig } from '../spec/hub-config.js';
 import { readSnapshot, restoreInto } from '../gitstate/restore.js';
 import { stateTarget } from '../gitstate/state.js';
 import { RUNS_DIR } from '../gitstate/records.js';
-
-/** hub.yaml of a repository, or a UserError listing its problems. */
-export function hubConfigOrFail(root: string): HubConfig {
-  try {
-    return requireHubConfig(root);
-  } catch (err) {
-    if (err instanceof HubConfigError) throw new UserError(err.message);
-    throw err;
-  }
-}
+import { GitError } from '../gitstate/git.js';
 
 /** The hub repository a command works on (`--repo`, default the current directory). */
 export function resolveRepo(dir: string | undefined): string {
@@ -47,7 +38,11 @@ export async function openRunRegistry(root: string): Promise<{ db: Db; fromGit: 
   if (existsSync(dbPath(root))) return { db: openDb(dbPath(root)), fromGit: false };
   const db = openDb(':memory:');
   const target = stateTarget(root, loadHubConfig(root).config);
-  const snapshot = await readSnapshot(target).catch(() => null); // not a git repository: nothing committed
+  // Not a git repository, or no state branch to read: nothing committed. Anything else is a bug, not "no state".
+  const snapshot = await readSnapshot(target).catch((err: unknown) => {
+    if (err instanceof GitError) return null;
+    throw err;
+  });
   if (!snapshot) return { db, fromGit: false };
   await restoreInto(db, snapshot, target.stateFiles(RUNS_DIR));
   return { db, fromGit: true };

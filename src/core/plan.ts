@@ -1,4 +1,5 @@
 import type { ConnectorVersion, Diagnostic } from './types.js';
+import { InternalError } from './errors.js';
 
 /** One connector file as the loader found it: the desired state. */
 export interface DesiredFile {
@@ -83,7 +84,7 @@ export function plan(desired: DesiredFile[], observed: Observed): Plan {
       actions.push({ kind: 'unchanged', id, file, clearsError: current.hasError });
       continue;
     }
-    if (!file.version) throw new Error(`internal: ${file.path} changed but was not loaded`);
+    if (!file.version) throw new InternalError(`${file.path} changed but was not loaded`);
     if (current?.active) {
       actions.push({ kind: 'update', id, file, version: file.version, previousHash: current.specHash, moved: current.sourcePath !== file.path });
     } else {

@@ -12,6 +12,7 @@ import { acquireLock } from './lock.js';
 import { watchConnectors } from './watch.js';
 import { DaemonSignals } from './signals.js';
 import { HealthFile } from './health-file.js';
+import { UserError } from '../core/errors.js';
 
 export interface DaemonOptions {
   repo: string;
@@ -106,6 +107,10 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
       listening.listen(port, host, () => resolve());
+    }).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      // A port in use or reserved is the user's to change, not a bug.
+      throw code === 'EADDRINUSE' || code === 'EACCES' ? new UserError(`${(err as Error).message}: pick another with --port or server.port in hub.yaml`) : err;
     });
   } catch (err) {
     server = undefined;

@@ -2,11 +2,12 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFi
 import path from 'node:path';
 import { bootId, cmdline, identify, procStat } from '../execute/procfs.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import { EXIT, UserError } from '../core/errors.js';
 
 /** Another hub already runs on this repository. */
-export class LockedError extends Error {
+export class LockedError extends UserError {
   constructor(readonly pid: number, file: string) {
-    super(`another agent-hub (pid ${pid}) is already running on this repository (lock ${file}); stop it first, or remove the lock if that process is gone`);
+    super(`another agent-hub (pid ${pid}) is already running on this repository (lock ${file}); stop it first, or remove the lock if that process is gone`, EXIT.locked);
   }
 }
 
@@ -124,5 +125,5 @@ export function acquireLock(root: string, log: Logger = silentLogger): () => voi
       }
     }
   }
-  throw new Error(`could not take the lock ${file}`);
+  throw new UserError(`could not take the lock ${file}: other processes keep taking it; try again`, EXIT.locked);
 }

@@ -1,4 +1,5 @@
 import type { Trigger } from '../registry/executions.js';
+import { EXIT, UserError } from '../core/errors.js';
 
 /** A request to run a connector now (or for a scheduled slot). */
 export interface RunRequest {
@@ -18,8 +19,8 @@ export type SubmitResult =
   | { status: 'failed'; id: string; reason: 'budget'; message: string };
 
 /** A request that cannot become a run: unknown connector, bad inputs. */
-export class RunRequestError extends Error {
+export class RunRequestError extends UserError {
   constructor(readonly code: 'not-found' | 'bad-inputs', message: string, readonly details: string[] = []) {
-    super(message);
+    super(message, code === 'bad-inputs' ? EXIT.usage : EXIT.failed);
   }
 }

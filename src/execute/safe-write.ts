@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../core/errors.js';
 
 // Not defined on Windows, where symlinks need privileges to create: the lstat walk still applies.
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** A write the hub refused or could not finish; the message names the path and why. */
-export class OutputWriteError extends Error {}
+export class OutputWriteError extends UserError {}
 
 /**
  * Writes `content` at repository-relative `rel` (already allowed by outputPathRefusal)

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { execa } from 'execa';
 import { superviseGroup } from '../os/process-group.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * The one way agent-hub runs git: every git command in src/ goes through this module.
@@ -11,7 +12,7 @@ import { superviseGroup } from '../os/process-group.js';
  */
 
 /** A git command that failed: the command, its exit code and what it printed. */
-export class GitError extends Error {
+export class GitError extends UserError {
   constructor(readonly args: readonly string[], readonly exitCode: number, readonly stderr: string) {
     super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim().split('\n').slice(-5).join('\n') || 'no output'}`);
   }

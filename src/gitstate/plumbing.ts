@@ -4,6 +4,7 @@ import path from 'node:path';
 import { git, GitError, repoPaths } from './git.js';
 import { authorEnv, type Author, type StagedFile } from './author.js';
 import { treeWith } from './trees.js';
+import { UserError } from '../core/errors.js';
 
 const ZERO = '0'.repeat(40);
 
@@ -63,7 +64,7 @@ async function hook(root: string, name: string, args: string[], env: Record<stri
     await git(root, ['hook', 'run', name, ...(args.length ? ['--', ...args] : [])], { env });
   } catch (err) {
     if (!(err instanceof GitError)) throw err;
-    throw new Error(`the ${name} hook rejected the state commit: ${err.stderr.trim() || `exit ${err.exitCode}`}. ` +
+    throw new UserError(`the ${name} hook rejected the state commit: ${err.stderr.trim() || `exit ${err.exitCode}`}. ` +
       `The run records stay queued for the next commit; let the hook accept the hub's commits (author ${author.email}, subject "state: …"), ` +
       'or set state.branch in hub.yaml (hooks do not run for a state branch)');
   }
@@ -81,7 +82,7 @@ export async function commitTree(root: string, tree: string, parents: readonly s
     return (await git(root, ['commit-tree', ...(sign ? ['-S'] : []), tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], { input: message, env })).stdout.trim();
   } catch (err) {
     if (!sign || !(err instanceof GitError)) throw err;
-    throw new Error(`commit.gpgsign is true but the state commit could not be signed: ${err.stderr.trim().split('\n').slice(-3).join(' ')}. ` +
+    throw new UserError(`commit.gpgsign is true but the state commit could not be signed: ${err.stderr.trim().split('\n').slice(-3).join(' ')}. ` +
       'Make the signing key usable without a prompt for the hub\'s user (user.signingKey, gpg.format, gpg.program), or set commit.gpgsign=false for this repository; the run records stay queued');
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from '../log/logger.js';
 import type { HealthTracker } from './health.js';
 import { PushRefused, type PushResult, type RemoteSync } from './remote.js';
 import type { SerialQueue } from './serial.js';
+import { UserError } from '../core/errors.js';
 
 export interface PushLoopOptions {
   /** The remote to push to now (hub.yaml may change it); undefined: pushing is off. */
@@ -87,7 +88,7 @@ export class PushLoop {
         continue;
       }
       if (!r.rejected) return { ...r, attempts: n };
-      if (n > delaysMs.length) throw new Error(`${this.o.remoteName()} rejected the push ${n} times: it keeps moving; the state stays committed locally and is pushed again later`);
+      if (n > delaysMs.length) throw new UserError(`${this.o.remoteName()} rejected the push ${n} times: it keeps moving; the state stays committed locally and is pushed again later`);
       await pause(n);
       if (this.stopping) return { pushed: false, attempts: n, skipped: 'the hub stopped before the remote took the state; it is pushed after the next start' };
       const caught = await this.o.writer.run(() => remote.catchUp());

@@ -9,6 +9,7 @@ import { loadSnapshot } from './snapshot.js';
 import { connectorCount, registryChanged } from '../registry/connectors.js';
 import { stateTarget } from './state.js';
 import type { StateFile, StateTarget } from './targets.js';
+import { UserError } from '../core/errors.js';
 
 export interface RestoreResult {
   connectors: number;
@@ -33,7 +34,7 @@ export async function readSnapshot(target: StateTarget): Promise<Map<string, str
 export async function restore(root: string, config: HubConfig, now = new Date()): Promise<RestoreResult> {
   const target = stateTarget(root, config);
   const snapshot = await readSnapshot(target);
-  if (!snapshot) throw new Error(`no registry snapshot under ${REGISTRY_DIR}/${config.state?.branch ? ` on branch ${config.state.branch}` : ''}: nothing to restore from`);
+  if (!snapshot) throw new UserError(`no registry snapshot under ${REGISTRY_DIR}/${config.state?.branch ? ` on branch ${config.state.branch}` : ''}: nothing to restore from`);
   const file = dbPath(root);
   let previous: string | undefined;
   if (existsSync(file)) {

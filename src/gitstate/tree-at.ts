@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { git, gitBytes } from './git.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * Checks out the hub files (connectors/, hub.yaml) of a git ref into a temporary
@@ -11,7 +12,7 @@ import { git, gitBytes } from './git.js';
  */
 export async function hubFilesAt(root: string, ref: string): Promise<{ dir: string; dispose: () => void }> {
   const resolved = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { ok: [1, 128] });
-  if (resolved.exitCode !== 0) throw new Error(`"${ref}" is not a commit in this repository`);
+  if (resolved.exitCode !== 0) throw new UserError(`"${ref}" is not a commit in this repository`);
   const commit = resolved.stdout.trim();
   const prefix = (await git(root, ['rev-parse', '--show-prefix'])).stdout.trim();
   const dir = mkdtempSync(path.join(tmpdir(), 'agent-hub-base-'));

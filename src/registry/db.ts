@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS } from './migrations.js';
+import { EXIT, UserError } from '../core/errors.js';
 
 export type Db = Database.Database;
 
@@ -14,7 +15,11 @@ export function dbPath(root: string): string {
 }
 
 /** Raised when the database was written by a newer agent-hub than this one. */
-export class SchemaTooNewError extends Error {}
+export class SchemaTooNewError extends UserError {
+  constructor(file: string, version: number, known: number) {
+    super(`${file} was written by a newer agent-hub (schema version ${version}; this one knows up to ${known}): upgrade agent-hub`, EXIT.newerData);
+  }
+}
 
 /**
  * Opens (creating if needed) a registry database in WAL mode and migrates it to the
@@ -38,7 +43,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
 export function migrate(db: Db): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new SchemaTooNewError(`the database is at schema version ${current}, newer than this agent-hub knows (${MIGRATIONS.length}); upgrade agent-hub`);
+    throw new SchemaTooNewError(db.name, current, MIGRATIONS.length);
   }
   const applied: number[] = [];
   for (let v = current + 1; v <= MIGRATIONS.length; v++) {

@@ -29,13 +29,13 @@ export function dumpTables(db: Db): Map<string, string> {
 }
 
 /** Loads dumped tables (file name → text) into a freshly migrated database, inside the caller's transaction. */
-export function loadTables(db: Db, read: (file: string) => string | undefined): void {
+export function loadTables(db: Db, read: (file: string) => string | undefined, parse: (line: string, file: string, lineNumber: number) => Record<string, unknown> = (line) => JSON.parse(line) as Record<string, unknown>): void {
   for (const t of TABLES) {
     const text = read(t.file);
     if (!text) continue;
-    for (const line of text.split('\n')) {
+    for (const [i, line] of text.split('\n').entries()) {
       if (!line.trim()) continue;
-      const row = JSON.parse(line) as Record<string, unknown>;
+      const row = parse(line, t.file, i + 1);
       const cols = Object.keys(row);
       db.prepare(`INSERT OR REPLACE INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c] as never));
     }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { UserError } from '../core/errors.js';
 
 /**
  * Who may reach the API: an allowed Host on every request (DNS rebinding), no cross-site
@@ -26,7 +27,7 @@ export class Refusal extends Error {
 }
 
 /** The hub would be reachable beyond this machine without a token, or reads are to be protected without one. */
-export class ListenRefusedError extends Error {}
+export class ListenRefusedError extends UserError {}
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 

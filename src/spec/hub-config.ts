@@ -6,6 +6,7 @@ import { decodeText } from './text.js';
 import { parseYaml, type SourceDoc } from './yaml.js';
 import { parseDuration } from '../core/duration.js';
 import type { AgentSettings } from '../agents/types.js';
+import { EXIT, UserError } from '../core/errors.js';
 
 /** hub.yaml after validation (see schemas/hub.schema.json); every field optional. */
 export interface HubConfig {
@@ -36,9 +37,9 @@ export interface LoadedHubConfig {
 export { HUB_FILE } from './hub-file.js';
 
 /** hub.yaml has errors: every one of them, formatted like validate prints them. */
-export class HubConfigError extends Error {
+export class HubConfigError extends UserError {
   constructor(readonly diagnostics: Diagnostic[]) {
-    super(`hub.yaml is invalid:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+    super(`hub.yaml is invalid:\n${diagnostics.map(formatDiagnostic).join('\n')}`, EXIT.config);
   }
 }
 

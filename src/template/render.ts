@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { ConnectorVersion } from '../core/types.js';
 import { helpers } from './helpers.js';
+import { UserError } from '../core/errors.js';
 
 /** What a template sees. Secrets are never part of it. */
 export interface RenderContext {
@@ -33,7 +34,7 @@ function compile(source: string): HandlebarsTemplateDelegate {
 }
 
 /** Error from rendering a template: a missing variable, a helper failing. */
-export class RenderError extends Error {}
+export class RenderError extends UserError {}
 
 /** Renders a version's prompt for a run with already checked inputs. */
 export function renderPrompt(version: ConnectorVersion, inputs: Record<string, unknown>, run: RunInfo): string {

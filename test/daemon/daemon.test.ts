@@ -102,11 +102,11 @@ describe('agent-hub start (a real daemon process)', () => {
     const root = repo();
     const d = await startDaemon(root, fakeClaudeEnv().env);
     const second = await runCli(['start', '--repo', root, '--port', '0']);
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(75);
     expect(second.stderr).toContain(`another agent-hub (pid ${d.proc.pid}) is already running on this repository`);
     // restore replaces the database: never under a running hub.
     const restore = await runCli(['restore', '--repo', root]);
-    expect(restore.code).toBe(1);
+    expect(restore.code).toBe(75);
     expect(restore.stderr).toContain(`another agent-hub (pid ${d.proc.pid}) is already running on this repository`);
     expect(readdirSync(path.join(root, '.agent-hub')).filter((f) => f.includes('.bak'))).toEqual([]);
     d.proc.kill('SIGTERM');

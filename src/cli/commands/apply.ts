@@ -1,10 +1,10 @@
 import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { planSummary } from '../../core/plan.js';
-import { ExitError } from '../errors.js';
+import { ExitError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { openRegistry, resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 /**
  * `agent-hub apply`: valid changes are applied; invalid files keep their last good version.

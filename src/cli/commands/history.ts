@@ -1,8 +1,8 @@
 import { listExecutions, type ExecutionStatus } from '../../registry/executions.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { historyTable } from '../execution-format.js';
 
 interface HistoryOptions extends GlobalOptions {

@@ -5,10 +5,10 @@ import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { hubFilesAt } from '../../gitstate/tree-at.js';
 import { listConnectors, observe } from '../../registry/connectors.js';
 import { loadDesired } from '../../spec/load.js';
-import { ExitError, UserError } from '../errors.js';
+import { ExitError, inContext } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { planToJson, promptDiff, renderPlanMarkdown, renderPlanText } from '../plan-format.js';
 
 interface PlanOptions extends GlobalOptions {
@@ -39,7 +39,7 @@ async function refBaseline(root: string, ref: string): Promise<Baseline> {
   try {
     tree = await hubFilesAt(root, ref);
   } catch (err) {
-    throw new UserError(`--base ${ref}: ${(err as Error).message}`);
+    throw inContext(err, `--base ${ref}`);
   }
   try {
     const base = await loadDesired(tree.dir);

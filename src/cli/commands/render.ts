@@ -5,11 +5,11 @@ import { loadDesired, type SourceCache } from '../../spec/load.js';
 import { dbPath, openDb } from '../../registry/db.js';
 import { observe } from '../../registry/connectors.js';
 import { resolveInputs } from '../../template/inputs.js';
-import { renderPrompt, RenderError } from '../../template/render.js';
-import { UserError } from '../errors.js';
+import { renderPrompt } from '../../template/render.js';
+import { UserError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 interface RenderOptions extends GlobalOptions {
   input?: Record<string, string>;
@@ -54,13 +54,7 @@ export async function run(id: string, opts: RenderOptions): Promise<void> {
   }
   const inputs = resolveInputs(file.version.spec.inputs, opts.input ?? {}, true);
   if (!inputs.ok) throw new UserError(`bad inputs for ${id}:\n  ${inputs.errors.join('\n  ')}`, 2);
-  let prompt: string;
-  try {
-    prompt = renderPrompt(file.version, inputs.values, { id: 'render', trigger: 'manual' });
-  } catch (err) {
-    if (err instanceof RenderError) throw new UserError(err.message);
-    throw err;
-  }
+  const prompt = renderPrompt(file.version, inputs.values, { id: 'render', trigger: 'manual' });
   if (opts.json) printJson({ id, inputs: inputs.values, prompt });
   else process.stdout.write(prompt.endsWith('\n') ? prompt : `${prompt}\n`);
 }

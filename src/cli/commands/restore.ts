@@ -1,24 +1,21 @@
 import { restore } from '../../gitstate/restore.js';
 import { acquireLock } from '../../daemon/lock.js';
-import { UserError } from '../errors.js';
 import { printJson } from '../output.js';
-import { resolveRepo, hubConfigOrFail } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import { resolveRepo } from '../repo.js';
+import { requireHubConfig } from '../../spec/hub-config.js';
+import type { GlobalOptions } from '../options.js';
 
 /** `agent-hub restore`: rebuild .agent-hub/ from the committed state (a lost machine, a fresh clone). */
 export async function run(opts: GlobalOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const config = hubConfigOrFail(root);
+  const config = requireHubConfig(root);
+  // The database is replaced: never under a running hub.
+  const release = acquireLock(root);
   let result;
-  let release: (() => void) | undefined;
   try {
-    // The database is replaced: never under a running hub.
-    release = acquireLock(root);
     result = await restore(root, config);
-  } catch (err) {
-    throw new UserError((err as Error).message);
   } finally {
-    release?.();
+    release();
   }
   if (opts.json) printJson(result);
   else {

@@ -1,7 +1,6 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { getConnector } from '../../registry/connectors.js';
-import { RunRequestError } from '../../execute/executor.js';
 import { createExecution } from '../../execute/factory.js';
 import { findAgentType, unknownAgentType } from '../../agents/index.js';
 import { shellLine } from '../../agents/result.js';
@@ -10,10 +9,11 @@ import { agentEnvironment } from '../../execute/environment.js';
 import { Redactor } from '../../execute/redact.js';
 import { resolveInputs } from '../../template/inputs.js';
 import { renderPrompt } from '../../template/render.js';
-import { ExitError, UserError } from '../errors.js';
+import { ExitError, UserError } from '../../core/errors.js';
 import { color, printJson } from '../output.js';
-import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import { openRegistry, resolveRepo } from '../repo.js';
+import { requireHubConfig } from '../../spec/hub-config.js';
+import type { GlobalOptions } from '../options.js';
 import { describeExecution } from '../execution-format.js';
 import { GitState } from '../../gitstate/state.js';
 
@@ -28,7 +28,7 @@ interface RunOptions extends GlobalOptions {
  */
 export async function run(id: string, opts: RunOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const config = hubConfigOrFail(root);
+  const config = requireHubConfig(root);
   const db = openRegistry(root);
   try {
     const applied = await reconcile(root, db);
@@ -56,13 +56,7 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
 
     // The run's record is written for git at once; the daemon's next commit (or `agent-hub snapshot`) commits it.
     const executor = createExecution({ db, root, hub: config, records: new GitState(db, root, config) });
-    let submitted;
-    try {
-      submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });
-    } catch (err) {
-      if (err instanceof RunRequestError) throw new UserError(err.code === 'bad-inputs' ? `bad inputs for ${id}:\n  ${err.details.join('\n  ')}` : err.message, err.code === 'bad-inputs' ? 2 : 1);
-      throw err;
-    }
+    const submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });
     if (submitted.status === 'refused') throw new UserError(submitted.message);
     const interrupt = () => executor.cancel(submitted.id, 'interrupted from the terminal');
     process.once('SIGINT', interrupt);

@@ -1,8 +1,8 @@
 import { getExecution } from '../../registry/executions.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { FROM_GIT_NOTE, openRunRegistry, resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { describeExecution } from '../execution-format.js';
 
 /** `agent-hub show <run-id>`: everything recorded about one run. */

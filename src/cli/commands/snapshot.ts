@@ -1,13 +1,14 @@
 import { GitState } from '../../gitstate/state.js';
-import { ExitError, UserError } from '../errors.js';
+import { ExitError, UserError, inContext } from '../../core/errors.js';
 import { printJson } from '../output.js';
-import { openRegistry, resolveRepo, hubConfigOrFail } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import { openRegistry, resolveRepo } from '../repo.js';
+import { requireHubConfig } from '../../spec/hub-config.js';
+import type { GlobalOptions } from '../options.js';
 
 /** `agent-hub snapshot`: commit the queued run records and a registry snapshot now. */
 export async function run(opts: GlobalOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
-  const config = hubConfigOrFail(root);
+  const config = requireHubConfig(root);
   const db = openRegistry(root);
   try {
     let outcome;
@@ -17,7 +18,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
       outcome = await gitState.commit({ snapshotAlone: true });
       await gitState.pushed(); // with a remote, the push runs after the commit: wait for it before exiting
     } catch (err) {
-      throw new UserError(`could not commit the state: ${(err as Error).message}\nthe run records stay on disk and are committed next time`);
+      throw inContext(err, 'could not commit the state', '\nthe run records stay on disk and are committed next time');
     }
     // Put off (a git command holds the index, HEAD is detached…): nothing was committed, which is a failure here.
     if (opts.json) {

@@ -1,8 +1,5 @@
 import { runDaemon } from '../../daemon/daemon.js';
-import { LockedError } from '../../daemon/lock.js';
-import { HubConfigError } from '../../spec/hub-config.js';
-import { ListenRefusedError } from '../../server/http.js';
-import { UserError, UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 
 interface StartOptions {
   repo?: string;
@@ -15,14 +12,7 @@ interface StartOptions {
 export async function run(opts: StartOptions): Promise<void> {
   const port = opts.port === undefined ? undefined : Number(opts.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError('--port must be a number from 0 to 65535');
-  let code: number;
-  try {
-    code = await runDaemon({ repo: opts.repo ?? '.', ...(opts.host ? { host: opts.host } : {}), ...(port !== undefined ? { port } : {}), ...(opts.initOnly ? { initOnly: true } : {}) });
-  } catch (err) {
-    const listenFailed = ['EADDRINUSE', 'EACCES'].includes(String((err as NodeJS.ErrnoException)?.code));
-    if (err instanceof LockedError || err instanceof HubConfigError || err instanceof ListenRefusedError || listenFailed) throw new UserError((err as Error).message);
-    throw err;
-  }
+  const code = await runDaemon({ repo: opts.repo ?? '.', ...(opts.host ? { host: opts.host } : {}), ...(port !== undefined ? { port } : {}), ...(opts.initOnly ? { initOnly: true } : {}) });
   process.exitCode = code;
   // Whatever a library left scheduled must not keep a stopped hub alive.
   setTimeout(() => process.exit(code), 200).unref();

@@ -6,7 +6,7 @@ import { loadHubConfig } from '../../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../../gitstate/last-commit.js';
 import { stateTarget } from '../../gitstate/state.js';
 import { commitDeferral, pendingCount } from '../../registry/git-outbox.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { readDaemonHealth, type DaemonHealth } from '../../daemon/health-file.js';
 import type { SkipSummary } from '../../registry/skips.js';
 

@@ -1,10 +1,10 @@
 import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { isInvalid } from '../../core/plan.js';
 import { loadDesired } from '../../spec/load.js';
-import { ExitError } from '../errors.js';
+import { ExitError } from '../../core/errors.js';
 import { color, printJson } from '../output.js';
 import { resolveRepo } from '../repo.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 /** `agent-hub validate`: every file fully checked, every error listed, exit 1 on any. */
 export async function run(opts: GlobalOptions): Promise<void> {

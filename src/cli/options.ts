@@ -1,0 +1,5 @@
+/** Options every command takes (`--repo`, `--json`). */
+export interface GlobalOptions {
+  repo?: string;
+  json?: boolean;
+}
