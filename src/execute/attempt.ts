@@ -125,6 +125,8 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     const outcome = agent.interpret(spec, p);
     const truncated = p.droppedBytes > 0;
     const marker = truncated ? `\n…[output truncated: ${p.droppedBytes} more bytes dropped, limit ${ctx.maxOutputBytes}]` : '';
+    // Where the output was cut, the cut may fall inside a secret: its start is redacted too.
+    const kept = (text: string | null | undefined) => (truncated ? redact.cutText(text ?? '') : text ?? '');
     const common: Partial<Finish> = {
       startedAt, costUsd: outcome.costUsd ?? null, usage: outcome.usage ?? null, sessionId: outcome.sessionId ?? null,
       numTurns: outcome.numTurns ?? null, durationMs: Math.round(p.durationMs), exitCode: p.exitCode,
@@ -134,14 +136,14 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
       const cancelReason = a.signal.aborted ? String(a.signal.reason ?? 'cancelled') : undefined;
       const error = outcome.errorKind === 'cancelled' && cancelReason ? `cancelled: ${cancelReason}` : outcome.error ?? 'failed';
       // Cut output is said in the result itself, even when nothing of the result text arrived.
-      const result = truncated ? `${outcome.result ?? ''}${marker}`.replace(/^\n/, '') : outcome.result;
+      const result = truncated ? `${kept(outcome.result)}${marker}`.replace(/^\n/, '') : outcome.result;
       return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text(result || null), errorKind: outcome.errorKind ?? 'agent-error', error: redact.text(error) };
     }
     const checked = checkOutput(spec.output, outcome.result);
     if (!checked.ok) {
-      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text((outcome.result ?? '') + marker), errorKind: 'invalid-output', error: redact.text(checked.error), validationErrors: redact.value(checked.validationErrors) };
+      return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text(kept(outcome.result) + marker), errorKind: 'invalid-output', error: redact.text(checked.error), validationErrors: redact.value(checked.validationErrors) };
     }
-    const resultText = redact.text(checked.text + marker);
+    const resultText = redact.text(kept(checked.text) + marker);
     if (saveTo !== undefined) {
       try {
         ctx.onOutput?.(saveOutput(ctx.root, saveTo, resultText.endsWith('\n') ? resultText : `${resultText}\n`, readBy()));

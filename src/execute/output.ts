@@ -1,3 +1,4 @@
+import { jsonErrorPosition } from '../core/json-error.js';
 import type { OutputSpec } from '../core/types.js';
 import { userSchemaAjv } from '../spec/user-schema.js';
 import { describeLink, symlinkOnPath } from '../spec/paths.js';
@@ -18,8 +19,11 @@ export function checkOutput(output: OutputSpec, result: string | null): OutputCh
   let json: unknown;
   try {
     json = JSON.parse(FENCED.exec(text)?.[1] ?? text);
-  } catch (err) {
-    return { ok: false, error: `the result is not JSON: ${(err as Error).message}`, validationErrors: [] };
+  } catch {
+    // The parser's own message quotes the text it choked on (a secret's first characters, say): only the position is kept.
+    const body = FENCED.exec(text)?.[1] ?? text;
+    const at = jsonErrorPosition(body);
+    return { ok: false, error: `the result is not JSON${at ? ` (line ${at.line}, column ${at.column})` : ''}: format: json asks the agent for one JSON value`, validationErrors: [] };
   }
   if (output.schema) {
     const validate = userSchemaAjv().compile(output.schema);

@@ -37,11 +37,18 @@ const asciiJson = (s: string) => JSON.stringify(s).slice(1, -1).replace(/[^\x20-
  */
 export function secretForms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
+  // Go's encoding/json also escapes <, > and & (and U+2028/2029).
+  const goJson = json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const url = encodeURIComponent(secret);
+  // RFC 3986 strict (Python's quote, curl --data-urlencode) also escapes !'()*; quote() keeps "/".
+  const strict = url.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const urls = [url, strict, strict.replace(/%2F/g, '/')];
   const hex = Buffer.from(secret, 'utf8').toString('hex');
   const forms = [
-    secret, json, asciiJson(secret), json.replace(/\//g, '\\/'), asciiJson(secret).replace(/\//g, '\\/'),
-    url, url.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()), url.replace(/%20/g, '+'),
+    secret, json, goJson, asciiJson(secret), json.replace(/\//g, '\\/'), asciiJson(secret).replace(/\//g, '\\/'),
+    ...urls, ...urls.map((u) => u.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())), ...urls.map((u) => u.replace(/%20/g, '+')),
+    // Shell quoting, as an agent echoing a command line writes it: '…'\''…' and "…\$…".
+    secret.replace(/'/g, "'\\''"), secret.replace(/[$`"\\]/g, (c) => `\\${c}`),
     ...base64Forms(secret), hex, hex.toUpperCase(),
   ];
   return [...new Set(forms)].filter((f) => f.length >= MIN_SECRET_LENGTH);
@@ -56,11 +63,13 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 export class Redactor {
   private readonly pattern: RegExp | undefined;
+  private readonly forms: readonly string[];
 
   constructor(secrets: Iterable<string>) {
     const forms = new Set<string>();
     for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH) for (const f of secretForms(s)) forms.add(f);
     const sorted = [...forms].sort((a, b) => b.length - a.length);
+    this.forms = sorted;
     this.pattern = sorted.length ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : undefined;
   }
 
@@ -69,6 +78,21 @@ export class Redactor {
   text(value: string | null | undefined): string | null | undefined {
     if (!value || !this.pattern) return value;
     return value.replace(this.pattern, REDACTED);
+  }
+
+  /**
+   * For a text cut at a size limit: redacts it, then also the start of a secret (or of one of
+   * its forms) left at the very end, where the cut fell inside it.
+   */
+  cutText(value: string): string {
+    const text = this.text(value);
+    if (!this.pattern) return text;
+    for (const form of this.forms) {
+      for (let k = form.length - 1; k >= MIN_SECRET_LENGTH; k--) {
+        if (text.endsWith(form.slice(0, k))) return `${text.slice(0, text.length - k)}${REDACTED}`;
+      }
+    }
+    return text;
   }
 
   /** Redacts every string inside a JSON-like value, keys included. */

@@ -94,3 +94,46 @@ describe('redaction of output-check errors', () => {
     expect(JSON.stringify(e.validationErrors)).toContain('***');
   });
 });
+
+describe('redaction of the forms other tools print', () => {
+  const odd = "Pässw0rd!&x~y'z(1)*";
+  const r = new Redactor([odd]);
+  it('catches strict percent-encoding (Python quote, curl --data-urlencode), Go JSON and shell quoting', () => {
+    const strict = encodeURIComponent(odd).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    expect(r.text(`q=${strict}`)).toBe('q=***');
+    expect(r.text(`q=${strict.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())}`)).toBe('q=***');
+    expect(r.text(`{"p":"${JSON.stringify(odd).slice(1, -1).replace(/&/g, '\\u0026')}"}`)).toBe('{"p":"***"}');
+    expect(r.text(`curl -u 'me:${odd.replace(/'/g, "'\\''")}'`)).toBe("curl -u 'me:***'");
+  });
+
+  it('catches the start of a secret where a size limit cut the text', () => {
+    const key = 'sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+    const k = new Redactor([key]);
+    expect(k.cutText(`${'x'.repeat(20)}${key.slice(0, 28)}`)).toBe(`${'x'.repeat(20)}***`);
+    expect(k.cutText('nothing secret here')).toBe('nothing secret here');
+  });
+});
+
+describe('a run cut at the output limit inside a secret', () => {
+  it('stores none of the secret, and an unparsable JSON result is described without quoting it', async () => {
+    const key = 'sk-ant-api03-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+    const root = testdir({
+      'hub.yaml': 'defaults:\n  maxOutputBytes: 2048\n',
+      'connectors/cut.yaml': JSON.stringify({
+        prompt: 'x', agent: { type: 'command', command: ['sh', '-c', 'head -c 2020 /dev/zero | tr "\\0" x; printf "%s" "$API_KEY"'], env: { API_KEY: '${HUB_KEY}' } },
+      }),
+      'connectors/json.yaml': JSON.stringify({
+        prompt: 'x', agent: { type: 'command', command: ['sh', '-c', 'printf "%s" "$API_KEY"'], env: { API_KEY: '${HUB_KEY}' } }, output: { format: 'json' },
+      }),
+    });
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv({ HUB_KEY: key }).env });
+    onTestFinished(() => hub.stop(0));
+    await hub.start();
+    for (const id of ['cut', 'json']) {
+      const r0 = hub.run(id, {});
+      if (r0.status !== 'queued') throw new Error(r0.status);
+      const e = await hub.executor.waitFinal(r0.id);
+      expect(JSON.stringify(e)).not.toContain('sk-ant-api03-ABCD');
+    }
+  });
+});
