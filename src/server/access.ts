@@ -31,6 +31,11 @@ export class ListenRefusedError extends UserError {}
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** 127.0.0.0/8 (not only 127.0.0.1), ::1 and localhost: addresses no other machine reaches. */
+function isLoopback(name: string): boolean {
+  return LOOPBACK.has(name) || (isIP(name) === 4 && name.startsWith('127.'));
+}
+
 /** A host name as the checks compare it: lower case, no brackets, no trailing dot. */
 function normalise(name: string): string {
   return name.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
@@ -44,7 +49,7 @@ function normalise(name: string): string {
 export function accessPolicy(host: string, env: NodeJS.ProcessEnv, server: { allowedHosts?: string[]; protectReads?: boolean } = {}): Access {
   const token = env.AGENT_HUB_TOKEN || undefined;
   const readToken = env.AGENT_HUB_READ_TOKEN || undefined;
-  const loopback = LOOPBACK.has(normalise(host));
+  const loopback = isLoopback(normalise(host));
   if (!loopback && !token) {
     throw new ListenRefusedError(`refusing to listen on ${host} without a token: set AGENT_HUB_TOKEN (mutating calls then need "Authorization: Bearer <token>"), or listen on 127.0.0.1`);
   }
@@ -155,6 +160,8 @@ export function checkRead(headers: RequestHeaders, a: Access): void {
  * remembered password along with any page's request, a Bearer header only when told to.
  */
 export function checkWrite(headers: RequestHeaders, a: Access): void {
+  // Reads behind a token but no token for writes: a hub whose results are closed must not start runs for anyone.
+  if (a.token === undefined && a.protectReads) throw new Refusal(401, 'runs and reconciles through the API need AGENT_HUB_TOKEN (reads are protected, and only a read token is set)');
   if (a.token === undefined) return;
   const given = presented(headers, false);
   if (given === undefined || !same(given, a.token)) throw new Refusal(401, 'a bearer token is required: Authorization: Bearer $AGENT_HUB_TOKEN');

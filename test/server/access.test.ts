@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessPolicy, checkHost, checkMutation, ListenRefusedError, Refusal } from '../../src/server/access.js';
+import { accessPolicy, checkHost, checkMutation, checkWrite, ListenRefusedError, Refusal } from '../../src/server/access.js';
 import { parseHubConfig } from '../../src/spec/hub-config.js';
 
 const refused = (f: () => void) => {
@@ -20,6 +20,15 @@ describe('access rules', () => {
     expect(accessPolicy('127.0.0.1', {}).protectReads).toBe(false);
     expect(accessPolicy('127.0.0.1', { AGENT_HUB_READ_TOKEN: 'r' }).protectReads).toBe(true);
     expect(() => accessPolicy('::1', {}, { protectReads: true })).toThrow(/server\.protectReads/);
+  });
+
+  it('all of 127.0.0.0/8 is loopback; a read token alone closes writes too', () => {
+    expect(accessPolicy('127.0.0.21', {}).protectReads).toBe(false);
+    expect(() => accessPolicy('128.0.0.1', {})).toThrow(ListenRefusedError);
+    const readOnly = accessPolicy('127.0.0.1', { AGENT_HUB_READ_TOKEN: 'r' });
+    expect(refused(() => checkWrite({}, readOnly))).toBe(401);
+    expect(refused(() => checkWrite({ authorization: 'Bearer r' }, readOnly))).toBe(401);
+    expect(refused(() => checkWrite({}, accessPolicy('127.0.0.1', {})))).toBeUndefined();
   });
 
   it('Host: IP addresses, localhost names, the bound name and listed names; nothing a URL parser could be fooled with', () => {
