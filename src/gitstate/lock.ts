@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { gitCommandsIn } from '../os/git-processes.js';
 
 /** After a lock has stayed this long, the deferral says how to remove it if nothing holds it. */
 export const LONG_LOCK_MS = 2 * 60 * 1000;
@@ -20,8 +21,12 @@ const IN_PROGRESS: ReadonlyArray<[string, string]> = [
  * index.lock while its editor is open), so the hub waits and, once a lock has stayed for
  * long, says how a person can remove it. `refs` are the ref names the commit will move.
  */
-export function gitBusy(dirs: { gitDir: string; commonDir: string }, refs: readonly string[], now = Date.now()): string | null {
+export function gitBusy(dirs: { gitDir: string; commonDir: string; top?: string }, refs: readonly string[], now = Date.now()): string | null {
   const { gitDir, commonDir } = dirs;
+  // A person's git command that has not taken its lock yet, or has let it go while an editor is
+  // open (`git commit` reads HEAD first and moves it after): committing now would make it fail.
+  const running = dirs.top ? gitCommandsIn(dirs.top) : [];
+  if (running.length) return `a git command is running in this repository (pid ${running[0]?.pid}: ${running[0]?.command}); the hub commits once it has finished`;
   for (const [file, what] of IN_PROGRESS) {
     if (existsSync(path.join(gitDir, file))) return `${what} (.git/${file}); the hub commits once it is finished or aborted`;
   }

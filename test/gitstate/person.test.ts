@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { git, gitdir, testdir, writeFiles } from '../helpers/repo.js';
@@ -109,6 +110,28 @@ describe("a person's git work comes first", () => {
     await expect(hub.gitState.commit()).rejects.toThrow(/commit.gpgsign is true but the state commit could not be signed: .*gpg failed to sign the data.* set commit.gpgsign=false for this repository/);
     expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
     git(root, 'config', 'commit.gpgsign', 'false');
+    expect((await hub.gitState.commit()).runs).toBe(1);
+    expect(trailers(root, 'HEAD~0')[0]).toBe(`Agent-Hub-Run: ${e.id} a success`);
+  });
+  it("a person's git commit waiting for its editor is never broken: the hub's commit waits until it is done", async () => {
+    const { root, hub, run } = await hubRepo();
+    const e = await run();
+    writeFiles(root, { 'notes.md': 'v2\n' });
+    git(root, 'add', 'notes.md');
+    // git reads HEAD, lets go of index.lock, opens the editor, then moves HEAD from what it read.
+    // Started the way a terminal starts it, not as a child of this process (the hub's own git commands are).
+    const exitFile = path.join(testdir(), 'exit');
+    spawnSync('sh', ['-c', `(git commit >/dev/null 2>&1; echo $? > '${exitFile}') &`], { cwd: root, env: { ...process.env, GIT_EDITOR: 'sleep 2; echo "a person\'s commit" >' }, stdio: 'ignore' });
+    const done = (async () => {
+      for (let i = 0; i < 200 && !existsSync(exitFile); i++) await new Promise((r) => setTimeout(r, 50));
+      return Number(readFileSync(exitFile, 'utf8'));
+    })();
+    await new Promise((r) => setTimeout(r, 500));
+    const put = await hub.gitState.commit();
+    expect(put.sha).toBeNull();
+    expect(put.deferred).toMatch(/^a git command is running in this repository \(pid \d+: git commit\)/);
+    expect(await done).toBe(0);
+    expect(git(root, 'log', '-1', '--format=%s')).toBe("a person's commit");
     expect((await hub.gitState.commit()).runs).toBe(1);
     expect(trailers(root, 'HEAD~0')[0]).toBe(`Agent-Hub-Run: ${e.id} a success`);
   });
