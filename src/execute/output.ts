@@ -1,3 +1,5 @@
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
 import { jsonErrorPosition } from '../core/json-error.js';
 import type { OutputSpec } from '../core/types.js';
 import { userSchemaAjv } from '../spec/user-schema.js';
@@ -44,8 +46,20 @@ export function checkOutput(output: OutputSpec, result: string | null): OutputCh
 export function outputTarget(root: string, rendered: string, readByConnectors: ReadonlyMap<string, string>): { rel: string } | { refused: string } {
   const checked = outputPathRefusal(root, rendered, readByConnectors);
   if ('rule' in checked) return { refused: checked.message };
+  // What the write would fail on anyway is refused before the agent runs (and spends).
+  const long = checked.rel.split('/').find((part) => Buffer.byteLength(part) > 255);
+  if (long) return { refused: `"${long.slice(0, 40)}…" is longer than a file name may be (255 bytes)` };
   const link = symlinkOnPath(root, checked.rel);
   if (link) return { refused: `${describeLink(root, link)}; the hub never writes through a symlink` };
+  let dir = root;
+  for (const part of checked.rel.split('/')) {
+    dir = path.join(dir, part);
+    const st = lstatSync(dir, { throwIfNoEntry: false });
+    if (!st) break;
+    if (dir === path.join(root, checked.rel) ? st.isDirectory() : !st.isDirectory()) {
+      return { refused: `"${path.relative(root, dir)}" is ${st.isDirectory() ? 'a directory' : 'a file, not a directory'}` };
+    }
+  }
   return checked;
 }
 

@@ -132,14 +132,27 @@ describe('a saveTo over a file another connector runs', () => {
 
 describe('a result that cannot be saved', () => {
   it('is not retried: running the agent again would spend again for a file that still cannot be written', async () => {
-    const { root, fake, run } = await hubRepo({
-      'connectors/w.yaml': yaml({ prompt: 'x\n@fake result the report', output: { saveTo: 'reports/x.md' }, retry: { attempts: 3, backoff: { initial: '10ms', max: '10ms' } } }),
+    const { root, run } = await hubRepo({
+      // The agent itself puts a directory where the file should go, after the checks before it started.
+      'connectors/w.yaml': yaml({ prompt: 'x', agent: { type: 'command', command: ['sh', '-c', 'mkdir -p "$OUT"; echo run >> calls; echo the report'], cwd: '.', env: { OUT: 'reports/x.md' } }, output: { saveTo: 'reports/x.md' }, retry: { attempts: 3, backoff: { initial: '10ms', max: '10ms' } } }),
     });
-    mkdirSync(path.join(root, 'reports', 'x.md'), { recursive: true }); // a directory where the file should go
     const e = await run('w');
     expect(e).toMatchObject({ status: 'failed', errorKind: 'invalid-output', attempt: 1, result: 'the report' });
     expect(e.error).toMatch(/^could not save the result to reports\/x\.md: /);
-    expect(fake.calls()).toHaveLength(1);
+    expect(readFileSync(path.join(root, 'calls'), 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('is refused before the agent starts when the write could only fail: a directory in the way, a name too long', async () => {
+    const { root, fake, run } = await hubRepo({
+      'connectors/w.yaml': yaml({ inputs: { to: { type: 'string', default: 'x' } }, prompt: 'x\n@fake result the report', output: { saveTo: 'reports/{{inputs.to}}' } }),
+    });
+    mkdirSync(path.join(root, 'reports', 'dir'), { recursive: true });
+    for (const [to, why] of [['dir', /"reports\/dir" is a directory/], ['n'.repeat(300), /longer than a file name may be/]] as const) {
+      const e = await run('w', { to });
+      expect(e.error).toMatch(why);
+      expect(e).toMatchObject({ status: 'failed', errorKind: 'spawn-error' });
+    }
+    expect(fake.calls()).toHaveLength(0);
   });
 });
 
