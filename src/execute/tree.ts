@@ -47,9 +47,17 @@ export class ProcessTree {
     }
   }
 
-  /** Processes outside the group that belong to the run and still run (zombies excluded). */
+  /**
+   * Processes outside the group that belong to the run and still run (zombies excluded).
+   * The /proc scan for the run id (every process's environment: the costly part of a short
+   * run's end) is skipped when the run's cgroup is empty and no descendant was seen: a
+   * process cannot leave its cgroup without writing to another one's cgroup.procs on
+   * purpose, so an empty one means the run ended clean.
+   */
   private outside(): number[] {
-    const pids = new Set([...findByEnv(RUN_ID_VAR, this.runId), ...(this.cgroup?.pids() ?? [])]);
+    const inCgroup = this.cgroup?.pids() ?? [];
+    const clean = this.cgroup !== null && inCgroup.every((pid) => pid === process.pid) && this.seen.size === 0;
+    const pids = new Set([...(clean ? [] : findByEnv(RUN_ID_VAR, this.runId)), ...inCgroup]);
     for (const [pid, startTime] of this.seen) {
       const stat = procStat(pid);
       if (stat?.startTime === startTime) pids.add(pid);
