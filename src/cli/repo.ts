@@ -4,9 +4,6 @@ import { dbPath, openDb, type Db } from '../registry/db.js';
 import { repoRoot } from '../spec/load.js';
 import { UserError } from './errors.js';
 import { HubConfigError, loadHubConfig, requireHubConfig, type HubConfig } from '../spec/hub-config.js';
-import { readSnapshot, restoreInto } from '../gitstate/restore.js';
-import { stateTarget } from '../gitstate/state.js';
-import { RUNS_DIR } from '../gitstate/records.js';
 
 /** hub.yaml of a repository, or a UserError listing its problems. */
 export function hubConfigOrFail(root: string): HubConfig {
@@ -45,6 +42,10 @@ export const FROM_GIT_NOTE = '(no local registry here: read from the state commi
  */
 export async function openRunRegistry(root: string): Promise<{ db: Db; fromGit: boolean }> {
   if (existsSync(dbPath(root))) return { db: openDb(dbPath(root)), fromGit: false };
+  // Git state is loaded only here: the commands that never read it (validate, apply…) start without git's modules.
+  const [{ readSnapshot, restoreInto }, { stateTarget }, { RUNS_DIR }] = await Promise.all([
+    import('../gitstate/restore.js'), import('../gitstate/state.js'), import('../gitstate/records.js'),
+  ]);
   const db = openDb(':memory:');
   const target = stateTarget(root, loadHubConfig(root).config);
   const snapshot = await readSnapshot(target).catch(() => null); // not a git repository: nothing committed
