@@ -1,8 +1,7 @@
 import type { ConnectorVersion } from '../core/types.js';
 import { durationMs } from '../core/duration.js';
 import { stmt, type Db } from '../registry/db.js';
-import { getConnector, listConnectors } from '../registry/connectors.js';
-import { filesReadBy } from '../spec/write-paths.js';
+import { connectorFilesRead, getConnector } from '../registry/connectors.js';
 import {
   finishExecution, getExecution, insertExecution, markRunning, newRunId, recordAgentProcess, spentSince, waitingRetries,
   type ErrorKind, type Execution, type Finish, type Trigger,
@@ -399,7 +398,7 @@ export class Executor {
     const f = await runAttempt({
       root: this.root, env: this.env, claudeCommand: this.claudeCommand, maxOutputBytes: this.maxOutputBytes, killGraceMs: this.killGraceMs, now: this.now,
       ...(this.onOutput ? { onOutput: this.onOutput } : {}),
-      filesReadByConnectors: () => filesReadBy(this.root, listConnectors(this.db).map((c) => c.version)),
+      filesReadByConnectors: () => connectorFilesRead(this.db, this.root),
       onProcess: (p) => recordAgentProcess(this.db, entry.id, p),
       onStart: (fields) => {
         // On a full disk the run goes on; what this would have recorded is written with its finish.

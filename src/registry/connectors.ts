@@ -2,6 +2,7 @@ import type { Action, Observed, Plan } from '../core/plan.js';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
 import type { CachedSource, SourceCache } from '../spec/load.js';
 import type { Db } from './db.js';
+import { filesReadBy } from '../spec/write-paths.js';
 
 /** A connector as `status` and the API show it. */
 export interface ConnectorRow {
@@ -38,6 +39,21 @@ function toRow(r: RawConnector): ConnectorRow {
 /** Every connector the registry knows, active or not, by id. */
 export function listConnectors(db: Db): ConnectorRow[] {
   return (db.prepare('SELECT * FROM connectors WHERE spec IS NOT NULL ORDER BY id').all() as RawConnector[]).map(toRow);
+}
+
+const readByCache = new WeakMap<Db, { key: string; value: ReadonlyMap<string, string> }>();
+
+/**
+ * The files connectors read, which no run's output may replace (see filesReadBy): worked
+ * out again only after the registry changed, not for every run that saves its result.
+ */
+export function connectorFilesRead(db: Db, root: string): ReadonlyMap<string, string> {
+  const key = `${root}\0${observeKey(db)}`;
+  const hit = readByCache.get(db);
+  if (hit?.key === key) return hit.value;
+  const value = filesReadBy(root, listConnectors(db).map((c) => c.version));
+  readByCache.set(db, { key, value });
+  return value;
 }
 
 export function getConnector(db: Db, id: string): ConnectorRow | undefined {
