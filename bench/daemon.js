@@ -28,12 +28,28 @@ async function start(root) {
   return { proc, url, stop: () => new Promise((r) => { proc.on('exit', r); proc.kill('SIGTERM'); }) };
 }
 
+/**
+ * Waits until the daemon picks edits up: its port opens before the file watcher is ready
+ * (seconds with 5,000 files), and an edit made in between is not seen until the next one.
+ */
+async function watching(root, url) {
+  for (let i = 0; ; i++) {
+    writeFileSync(path.join(root, 'connectors', 'c-7.yaml'), JSON.stringify({ prompt: `warm-up ${i}` }));
+    for (const until = Date.now() + 1000; Date.now() < until;) {
+      const c = await (await fetch(`${url}/api/connectors/c-7`)).json();
+      if (c.template === `warm-up ${i}`) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 async function editToLive(connectors, edits = 100) {
   const root = tempRepo();
   git(root, 'init', '-q');
   mkdirSync(path.join(root, 'connectors'), { recursive: true });
   writeConnectors(root, connectors);
   const d = await start(root);
+  await watching(root, d.url);
   const latencies = [];
   for (let i = 0; i < edits; i++) {
     const minute = i % 60;
