@@ -43,7 +43,7 @@ async function watching(root, url) {
   }
 }
 
-async function editToLive(connectors, edits = 100) {
+export async function editToLive(connectors, edits = 100) {
   const root = tempRepo();
   git(root, 'init', '-q');
   mkdirSync(path.join(root, 'connectors'), { recursive: true });

@@ -37,8 +37,11 @@ function toRow(r: RawConnector): ConnectorRow {
 }
 
 /** Every connector the registry knows, active or not, by id. */
+/** The columns a ConnectorRow is made of: not the prompt and config copies, which the spec holds too (5 MB for 5,000 connectors). */
+const ROW_COLUMNS = 'id, name, description, schedule, enabled, active, spec_hash, source_path, git_commit, applied_at, spec, last_error, last_error_at';
+
 export function listConnectors(db: Db): ConnectorRow[] {
-  return (db.prepare('SELECT * FROM connectors WHERE spec IS NOT NULL ORDER BY id').all() as RawConnector[]).map(toRow);
+  return (db.prepare(`SELECT ${ROW_COLUMNS} FROM connectors WHERE spec IS NOT NULL ORDER BY id`).all() as RawConnector[]).map(toRow);
 }
 
 const readByCache = new WeakMap<Db, { key: string; value: ReadonlyMap<string, string> }>();
@@ -56,8 +59,24 @@ export function connectorFilesRead(db: Db, root: string): ReadonlyMap<string, st
   return value;
 }
 
+/** What scheduling needs of every connector, read from columns: no spec is parsed (a reconcile with 5,000 connectors asks for it). */
+export interface ScheduleRow {
+  id: string;
+  specHash: string;
+  active: boolean;
+  enabled: boolean;
+  schedule: string | null;
+  timezone: string | null;
+}
+
+export function listSchedules(db: Db): ScheduleRow[] {
+  const rows = db.prepare(`SELECT id, spec_hash, active, enabled, schedule, json_extract(spec, '$.spec.timezone') AS timezone
+    FROM connectors WHERE spec IS NOT NULL ORDER BY id`).all() as Array<{ id: string; spec_hash: string; active: number; enabled: number; schedule: string | null; timezone: string | null }>;
+  return rows.map((r) => ({ id: r.id, specHash: r.spec_hash, active: r.active === 1, enabled: r.enabled === 1, schedule: r.schedule, timezone: r.timezone }));
+}
+
 export function getConnector(db: Db, id: string): ConnectorRow | undefined {
-  const r = db.prepare('SELECT * FROM connectors WHERE id = ? AND spec IS NOT NULL').get(id) as RawConnector | undefined;
+  const r = db.prepare(`SELECT ${ROW_COLUMNS} FROM connectors WHERE id = ? AND spec IS NOT NULL`).get(id) as RawConnector | undefined;
   return r && toRow(r);
 }
 
