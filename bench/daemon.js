@@ -28,12 +28,28 @@ async function start(root) {
   return { proc, url, stop: () => new Promise((r) => { proc.on('exit', r); proc.kill('SIGTERM'); }) };
 }
 
-async function editToLive(edits = 100) {
+/**
+ * Waits until the daemon picks edits up: its port opens before the file watcher is ready
+ * (seconds with 5,000 files), and an edit made in between is not seen until the next one.
+ */
+async function watching(root, url) {
+  for (let i = 0; ; i++) {
+    writeFileSync(path.join(root, 'connectors', 'c-7.yaml'), JSON.stringify({ prompt: `warm-up ${i}` }));
+    for (const until = Date.now() + 1000; Date.now() < until;) {
+      const c = await (await fetch(`${url}/api/connectors/c-7`)).json();
+      if (c.template === `warm-up ${i}`) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+export async function editToLive(connectors, edits = 100) {
   const root = tempRepo();
   git(root, 'init', '-q');
   mkdirSync(path.join(root, 'connectors'), { recursive: true });
-  writeConnectors(root, 50);
+  writeConnectors(root, connectors);
   const d = await start(root);
+  await watching(root, d.url);
   const latencies = [];
   for (let i = 0; i < edits; i++) {
     const minute = i % 60;
@@ -72,12 +88,13 @@ async function idle(count = 1000, seconds = 30) {
 }
 
 export async function run() {
-  const e = await editToLive();
+  const few = await editToLive(50);
+  const many = await editToLive(5000);
   const i = await idle();
   printTable('daemon: live reconcile and idle footprint', [
-    { metric: 'edit to live (file written → API shows new version and next run), p50', value: `${e.p50.toFixed(0)} ms`, target: '', ok: undefined },
-    { metric: 'edit to live, p95 over 100 edits', value: `${e.p95.toFixed(0)} ms`, target: '< 300 ms', ok: e.p95 < 300 },
+    { metric: 'edit to live (file written → API shows new version and next run), 50 connectors, p50 / p95 of 100', value: `${few.p50.toFixed(0)} / ${few.p95.toFixed(0)} ms`, target: 'p95 < 300 ms', ok: few.p95 < 300 },
+    { metric: 'edit to live, 5,000 connectors in the repo, p50 / p95 of 100', value: `${many.p50.toFixed(0)} / ${many.p95.toFixed(0)} ms`, target: 'p95 < 150 ms', ok: many.p95 < 150 },
     { metric: 'idle hub, 1,000 connectors: CPU over 30 s', value: `${i.cpu.toFixed(2)} %`, target: '< 1 %', ok: i.cpu < 1 },
-    { metric: 'idle hub, 1,000 connectors: RSS', value: `${i.rssMb.toFixed(0)} MB`, target: '< 200 MB', ok: i.rssMb < 200 },
+    { metric: 'idle hub, 1,000 connectors: RSS', value: `${i.rssMb.toFixed(0)} MB`, target: '< 150 MB', ok: i.rssMb < 150 },
   ]);
 }

@@ -60,14 +60,42 @@ export function percentile(xs, p) {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
-/** Prints rows as an aligned table: metric, value, target, verdict. */
+/**
+ * Prints rows as an aligned table: metric, value, yardstick (a figure measured beside it in
+ * the same run, on the same machine), ratio of the two, target, verdict. Absolute figures
+ * differ several times between machines of the same kind; ratios to a yardstick do not.
+ */
 export function printTable(title, rows) {
-  const header = ['metric', 'value', 'target', 'ok'];
-  const cells = rows.map((r) => [r.metric, r.value, r.target ?? '', r.ok === undefined ? '' : r.ok ? 'yes' : 'NO']);
+  const header = ['metric', 'value', 'yardstick (same run)', 'ratio', 'target', 'ok'];
+  const cells = rows.map((r) => [
+    r.metric, r.value, r.yardstick ?? '—', r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`, r.target ?? '', r.ok === undefined ? '' : r.ok ? 'yes' : 'NO',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)));
   const line = (c) => c.map((x, i) => String(x).padEnd(widths[i])).join('  ');
   console.log(`\n${title}`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
+}
+
+/** Times `a` and `b` alternately, `n` times each (so load on a shared machine hits both alike); medians. */
+export async function alternate(n, a, b) {
+  const xs = [];
+  const ys = [];
+  for (let i = 0; i < n; i++) {
+    xs.push(await a(i));
+    ys.push(await b(i));
+  }
+  return { a: median(xs), b: median(ys), as: xs, bs: ys };
+}
+
+/** Milliseconds a whole process takes, from spawn to exit (a non-zero exit is fine here). */
+export function timeProcess(args, opts = {}) {
+  const t = performance.now();
+  try {
+    execFileSync(process.execPath, args, { stdio: 'ignore', ...opts });
+  } catch {
+    // exit 1 (invalid files) is an answer too
+  }
+  return performance.now() - t;
 }

@@ -10,7 +10,7 @@ import { ReconcileQueue } from './reconcile/queue.js';
 import { planSummary } from './core/plan.js';
 import { StorageHealth, type StorageProblem } from './registry/storage.js';
 import { readHubBytes } from './spec/hub-file.js';
-import { listConnectors, type ConnectorRow } from './registry/connectors.js';
+import { listConnectors, listSchedules, type ConnectorRow } from './registry/connectors.js';
 import { dbPath, openDb, type Db } from './registry/db.js';
 import { failInterrupted, lastSlot, recordSlot } from './registry/executions.js';
 import { recordSkip, type SkipReason } from './registry/skips.js';
@@ -263,12 +263,13 @@ export class Hub {
   }
 
   private syncSchedule(): void {
-    const all = listConnectors(this.db);
+    const all = listSchedules(this.db);
     const seen = new Map(all.filter((c) => c.active).map((c) => [c.id, c.specHash]));
     // A new version (or a removed connector) drops the retries still waiting for the old one.
     for (const [id, hash] of this.versions) if (seen.get(id) !== hash) this.executor.dropRetries(id);
     this.versions = seen;
-    const changes = this.scheduler.sync(this.scheduled().map((c) => ({ id: c.id, schedule: c.version.spec.schedule as string, ...(c.version.spec.timezone ? { timezone: c.version.spec.timezone } : {}) })));
+    const wanted = all.filter((c) => c.active && c.enabled && c.schedule);
+    const changes = this.scheduler.sync(wanted.map((c) => ({ id: c.id, schedule: c.schedule as string, ...(c.timezone ? { timezone: c.timezone } : {}) })));
     if (changes.added.length + changes.changed.length + changes.removed.length) this.log.debug({ ...changes }, 'schedule updated');
   }
 

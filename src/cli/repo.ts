@@ -4,10 +4,6 @@ import { dbPath, openDb, type Db } from '../registry/db.js';
 import { repoRoot } from '../spec/load.js';
 import { UserError } from '../core/errors.js';
 import { loadHubConfig } from '../spec/hub-config.js';
-import { readSnapshot, restoreInto } from '../gitstate/restore.js';
-import { stateTarget } from '../gitstate/state.js';
-import { RUNS_DIR } from '../gitstate/records.js';
-import { GitError } from '../gitstate/git.js';
 
 /** The hub repository a command works on (`--repo`, default the current directory). */
 export function resolveRepo(dir: string | undefined): string {
@@ -36,6 +32,10 @@ export const FROM_GIT_NOTE = '(no local registry here: read from the state commi
  */
 export async function openRunRegistry(root: string): Promise<{ db: Db; fromGit: boolean }> {
   if (existsSync(dbPath(root))) return { db: openDb(dbPath(root)), fromGit: false };
+  // Git state is loaded only here: the commands that never read it (validate, apply…) start without git's modules.
+  const [{ readSnapshot, restoreInto }, { stateTarget }, { RUNS_DIR }, { GitError }] = await Promise.all([
+    import('../gitstate/restore.js'), import('../gitstate/state.js'), import('../gitstate/records.js'), import('../gitstate/git.js'),
+  ]);
   const db = openDb(':memory:');
   const target = stateTarget(root, loadHubConfig(root).config);
   // Not a git repository, or no state branch to read: nothing committed. Anything else is a bug, not "no state".

@@ -76,6 +76,8 @@ export class RunCgroup {
   /** SIGKILL to everything in it (never the hub), at once where the kernel offers cgroup.kill (5.14+). */
   kill(): void {
     const pids = this.pids();
+    // Empty: nothing in it can fork any more, so there is nothing to kill.
+    if (pids.length === 0) return;
     if (!pids.includes(process.pid)) {
       try {
         writeFileSync(path.join(this.dir, 'cgroup.kill'), '1');

@@ -1,9 +1,8 @@
 import type { Db } from '../registry/db.js';
-import { listConnectors } from '../registry/connectors.js';
+import { connectorFilesRead } from '../registry/connectors.js';
 import { recordAgentProcess, type Execution } from '../registry/executions.js';
 import { StorageHealth } from '../registry/storage.js';
 import type { HubConfig } from '../spec/hub-config.js';
-import { filesReadBy } from '../spec/write-paths.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { DEFAULT_KILL_GRACE_MS, runSettings, type BackendMaker } from './backend.js';
 import { Executor } from './executor.js';
@@ -47,7 +46,7 @@ export function createExecution(o: ExecutionOptions): Executor {
   const { records } = o;
   const backend = (o.backend ?? localBackend)({
     root: o.root, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
-    filesReadByConnectors: () => filesReadBy(o.root, listConnectors(o.db).map((c) => c.version)),
+    filesReadByConnectors: () => connectorFilesRead(o.db, o.root),
     onProcess: (id, p) => recordAgentProcess(o.db, id, p),
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),

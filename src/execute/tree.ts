@@ -47,7 +47,11 @@ export class ProcessTree {
     }
   }
 
-  /** Processes outside the group that belong to the run and still run (zombies excluded). */
+  /**
+   * Processes outside the group that belong to the run and still run (zombies excluded).
+   * The /proc scan for the run id is made every time, also when the run's cgroup is empty:
+   * an agent running as the hub's user may have moved a process out of it on purpose.
+   */
   private outside(): number[] {
     const pids = new Set([...findByEnv(RUN_ID_VAR, this.runId), ...(this.cgroup?.pids() ?? [])]);
     for (const [pid, startTime] of this.seen) {

@@ -2,6 +2,7 @@ import type { Action, Observed, Plan } from '../core/plan.js';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
 import type { CachedSource, SourceCache } from '../spec/load.js';
 import { stmt, type Db } from './db.js';
+import { filesReadBy } from '../spec/write-paths.js';
 
 /** A connector as `status` and the API show it. */
 export interface ConnectorRow {
@@ -36,8 +37,42 @@ function toRow(r: RawConnector): ConnectorRow {
 }
 
 /** Every connector the registry knows, active or not, by id. */
+/** The columns a ConnectorRow is made of: not the prompt and config copies, which the spec holds too (5 MB for 5,000 connectors). */
+const ROW_COLUMNS = 'id, name, description, schedule, enabled, active, spec_hash, source_path, git_commit, applied_at, spec, last_error, last_error_at';
+
 export function listConnectors(db: Db): ConnectorRow[] {
-  return (db.prepare('SELECT * FROM connectors WHERE spec IS NOT NULL ORDER BY id').all() as RawConnector[]).map(toRow);
+  return (db.prepare(`SELECT ${ROW_COLUMNS} FROM connectors WHERE spec IS NOT NULL ORDER BY id`).all() as RawConnector[]).map(toRow);
+}
+
+const readByCache = new WeakMap<Db, { key: string; value: ReadonlyMap<string, string> }>();
+
+/**
+ * The files connectors read, which no run's output may replace (see filesReadBy): worked
+ * out again only after the registry changed, not for every run that saves its result.
+ */
+export function connectorFilesRead(db: Db, root: string): ReadonlyMap<string, string> {
+  const key = `${root}\0${observeKey(db)}`;
+  const hit = readByCache.get(db);
+  if (hit?.key === key) return hit.value;
+  const value = filesReadBy(root, listConnectors(db).map((c) => c.version));
+  readByCache.set(db, { key, value });
+  return value;
+}
+
+/** What scheduling needs of every connector, read from columns: no spec is parsed (a reconcile with 5,000 connectors asks for it). */
+export interface ScheduleRow {
+  id: string;
+  specHash: string;
+  active: boolean;
+  enabled: boolean;
+  schedule: string | null;
+  timezone: string | null;
+}
+
+export function listSchedules(db: Db): ScheduleRow[] {
+  const rows = db.prepare(`SELECT id, spec_hash, active, enabled, schedule, json_extract(spec, '$.spec.timezone') AS timezone
+    FROM connectors WHERE spec IS NOT NULL ORDER BY id`).all() as Array<{ id: string; spec_hash: string; active: number; enabled: number; schedule: string | null; timezone: string | null }>;
+  return rows.map((r) => ({ id: r.id, specHash: r.spec_hash, active: r.active === 1, enabled: r.enabled === 1, schedule: r.schedule, timezone: r.timezone }));
 }
 
 /** How many connectors the registry has, active or not. */
@@ -46,7 +81,7 @@ export function connectorCount(db: Db): number {
 }
 
 export function getConnector(db: Db, id: string): ConnectorRow | undefined {
-  const r = db.prepare('SELECT * FROM connectors WHERE id = ? AND spec IS NOT NULL').get(id) as RawConnector | undefined;
+  const r = db.prepare(`SELECT ${ROW_COLUMNS} FROM connectors WHERE id = ? AND spec IS NOT NULL`).get(id) as RawConnector | undefined;
   return r && toRow(r);
 }
 
@@ -71,6 +106,8 @@ export function registryChanged(db: Db): void {
   local.set(db, (local.get(db) ?? 0) + 1);
 }
 
+const observeKey = (db: Db) => `${local.get(db) ?? 0}:${String(db.pragma('data_version', { simple: true }))}`;
+
 /**
  * The observed state for plan() (small rows, no specs), and what the loader may reuse
  * without checking: sources whose recorded result still matches the registry (a valid
@@ -78,7 +115,7 @@ export function registryChanged(db: Db): void {
  * hub reads it once and again only after the registry changed.
  */
 export function observe(db: Db): { observed: Observed; cache: SourceCache } {
-  const key = `${local.get(db) ?? 0}:${String(db.pragma('data_version', { simple: true }))}`;
+  const key = observeKey(db);
   const hit = observedCache.get(db);
   if (hit?.key === key) return hit.value;
   const value = readObserved(db);
@@ -86,29 +123,79 @@ export function observe(db: Db): { observed: Observed; cache: SourceCache } {
   return value;
 }
 
+const CONNECTOR_COLUMNS = 'id, spec_hash, source_path, active, last_error IS NOT NULL AS has_error';
+const SOURCE_COLUMNS = 'path, source_hash, deps, connector_id, spec_hash, diagnostics, stat, checked_at';
+type ObservedConnector = Observed['connectors'][number];
+
+function toObservedConnector(r: { id: string; spec_hash: string; source_path: string; active: number; has_error: number }): ObservedConnector {
+  return { id: r.id, specHash: r.spec_hash, sourcePath: r.source_path, active: r.active === 1, hasError: r.has_error === 1 };
+}
+
+/** What the loader may reuse of a source row, or undefined: a valid file whose connector is no longer live at that hash and path. */
+function entryOf(r: RawSource, live: ReadonlyMap<string, ObservedConnector>): CachedSource | undefined {
+  const diagnostics = parseList<Diagnostic>(r.diagnostics);
+  const invalid = diagnostics.some((d) => d.severity === 'error');
+  if (!invalid) {
+    const c = r.connector_id ? live.get(r.connector_id) : undefined;
+    if (!c || c.specHash !== r.spec_hash || c.sourcePath !== r.path) return undefined;
+  }
+  return {
+    sourceHash: r.source_hash, deps: parseList<string>(r.deps), diagnostics, checkedAtMs: Date.parse(r.checked_at),
+    ...(r.stat ? { statKey: r.stat } : {}),
+    ...(r.connector_id ? { id: r.connector_id } : {}), ...(r.spec_hash && !invalid ? { specHash: r.spec_hash } : {}),
+  };
+}
+
+const liveOf = (connectors: readonly ObservedConnector[]) => new Map(connectors.filter((c) => c.active).map((c) => [c.id, c]));
+const toObservedSource = (r: RawSource) => ({ path: r.path, sourceHash: r.source_hash, connectorId: r.connector_id, statKey: r.stat });
+
 function readObserved(db: Db): { observed: Observed; cache: SourceCache } {
-  const connectors = (db.prepare('SELECT id, spec_hash, source_path, active, last_error IS NOT NULL AS has_error FROM connectors WHERE spec IS NOT NULL').all() as Array<{ id: string; spec_hash: string; source_path: string; active: number; has_error: number }>)
-    .map((r) => ({ id: r.id, specHash: r.spec_hash, sourcePath: r.source_path, active: r.active === 1, hasError: r.has_error === 1 }));
-  const live = new Map(connectors.filter((c) => c.active).map((c) => [c.id, c]));
-  const rows = db.prepare('SELECT path, source_hash, deps, connector_id, spec_hash, diagnostics, stat, checked_at FROM sources').all() as RawSource[];
+  const connectors = (db.prepare(`SELECT ${CONNECTOR_COLUMNS} FROM connectors WHERE spec IS NOT NULL`).all() as Parameters<typeof toObservedConnector>[0][]).map(toObservedConnector);
+  const live = liveOf(connectors);
+  const rows = db.prepare(`SELECT ${SOURCE_COLUMNS} FROM sources`).all() as RawSource[];
   const sources = [];
   const entries = new Map<string, CachedSource>();
   for (const r of rows) {
-    sources.push({ path: r.path, sourceHash: r.source_hash, connectorId: r.connector_id, statKey: r.stat });
-    const diagnostics = parseList<Diagnostic>(r.diagnostics);
-    const invalid = diagnostics.some((d) => d.severity === 'error');
-    if (!invalid) {
-      const c = r.connector_id ? live.get(r.connector_id) : undefined;
-      if (!c || c.specHash !== r.spec_hash || c.sourcePath !== r.path) continue;
-    }
-    entries.set(r.path, {
-      sourceHash: r.source_hash, deps: parseList<string>(r.deps), diagnostics, checkedAtMs: Date.parse(r.checked_at),
-      ...(r.stat ? { statKey: r.stat } : {}),
-      ...(r.connector_id ? { id: r.connector_id } : {}), ...(r.spec_hash && !invalid ? { specHash: r.spec_hash } : {}),
-    });
+    sources.push(toObservedSource(r));
+    const entry = entryOf(r, live);
+    if (entry) entries.set(r.path, entry);
   }
   const digest = (db.prepare("SELECT value FROM config WHERE key = 'sources.digest'").get() as { value: string } | undefined)?.value ?? null;
   return { observed: { connectors, sources }, cache: { digest, entries } };
+}
+
+/**
+ * After this connection's own apply: the observed state brought up to date from the rows
+ * the apply touched, instead of reading 5,000 connectors and sources again. Applies only
+ * when the cached state was current before it (`before`, the cache key then); the result
+ * is what readObserved() would return, in the same (rowid) order.
+ */
+function patchObserved(db: Db, before: string, ids: ReadonlySet<string>, paths: ReadonlySet<string>, digest: string): void {
+  const hit = observedCache.get(db);
+  if (hit?.key !== before) return;
+  const { observed, cache } = hit.value;
+  const fresh = new Map((db.prepare(`SELECT ${CONNECTOR_COLUMNS} FROM connectors WHERE spec IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
+    .all(JSON.stringify([...ids])) as Parameters<typeof toObservedConnector>[0][]).map((r) => [r.id, toObservedConnector(r)]));
+  const connectors = observed.connectors.map((c) => fresh.get(c.id) ?? c);
+  const known = new Set(observed.connectors.map((c) => c.id));
+  for (const [id, c] of fresh) if (!known.has(id)) connectors.push(c);
+  // Sources whose entry may change: those written or dropped, and those of the connectors touched.
+  const recheck = new Set(paths);
+  for (const s of observed.sources) if (s.connectorId !== null && ids.has(s.connectorId)) recheck.add(s.path);
+  const rows = new Map((db.prepare(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE path IN (SELECT value FROM json_each(?))`)
+    .all(JSON.stringify([...recheck])) as RawSource[]).map((r) => [r.path, r]));
+  const sources = observed.sources.filter((s) => !recheck.has(s.path) || rows.has(s.path)).map((s) => (rows.has(s.path) ? toObservedSource(rows.get(s.path) as RawSource) : s));
+  const listed = new Set(observed.sources.map((s) => s.path));
+  for (const [path, r] of rows) if (!listed.has(path)) sources.push(toObservedSource(r));
+  const live = liveOf(connectors);
+  const entries = new Map(cache.entries);
+  for (const path of recheck) {
+    const r = rows.get(path);
+    const entry = r && entryOf(r, live);
+    if (entry) entries.set(path, entry);
+    else entries.delete(path);
+  }
+  observedCache.set(db, { key: observeKey(db), value: { observed: { connectors, sources }, cache: { digest, entries } } });
 }
 
 export interface ApplyOptions {
@@ -167,6 +254,7 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
     }
   };
 
+  const before = observeKey(db);
   registryChanged(db);
   db.transaction(() => {
     for (const a of p.actions) write(a);
@@ -182,4 +270,6 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
     putDigest.run(opts.digest);
     for (const path of p.forgottenSources) dropSource.run(path);
   })();
+  const ids = new Set(p.actions.filter((a) => a.kind !== 'unchanged' || a.clearsError).flatMap((a) => (a.id === undefined ? [] : [a.id])));
+  patchObserved(db, before, ids, new Set([...p.changedSources.map((f) => f.path), ...p.forgottenSources]), opts.digest);
 }

@@ -1,5 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 import { EXIT, UserError } from '../core/errors.js';
@@ -27,6 +28,8 @@ export class SchemaTooNewError extends UserError {
  */
 export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
   if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
+  // The native module is loaded on the first open, so commands without a database (validate) start without it.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
   const db = new Database(file, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
   db.pragma('busy_timeout = 5000');
   if (!opts.readonly) {

@@ -46,18 +46,27 @@ function cronHint(message: string): string {
 const zones = new Map<string, boolean>();
 const patterns = new Map<string, { message: string; hint: string } | null>();
 
+/** The canonical IANA names, listed without setting up a formatter (whose first use costs tens of ms). */
+let canonicalZones: Set<string> | undefined;
+
 function isTimeZone(tz: string): boolean {
   let ok = zones.get(tz);
   if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      ok = true;
-    } catch {
-      ok = false;
-    }
+    canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+    // Aliases (UTC, Asia/Calcutta) and other spellings the formatter accepts are asked of it.
+    ok = canonicalZones.has(tz) || formatterAccepts(tz);
     zones.set(tz, ok);
   }
   return ok;
+}
+
+function formatterAccepts(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Why a cron pattern is unusable, or null. Whether it ever fires does not depend on the zone. */

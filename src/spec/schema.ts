@@ -1,29 +1,17 @@
-import { createRequire } from 'node:module';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../core/types.js';
 import type { SourceDoc } from './yaml.js';
 import { closest } from './suggest.js';
+import * as generated from './validators.generated.js';
 
-const require = createRequire(import.meta.url);
-const connectorSchema = require('../../schemas/connector.schema.json') as Record<string, unknown>;
-const hubSchema = require('../../schemas/hub.schema.json') as Record<string, unknown>;
-
-let ajv: Ajv2020 | undefined;
-const compiled = new Map<string, ValidateFunction>();
-
-/** The shared ajv instance: every error at once, with the schema that failed for good hints. */
-export function getAjv(): Ajv2020 {
-  ajv ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-  return ajv;
-}
+/**
+ * The schemas compiled ahead of time by ajv (scripts/gen-validators.js, run by `npm run
+ * build`): loading ajv and compiling them at each start cost ~200 ms of every command.
+ */
+const validators = generated as unknown as Record<'connector' | 'hub', ValidateFunction>;
 
 function validator(name: 'connector' | 'hub'): ValidateFunction {
-  let fn = compiled.get(name);
-  if (!fn) {
-    fn = getAjv().compile(name === 'connector' ? connectorSchema : hubSchema);
-    compiled.set(name, fn);
-  }
-  return fn;
+  return validators[name];
 }
 
 /** Checks a parsed document against one of our schemas; each error is located in the file. */

@@ -1,4 +1,5 @@
-import { LineCounter, parseAllDocuments, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node } from 'yaml';
 import * as jsyaml from 'js-yaml';
 import type { Diagnostic } from '../core/types.js';
 import { MAX_NESTING, pathBeyondDepth } from '../core/depth.js';
@@ -9,6 +10,13 @@ export interface SourceDoc {
   /** Line and column (1-based) of the field at `path`, or of its key with `key: true`. */
   locate(path: ReadonlyArray<string | number>, opts?: { key?: boolean }): { line: number; column: number };
 }
+
+/**
+ * The careful parser, loaded on first use: most files never need it (see parseYaml), and
+ * loading it costs every command ~80 ms at start-up.
+ */
+let careful: typeof import('yaml') | undefined;
+const yamlPackage = (): typeof import('yaml') => (careful ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 /** Aliases beyond this count are a resource-exhaustion attack ("billion laughs"), not a connector. */
 const MAX_ALIAS_COUNT = 100;
@@ -75,6 +83,7 @@ export function parseYaml(text: string, file: string): SourceDoc | Diagnostic[] 
 }
 
 function parsePrecisely(text: string, file: string): SourceDoc | Diagnostic[] {
+  const { LineCounter, parseAllDocuments } = yamlPackage();
   const lineCounter = new LineCounter();
   const at = (offset: number) => {
     const p = lineCounter.linePos(offset);
@@ -85,7 +94,7 @@ function parsePrecisely(text: string, file: string): SourceDoc | Diagnostic[] {
   });
   const deep = (offset: number): Diagnostic => ({ ...fail(offset, ''), ...tooDeep() });
   const overflow = (err: unknown) => err instanceof RangeError || /Maximum call stack size exceeded/.test(String((err as Error)?.message));
-  let docs: ReturnType<typeof parseAllDocuments>;
+  let docs: ReturnType<typeof import('yaml').parseAllDocuments>;
   try {
     docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   } catch (err) {
@@ -131,6 +140,7 @@ function yamlMessage(message: string): string {
 
 /** Walks the node tree along `path`, returning the offset of the deepest node found. */
 function findOffset(root: Node | null, path: ReadonlyArray<string | number>, wantKey: boolean): number {
+  const { isMap, isPair, isScalar, isSeq } = yamlPackage();
   let node: unknown = root;
   let offset = rangeStart(root);
   for (let i = 0; i < path.length; i++) {

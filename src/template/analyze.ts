@@ -1,6 +1,13 @@
 import { MAX_NESTING } from '../core/depth.js';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { HELPER_NAMES } from './helpers.js';
+
+/**
+ * Handlebars' parser alone (what `Handlebars.parse` is), without its compiler and runtime:
+ * checking templates is every command's work, and the whole package costs ~4× the load time.
+ */
+const { parse } = createRequire(import.meta.url)('handlebars/dist/cjs/handlebars/compiler/base.js') as { parse: typeof Handlebars.parse };
 
 /** Something a template refers to, with its position in the template (1-based). */
 export interface TemplateRef {
@@ -47,7 +54,7 @@ export function analyzeTemplate(source: string): Analysis {
   if (deep) return { ok: false, message: `blocks are nested deeper than ${MAX_NESTING} levels, the limit; flatten the template`, ...deep };
   let program: hbs.AST.Program;
   try {
-    program = Handlebars.parse(source);
+    program = parse(source);
   } catch (err) {
     // Handlebars' parser recurses: thousands of nested blocks overflow its stack. Say what that means.
     if (err instanceof RangeError) return { ok: false, message: 'blocks and subexpressions are nested too deeply for the template parser; flatten the template', line: 1, column: 1 };

@@ -4,7 +4,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { getConnector } from '../../src/registry/connectors.js';
-import { git, gitdir, testdir, type Files } from '../helpers/repo.js';
+import { git, gitdir, testdir, writeFiles, type Files } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
@@ -61,6 +61,19 @@ describe('a saveTo steered by inputs', () => {
     const mcp = await run('w', { name: 'mcp/servers.json' });
     expect(mcp.error).toContain('the MCP config of connector p');
     expect(git(root, 'status', '--porcelain', '--', 'prompts', 'mcp')).toBe('');
+  });
+
+  it("protects the prompt file of a connector applied after the hub's last run, too", async () => {
+    const { root, hub, run } = await hubRepo({
+      'connectors/w.yaml': yaml({ inputs: { name: { type: 'string' } }, prompt: 'x\n@fake result injected', output: { saveTo: '{{inputs.name}}' } }),
+    });
+    expect(await run('w', { name: 'reports/a.md' })).toMatchObject({ status: 'success' });
+    writeFiles(root, { 'connectors/q.yaml': yaml({ promptFile: '../prompts/q.hbs' }), 'prompts/q.hbs': 'original' });
+    await hub.reconcile();
+    const e = await run('w', { name: 'prompts/q.hbs' });
+    expect(e).toMatchObject({ status: 'failed', errorKind: 'spawn-error' });
+    expect(e.error).toContain('the prompt file of connector q');
+    expect(readFileSync(path.join(root, 'prompts/q.hbs'), 'utf8')).toBe('original');
   });
 });
 
