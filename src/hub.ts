@@ -1,5 +1,6 @@
 import { durationMs } from './core/duration.js';
 import { HubLoops } from './hub-loops.js';
+import { SlotRunner } from './hub-slots.js';
 import type { Executor, SubmitResult } from './execute/executor.js';
 import { DEFAULT_KILL_GRACE_MS } from './execute/backend.js';
 import { createExecution } from './execute/factory.js';
@@ -10,12 +11,10 @@ import { ReconcileQueue } from './reconcile/queue.js';
 import { planSummary } from './core/plan.js';
 import { StorageHealth, type StorageProblem } from './registry/storage.js';
 import { readHubBytes } from './spec/hub-file.js';
-import { listConnectors, listSchedules, type ConnectorRow } from './registry/connectors.js';
+import { listSchedules } from './registry/connectors.js';
 import { dbPath, openDb, type Db } from './registry/db.js';
-import { failInterrupted, lastSlot, recordSlot } from './registry/executions.js';
-import { recordSkip, type SkipReason } from './registry/skips.js';
+import { failInterrupted } from './registry/executions.js';
 import { Scheduler } from './schedule/scheduler.js';
-import { SlotClock } from './schedule/slots.js';
 import { HubConfigError, loadHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
 import { GitState } from './gitstate/state.js';
@@ -79,6 +78,8 @@ export class Hub {
   /** Where failed writes (a full disk) are noted, and writes that must not be lost are kept and retried. */
   readonly storage: StorageHealth;
   private readonly killGraceMs: number;
+  /** Turns due slots into runs, or into recorded skips. */
+  private readonly slots: SlotRunner;
 
   constructor(o: HubOptions) {
     this.root = repoRoot(o.repo);
@@ -98,7 +99,8 @@ export class Hub {
       db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState,
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
-    this.scheduler = new Scheduler((id, slot) => this.fire(id, slot), this.now);
+    this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });
+    this.scheduler = new Scheduler((id, slot) => this.slots.fire(id, slot), this.now);
     this.loops = new HubLoops({
       gitState: this.gitState, inGit: this.inGit, log: this.log,
       tasks: { resync: () => void this.reconcile('resync').catch(() => undefined), pull: () => void this.syncRemote() },
@@ -130,7 +132,7 @@ export class Hub {
     await this.reconcile('start');
     const resumed = this.executor.resumeRetries();
     if (resumed) this.log.info({ count: resumed }, 'retries recorded before the last stop resume');
-    this.catchUp();
+    this.slots.catchUp();
     if (opts.commitLoop !== false) {
       this.loops.start(this.config);
       if (this.inGit && this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
@@ -258,10 +260,6 @@ export class Hub {
     this.db.close();
   }
 
-  private scheduled(): ConnectorRow[] {
-    return listConnectors(this.db).filter((c) => c.active && c.version.spec.enabled && c.version.spec.schedule);
-  }
-
   private syncSchedule(): void {
     const all = listSchedules(this.db);
     const seen = new Map(all.filter((c) => c.active).map((c) => [c.id, c.specHash]));
@@ -273,55 +271,6 @@ export class Hub {
     if (changes.added.length + changes.changed.length + changes.removed.length) this.log.debug({ ...changes }, 'schedule updated');
   }
 
-  /** A slot is due: a write that fails for lack of space skips it (logged, hub degraded); the schedule goes on. */
-  private fire(id: string, slot: Date, trigger: 'schedule' | 'catch-up' = 'schedule'): void {
-    try {
-      this.onSlot(id, slot, trigger);
-    } catch (err) {
-      if (!this.storage.note(`record the slot of ${id}`, err)) throw err;
-      this.log.warn({ connector: id, slot, reason: this.storage.problem?.reason }, 'scheduled run not started: it cannot be recorded');
-    }
-  }
-
-  private onSlot(id: string, slot: Date, trigger: 'schedule' | 'catch-up' = 'schedule'): void {
-    recordSlot(this.db, id, slot);
-    let skip: { reason: SkipReason; message: string } | undefined;
-    try {
-      const r = this.executor.submit({ connectorId: id, trigger, scheduledFor: slot });
-      // A duplicate slot already ran; every other refusal, and a budget stop, is a slot that did not become a run.
-      if (r.status !== 'queued') {
-        if (r.reason === 'duplicate-slot') this.log.info({ connector: id, slot, reason: r.reason }, r.message);
-        else skip = { reason: r.reason, message: r.message };
-      }
-    } catch (err) {
-      this.log.error({ connector: id, slot, err: (err as Error).message }, 'scheduled run not started');
-      skip = { reason: 'error', message: (err as Error).message };
-    }
-    if (!skip) return;
-    this.log.warn({ connector: id, slot, trigger, reason: skip.reason }, `scheduled run skipped (${skip.reason}): ${skip.message}`);
-    try {
-      recordSkip(this.db, { connectorId: id, reason: skip.reason, slot, at: this.now(), message: skip.message });
-    } catch (err) {
-      this.log.error({ connector: id, slot, err: (err as Error).message }, 'could not record the skipped slot');
-    }
-  }
-
-  /** After downtime: the latest missed slot of each connector, once, if within its catchUp window. */
-  private catchUp(): void {
-    const now = this.now();
-    for (const c of this.scheduled()) {
-      const { spec } = c.version;
-      if (!spec.catchUp) continue;
-      const windowStart = new Date(now.getTime() - durationMs(spec.catchUp));
-      const since = lastSlot(this.db, c.id) ?? (c.appliedAt ? new Date(c.appliedAt) : now);
-      const from = since > windowStart ? since : windowStart;
-      const missed = new SlotClock(spec.schedule as string, spec.timezone).latestBetween(from, now);
-      if (missed) {
-        this.log.info({ connector: c.id, slot: missed }, 'catching up a missed run');
-        this.fire(c.id, missed, 'catch-up');
-      }
-    }
-  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

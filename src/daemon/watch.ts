@@ -27,5 +27,8 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       onChange(paths);
     }, debounceMs);
   });
+  // With thousands of files the watcher takes seconds to be ready, after the start's own
+  // reconcile: an edit made in between raised no event, so one more pass when it is ready.
+  watcher.once('ready', () => onChange([]));
   return watcher;
 }
