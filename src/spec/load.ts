@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../core/types.js';
 import type { DesiredFile } from '../core/plan.js';
@@ -57,18 +57,21 @@ export function repoRoot(dir: string): string {
   return realpathSync(path.resolve(dir));
 }
 
+/** A directory's entries with their types (one readdir, no stat each); none when it is missing or unreadable. */
+function entriesOf(root: string, rel: string): Dirent[] {
+  try {
+    return readdirSync(path.join(root, rel), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
 /** Connector files, repository-relative and sorted; partials/ and dot-entries excluded. */
 export function listConnectorFiles(root: string): string[] {
   const out: string[] = [];
   // Node's recursive readdir stats every entry; file types from one readdir per directory are enough.
   const walk = (rel: string) => {
-    let entries;
-    try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of entriesOf(root, rel)) {
       if (e.name.startsWith('.')) continue;
       const child = `${rel}/${e.name}`;
       if (e.isDirectory()) {
@@ -94,13 +97,7 @@ export function loadPartials(root: string): { partials: Map<string, PartialFile>
     diagnostics.push({ file, line: 1, column: 1, path: '', message, hint, severity, rule: 'partial' });
   const files: string[] = [];
   const walk = (rel: string) => {
-    let entries;
-    try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of entriesOf(root, rel)) {
       const child = `${rel}/${e.name}`;
       if (e.isDirectory()) walk(child);
       else if (e.isSymbolicLink()) {
