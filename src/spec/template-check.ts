@@ -81,7 +81,7 @@ function checkRef(ref: TemplateRef, spec: ConnectorSpec): { message: string; hin
 }
 
 /** Checks one template source; follows partials, reporting problems in the partial's own file. */
-function checkSource(source: string, origin: Origin, spec: ConnectorSpec, env: RuleEnv, partials: Partials | undefined, used: Map<string, string>, out: Diagnostic[]): void {
+function checkSource(source: string, origin: Origin, spec: ConnectorSpec, env: RuleEnv, partials: Partials | undefined, used: Map<string, string>, out: Diagnostic[], within: readonly string[] = []): void {
   const analysis = analyzeTemplate(source);
   if (!analysis.ok) {
     out.push(diag(env, origin, source, analysis.line, analysis.column, `template syntax error: ${analysis.message}`, 'check that every {{ has a matching }} and every {{#block}} is closed', 'template-syntax'));
@@ -97,9 +97,13 @@ function checkSource(source: string, origin: Origin, spec: ConnectorSpec, env: R
       if (!partial) {
         const guess = closest(ref.name, [...partials.keys()]);
         out.push(diag(env, origin, source, ref.line, ref.column, `partial "${ref.name}" does not exist`, guess ? `did you mean "${guess}"?` : `create connectors/partials/${ref.name}.hbs`, 'template-partial'));
+      } else if (within.includes(ref.name)) {
+        // Rendering would recurse until the stack overflows.
+        const loop = [...within.slice(within.indexOf(ref.name)), ref.name].join(' → ');
+        out.push(diag(env, origin, source, ref.line, ref.column, `partial "${ref.name}" includes itself (${loop})`, 'a partial cannot include itself, directly or through other partials', 'template-partial'));
       } else if (!used.has(ref.name)) {
         used.set(ref.name, partial.source);
-        checkSource(partial.source, { file: partial.file }, spec, env, partials, used, out);
+        checkSource(partial.source, { file: partial.file }, spec, env, partials, used, out, [...within, ref.name]);
       }
       continue;
     }

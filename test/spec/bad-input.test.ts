@@ -171,3 +171,19 @@ describe('a bad hub.yaml gets a clear, located error', () => {
     ]);
   });
 });
+
+describe('partials that include themselves', () => {
+  it('are refused at the line of the include, directly or through another partial, instead of overflowing the stack at render', async () => {
+    const root = testdir({
+      'connectors/a.yaml': 'prompt: "{{> selfref}}"\n',
+      'connectors/b.yaml': 'prompt: "{{> ping}}"\n',
+      'connectors/partials/selfref.hbs': 'again {{> selfref}}',
+      'connectors/partials/ping.hbs': '{{> pong}}',
+      'connectors/partials/pong.hbs': 'x\n{{> ping}}',
+    });
+    const desired = await loadDesired(root);
+    const messages = desired.files.flatMap((f) => f.diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`));
+    expect(messages).toContain('connectors/partials/selfref.hbs:1: partial "selfref" includes itself (selfref → selfref)');
+    expect(messages).toContain('connectors/partials/pong.hbs:2: partial "ping" includes itself (ping → pong → ping)');
+  });
+});
