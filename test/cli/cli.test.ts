@@ -26,6 +26,7 @@ describe('agent-hub CLI', () => {
     for (const f of ['hub.yaml', 'connectors/hello.yaml', 'schemas/connector.schema.json', '.gitignore', '.gitattributes', '.git']) expect(existsSync(path.join(dir, f))).toBe(true);
     expect(readFileSync(path.join(dir, '.gitattributes'), 'utf8')).toContain('state/** linguist-generated=true');
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toContain('.agent-hub/');
+    expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^\*\.agent-hub-tmp$/m); // a write a crash cut short never shows in git status
 
     expect(await cli(['validate', '--repo', dir])).toMatchObject({ code: 0, stdout: '1 connector file: 1 valid, 0 invalid\n' });
     expect((await cli(['render', 'hello', '--repo', dir, '--input', 'topic=cats'])).stdout).toBe('In two sentences, say something cheerful about cats.\n');

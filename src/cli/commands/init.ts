@@ -59,6 +59,7 @@ export async function run(dir: string): Promise<void> {
     created.push(rel);
   };
   ensure('.gitignore', /^\/?\.agent-hub\/?$/m, "# agent-hub's local database, lock and logs\n.agent-hub/\n");
+  ensure('.gitignore', /^\*\.agent-hub-tmp$/m, '# a write of agent-hub\'s that a crash cut short (it writes aside, then renames)\n*.agent-hub-tmp\n');
   ensure('.gitattributes', /^\/?state\/\*\* .*linguist-generated/m, '# written by agent-hub: collapsed in GitHub diffs, left out of language statistics\nstate/** linguist-generated=true\n');
   if (!insideWorkTree(root)) {
     await git(root, ['init', '--quiet']);
