@@ -19,6 +19,13 @@ describe('agent-hub CLI', () => {
     expect(badInput.stderr).toContain('--input expects key=value, got "novalue"');
   });
 
+  it('init starts the main branch whatever git\'s own default is, so plan --base main works on a fresh hub', async () => {
+    const home = testdir({ '.gitconfig': '[init]\n\tdefaultBranch = trunk\n[user]\n\tname = t\n\temail = t@example.com\n' });
+    const dir = path.join(testdir(), 'hub');
+    expect((await cli(['init', dir], { env: { HOME: home, GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig') } })).code).toBe(0);
+    expect(readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8')).toBe('ref: refs/heads/main\n');
+  });
+
   it('init scaffolds a hub repository that validates, renders, applies and shows its status', async () => {
     const dir = path.join(testdir(), 'hub');
     const init = await cli(['init', dir]);

@@ -62,7 +62,7 @@ export async function run(dir: string): Promise<void> {
   ensure('.gitignore', /^\*\.agent-hub-tmp$/m, '# a write of agent-hub\'s that a crash cut short (it writes aside, then renames)\n*.agent-hub-tmp\n');
   ensure('.gitattributes', /^\/?state\/\*\* .*linguist-generated/m, '# written by agent-hub: collapsed in GitHub diffs, left out of language statistics\nstate/** linguist-generated=true\n');
   if (!insideWorkTree(root)) {
-    await git(root, ['init', '--quiet']);
+    await git(root, ['init', '--quiet', '--initial-branch=main']); // whatever init.defaultBranch says: examples and CI use main
     created.push('.git/');
   }
   process.stdout.write(created.length ? `created in ${root}:\n${created.map((c) => `  ${c}`).join('\n')}\n` : `${root} is already a hub repository; nothing to create\n`);
