@@ -12,7 +12,11 @@ import { UserError } from '../core/errors.js';
  */
 export async function hubFilesAt(root: string, ref: string): Promise<{ dir: string; dispose: () => void }> {
   const resolved = await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { ok: [1, 128] });
-  if (resolved.exitCode !== 0) throw new UserError(`"${ref}" is not a commit in this repository`);
+  if (resolved.exitCode !== 0) {
+    // Say what there is: a fresh clone in CI often has only origin/main, a fresh hub no commit at all.
+    const refs = (await git(root, ['for-each-ref', '--count=12', '--format=%(refname:short)', 'refs/heads', 'refs/remotes', 'refs/tags'])).stdout.split('\n').filter(Boolean);
+    throw new UserError(`"${ref}" is not a commit in this repository; ${refs.length ? `refs here: ${refs.join(', ')}` : 'it has no commits yet: commit the connectors first'}`);
+  }
   const commit = resolved.stdout.trim();
   const prefix = (await git(root, ['rev-parse', '--show-prefix'])).stdout.trim();
   const dir = mkdtempSync(path.join(tmpdir(), 'agent-hub-base-'));

@@ -113,7 +113,9 @@ describe('agent-hub CLI', () => {
     expect(r.stdout).toContain('-old text\n+new text');
     expect(r.stdout).toContain('| remove | `gone` |');
     expect(existsSync(path.join(root, '.agent-hub'))).toBe(false);
-    expect((await cli(['plan', '--repo', root, '--base', 'no-such-ref'])).stderr).toContain('--base no-such-ref: "no-such-ref" is not a commit');
+    const missing = (await cli(['plan', '--repo', root, '--base', 'no-such-ref'])).stderr;
+    expect(missing).toContain('--base no-such-ref: "no-such-ref" is not a commit');
+    expect(missing).toMatch(/refs here: .*\bmain\b/);
   });
 
   it('status shows schedules in words, next run, state, version and the invalid file', async () => {
