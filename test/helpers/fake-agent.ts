@@ -1,3 +1,4 @@
+import { running } from './procs.js';
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +28,8 @@ export function fakeClaudeEnv(extra: Record<string, string> = {}) {
 
 /** True while a process exists. */
 export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  // A killed process that no one has reaped yet (its parent died; init reaps when it gets to it) is not alive.
+  return running(pid);
 }
 
 /** Polls until `check` passes or the time is up (then throws with the last failure). */
