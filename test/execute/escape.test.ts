@@ -1,9 +1,9 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Hub } from '../../src/hub.js';
-import { testdir, type Files } from '../helpers/repo.js';
-import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { hubWith, runOnce } from '../helpers/hub.js';
+import { testdir } from '../helpers/repo.js';
+import { eventually } from '../helpers/fake-agent.js';
 import { running } from '../helpers/procs.js';
 import { ownCgroupDir } from '../../src/execute/cgroup.js';
 import { accessSync, constants } from 'node:fs';
@@ -19,28 +19,12 @@ function cgroupsWritable(): boolean {
   }
 }
 
-/** A started hub on a temp repo with these connectors (the fake claude on PATH). */
-async function hubWith(files: Files, killGraceMs = 300) {
-  const root = testdir(files);
-  const fake = fakeClaudeEnv();
-  const hub = new Hub({ repo: root, env: fake.env, killGraceMs });
-  onTestFinished(async () => {
-    try { await hub.stop(0); } catch { /* already stopped */ }
-  });
-  await hub.start();
-  return { root, hub, fake };
-}
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
 /** A command agent running this shell script. */
 const sh = (script: string, timeout = '5m') => yaml({ prompt: 'x', agent: { type: 'command', command: ['sh', '-c', script], timeout } });
 
-async function runOnce(hub: Hub, id: string) {
-  const r = hub.run(id);
-  if (r.status !== 'queued') throw new Error(`not queued: ${JSON.stringify(r)}`);
-  return hub.executor.waitFinal(r.id);
-}
 
 const pidIn = (file: string) => Number(readFileSync(file, 'utf8').trim());
 

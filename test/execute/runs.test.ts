@@ -2,29 +2,14 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
+import { hubWith, runOnce } from '../helpers/hub.js';
 import { listExecutions, getExecution } from '../../src/registry/executions.js';
-import { testdir, writeFiles, type Files } from '../helpers/repo.js';
+import { testdir, writeFiles } from '../helpers/repo.js';
 import { alive, eventually, fakeClaudeEnv, FIXTURES } from '../helpers/fake-agent.js';
 
-/** A started hub on a temp repo with these connectors, using the fake claude. */
-async function hubWith(files: Files, extraEnv: Record<string, string> = {}, killGraceMs = 300) {
-  const root = testdir(files);
-  const fake = fakeClaudeEnv(extraEnv);
-  const hub = new Hub({ repo: root, env: fake.env, killGraceMs });
-  onTestFinished(async () => {
-    try { await hub.stop(0); } catch { /* already stopped */ }
-  });
-  await hub.start();
-  return { root, hub, fake };
-}
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
-async function runOnce(hub: Hub, id: string, inputs: Record<string, unknown> = {}) {
-  const r = hub.run(id, inputs);
-  if (r.status !== 'queued') throw new Error(`not queued: ${JSON.stringify(r)}`);
-  return hub.executor.waitFinal(r.id);
-}
 
 describe('claude runs', () => {
   it('records a successful run: result, cost, usage, session, turns, prompt and argv', async () => {
