@@ -6,7 +6,6 @@ import { durationMs } from '../core/duration.js';
 import type { ErrorKind, Finish, Trigger } from '../registry/executions.js';
 import { renderPrompt, renderWith } from '../template/render.js';
 import { findAgentType, unknownAgentType } from '../agents/index.js';
-import type { AgentSettings } from '../agents/types.js';
 import { agentSettings, type HubConfig } from '../spec/hub-config.js';
 import { agentEnvironment } from './environment.js';
 import { checkOutput, outputTarget, saveOutput } from './output.js';
@@ -22,11 +21,6 @@ export interface AttemptContext {
   env: NodeJS.ProcessEnv;
   /** hub.yaml: each agent type reads its own section (`claude: { command }`). */
   hub?: HubConfig;
-  /**
-   * @deprecated hub.yaml's `claude.command` as the executor passed it before `hub`; used
-   * only when `hub` is not given. Remove once every caller passes `hub`.
-   */
-  claudeCommand?: string;
   maxOutputBytes: number;
   killGraceMs: number;
   now: () => Date;
@@ -47,12 +41,6 @@ export interface Attempt {
   scheduledFor: Date | null;
   attempt: number;
   signal: AbortSignal;
-}
-
-/** The agent type's hub.yaml section; from the executor's older `claudeCommand` while it still passes that. */
-function settingsOf(ctx: AttemptContext, type: string): AgentSettings {
-  if (ctx.hub || ctx.claudeCommand === undefined) return agentSettings(ctx.hub, type);
-  return agentSettings({ claude: { command: ctx.claudeCommand } }, type);
 }
 
 /** Removes a run's temporary directory; most agents leave it empty, and rmdir is much cheaper then. */
@@ -111,7 +99,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   const leaving = runPathLeavingRepo(ctx.root, spec.agent);
   if (leaving) return fail('spawn-error', `${leaving}; the run did not start`, { renderedPrompt: redact.text(prompt) });
 
-  const inv = agent.invocation(spec, { root: ctx.root, settings: settingsOf(ctx, agent.name) });
+  const inv = agent.invocation(spec, { root: ctx.root, settings: agentSettings(ctx.hub, agent.name) });
   const ownCwd = spec.agent.cwd === undefined;
   const cwd = ownCwd ? mkdtempSync(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
   ctx.onStart({ startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });

@@ -37,14 +37,15 @@ export interface JobStart {
 export interface RunSettings {
   /** Jobs running at once, over the whole backend. */
   concurrency: number;
-  claudeCommand: string;
+  /** hub.yaml as a whole: each agent type reads its own section (`claude: { command }`). */
+  hub: HubConfig;
   maxOutputBytes: number;
 }
 
 export function runSettings(hub: HubConfig | undefined): RunSettings {
   return {
     concurrency: hub?.concurrency ?? DEFAULT_CONCURRENCY,
-    claudeCommand: hub?.claude?.command ?? 'claude',
+    hub: hub ?? {},
     maxOutputBytes: hub?.defaults?.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
   };
 }

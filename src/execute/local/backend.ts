@@ -97,7 +97,7 @@ export class LocalBackend implements ExecutionBackend {
     let f: Finish;
     try {
       f = await runAttempt({
-        root: ctx.root, env: ctx.env, claudeCommand: settings.claudeCommand, maxOutputBytes: settings.maxOutputBytes, killGraceMs: ctx.killGraceMs, now: ctx.now,
+        root: ctx.root, env: ctx.env, hub: settings.hub, maxOutputBytes: settings.maxOutputBytes, killGraceMs: ctx.killGraceMs, now: ctx.now,
         ...(ctx.onOutput ? { onOutput: ctx.onOutput } : {}),
         ...(ctx.filesReadByConnectors ? { filesReadByConnectors: ctx.filesReadByConnectors } : {}),
         ...(ctx.onProcess ? { onProcess: (p) => ctx.onProcess?.(job.id, p) } : {}),
