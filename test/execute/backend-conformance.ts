@@ -15,7 +15,8 @@ import { runSettings, type BackendMaker, type Job } from '../../src/execute/back
 import { createExecution } from '../../src/execute/factory.js';
 import type { Executor } from '../../src/execute/executor.js';
 import { testdir, type Files } from '../helpers/repo.js';
-import { alive, eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { running as processRunning } from '../helpers/procs.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 const queuedId = (r: ReturnType<Executor['submit']>): string => {
@@ -131,7 +132,7 @@ export function describeBackend(name: string, make: BackendMaker): void {
         expect(await executor.wait(waiting)).toMatchObject({ status: 'failed', errorKind: 'cancelled', error: 'not needed', startedAt: null, argv: null });
         expect(executor.cancel(running, 'interrupted from the terminal')).toBe(true);
         expect(await executor.wait(running)).toMatchObject({ status: 'failed', errorKind: 'cancelled', error: 'cancelled: interrupted from the terminal' });
-        await eventually(() => expect(alive(pid as number)).toBe(false));
+        await eventually(() => expect(processRunning(pid as number)).toBe(false));
         expect(fake.livePids().filter((p) => p !== pid)).toEqual([]); // the cancelled waiting run never spawned
         expect(executor.cancel(running)).toBe(false); // over already
       });

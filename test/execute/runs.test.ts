@@ -5,7 +5,8 @@ import { Hub } from '../../src/hub.js';
 import { hubWith, runOnce } from '../helpers/hub.js';
 import { listExecutions, getExecution } from '../../src/registry/executions.js';
 import { testdir, writeFiles } from '../helpers/repo.js';
-import { alive, eventually, fakeClaudeEnv, FIXTURES } from '../helpers/fake-agent.js';
+import { eventually, fakeClaudeEnv, FIXTURES } from '../helpers/fake-agent.js';
+import { running } from '../helpers/procs.js';
 
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
@@ -80,8 +81,8 @@ describe('timeouts and process trees', () => {
     const e = await hub.executor.waitFinal((r as { id: string }).id);
     expect(e).toMatchObject({ status: 'failed', errorKind: 'timeout' });
     expect(e.error).toContain('timed out after 700ms');
-    await eventually(() => expect(alive(grandchild)).toBe(false), 2000);
-    for (const pid of fake.livePids()) expect(alive(pid)).toBe(false);
+    await eventually(() => expect(running(grandchild)).toBe(false), 2000);
+    for (const pid of fake.livePids()) expect(running(pid)).toBe(false);
   });
 
   it('a child left running after the agent exits is cleaned up too', async () => {
@@ -90,7 +91,7 @@ describe('timeouts and process trees', () => {
     expect(e.status).toBe('success');
     const marker = readdirSync(fake.liveDir).find((f) => f.startsWith('child-of-')) as string;
     const grandchild = Number(readFileSync(path.join(fake.liveDir, marker), 'utf8'));
-    await eventually(() => expect(alive(grandchild)).toBe(false), 2000);
+    await eventually(() => expect(running(grandchild)).toBe(false), 2000);
   });
 });
 

@@ -1,4 +1,3 @@
-import { running } from './procs.js';
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +23,6 @@ export function fakeClaudeEnv(extra: Record<string, string> = {}) {
     livePids: (): number[] => readdirSync(live).filter((f) => /^\d+$/.test(f)).map(Number),
     liveDir: live,
   };
-}
-
-/** True while a process exists. */
-export function alive(pid: number): boolean {
-  // A killed process that no one has reaped yet (its parent died; init reaps when it gets to it) is not alive.
-  return running(pid);
 }
 
 /** Polls until `check` passes or the time is up (then throws with the last failure). */
