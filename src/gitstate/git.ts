@@ -80,11 +80,20 @@ export async function catFiles(cwd: string, names: readonly string[]): Promise<A
   return objects;
 }
 
+/** Where a repository keeps what: see repoPaths(). */
+export interface RepoPaths {
+  prefix: string;
+  gitDir: string;
+  commonDir: string;
+  top: string;
+  hooksDir: string;
+}
+
 /**
  * The repository-relative prefix of `cwd` (`hub/` when the hub is a subdirectory), the git
  * dir, the top of the work tree and the hooks directory (core.hooksPath respected).
  */
-export async function repoPaths(cwd: string): Promise<{ prefix: string; gitDir: string; commonDir: string; top: string; hooksDir: string }> {
+export async function repoPaths(cwd: string): Promise<RepoPaths> {
   const out = (await git(cwd, ['rev-parse', '--show-prefix', '--absolute-git-dir', '--show-toplevel', '--git-path', 'hooks', '--git-common-dir'])).stdout.split('\n');
   const abs = (p: string | undefined) => (path.isAbsolute((p ?? '').trim()) ? (p ?? '').trim() : path.join(cwd, (p ?? '').trim()));
   return { prefix: (out[0] ?? '').trim(), gitDir: (out[1] ?? '').trim(), top: (out[2] ?? '').trim(), hooksDir: abs(out[3]), commonDir: abs(out[4]) };

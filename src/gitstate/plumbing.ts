@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { git, GitError, repoPaths } from './git.js';
+import { git, GitError, repoPaths, type RepoPaths } from './git.js';
 import { authorEnv, type Author, type StagedFile } from './author.js';
 import { treeWith } from './trees.js';
 import { UserError } from '../core/errors.js';
@@ -18,6 +18,8 @@ export interface PlumbingCommit {
   author: Author;
   /** Run the repository's pre-commit and commit-msg hooks (on the checked-out branch). */
   hooks: boolean;
+  /** The repository's paths when the caller has them already (one `git rev-parse` fewer a commit). */
+  paths?: RepoPaths;
 }
 
 export interface PlumbingResult {
@@ -104,7 +106,7 @@ export interface BuiltCommit {
  * the cost follows the batch, not the size of the history.
  */
 export async function buildCommit(o: PlumbingCommit): Promise<BuiltCommit> {
-  const { prefix, gitDir, hooksDir } = await repoPaths(o.root);
+  const { prefix, gitDir, hooksDir } = o.paths ?? await repoPaths(o.root);
   const tips = await git(o.root, ['rev-parse', `${o.ref}^{commit}`, `${o.ref}^{tree}`], { ok: [128] });
   const [tip, tipTree] = tips.exitCode === 0 ? tips.stdout.trim().split('\n') : [null, null];
   const blobs = (await git(o.root, ['hash-object', '-w', '--stdin-paths'], { input: `${o.files.map((f) => f.source).join('\n')}\n` })).stdout.trim().split('\n');

@@ -115,7 +115,7 @@ export class WorktreeTarget implements StateTarget {
     // landing write through it, or leave the work tree behind HEAD. Put off until it is gone.
     const link = files.map((f) => symlinkOnPath(this.root, f.path)).find((l) => l !== undefined);
     if (link) return { sha: null, deferred: `"${link.at}" is a symlink in the work tree (to ${link.target}); the hub writes no state through one: remove it (git checkout -- ${link.at}) and state commits go on` };
-    const built = await buildCommit({ root: this.root, ref, files, message, author, hooks: true });
+    const built = await buildCommit({ root: this.root, ref, files, message, author, hooks: true, paths });
     const landed = await landInIndex(this.root, paths, ref, built);
     if (landed) return { sha: null, deferred: landed };
     writeWorkTree(paths.top, built.entries, files);
