@@ -169,9 +169,9 @@ describe('agent-hub CLI', () => {
   });
 });
 
-describe('the README', () => {
+describe('the docs', () => {
   it('shows a full connector example that validates', async () => {
-    const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const readme = readFileSync(path.join(REPO, 'docs', 'connectors.md'), 'utf8');
     const example = /A full example[^\n]*\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
     const root = testdir({
@@ -179,6 +179,15 @@ describe('the README', () => {
       'connectors/partials/house-rules.hbs': 'Be kind.',
       'mcp/servers.json': '{"mcpServers":{}}',
     });
+    const r = await cli(['validate', '--repo', root]);
+    expect(r.stdout).toBe('1 connector file: 1 valid, 0 invalid\n');
+  });
+
+  it('the README\'s short connector validates', async () => {
+    const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const example = /## A connector[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const root = testdir({ 'connectors/daily-digest.yaml': example as string });
     const r = await cli(['validate', '--repo', root]);
     expect(r.stdout).toBe('1 connector file: 1 valid, 0 invalid\n');
   });
