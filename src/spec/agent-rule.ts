@@ -14,6 +14,7 @@ const foreignOptions: Rule = (spec, env) => {
   const a = spec.agent;
   const own = findAgentType(a.type);
   const out: Diagnostic[] = [];
+  if (env.rejected(['agent', 'type'])) return out;
   for (const owner of Object.values(agentTypes)) {
     if (owner === own) continue;
     for (const { field } of owner.options) {

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
 import type { DesiredFile } from '../core/plan.js';
-import { checkSchema } from './schema.js';
+import { checkSchema, schemaErrors } from './schema.js';
+import { acceptedPart, touches } from './salvage.js';
 import { decodeText } from './text.js';
 import { parseYaml } from './yaml.js';
 import { normalize, type SpecDefaults } from './normalize.js';
@@ -44,14 +45,15 @@ export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8
   const id = declaredId ?? stem;
   const known = ID.test(id) ? { id } : {};
 
-  const schemaErrors = checkSchema('connector', doc, file);
-  if (schemaErrors.length) return { path: file, ...known, deps: [], diagnostics: schemaErrors };
-  const diagnostics: Diagnostic[] = [];
-  if (!declaredId && !ID.test(stem)) {
+  // Errors are reported all at once: the rules check every field the schema did not reject.
+  const diagnostics: Diagnostic[] = checkSchema('connector', doc, file);
+  const accepted = diagnostics.length ? acceptedPart(fields, schemaErrors('connector', fields)) : { value: fields, rejected: [] };
+  if (!accepted) return { path: file, ...known, deps: [], diagnostics };
+  if (!declaredId && !ID.test(stem) && !touches(accepted.rejected, ['id'])) {
     diagnostics.push({ file, line: 1, column: 1, path: '', message: `the file name "${stem}" is not a valid id`, hint: `add \`id: ${suggestId(stem)}\` or rename the file`, severity: 'error', rule: 'id' });
   }
-  const spec = normalize(fields, id, ctx.defaults);
-  const env: RuleEnv = { file, root: ctx.root, locate: doc.locate, text: decoded.text };
+  const spec = normalize(accepted.value, id, ctx.defaults);
+  const env: RuleEnv = { file, root: ctx.root, locate: doc.locate, text: decoded.text, rejected: (p) => touches(accepted.rejected, p) };
   for (const rule of RULES) diagnostics.push(...rule(spec, env));
   const prompt = checkPrompt(spec, env, ctx.partials);
   diagnostics.push(...prompt.diagnostics);

@@ -7,6 +7,11 @@ export interface RuleEnv {
   locate(path: ReadonlyArray<string | number>, opts?: { key?: boolean }): { line: number; column: number };
   /** The connector file's text, to map positions inside a string value (an inline template). */
   text: string;
+  /**
+   * Whether the schema rejected this field, something in it or around it: the rules then run
+   * on the rest of the file, and stay quiet about what would only repeat or guess at that error.
+   */
+  rejected(path: ReadonlyArray<string | number>): boolean;
 }
 
 export type Rule = (spec: ConnectorSpec, env: RuleEnv) => Diagnostic[];

@@ -18,7 +18,7 @@ export const scheduleRule: Rule = (spec, env) => {
     out.push(at(env, ['timezone'], `unknown time zone "${spec.timezone}"`, guess ? `did you mean "${guess}"?` : 'use an IANA name like Europe/Paris, America/New_York or UTC', 'timezone'));
   }
   if (spec.schedule === undefined) {
-    if (spec.catchUp !== undefined) out.push(at(env, ['catchUp'], 'catchUp has no effect without a schedule', 'add a schedule or remove catchUp', 'catch-up', 'warning'));
+    if (spec.catchUp !== undefined && !env.rejected(['schedule'])) out.push(at(env, ['catchUp'], 'catchUp has no effect without a schedule', 'add a schedule or remove catchUp', 'catch-up', 'warning'));
     return out;
   }
   const problem = cronProblem(spec.schedule);
@@ -103,6 +103,8 @@ function nonDecimalLiteral(env: RuleEnv, path: Array<string | number>): string |
   return /^[-+]?0[xXoObB][0-9a-fA-F_]+/.exec(rest)?.[0];
 }
 
+const EXAMPLES: Record<string, string> = { string: '"text"', number: '1.5', integer: '3', boolean: 'true', array: '[a, b]', object: '{ key: value }' };
+
 /** Defaults and enum values of the declared inputs have the declared type; input names are not reserved. */
 export const inputsRule: Rule = (spec, env) => {
   const out: Diagnostic[] = [];
@@ -111,8 +113,10 @@ export const inputsRule: Rule = (spec, env) => {
       out.push(at(env, ['inputs', name], `input name "${name}" is reserved: every JavaScript object has a "${name}", so the input would be lost or read wrong`, `rename the input (e.g. "${name.replace(/^_+|_+$/g, '')}Value") here and in the prompt`, 'input-name', 'error', true));
       continue;
     }
+    // A declared type the schema refused is no type to compare with.
+    if (env.rejected(['inputs', name, 'type'])) continue;
     if (decl.default !== undefined && !hasType(decl.default, decl.type)) {
-      out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not of type ${decl.type}${inexact(decl.default, decl.type)}`, `change the default or the type`, 'input-default'));
+      out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not of type ${decl.type}${inexact(decl.default, decl.type)}`, `write a default of type ${decl.type} (like ${EXAMPLES[decl.type]}), or change type:`, 'input-default'));
     } else if (decl.type === 'integer' && decl.default !== undefined) {
       const literal = nonDecimalLiteral(env, ['inputs', name, 'default']);
       if (literal) out.push(at(env, ['inputs', name, 'default'], `default ${literal} is not a decimal integer`, `write it in decimal: ${String(decl.default)}`, 'input-default'));
@@ -141,7 +145,7 @@ export const outputRule: Rule = (spec, env) => {
   const out: Diagnostic[] = [];
   const o = spec.output;
   if (o.schema !== undefined) {
-    if (o.format !== 'json') out.push(at(env, ['output', 'schema'], 'a schema needs format: json', 'add `format: json` to output', 'output', 'error', true));
+    if (o.format !== 'json' && !env.rejected(['output', 'format'])) out.push(at(env, ['output', 'schema'], 'a schema needs format: json', 'add `format: json` to output', 'output', 'error', true));
     try {
       userSchemaAjv().compile(o.schema);
     } catch (err) {
@@ -178,6 +182,7 @@ function saveToProblem(spec: ConnectorSpec, env: RuleEnv, saveTo: string): PathR
 /** Backoff bounds that make sense. */
 export const retryRule: Rule = (spec, env) => {
   const { initial, max } = spec.retry.backoff;
+  if (env.rejected(['retry', 'backoff'])) return [];
   if ((parseDuration(initial) ?? 0) > (parseDuration(max) ?? 0)) {
     return [at(env, ['retry', 'backoff'], `backoff initial ${initial} is longer than max ${max}`, 'make max at least as long as initial', 'retry')];
   }

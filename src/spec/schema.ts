@@ -10,19 +10,20 @@ import * as generated from './validators.generated.js';
  */
 const validators = generated as unknown as Record<'connector' | 'hub', ValidateFunction>;
 
-function validator(name: 'connector' | 'hub'): ValidateFunction {
-  return validators[name];
+/** What one of our schemas says of a value: nothing when it is valid (`if` errors are reported by their `then`). */
+export function schemaErrors(name: 'connector' | 'hub', value: unknown): ErrorObject[] {
+  const validate = validators[name];
+  if (validate(value)) return [];
+  return (validate.errors ?? []).filter((e) => e.keyword !== 'if');
 }
 
 /** Checks a parsed document against one of our schemas; each error is located in the file. */
 export function checkSchema(name: 'connector' | 'hub', doc: SourceDoc, file: string): Diagnostic[] {
-  const validate = validator(name);
-  if (validate(doc.value)) return [];
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
-  return errors.map((e) => toDiagnostic(e, doc, file));
+  // A bad name is reported once, by its propertyNames error, not also by the pattern inside it.
+  return schemaErrors(name, doc.value).filter((e) => e.keyword === 'propertyNames' || e.propertyName === undefined).map((e) => toDiagnostic(e, doc, file));
 }
 
-function pointerToPath(pointer: string): Array<string | number> {
+export function pointerToPath(pointer: string): Array<string | number> {
   if (!pointer) return [];
   return pointer
     .slice(1)
@@ -61,6 +62,17 @@ function toDiagnostic(e: ErrorObject, doc: SourceDoc, file: string): Diagnostic 
       break;
     case 'type':
       message = `must be ${article(String(params.type))}, not ${describeType(e.data)}`;
+      hint = typeHint(String(params.type), e.data);
+      break;
+    case 'minLength':
+    case 'minItems':
+      message = 'must not be empty';
+      hint = 'give it a value, or remove the field';
+      break;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+      hint = `${JSON.stringify(e.data)} is out of range`;
       break;
     case 'enum':
       message = `${JSON.stringify(e.data)} is not allowed`;
@@ -71,7 +83,9 @@ function toDiagnostic(e: ErrorObject, doc: SourceDoc, file: string): Diagnostic 
       hint = patternHint(String(params.pattern));
       break;
     case 'propertyNames':
-      message = 'has a name that is not allowed';
+      path = [...path, String(params.propertyName)];
+      key = true;
+      message = `the name "${String(params.propertyName)}" is not allowed`;
       hint = 'names are letters, digits and underscores, not starting with a digit';
       break;
   }
@@ -85,6 +99,18 @@ function toDiagnostic(e: ErrorObject, doc: SourceDoc, file: string): Diagnostic 
 function article(type: string): string {
   const names: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false' };
   return type.split(',').map((t) => names[t] ?? t).join(' or ');
+}
+
+/** What to write instead of a value of the wrong type; quoting and YAML 1.1 habits are the usual causes. */
+function typeHint(type: string, data: unknown): string {
+  if (type === 'boolean' && typeof data === 'string') {
+    return /^(yes|no|on|off|y|n)$/i.test(data) ? 'write true or false (YAML 1.2 reads yes, no, on and off as text)' : 'write true or false, without quotes';
+  }
+  if ((type === 'integer' || type === 'number') && typeof data === 'string' && data.trim() !== '' && !Number.isNaN(Number(data))) return 'remove the quotes: a quoted number is text';
+  if (type === 'string' && (typeof data === 'number' || typeof data === 'boolean')) return `put it in quotes: "${String(data)}"`;
+  if (type.includes('array')) return 'write a list: one `- item` per line, or [a, b]';
+  if (type.includes('object')) return 'write a mapping: `key: value` lines indented under the field';
+  return `write ${article(type)} here`;
 }
 
 function patternHint(pattern: string): string {

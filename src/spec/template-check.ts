@@ -57,7 +57,7 @@ function diag(env: RuleEnv, origin: Origin, source: string, line: number, column
   return { file: origin.file, line, column, path: '', message, severity: 'error', rule, ...(hint ? { hint } : {}) };
 }
 
-function checkRef(ref: TemplateRef, spec: ConnectorSpec): { message: string; hint?: string } | undefined {
+function checkRef(ref: TemplateRef, spec: ConnectorSpec, env: RuleEnv): { message: string; hint?: string } | undefined {
   if (ref.kind === 'helper') {
     if (HELPER_NAMES.has(ref.name)) return undefined;
     const guess = closest(ref.name, [...HELPER_NAMES]);
@@ -67,7 +67,8 @@ function checkRef(ref: TemplateRef, spec: ConnectorSpec): { message: string; hin
   const [head, field] = ref.name.split('.');
   const inputs = Object.keys(spec.inputs);
   if (head === 'inputs') {
-    if (field === undefined || inputs.includes(field)) return undefined;
+    // An input whose declaration the schema refused is reported there, not at each use.
+    if (field === undefined || inputs.includes(field) || env.rejected(['inputs', field])) return undefined;
     const guess = closest(field, inputs);
     return { message: `{{${ref.name}}} uses input "${field}", which is not declared`, hint: guess ? `did you mean inputs.${guess}?` : `declare it under inputs: (e.g. inputs: { ${field}: { type: string } })` };
   }
@@ -107,7 +108,7 @@ function checkSource(source: string, origin: Origin, spec: ConnectorSpec, env: R
       }
       continue;
     }
-    const problem = checkRef(ref, spec);
+    const problem = checkRef(ref, spec, env);
     if (problem) out.push(diag(env, origin, source, ref.line, ref.column, problem.message, problem.hint, 'template-variable'));
   }
 }
@@ -135,7 +136,10 @@ export function checkPrompt(spec: ConnectorSpec, env: RuleEnv, partials: Partial
     return result;
   };
   if (spec.prompt !== undefined && spec.promptFile !== undefined) return fail('promptFile', 'both prompt and promptFile are set', 'keep one of them', 'prompt');
-  if (spec.prompt === undefined && spec.promptFile === undefined) return fail('', 'the connector has no prompt', 'add `prompt: |` with the prompt text, or `promptFile: <name>.prompt.hbs`', 'prompt');
+  if (spec.prompt === undefined && spec.promptFile === undefined) {
+    if (env.rejected(['prompt']) || env.rejected(['promptFile'])) return result;
+    return fail('', 'the connector has no prompt', 'add `prompt: |` with the prompt text, or `promptFile: <name>.prompt.hbs`', 'prompt');
+  }
 
   let template: string;
   let origin: Origin;

@@ -51,7 +51,7 @@ describe('bad connector files get a clear, located error', () => {
   it('wrong types, all reported at once', async () => {
     const errors = await errorsFor({ 'connectors/types.yaml': 'prompt: hi\nenabled: "yes"\nagent:\n  maxTurns: many\n' });
     expect(errors).toHaveLength(2);
-    expect(errors[0]).toBe('connectors/types.yaml:2:10: error: enabled: must be true or false, not string "yes"');
+    expect(errors[0]).toBe('connectors/types.yaml:2:10: error: enabled: must be true or false, not string "yes"\n    hint: write true or false (YAML 1.2 reads yes, no, on and off as text)');
     expect(errors[1]).toMatch(/^connectors\/types\.yaml:4:13: error: agent\.maxTurns: must be an integer/);
   });
 
