@@ -74,5 +74,6 @@ export interface AgentType {
   /** A reason, said to the user, not to start this run with this environment; undefined to go ahead. */
   preflight(spec: ConnectorSpec, env: Readonly<Record<string, string>>): string | undefined;
   invocation(spec: ConnectorSpec, ctx: { root: string; settings: AgentSettings }): Invocation;
-  interpret(spec: ConnectorSpec, p: ProcessResult): AgentOutcome;
+  /** `settings` is hub.yaml's section of this type, for messages that fit it (a configured command). */
+  interpret(spec: ConnectorSpec, p: ProcessResult, ctx: { settings: AgentSettings }): AgentOutcome;
 }

@@ -99,7 +99,8 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   const leaving = runPathLeavingRepo(ctx.root, spec.agent);
   if (leaving) return fail('spawn-error', `${leaving}; the run did not start`, { renderedPrompt: redact.text(prompt) });
 
-  const inv = agent.invocation(spec, { root: ctx.root, settings: agentSettings(ctx.hub, agent.name) });
+  const settings = agentSettings(ctx.hub, agent.name);
+  const inv = agent.invocation(spec, { root: ctx.root, settings });
   const ownCwd = spec.agent.cwd === undefined;
   const cwd = ownCwd ? mkdtempSync(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
   ctx.onStart({ startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });
@@ -110,7 +111,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
       timeoutMs: durationMs(spec.agent.timeout), graceMs: ctx.killGraceMs, maxOutputBytes: ctx.maxOutputBytes, signal: a.signal,
       runId: a.id, ...(ctx.onProcess ? { onSpawn: ctx.onProcess } : {}),
     });
-    const outcome = agent.interpret(spec, p);
+    const outcome = agent.interpret(spec, p, { settings });
     const truncated = p.droppedBytes > 0;
     const marker = truncated ? `\n…[output truncated: ${p.droppedBytes} more bytes dropped, limit ${ctx.maxOutputBytes}]` : '';
     // Where the output was cut, the cut may fall inside a secret: its start is redacted too.

@@ -3,6 +3,7 @@ import { processFailure, stderrSummary } from '../result.js';
 import type { AgentType } from '../types.js';
 import { claudeEnvironment } from './environment.js';
 import { parseResult, partialResult, usageOf } from './result.js';
+import { outcomeOf } from './outcome.js';
 
 /**
  * Claude Code in headless mode: `claude -p --output-format json` plus the connector's
@@ -41,14 +42,20 @@ export const claudeAgent: AgentType = {
     if (a.mcpConfig) args.push('--mcp-config', path.resolve(root, a.mcpConfig));
     for (const dir of a.addDirs ?? []) args.push('--add-dir', path.resolve(root, dir));
     if (spec.budget.maxCostUsdPerRun !== undefined) args.push('--max-budget-usd', String(spec.budget.maxCostUsdPerRun));
+    // The CLI then makes the model answer through a tool that takes exactly this schema (its result carries structured_output).
+    if (spec.output.format === 'json' && spec.output.schema !== undefined) args.push('--json-schema', JSON.stringify(spec.output.schema));
     args.push(...(a.args ?? []));
     return { command: settings.command ?? 'claude', args };
   },
 
-  interpret(spec, p) {
-    const failed = processFailure(p, 'claude', spec.agent.timeout);
-    if (failed?.errorKind === 'spawn-error' && p.spawnError?.code === 'ENOENT') {
-      return { ...failed, error: `${failed.error}\nClaude Code is not installed or not on PATH: install it with \`npm install -g @anthropic-ai/claude-code\`, or set claude.command in hub.yaml to its path` };
+  interpret(spec, p, { settings }) {
+    const failed = processFailure(p, settings.command ?? 'claude', spec.agent.timeout);
+    if (failed?.errorKind === 'spawn-error' && p.spawnError) {
+      // Installing Claude Code is no answer to someone who set claude.command: their path is what failed.
+      const hint = settings.command !== undefined
+        ? `claude.command in hub.yaml is "${settings.command}": ${p.spawnError.code === 'ENOENT' ? 'no such program' : 'it cannot be run'} on this machine; fix the path (run \`${settings.command} --version\` as the hub's user to check), or remove claude.command to use claude from PATH`
+        : p.spawnError.code === 'ENOENT' ? 'Claude Code is not installed or not on the hub\'s PATH: install it with `npm install -g @anthropic-ai/claude-code`, or set claude.command in hub.yaml to its path' : undefined;
+      return hint ? { ...failed, error: `${failed.error}\nhint: ${hint}` } : failed;
     }
     if (failed) return { ...failed, ...usageOf(parseResult(p.stdout)) };
     const json = parseResult(p.stdout);
@@ -65,14 +72,6 @@ export const claudeAgent: AgentType = {
       const more = p.droppedBytes ? ` (output over the limit; ${p.droppedBytes} bytes dropped)` : '';
       return { ok: false, result: p.stdout || null, errorKind: 'agent-error', error: `claude exited with code ${p.exitCode} and printed output that is not its JSON result${more}: ${head}${stderrSummary(p)}` };
     }
-    const usage = usageOf(json);
-    const result = typeof json.result === 'string' ? json.result : null;
-    // API failures come back as subtype "success" with is_error true: decide by is_error and the exit code.
-    if (json.is_error === true || p.exitCode !== 0) {
-      const errors = Array.isArray(json.errors) ? ` (${json.errors.join(', ')})` : '';
-      const why = result ?? String(json.subtype ?? 'error');
-      return { ok: false, result, errorKind: 'agent-error', error: `claude failed (exit ${p.exitCode}, ${String(json.subtype)}): ${why}${errors}${stderrSummary(p)}`, ...usage };
-    }
-    return { ok: true, result, ...usage };
+    return outcomeOf(json, p, spec);
   },
 };
