@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { hubWith, runOnce } from '../helpers/hub.js';
 import { listExecutions, getExecution } from '../../src/registry/executions.js';
-import { testdir, writeFiles } from '../helpers/repo.js';
+import { testdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv, FIXTURES } from '../helpers/fake-agent.js';
 import { running } from '../helpers/procs.js';
 
