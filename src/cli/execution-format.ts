@@ -5,13 +5,25 @@ const money = (n: number | null) => (n === null ? '-' : `$${n.toFixed(4)}`);
 const seconds = (ms: number | null) => (ms === null ? '-' : ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`);
 const paint = (status: string) => (status === 'success' ? color.green(status) : status === 'failed' ? color.red(status) : color.yellow(status));
 
-/** A run for people: the result, or the error, with what it cost. `short` leaves out the prompt. */
+/** `tokens 2400 in, 52 out, 100 cache read, 0 cache creation`, from the agent's main-loop usage; none when it reported none. */
+function tokens(usage: Record<string, unknown> | null): string | undefined {
+  const u = usage?.usage as Record<string, unknown> | null | undefined;
+  if (!u || typeof u !== 'object') return undefined;
+  const parts = [['input_tokens', 'in'], ['output_tokens', 'out'], ['cache_read_input_tokens', 'cache read'], ['cache_creation_input_tokens', 'cache creation']]
+    .flatMap(([key, label]) => (typeof u[key as string] === 'number' ? [`${u[key as string] as number} ${label}`] : []));
+  return parts.length ? `tokens ${parts.join(', ')}` : undefined;
+}
+
+/** A run for people: the result, or the error, with what it cost and where it was saved. `short` leaves out the prompt. */
 export function describeExecution(e: Execution, opts: { short?: boolean } = {}): string {
   const lines = [
     `run ${e.id}  ${e.connectorId}  ${paint(e.status)}${e.errorKind ? ` (${e.errorKind})` : ''}`,
     `trigger ${e.trigger}${e.attempt > 1 ? `, attempt ${e.attempt} of run ${e.parentId}` : ''}${e.scheduledFor ? `, slot ${e.scheduledFor}` : ''}`,
     `started ${e.startedAt ?? '-'}  took ${seconds(e.durationMs)}  cost ${money(e.costUsd)}${e.numTurns !== null ? `  turns ${e.numTurns}` : ''}${e.sessionId ? `  session ${e.sessionId}` : ''}`,
   ];
+  const used = tokens(e.usage);
+  if (used) lines.push(used);
+  if (e.savedTo) lines.push(`saved to ${e.savedTo}`);
   if (!opts.short) {
     lines.push(`version ${e.specHash?.slice(0, 12) ?? '-'}${e.gitCommit ? ` @${e.gitCommit.slice(0, 7)}` : ''}`);
     if (e.inputs && Object.keys(e.inputs).length) lines.push(`inputs ${JSON.stringify(e.inputs)}`);

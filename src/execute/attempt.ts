@@ -133,16 +133,18 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
       return { ...common, status: 'failed', finishedAt: ctx.now(), result: redact.text(kept(outcome.result) + marker), errorKind: 'invalid-output', error: redact.text(checked.error), validationErrors: redact.value(checked.validationErrors) };
     }
     const resultText = redact.text(kept(checked.text) + marker);
+    let savedTo: string | null = null;
     if (saveTo !== undefined) {
       try {
-        ctx.onOutput?.(saveOutput(ctx.root, saveTo, resultText.endsWith('\n') ? resultText : `${resultText}\n`, readBy()));
+        savedTo = saveOutput(ctx.root, saveTo, resultText.endsWith('\n') ? resultText : `${resultText}\n`, readBy());
+        ctx.onOutput?.(savedTo);
       } catch (err) {
         const error = `could not save the result to ${saveTo}: ${(err as Error).message}; the result is kept in this run record`;
         // The agent's work is done and kept in the record; running it again would spend again for the same write.
         return { ...common, status: 'failed', finishedAt: ctx.now(), result: resultText, errorKind: 'invalid-output', error: redact.text(error), retryable: false };
       }
     }
-    return { ...common, status: 'success', finishedAt: ctx.now(), result: resultText };
+    return { ...common, status: 'success', finishedAt: ctx.now(), result: resultText, savedTo };
   } finally {
     if (ownCwd) removeDir(cwd);
   }

@@ -21,6 +21,8 @@ export interface Execution {
   renderedPrompt: string | null;
   argv: string[] | null;
   result: string | null;
+  /** The repository-relative file the result was saved to (output.saveTo), if it was. */
+  savedTo: string | null;
   outputTruncated: boolean;
   costUsd: number | null;
   usage: Record<string, unknown> | null;
@@ -53,7 +55,7 @@ export function newRunId(now = new Date()): string {
 const COLUMNS: { readonly [K in keyof Execution]-?: readonly [column: string, codec?: 'json' | 'flag'] } = {
   id: ['id'], connectorId: ['connector_id'], status: ['status'], trigger: ['trigger'], attempt: ['attempt'], parentId: ['parent_id'],
   specHash: ['spec_hash'], gitCommit: ['git_commit'], scheduledFor: ['scheduled_for'], inputs: ['inputs', 'json'], renderedPrompt: ['rendered_prompt'],
-  argv: ['argv', 'json'], result: ['result'], outputTruncated: ['output_truncated', 'flag'], costUsd: ['cost_usd'], usage: ['usage', 'json'],
+  argv: ['argv', 'json'], result: ['result'], savedTo: ['saved_to'], outputTruncated: ['output_truncated', 'flag'], costUsd: ['cost_usd'], usage: ['usage', 'json'],
   sessionId: ['session_id'], numTurns: ['num_turns'], durationMs: ['duration_ms'], exitCode: ['exit_code'], errorKind: ['error_kind'], error: ['error'],
   validationErrors: ['validation_errors', 'json'], permissionDenials: ['permission_denials', 'json'],
   createdAt: ['created_at'], notBefore: ['not_before'], startedAt: ['started_at'], finishedAt: ['finished_at'],
@@ -130,6 +132,7 @@ export interface Finish {
   startedAt?: Date;
   renderedPrompt?: string;
   result?: string | null;
+  savedTo?: string | null;
   outputTruncated?: boolean;
   costUsd?: number | null;
   usage?: Record<string, unknown> | null;
@@ -147,12 +150,12 @@ export interface Finish {
 
 export function finishExecution(db: Db, id: string, f: Finish): void {
   stmt(db, `UPDATE executions SET status = @status, finished_at = @finishedAt, started_at = COALESCE(started_at, @startedAt),
-      rendered_prompt = COALESCE(@renderedPrompt, rendered_prompt), result = @result, output_truncated = @outputTruncated,
+      rendered_prompt = COALESCE(@renderedPrompt, rendered_prompt), result = @result, saved_to = @savedTo, output_truncated = @outputTruncated,
       cost_usd = @costUsd, usage = @usage, session_id = @sessionId, num_turns = @numTurns, duration_ms = @durationMs, exit_code = @exitCode,
       error_kind = @errorKind, error = @error, validation_errors = @validationErrors, permission_denials = @permissionDenials
     WHERE id = @id`).run({
     id, status: f.status, finishedAt: f.finishedAt.toISOString(), startedAt: f.startedAt?.toISOString() ?? null,
-    renderedPrompt: f.renderedPrompt ?? null, result: f.result ?? null, outputTruncated: f.outputTruncated ? 1 : 0,
+    renderedPrompt: f.renderedPrompt ?? null, result: f.result ?? null, savedTo: f.savedTo ?? null, outputTruncated: f.outputTruncated ? 1 : 0,
     costUsd: f.costUsd ?? null, usage: f.usage ? canonicalJson(f.usage) : null, sessionId: f.sessionId ?? null, numTurns: f.numTurns ?? null,
     durationMs: f.durationMs ?? null, exitCode: f.exitCode ?? null, errorKind: f.errorKind ?? null, error: f.error ?? null,
     validationErrors: f.validationErrors ? canonicalJson(f.validationErrors) : null,

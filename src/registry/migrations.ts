@@ -127,4 +127,8 @@ export const MIGRATIONS: readonly string[] = [
      last_message TEXT NOT NULL,
      PRIMARY KEY (connector_id, reason)
    );`,
+
+  // ux: where a run's result was written (output.saveTo rendered), so the run, its record and
+  // `show` say which file it made. Null for runs that saved nothing and runs from before.
+  `ALTER TABLE executions ADD COLUMN saved_to TEXT;`,
 ];
