@@ -19,12 +19,14 @@ function action(load: () => Promise<{ run: (...args: never[]) => Promise<void> |
   };
 }
 
-function buildProgram(): Command {
+function buildProgram(json: boolean): Command {
   const program = new Command('agent-hub')
     .description('Run scheduled AI agents from a git repository, the GitOps way.')
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run agent-hub --help for usage)')
     .exitOverride();
+  // With --json, a usage error is printed once, as JSON, by reportFailure; subcommands inherit this.
+  if (json) program.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
 
   program.command('init').argument('[dir]', 'directory to create or fill', '.')
     .description('scaffold a hub repository: git, hub.yaml, connectors/, an example connector')
@@ -38,6 +40,10 @@ function buildProgram(): Command {
     .addOption(repoOption()).addOption(jsonOption())
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown']).default('text'))
     .option('--base <ref>', 'compare with the connectors at this git ref (e.g. origin/main) instead of the registry')
+    .hook('preAction', (cmd) => {
+      // Two output formats at once: refused rather than one silently ignored.
+      if (cmd.opts().json && cmd.getOptionValueSource('format') !== 'default') throw new UsageError('--json and --format cannot be used together: --json prints the plan as JSON; drop one of them');
+    })
     .action(action(() => import('./commands/plan.js')));
 
   program.command('apply').description('bring the registry in line with the connector files')
@@ -92,33 +98,72 @@ function buildProgram(): Command {
  * place errors become exit codes (see the README's list): a user error prints its message
  * and never a stack; anything else is a bug, printed with its stack and a hint to report it.
  */
-export async function reportFailure(err: unknown, write: (text: string) => void): Promise<number> {
-  if (err instanceof CommanderError) {
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+export async function reportFailure(err: unknown, write: (text: string) => void, format: 'text' | 'json' = 'text'): Promise<number> {
+  const failure = await describeFailure(err);
+  if (!failure) return err instanceof ExitError ? err.exitStatus : EXIT.ok;
+  if (format === 'json') {
+    write(`${JSON.stringify({ error: { message: failure.message, code: failure.code, exit: failure.exit, ...(failure.detail ? { detail: failure.detail } : {}) } })}\n`);
+  } else {
+    write(failure.text);
   }
-  if (err instanceof ExitError) return err.exitStatus;
+  return failure.exit;
+}
+
+interface Failure {
+  exit: number;
+  /** A stable name for scripts: usage, failed, newer-data, locked, config, storage, internal. */
+  code: string;
+  message: string;
+  /** For a bug: the stack. */
+  detail?: string;
+  /** What a person reads on stderr. */
+  text: string;
+}
+
+const CODES: Record<number, string> = { [EXIT.failed]: 'failed', [EXIT.usage]: 'usage', [EXIT.newerData]: 'newer-data', [EXIT.locked]: 'locked', [EXIT.config]: 'config' };
+
+/** What to print for an error that ended a command; none when there is nothing to say (help shown, already reported). */
+async function describeFailure(err: unknown): Promise<Failure | undefined> {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return undefined;
+    // Commander has printed its message on stderr itself (unless --json silenced it): the text form adds nothing.
+    return { exit: EXIT.usage, code: 'usage', message: err.message.replace(/^error: /, ''), text: '' };
+  }
+  if (err instanceof ExitError) return undefined;
   if (err instanceof UserError) {
-    write(`agent-hub: ${err.message}\n`);
-    return err.exitStatus;
+    return { exit: err.exitStatus, code: CODES[err.exitStatus] ?? 'failed', message: err.message, text: `agent-hub: ${err.message}\n` };
   }
   // A full disk or an I/O error is the machine's, not a bug (loaded only on this path).
   const { storageFailure } = await import('../registry/storage.js');
   const storage = storageFailure(err, 'the registry database');
   if (storage) {
-    write(`agent-hub: ${storage} (${(err as Error).message}); fix that and run the command again\n`);
-    return EXIT.failed;
+    const message = `${storage} (${(err as Error).message}); fix that and run the command again`;
+    return { exit: EXIT.failed, code: 'storage', message, text: `agent-hub: ${message}\n` };
   }
-  write(`agent-hub: internal error: ${(err as Error)?.stack ?? String(err)}\n` +
-    'This is a bug in agent-hub; please report it (https://github.com/agent-hub/agent-hub/issues) with the command you ran and the text above.\n');
-  return EXIT.internal;
+  const report = 'This is a bug in agent-hub; please report it (https://github.com/agent-hub/agent-hub/issues) with the command you ran and the text above.';
+  const stack = (err as Error)?.stack ?? String(err);
+  return {
+    exit: EXIT.internal, code: 'internal', message: `internal error: ${(err as Error)?.message ?? String(err)}. ${report.replace('the text above', 'this output')}`, detail: stack,
+    text: `agent-hub: internal error: ${stack}\n${report}\n`,
+  };
 }
 
-/** Runs the CLI and returns its exit code. */
+/** Whether the command line asks for JSON (`--json` before any `--`): errors are then JSON too. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * Runs the CLI and returns its exit code. With `--json`, an error is one JSON object on
+ * stdout, `{"error":{"message","code","exit"}}`, so stdout always holds one JSON document.
+ */
 export async function main(argv: string[]): Promise<number> {
+  const json = wantsJson(argv);
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await buildProgram(json).parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    return reportFailure(err, (text) => process.stderr.write(text));
+    return reportFailure(err, (text) => (json ? process.stdout : process.stderr).write(text), json ? 'json' : 'text');
   }
 }
