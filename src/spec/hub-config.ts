@@ -68,7 +68,8 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   if (doc.value === null || doc.value === undefined) return { config: {}, bytes, diagnostics: [] };
   if (typeof doc.value !== 'object' || Array.isArray(doc.value)) return fail('hub.yaml must be a mapping of settings', 'see schemas/hub.schema.json');
   const diagnostics = checkSchema('hub', doc, HUB_FILE);
-  if (!diagnostics.length) diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc));
+  // All errors at once: these checks read only values of the right shape, beside the schema's errors.
+  diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc));
   return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
 }
 
@@ -81,7 +82,8 @@ function intervalProblems(doc: SourceDoc): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const [section, field] of INTERVALS) {
     const value = config[section]?.[field];
-    if (typeof value !== 'string' || (parseDuration(value) ?? 0) >= MIN_INTERVAL_MS) continue;
+    // Not a duration at all is the schema's error, said once.
+    if (typeof value !== 'string' || (parseDuration(value) ?? MIN_INTERVAL_MS) >= MIN_INTERVAL_MS) continue;
     out.push({
       file: HUB_FILE, ...doc.locate([section, field]), path: `${section}.${field}`, severity: 'error', rule: 'interval',
       message: `"${value}" is too short; it would run without pause`, hint: 'the least is 100ms; use something like 30s or 5m',
@@ -94,8 +96,9 @@ function intervalProblems(doc: SourceDoc): Diagnostic[] {
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i;
 
 function allowedHostProblems(doc: SourceDoc): Diagnostic[] {
-  const names = (doc.value as { server?: { allowedHosts?: string[] } }).server?.allowedHosts ?? [];
-  return names.flatMap((name, i) => (HOST_NAME.test(name) ? [] : [{
+  const names = (doc.value as { server?: { allowedHosts?: unknown } }).server?.allowedHosts;
+  if (!Array.isArray(names)) return [];
+  return names.flatMap((name: unknown, i) => (typeof name !== 'string' || name === '' || HOST_NAME.test(name) ? [] : [{
     file: HUB_FILE, ...doc.locate(['server', 'allowedHosts', i]), path: `server.allowedHosts.${i}`, severity: 'error' as const, rule: 'host',
     message: `"${name}" is not a host name`, hint: 'write the name alone, without scheme, port, path or wildcard, like hub.example.com (IP addresses need no entry)',
   }]));

@@ -170,6 +170,17 @@ describe('a bad hub.yaml gets a clear, located error', () => {
       'hub.yaml:4:17: error: remote.pullInterval: "50ms" is too short; it would run without pause\n    hint: the least is 100ms; use something like 30s or 5m',
     ]);
   });
+
+  it('every error at once: a schema error does not hide a too-short interval or a bad host name', () => {
+    const { diagnostics } = parseHubConfig(Buffer.from('state:\n  commitInterval: 0s\nremote:\n  push: yes\n  pullInterval: 5 minutes\nserver:\n  allowedHosts: ["https://hub.example.com", 5]\n'));
+    expect(diagnostics.map((d) => `${d.line}: ${d.path}: ${d.message}`).sort()).toEqual([
+      '2: state.commitInterval: "0s" is too short; it would run without pause',
+      '4: remote.push: must be true or false, not string "yes"',
+      '5: remote.pullInterval: "5 minutes" has the wrong form',
+      '7: server.allowedHosts.0: "https://hub.example.com" is not a host name',
+      '7: server.allowedHosts.1: must be a string, not number 5',
+    ]);
+  });
 });
 
 describe('partials that include themselves', () => {
