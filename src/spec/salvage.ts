@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { pointerToPath, schemaErrors } from './schema.js';
+import { closest } from './suggest.js';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -10,11 +11,19 @@ export interface AcceptedPart {
   rejected: FieldPath[];
 }
 
-/** Where a schema error is: the value to take out, or (for a missing field) only where it is missing. */
-function located(e: ErrorObject): { path: FieldPath; remove: boolean } {
+/**
+ * Where a schema error is: the value to take out, or (for a missing field) only where it is
+ * missing. A misspelled field also stands for the field it was meant to be (`promt` for
+ * `prompt`): what its absence would cause is not reported besides.
+ */
+function located(e: ErrorObject): { path: FieldPath; remove: boolean; meant?: FieldPath } {
   const path = pointerToPath(e.instancePath);
   const params = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties') return { path: [...path, String(params.additionalProperty)], remove: true };
+  if (e.keyword === 'additionalProperties') {
+    const prop = String(params.additionalProperty);
+    const meant = closest(prop, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}));
+    return { path: [...path, prop], remove: true, ...(meant ? { meant: [...path, meant] } : {}) };
+  }
   if (e.keyword === 'required') return { path: [...path, String(params.missingProperty)], remove: false };
   // A bad property name is reported on its object, with the name beside it.
   const name = e.propertyName ?? (typeof params.propertyName === 'string' ? params.propertyName : undefined);
@@ -48,7 +57,7 @@ export function acceptedPart(value: Record<string, unknown>, errors: readonly Er
   for (let pass = 0; pass < 4; pass++) {
     const found = pending.map(located);
     const removals = found.filter((l) => l.remove);
-    rejected.push(...found.map((l) => l.path));
+    rejected.push(...found.flatMap((l) => (l.meant ? [l.path, l.meant] : [l.path])));
     if (!removals.length) return { value: current as Record<string, unknown>, rejected };
     if (removals.some((l) => l.path.length === 0)) return undefined;
     for (const { path } of removals) current = without(current, path);
