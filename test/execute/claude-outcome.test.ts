@@ -21,6 +21,7 @@ describe('a failed claude run reads as its outcome, with what to do', () => {
   it.each([
     ['auth-refused', 'claude failed (exit 1): Failed to authenticate. API Error: 403 Request not allowed', /check ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN/],
     ['token-expired', 'claude failed (exit 1): Failed to authenticate. API Error: 401 OAuth token has expired.', /claude setup-token/],
+    ['token-refused', 'claude failed (exit 1): Not logged in · Please run /login', /token in ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN was refused/],
     ['invalid-key', 'claude failed (exit 1): Invalid API key · Fix external API key', /check ANTHROPIC_API_KEY/],
     ['overloaded', 'claude failed (exit 1): API Error: 529 Overloaded.', /retry\.attempts/],
   ])('%s', async (kind, head, hint) => {

@@ -9,6 +9,8 @@ import { usageOf, type ClaudeJson } from './result.js';
  */
 function hintFor(json: ClaudeJson, text: string, spec: ConnectorSpec): string | undefined {
   if (/^Not logged in/i.test(text)) {
+    // Said also when a token was sent and refused (the API answered 401): then the token is what to fix.
+    if (json.api_error_status === 401) return 'the token in ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN was refused (Claude Code then says "Not logged in"): make a new one with `claude setup-token`, or set ANTHROPIC_API_KEY instead, in the environment agent-hub runs in';
     return 'agent-hub runs Claude Code headless, where /login cannot be used: set ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN, made by `claude setup-token`) in the environment agent-hub runs in; for the daemon, in an EnvironmentFile of its systemd unit';
   }
   if (/^Invalid API key/i.test(text)) return 'the API key was refused: check ANTHROPIC_API_KEY in the hub\'s environment';
