@@ -9,9 +9,10 @@ const paint = (status: string) => (status === 'success' ? color.green(status) : 
 function tokens(usage: Record<string, unknown> | null): string | undefined {
   const u = usage?.usage as Record<string, unknown> | null | undefined;
   if (!u || typeof u !== 'object') return undefined;
-  const parts = [['input_tokens', 'in'], ['output_tokens', 'out'], ['cache_read_input_tokens', 'cache read'], ['cache_creation_input_tokens', 'cache creation']]
-    .flatMap(([key, label]) => (typeof u[key as string] === 'number' ? [`${u[key as string] as number} ${label}`] : []));
-  return parts.length ? `tokens ${parts.join(', ')}` : undefined;
+  const counts = [['input_tokens', 'in'], ['output_tokens', 'out'], ['cache_read_input_tokens', 'cache read'], ['cache_creation_input_tokens', 'cache creation']]
+    .flatMap(([key, label]) => (typeof u[key as string] === 'number' ? [[u[key as string] as number, label] as const] : []));
+  // A call that never reached the model (not logged in) used none: nothing to say.
+  return counts.some(([n]) => n > 0) ? `tokens ${counts.map(([n, label]) => `${n} ${label}`).join(', ')}` : undefined;
 }
 
 /** A run for people: the result, or the error, with what it cost and where it was saved. `short` leaves out the prompt. */

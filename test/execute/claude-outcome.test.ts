@@ -45,6 +45,7 @@ describe('a failed claude run reads as its outcome, with what to do', () => {
     expect(r.stdout).toContain('error\nclaude failed (exit 1): Not logged in · Please run /login\nhint: ');
     expect(r.stdout.match(/Not logged in/g)).toHaveLength(1);
     expect(r.stdout).not.toMatch(/^result$/m);
+    expect(r.stdout).not.toContain('tokens'); // none were used
   });
 
   it('with claude.command set, a missing program is about that path, not about installing Claude Code', async () => {
