@@ -123,14 +123,14 @@ export const inputsRule: Rule = (spec, env) => {
     }
     if (decl.enum) {
       decl.enum.forEach((v, i) => {
-        if (!hasType(v, decl.type)) out.push(at(env, ['inputs', name, 'enum', i], `enum value ${JSON.stringify(v)} is not of type ${decl.type}${inexact(v, decl.type)}`, undefined, 'input-enum'));
+        if (!hasType(v, decl.type)) out.push(at(env, ['inputs', name, 'enum', i], `enum value ${JSON.stringify(v)} is not of type ${decl.type}${inexact(v, decl.type)}`, `write a value of type ${decl.type} (like ${EXAMPLES[decl.type]}), or change type:`, 'input-enum'));
         else if (decl.type === 'integer') {
           const literal = nonDecimalLiteral(env, ['inputs', name, 'enum', i]);
           if (literal) out.push(at(env, ['inputs', name, 'enum', i], `enum value ${literal} is not a decimal integer`, `write it in decimal: ${String(v)}`, 'input-enum'));
         }
       });
       if (decl.default !== undefined && !decl.enum.some((v) => JSON.stringify(v) === JSON.stringify(decl.default))) {
-        out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not one of the enum values`, undefined, 'input-default'));
+        out.push(at(env, ['inputs', name, 'default'], `default ${JSON.stringify(decl.default)} is not one of the enum values`, `use one of: ${decl.enum.map((v) => JSON.stringify(v)).join(', ')}`, 'input-default'));
       }
     }
     if (decl.required && decl.default !== undefined) {
@@ -149,7 +149,7 @@ export const outputRule: Rule = (spec, env) => {
     try {
       userSchemaAjv().compile(o.schema);
     } catch (err) {
-      out.push(at(env, ['output', 'schema'], `not a valid JSON Schema: ${(err as Error).message}`, undefined, 'output-schema'));
+      out.push(at(env, ['output', 'schema'], `not a valid JSON Schema: ${(err as Error).message}`, 'output.schema is a JSON Schema (draft 2020-12), like { type: object, required: [summary] }', 'output-schema'));
     }
   }
   if (o.saveTo !== undefined) {

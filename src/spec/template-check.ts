@@ -90,7 +90,7 @@ function checkSource(source: string, origin: Origin, spec: ConnectorSpec, env: R
   }
   for (const ref of analysis.refs) {
     if (ref.kind === 'dynamic-partial' || (ref.kind === 'partial' && !partials)) {
-      out.push(diag(env, origin, source, ref.line, ref.column, 'partials are not allowed here', undefined, 'template-partial'));
+      out.push(diag(env, origin, source, ref.line, ref.column, 'partials are not allowed here', ref.kind === 'dynamic-partial' ? 'name the partial directly, like {{> footer}}: a partial chosen at run time cannot be checked' : 'write the text itself here; partials are for prompts', 'template-partial'));
       continue;
     }
     if (ref.kind === 'partial' && partials) {
