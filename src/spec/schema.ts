@@ -82,6 +82,12 @@ function toDiagnostic(e: ErrorObject, doc: SourceDoc, file: string): Diagnostic 
       message = `${JSON.stringify(e.data)} has the wrong form`;
       hint = patternHint(String(params.pattern));
       break;
+    case 'maxLength':
+      hint = 'shorten it';
+      break;
+    case 'uniqueItems':
+      hint = 'remove the repeated item';
+      break;
     case 'propertyNames':
       path = [...path, String(params.propertyName)];
       key = true;
@@ -89,6 +95,7 @@ function toDiagnostic(e: ErrorObject, doc: SourceDoc, file: string): Diagnostic 
       hint = 'names are letters, digits and underscores, not starting with a digit';
       break;
   }
+  hint ??= `see ${path.length ? `"${path.join('.')}" in ` : ''}the JSON Schema (schemas/*.schema.json) for what is allowed`;
   const pos = doc.locate(path, { key });
   return {
     file, ...pos, path: path.join('.'), message, severity: 'error', rule: `schema/${e.keyword}`,
