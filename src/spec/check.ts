@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
 import type { DesiredFile } from '../core/plan.js';
-import { checkSchema, schemaErrors } from './schema.js';
+import { locateSchemaErrors, schemaErrors } from './schema.js';
 import { acceptedPart, touches } from './salvage.js';
 import { decodeText } from './text.js';
 import { parseYaml } from './yaml.js';
@@ -46,8 +46,9 @@ export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8
   const known = ID.test(id) ? { id } : {};
 
   // Errors are reported all at once: the rules check every field the schema did not reject.
-  const diagnostics: Diagnostic[] = checkSchema('connector', doc, file);
-  const accepted = diagnostics.length ? acceptedPart(fields, schemaErrors('connector', fields)) : { value: fields, rejected: [] };
+  const errors = schemaErrors('connector', fields);
+  const diagnostics: Diagnostic[] = locateSchemaErrors(errors, doc, file);
+  const accepted = errors.length ? acceptedPart(fields, errors) : { value: fields, rejected: [] };
   if (!accepted) return { path: file, ...known, deps: [], diagnostics };
   if (!declaredId && !ID.test(stem) && !touches(accepted.rejected, ['id'])) {
     diagnostics.push({ file, line: 1, column: 1, path: '', message: `the file name "${stem}" is not a valid id`, hint: `add \`id: ${suggestId(stem)}\` or rename the file`, severity: 'error', rule: 'id' });

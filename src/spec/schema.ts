@@ -19,8 +19,13 @@ export function schemaErrors(name: 'connector' | 'hub', value: unknown): ErrorOb
 
 /** Checks a parsed document against one of our schemas; each error is located in the file. */
 export function checkSchema(name: 'connector' | 'hub', doc: SourceDoc, file: string): Diagnostic[] {
+  return locateSchemaErrors(schemaErrors(name, doc.value), doc, file);
+}
+
+/** Schema errors as located diagnostics, each with what to do. */
+export function locateSchemaErrors(errors: readonly ErrorObject[], doc: SourceDoc, file: string): Diagnostic[] {
   // A bad name is reported once, by its propertyNames error, not also by the pattern inside it.
-  return schemaErrors(name, doc.value).filter((e) => e.keyword === 'propertyNames' || e.propertyName === undefined).map((e) => toDiagnostic(e, doc, file));
+  return errors.filter((e) => e.keyword === 'propertyNames' || e.propertyName === undefined).map((e) => toDiagnostic(e, doc, file));
 }
 
 export function pointerToPath(pointer: string): Array<string | number> {
