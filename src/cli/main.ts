@@ -8,7 +8,7 @@ function collectInput(value: string, previous: Record<string, string> = {}): Rec
 }
 
 const repoOption = () => new Option('--repo <dir>', 'the hub repository').default(undefined, 'the current directory');
-const jsonOption = () => new Option('--json', 'print machine-readable JSON');
+const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout, errors included');
 
 /** Each command's module is imported only when that command runs, to keep start-up fast. */
 function action(load: () => Promise<{ run: (...args: never[]) => Promise<void> | void }>) {
