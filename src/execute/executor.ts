@@ -288,7 +288,7 @@ export class Executor {
     this.unrecorded.delete(job.id);
     const execution = getExecution(this.db, job.id) as Execution;
     const level = f.status === 'success' ? 'info' : 'warn';
-    this.log[level]({ run: job.id, connector: job.connectorId, status: f.status, errorKind: f.errorKind ?? undefined, costUsd: f.costUsd ?? undefined }, `run ${f.status}`);
+    this.log[level]({ run: job.id, connector: job.connectorId, status: f.status, errorKind: f.errorKind ?? undefined, costUsd: f.costUsd ?? undefined, savedTo: f.savedTo ?? undefined }, `run ${f.status}`);
     if (!this.retries.schedule(entry, f, this.stopping)) this.waiters.chainOver(entry.rootId, execution);
     this.notifyFinished(execution);
     this.waiters.attemptOver(execution);
