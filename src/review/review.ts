@@ -1,0 +1,56 @@
+import type { Plan } from '../core/plan.js';
+import type { ConnectorVersion } from '../core/types.js';
+import { fieldChanges, scheduleWords, type FieldChange, type Rates } from './changes.js';
+import { forecast, scheduledRuns, totalForecast, type CostHistory, type Forecast } from './forecast.js';
+import { runsPerDay } from './frequency.js';
+import { risksOf, type Risk } from './risks.js';
+
+/** Previous versions of the connectors a plan touches, to compare with. */
+export type PreviousVersions = ReadonlyMap<string, ConnectorVersion>;
+
+/** What a reviewer reads about one created, updated or removed connector. */
+export interface ConnectorReview {
+  id: string;
+  changes: FieldChange[];
+  risks: Risk[];
+  rates: Rates;
+  forecast: Forecast;
+}
+
+/** The review of a plan: per connector, every risk in one list, and the forecast's total. */
+export interface Review {
+  connectors: Map<string, ConnectorReview>;
+  risks: Risk[];
+  total: ReturnType<typeof totalForecast>;
+}
+
+export interface ReviewContext {
+  previous: PreviousVersions;
+  /** Median cost per run by connector id (registry or committed run records). */
+  costs: ReadonlyMap<string, CostHistory>;
+  root: string;
+  /** Runs per day are counted from here. */
+  now?: Date;
+}
+
+/**
+ * Reviews a plan: old → new for every changed field, the risky changes by the rules in
+ * risks.ts, and the daily cost before and after. Reads nothing; the caller brings the history.
+ */
+export function reviewPlan(p: Plan, ctx: ReviewContext): Review {
+  const now = ctx.now ?? new Date();
+  const rate = (v: ConnectorVersion | undefined) => (v ? runsPerDay(v.spec.schedule, v.spec.timezone, now) : null);
+  const connectors = new Map<string, ConnectorReview>();
+  for (const a of p.actions) {
+    if (a.kind !== 'create' && a.kind !== 'update' && a.kind !== 'remove') continue;
+    const before = a.kind === 'create' ? undefined : ctx.previous.get(a.id);
+    const after = a.kind === 'remove' ? undefined : a.version;
+    const rates = { before: rate(before), after: rate(after) };
+    const f = forecast(scheduledRuns(before?.spec, rates.before), scheduledRuns(after?.spec, rates.after), before !== undefined, after !== undefined, ctx.costs.get(a.id));
+    const changes = before && after ? fieldChanges(before, after, rates) : after ? [{ field: 'schedule', before: null, after: scheduleWords(after.spec, rates.after) }] : [];
+    const risks = after ? risksOf({ id: a.id, ...(before ? { before: before.spec } : {}), after: after.spec, reactivated: a.kind === 'create' && a.reactivated, root: ctx.root, rates }) : [];
+    connectors.set(a.id, { id: a.id, changes, risks, rates, forecast: f });
+  }
+  const all = [...connectors.values()];
+  return { connectors, risks: all.flatMap((c) => c.risks), total: totalForecast(all.map((c) => c.forecast)) };
+}
