@@ -64,11 +64,11 @@ export function riskLine(r: Risk): string {
   return `${r.id}${r.isNew ? ' (new)' : ''}: ${r.text}`;
 }
 
-/** "≈ $0.41/day → $9.84/day (1 without cost history)", "no cost history (2 connectors)", or '' when nothing is forecast. */
+/** "≈ $0.41/day → $9.84/day (1 connector without cost history)", "no cost history", or '' when nothing is forecast. */
 export function totalLine(review: Review): string {
   const t = review.total;
   const missing = t.withoutHistory ? `${t.withoutHistory} connector${t.withoutHistory === 1 ? '' : 's'} without cost history` : '';
-  if (!t.counted) return missing ? `no cost history (${missing.replace(' without cost history', '')})` : '';
+  if (!t.counted) return missing ? 'no cost history' : '';
   return `≈ ${formatUsd(t.before)}/day → ${formatUsd(t.after)}/day${missing ? ` (${missing})` : ''}`;
 }
 

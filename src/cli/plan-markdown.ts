@@ -32,7 +32,7 @@ export function renderPlanMarkdown(p: Plan, previous: PreviousVersions, baseLabe
   const facts = [`compared with ${baseLabel}`];
   if (review.risks.length) facts.push(`**⚠️ ${review.risks.length} risky change${review.risks.length === 1 ? '' : 's'}**`);
   const total = totalLine(review);
-  if (total) facts.push(`cost ${total}`);
+  if (total) facts.push(review.total.counted ? `cost ${total}` : total);
   const out = [PLAN_MARKER, `### agent-hub plan: ${planSummary(p)}`, '', `${facts.join(' · ')}`, ''];
   if (changes.length === 0) return `${out.join('\n')}No changes.\n`;
   if (review.risks.length) {
@@ -53,7 +53,6 @@ function fold(a: Action, previous: PreviousVersions, review: Review): string[] {
   const head = `<details${a.kind === 'invalid' ? ' open' : ''}><summary>${bits.join(' · ')}</summary>`;
   const body: string[] = [];
   if (a.kind === 'invalid') body.push(...fence('', a.file.diagnostics.map(formatDiagnostic).join('\n')));
-  if (a.kind === 'remove') body.push('The file is gone: the connector is deactivated, its history kept.');
   if (r && a.kind === 'update' && r.changes.length) {
     body.push('| field | before | after |', '|---|---|---|', ...r.changes.map((c) => `| ${md(c.field)} | ${md(c.before ?? '(none)')} | ${md(c.after ?? '(none)')} |`));
   }

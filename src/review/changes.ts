@@ -84,6 +84,8 @@ function show(v: unknown, at: string): string | null {
   if (at === 'output.schema') return '(JSON schema)';
   if (/^inputs\.[^.]+$/.test(at) && isObject(v)) return describeInput(v as unknown as InputSpec);
   if (at === 'enabled') return v ? 'enabled' : 'disabled';
+  // An input's default as JSON: "7" and 7 differ.
+  if (/^inputs\.[^.]+\.(default|enum)$/.test(at)) return JSON.stringify(v);
   if (typeof v === 'string') return v.length > LONG ? `${v.slice(0, LONG - 1)}…` : v;
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return `[${v.join(', ')}]`;
   const json = JSON.stringify(v);

@@ -100,9 +100,10 @@ const timeout: RiskRule = ({ before, after }) => {
   return (parseDuration(b) ?? 0) > (parseDuration(a) ?? 0) ? [`timeout raised: ${a} → ${b}`] : [];
 };
 
-const frequency: RiskRule = ({ before, rates }) => {
+const frequency: RiskRule = ({ before, after, rates }) => {
   const { before: a, after: b } = rates;
-  if (b === null || b === 0) return [];
+  // A disabled connector makes no runs; enabling it later is flagged by itself.
+  if (b === null || b === 0 || !after.enabled) return [];
   if (!before) return b > NEW_FREQUENCY_LIMIT ? [`runs ${formatRate(b)}`] : [];
   if (a === null || a === 0) return [`now scheduled: ${formatRate(a)} → ${formatRate(b)}`];
   // A rounding step is no change; anything more is.
