@@ -16,7 +16,9 @@ export function runsPerDay(schedule: string | null | undefined, timezone?: strin
   if (!schedule) return null;
   let job: Cron;
   try {
-    job = new Cron(schedule, { paused: true, ...(timezone ? { timezone } : {}) });
+    // The zone's offset now rather than the zone itself: croner is ~50× faster with a fixed offset,
+    // and a daylight-saving change within the week moves at most an hour's runs.
+    job = new Cron(schedule, { paused: true, utcOffset: offsetMinutes(timezone ?? 'UTC', from) });
   } catch {
     return 0;
   }
@@ -28,15 +30,29 @@ export function runsPerDay(schedule: string | null | undefined, timezone?: strin
   }
 }
 
+/** Minutes a time zone is ahead of UTC at `at` (Europe/Paris in winter: 60). */
+export function offsetMinutes(timezone: string, at: Date): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+  return Math.round((local - Math.floor(at.getTime() / 60_000) * 60_000) / 60_000);
+}
+
+const CHUNK = 1000;
+
 function count(job: Cron, from: Date, days: number): { count: number; rate: number; capped: boolean } {
   const end = from.getTime() + days * DAY_MS;
   let n = 0;
-  let at: Date | null = from;
+  let at = from;
   for (;;) {
-    at = job.nextRun(at);
-    if (!at || at.getTime() > end) return { count: n, rate: n / days, capped: false };
-    n++;
-    if (n >= MAX_COUNT) return { count: n, rate: n / Math.max((at.getTime() - from.getTime()) / DAY_MS, 1 / 86_400), capped: true };
+    const runs = job.nextRuns(CHUNK, at);
+    for (const run of runs) {
+      if (run.getTime() > end) return { count: n, rate: n / days, capped: false };
+      n++;
+      if (n >= MAX_COUNT) return { count: n, rate: n / Math.max((run.getTime() - from.getTime()) / DAY_MS, 1 / 86_400), capped: true };
+    }
+    if (runs.length < CHUNK) return { count: n, rate: n / days, capped: false };
+    at = runs[runs.length - 1] as Date;
   }
 }
 
