@@ -7,8 +7,8 @@ import { describeSchedule } from '../schedule/describe.js';
 import { previewPrompt } from '../template/preview.js';
 import { formatForecast } from '../review/forecast.js';
 import { formatUsd } from '../review/money.js';
-import type { FieldChange } from '../review/changes.js';
-import type { PreviousVersions, Review } from '../review/review.js';
+import { scheduleWords, type FieldChange } from '../review/changes.js';
+import type { ConnectorReview, PreviousVersions, Review } from '../review/review.js';
 import type { Risk } from '../review/risks.js';
 import { color } from './output.js';
 
@@ -48,9 +48,9 @@ export function detail(a: Action): string {
 }
 
 /** The one-line detail of an action with a review: fields changed, a new connector's schedule and runs per day. */
-export function reviewedDetail(a: Action, changes: FieldChange[]): string {
-  if (a.kind === 'update') return `${changes.length} field${changes.length === 1 ? '' : 's'} changed`;
-  if (a.kind === 'create') return `${changes[0]?.after ?? ''}${a.reactivated ? ' (reactivated)' : ''}`;
+export function reviewedDetail(a: Action, r: ConnectorReview): string {
+  if (a.kind === 'update') return `${r.changes.length} field${r.changes.length === 1 ? '' : 's'} changed`;
+  if (a.kind === 'create') return `${scheduleWords(a.version.spec, r.rates.after)}${a.reactivated ? ' (reactivated)' : ''}`;
   return detail(a);
 }
 
@@ -94,11 +94,12 @@ export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: Previ
     const { id, file } = target(a);
     const verb = VERB[a.kind][opts.past ? 1 : 0];
     const r = review?.connectors.get(id);
-    const summary = r ? reviewedDetail(a, r.changes) : detail(a);
+    const summary = r ? reviewedDetail(a, r) : detail(a);
     const cost = r ? formatForecast(r.forecast) : '';
     lines.push(PAINT[a.kind](`${SIGN[a.kind]} ${verb.padEnd(8)} ${id.padEnd(24)} ${file}  ${summary}${cost ? `  ${cost}` : ''}`.trimEnd()));
     if (a.kind === 'invalid') for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) lines.push(`    ${formatDiagnostic(d).replace(/\n/g, '\n    ')}`);
     if (r && a.kind === 'update') for (const c of r.changes) lines.push(`    ${changeLine(c)}`);
+    if (r && a.kind === 'create') for (const c of r.changes.filter((x) => x.field !== 'schedule')) lines.push(`    ${c.field}: ${c.after ?? '(none)'}`);
     if (opts.diffs && (a.kind === 'create' || a.kind === 'update')) {
       const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);
       if (diff) lines.push(diff.split('\n').map((l) => `    ${l}`).join('\n'));

@@ -46,7 +46,7 @@ function fold(a: Action, previous: PreviousVersions, review: Review): string[] {
   const { id, file } = target(a);
   const r = review.connectors.get(id);
   const bits = [`${ICON[a.kind]} ${VERB[a.kind][0]} <code>${md(id)}</code> (${md(file)})`];
-  if (r) bits.push(md(reviewedDetail(a, r.changes)));
+  if (r) bits.push(md(reviewedDetail(a, r)));
   if (r?.risks.length) bits.push(`⚠️ ${r.risks.length} risky`);
   const cost = r ? formatForecast(r.forecast) : '';
   if (cost) bits.push(md(cost));
@@ -56,6 +56,8 @@ function fold(a: Action, previous: PreviousVersions, review: Review): string[] {
   if (r && a.kind === 'update' && r.changes.length) {
     body.push('| field | before | after |', '|---|---|---|', ...r.changes.map((c) => `| ${md(c.field)} | ${md(c.before ?? '(none)')} | ${md(c.after ?? '(none)')} |`));
   }
+  const settings = r && a.kind === 'create' ? r.changes.filter((c) => c.field !== 'schedule') : [];
+  if (settings.length) body.push('| field | value |', '|---|---|', ...settings.map((c) => `| ${md(c.field)} | ${md(c.after ?? '(none)')} |`));
   if (r?.forecast.kind === 'usd') {
     const h = r.forecast.history;
     body.push('', `Cost: ${md(formatRate(r.rates.before))} → ${md(formatRate(r.rates.after))} scheduled × median ${formatUsd(h.medianUsd)} a run (its last ${h.runs} run${h.runs === 1 ? '' : 's'} with a cost).`);

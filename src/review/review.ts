@@ -1,6 +1,7 @@
 import type { Plan } from '../core/plan.js';
 import type { ConnectorVersion } from '../core/types.js';
-import { fieldChanges, scheduleWords, type FieldChange, type Rates } from './changes.js';
+import { normalize } from '../spec/normalize.js';
+import { fieldChanges, type FieldChange, type Rates } from './changes.js';
 import { forecast, scheduledRuns, totalForecast, type CostHistory, type Forecast } from './forecast.js';
 import { runsPerDay } from './frequency.js';
 import { risksOf, type Risk } from './risks.js';
@@ -11,6 +12,7 @@ export type PreviousVersions = ReadonlyMap<string, ConnectorVersion>;
 /** What a reviewer reads about one created, updated or removed connector. */
 export interface ConnectorReview {
   id: string;
+  /** For a new connector: what it sets that differs from the defaults. */
   changes: FieldChange[];
   risks: Risk[];
   rates: Rates;
@@ -47,10 +49,15 @@ export function reviewPlan(p: Plan, ctx: ReviewContext): Review {
     const after = a.kind === 'remove' ? undefined : a.version;
     const rates = { before: rate(before), after: rate(after) };
     const f = forecast(scheduledRuns(before?.spec, rates.before), scheduledRuns(after?.spec, rates.after), before !== undefined, after !== undefined, ctx.costs.get(a.id));
-    const changes = before && after ? fieldChanges(before, after, rates) : after ? [{ field: 'schedule', before: null, after: scheduleWords(after.spec, rates.after) }] : [];
+    const changes = after ? fieldChanges(before ?? defaultsOf(after), after, rates).filter((c) => before || c.field !== 'prompt') : [];
     const risks = after ? risksOf({ id: a.id, ...(before ? { before: before.spec } : {}), after: after.spec, reactivated: a.kind === 'create' && a.reactivated, root: ctx.root, rates }) : [];
     connectors.set(a.id, { id: a.id, changes, risks, rates, forecast: f });
   }
   const all = [...connectors.values()];
   return { connectors, risks: all.flatMap((c) => c.risks), total: totalForecast(all.map((c) => c.forecast)) };
+}
+
+/** A connector of the same id and agent type that sets nothing: what a new one is compared with. */
+function defaultsOf(v: ConnectorVersion): ConnectorVersion {
+  return { spec: normalize({ agent: { type: v.spec.agent.type } }, v.spec.id, {}), sourcePath: v.sourcePath, template: '', partials: {} };
 }

@@ -93,6 +93,8 @@ describe('plan: risky changes', () => {
       'Risky changes (21):', '  ! budget: budget raised: maxCostUsdPerRun $0.50 → $1.00', '  ! budget: budget removed: maxCostUsdPerDay $2.00 → (none)',
     ]);
     expect(text).toContain('  ! newbie (new): permission mode loosened: default → acceptEdits\n');
+    // A new connector lists what it sets beyond the defaults.
+    expect(text).toMatch(/\+ create {3}newbie +connectors\/newbie\.yaml {2}Every minute \(UTC\), 1440\/day  no cost history\n {4}agent\.allowedTools: \[Read, Bash\]\n {4}agent\.mcpConfig: mcp\.json\n {4}agent\.permissionMode: acceptEdits\n {4}agent\.timeout: 10m\n {4}agent\.env\.T: \$\{T\}\n/);
     const md = (await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown'])).stdout;
     expect(md).toContain('compared with `main` · **⚠️ 21 risky changes**');
     expect(md.indexOf('#### ⚠️ Risky changes')).toBeLessThan(md.indexOf('<details>'));
