@@ -19,10 +19,21 @@ export function promptDiff(id: string, before: ConnectorVersion | undefined, aft
   const a = before ? previewPrompt(before) : '';
   const b = after ? previewPrompt(after) : '';
   if (a === b) return '';
-  const patch = createTwoFilesPatch(before ? `a/${id}` : '/dev/null', after ? `b/${id}` : '/dev/null', ensureNewline(a), ensureNewline(b), '', '', { context: 3 });
+  const [from, to] = [before ? `a/${id}` : '/dev/null', after ? `b/${id}` : '/dev/null'];
+  // A diff costs edits × length: past MAX_EDITS (prompts rewritten whole) it is shown as a replacement.
+  const patch = createTwoFilesPatch(from, to, ensureNewline(a), ensureNewline(b), '', '', { context: 3, maxEditLength: MAX_EDITS }) ?? replacement(from, to, a, b);
   // Drop the ==== line and the empty header fields' trailing tabs.
   const lines = patch.split('\n').slice(1);
   return lines.map((l, i) => (i < 2 ? l.trimEnd() : l)).join('\n').trimEnd();
+}
+
+const MAX_EDITS = 1000;
+
+/** Every old line removed, every new one added: the patch of a rewrite, made without diffing. */
+function replacement(from: string, to: string, a: string, b: string): string {
+  const la = a === '' ? [] : ensureNewline(a).slice(0, -1).split('\n');
+  const lb = b === '' ? [] : ensureNewline(b).slice(0, -1).split('\n');
+  return ['=', `--- ${from}`, `+++ ${to}`, `@@ -${la.length ? 1 : 0},${la.length} +${lb.length ? 1 : 0},${lb.length} @@`, ...la.map((l) => `-${l}`), ...lb.map((l) => `+${l}`)].join('\n');
 }
 
 function ensureNewline(s: string): string {

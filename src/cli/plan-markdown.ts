@@ -23,11 +23,30 @@ function fence(lang: string, body: string): string[] {
   return [`${f}${lang}`, body, f];
 }
 
+/** GitHub refuses comments over 65,536 characters; GitLab notes allow more. Room is left for the notes below. */
+export const COMMENT_LIMIT = 60_000;
+
 /**
  * The plan as a pull-request comment a reviewer scans: the marker, a summary line, the risky
- * changes, then one fold per connector with its fields old → new, cost and prompt diff.
+ * changes, then one fold per connector with its fields old → new, cost and prompt diff. Kept
+ * under COMMENT_LIMIT: without prompt diffs, then with fewer folds, each time saying so.
  */
 export function renderPlanMarkdown(p: Plan, previous: PreviousVersions, baseLabel: string, review: Review): string {
+  const full = render(p, previous, baseLabel, review, { diffs: true });
+  if (full.length <= COMMENT_LIMIT) return full;
+  const again = 'run `agent-hub plan` with the same `--base` to see everything';
+  const lean = render(p, previous, baseLabel, review, { diffs: false, note: `Prompt diffs are left out to keep this comment short enough to post: ${again}.` });
+  if (lean.length <= COMMENT_LIMIT) return lean;
+  let folds = p.actions.filter((a) => a.kind !== 'unchanged').length;
+  let out = lean;
+  while (folds > 0 && out.length > COMMENT_LIMIT) {
+    folds = Math.floor(folds / 2);
+    out = render(p, previous, baseLabel, review, { diffs: false, folds, note: `Prompt diffs and some connectors are left out to keep this comment short enough to post: ${again}.` });
+  }
+  return out;
+}
+
+function render(p: Plan, previous: PreviousVersions, baseLabel: string, review: Review, opts: { diffs: boolean; folds?: number; note?: string }): string {
   const changes = p.actions.filter((a) => a.kind !== 'unchanged');
   const facts = [`compared with ${baseLabel}`];
   if (review.risks.length) facts.push(`**⚠️ ${review.risks.length} risky change${review.risks.length === 1 ? '' : 's'}**`);
@@ -35,14 +54,17 @@ export function renderPlanMarkdown(p: Plan, previous: PreviousVersions, baseLabe
   if (total) facts.push(review.total.counted ? `cost ${total}` : total);
   const out = [PLAN_MARKER, `### agent-hub plan: ${planSummary(p)}`, '', `${facts.join(' · ')}`, ''];
   if (changes.length === 0) return `${out.join('\n')}No changes.\n`;
+  if (opts.note) out.push(`> ${opts.note}`, '');
   if (review.risks.length) {
     out.push('#### ⚠️ Risky changes', '', ...review.risks.map((r) => `- \`${r.id}\`${r.isNew ? ' (new)' : ''}: ${md(r.text)}`), '');
   }
-  for (const a of changes) out.push(...fold(a, previous, review), '');
+  const shown = changes.slice(0, opts.folds ?? changes.length);
+  for (const a of shown) out.push(...fold(a, previous, review, opts.diffs), '');
+  if (shown.length < changes.length) out.push(`… and ${changes.length - shown.length} more connector${changes.length - shown.length === 1 ? '' : 's'}.`);
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-function fold(a: Action, previous: PreviousVersions, review: Review): string[] {
+function fold(a: Action, previous: PreviousVersions, review: Review, diffs: boolean): string[] {
   const { id, file } = target(a);
   const r = review.connectors.get(id);
   const bits = [`${ICON[a.kind]} ${VERB[a.kind][0]} <code>${md(id)}</code> (${md(file)})`];
@@ -62,7 +84,7 @@ function fold(a: Action, previous: PreviousVersions, review: Review): string[] {
     const h = r.forecast.history;
     body.push('', `Cost: ${md(formatRate(r.rates.before))} → ${md(formatRate(r.rates.after))} scheduled × median ${formatUsd(h.medianUsd)} a run (its last ${h.runs} run${h.runs === 1 ? '' : 's'} with a cost).`);
   }
-  if (a.kind === 'create' || a.kind === 'update') {
+  if (diffs && (a.kind === 'create' || a.kind === 'update')) {
     const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);
     if (diff) body.push('', 'Rendered prompt (default inputs):', '', ...fence('diff', diff));
   }

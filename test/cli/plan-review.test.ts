@@ -115,6 +115,21 @@ describe('plan: risky changes', () => {
   });
 });
 
+describe('plan: the pull-request comment', () => {
+  it('stays short enough to post: prompt diffs are left out of a comment that would be too long, and it says so', async () => {
+    const long = (word: string) => Array.from({ length: 3000 }, (_, i) => `${word} line ${i}`).join('\n');
+    const root = baseAndHead({ 'connectors/big.yaml': connector({ prompt: long('old') }) }, { 'connectors/big.yaml': connector({ prompt: long('new'), agent: { permissionMode: 'acceptEdits' } }) });
+    const md = (await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown'])).stdout;
+    expect(md.length).toBeLessThan(60_000);
+    expect(md).toContain('> Prompt diffs are left out to keep this comment short enough to post: run `agent-hub plan` with the same `--base` to see everything.');
+    expect(md).toContain('- `big`: permission mode loosened: default → acceptEdits');
+    expect(md).toContain('| agent.permissionMode | default | acceptEdits |');
+    expect(md).not.toContain('```diff');
+    // The terminal keeps the whole diff.
+    expect((await cli(['plan', '--repo', root, '--base', 'main'])).stdout).toContain('+new line 2999');
+  });
+});
+
 describe('plan: old → new', () => {
   it('shows every changed field with both values, env names without literal values', async () => {
     const root = baseAndHead({
