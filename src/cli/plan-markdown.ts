@@ -13,7 +13,12 @@ const ICON: Record<Action['kind'], string> = { create: '🆕', update: '✏️',
 
 /** Text that reads as itself in Markdown and HTML: no emphasis, links or tags from a value. */
 function md(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]|~#])/g, '\\$1');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([\\`*_[\]|~#$])/g, '\\$1');
+}
+
+/** Text inside an HTML block (a <summary> line), where Markdown escapes would show as they are. */
+function html(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A fenced block whose fence no line inside can close. */
@@ -51,7 +56,7 @@ function render(p: Plan, previous: PreviousVersions, baseLabel: string, review: 
   const facts = [`compared with ${baseLabel}`];
   if (review.risks.length) facts.push(`**⚠️ ${review.risks.length} risky change${review.risks.length === 1 ? '' : 's'}**`);
   const total = totalLine(review);
-  if (total) facts.push(review.total.counted ? `cost ${total}` : total);
+  if (total) facts.push(md(review.total.counted ? `cost ${total}` : total));
   const out = [PLAN_MARKER, `### agent-hub plan: ${planSummary(p)}`, '', `${facts.join(' · ')}`, ''];
   if (changes.length === 0) return `${out.join('\n')}No changes.\n`;
   if (opts.note) out.push(`> ${opts.note}`, '');
@@ -67,11 +72,11 @@ function render(p: Plan, previous: PreviousVersions, baseLabel: string, review: 
 function fold(a: Action, previous: PreviousVersions, review: Review, diffs: boolean): string[] {
   const { id, file } = target(a);
   const r = review.connectors.get(id);
-  const bits = [`${ICON[a.kind]} ${VERB[a.kind][0]} <code>${md(id)}</code> (${md(file)})`];
-  if (r) bits.push(md(reviewedDetail(a, r)));
+  const bits = [`${ICON[a.kind]} ${VERB[a.kind][0]} <code>${html(id)}</code> (${html(file)})`];
+  if (r) bits.push(html(reviewedDetail(a, r)));
   if (r?.risks.length) bits.push(`⚠️ ${r.risks.length} risky`);
   const cost = r ? formatForecast(r.forecast) : '';
-  if (cost) bits.push(md(cost));
+  if (cost) bits.push(html(cost));
   const head = `<details${a.kind === 'invalid' ? ' open' : ''}><summary>${bits.join(' · ')}</summary>`;
   const body: string[] = [];
   if (a.kind === 'invalid') body.push(...fence('', a.file.diagnostics.map(formatDiagnostic).join('\n')));
@@ -82,7 +87,7 @@ function fold(a: Action, previous: PreviousVersions, review: Review, diffs: bool
   if (settings.length) body.push('| field | value |', '|---|---|', ...settings.map((c) => `| ${md(c.field)} | ${md(c.after ?? '(none)')} |`));
   if (r?.forecast.kind === 'usd') {
     const h = r.forecast.history;
-    body.push('', `Cost: ${md(formatRate(r.rates.before))} → ${md(formatRate(r.rates.after))} scheduled × median ${formatUsd(h.medianUsd)} a run (its last ${h.runs} run${h.runs === 1 ? '' : 's'} with a cost).`);
+    body.push('', `Cost: ${md(formatRate(r.rates.before))} → ${md(formatRate(r.rates.after))} scheduled × median ${md(formatUsd(h.medianUsd))} a run (its last ${h.runs} run${h.runs === 1 ? '' : 's'} with a cost).`);
   }
   if (diffs && (a.kind === 'create' || a.kind === 'update')) {
     const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);

@@ -175,7 +175,7 @@ describe('plan: old → new', () => {
     expect(text).toContain('-About cats.\n    +About dogs, briefly.');
     const md = (await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown'])).stdout;
     expect(md).toContain('| field | before | after |\n|---|---|---|\n| schedule | At 09:00, Monday through Friday (Europe/Paris), 0.71/day | On the hour, every 2 hours (UTC), 12/day |\n');
-    expect(md).toContain('| agent.env.TOKEN | ${GH\\_TOKEN} | ${GH\\_TOKEN\\_2} |');
+    expect(md).toContain('| agent.env.TOKEN | \\${GH\\_TOKEN} | \\${GH\\_TOKEN\\_2} |');
     expect(md).toContain('| agent.env.SECRET | (a value) | (value changed) |');
     const json = (await cli(['plan', '--repo', root, '--base', 'main', '--json'])).stdout;
     expect(JSON.parse(json).actions[0].changes).toContainEqual({ field: 'inputs.days.type', before: 'integer', after: 'number' });
@@ -230,9 +230,9 @@ describe('plan: cost forecast', () => {
     // A CI clone has no .agent-hub/: the committed run records give the same median.
     rmSync(path.join(root, '.agent-hub'), { recursive: true });
     const md = (await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown'])).stdout;
-    expect(md).toContain('compared with `main` · **⚠️ 2 risky changes** · cost ≈ $0.20/day → $4.80/day (1 connector without cost history)\n');
+    expect(md).toContain('compared with `main` · **⚠️ 2 risky changes** · cost ≈ \\$0.20/day → \\$4.80/day (1 connector without cost history)\n');
     expect(md).toContain('<summary>✏️ update <code>digest</code> (connectors/digest.yaml) · 1 field changed · ⚠️ 1 risky · ≈ $0.20/day → $4.80/day</summary>');
-    expect(md).toContain('Cost: 1/day → 24/day scheduled × median $0.20 a run (its last 3 runs with a cost).');
+    expect(md).toContain('Cost: 1/day → 24/day scheduled × median \\$0.20 a run (its last 3 runs with a cost).');
     expect(md).toContain('<summary>✏️ update <code>fresh</code> (connectors/fresh.yaml) · 1 field changed · ⚠️ 1 risky · no cost history</summary>');
   });
 
