@@ -66,11 +66,18 @@ async function refBaseline(root: string, ref: string): Promise<Baseline> {
  */
 async function costHistory(root: string, ids: string[]): Promise<Map<string, CostHistory>> {
   if (ids.length === 0) return new Map();
-  const { db } = await openRunRegistry(root);
+  let opened: Awaited<ReturnType<typeof openRunRegistry>>;
   try {
-    return medianCosts(db, ids);
+    opened = await openRunRegistry(root);
+  } catch (err) {
+    // The plan matters more than its forecast: say why there is none and go on.
+    process.stderr.write(`agent-hub: no cost forecast: the run history could not be read (${(err as Error).message})\n`);
+    return new Map();
+  }
+  try {
+    return medianCosts(opened.db, ids);
   } finally {
-    db.close();
+    opened.db.close();
   }
 }
 
