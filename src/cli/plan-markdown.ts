@@ -43,15 +43,18 @@ export function renderPlanMarkdown(p: Plan, previous: PreviousVersions, baseLabe
   const lean = render(p, previous, baseLabel, review, { diffs: false, note: `Prompt diffs are left out to keep this comment short enough to post: ${again}.` });
   if (lean.length <= COMMENT_LIMIT) return lean;
   let folds = p.actions.filter((a) => a.kind !== 'unchanged').length;
+  let risks = review.risks.length;
   let out = lean;
-  while (folds > 0 && out.length > COMMENT_LIMIT) {
-    folds = Math.floor(folds / 2);
-    out = render(p, previous, baseLabel, review, { diffs: false, folds, note: `Prompt diffs and some connectors are left out to keep this comment short enough to post: ${again}.` });
+  // Fewer folds first; the risky changes go last, and only when there is no fold left to drop.
+  while (out.length > COMMENT_LIMIT && (folds > 0 || risks > 0)) {
+    if (folds > 0) folds = Math.floor(folds / 2);
+    else risks = Math.floor(risks / 2);
+    out = render(p, previous, baseLabel, review, { diffs: false, folds, risks, note: `Prompt diffs and some connectors are left out to keep this comment short enough to post: ${again}.` });
   }
   return out;
 }
 
-function render(p: Plan, previous: PreviousVersions, baseLabel: string, review: Review, opts: { diffs: boolean; folds?: number; note?: string }): string {
+function render(p: Plan, previous: PreviousVersions, baseLabel: string, review: Review, opts: { diffs: boolean; folds?: number; risks?: number; note?: string }): string {
   const changes = p.actions.filter((a) => a.kind !== 'unchanged');
   const facts = [`compared with ${baseLabel}`];
   if (review.risks.length) facts.push(`**⚠️ ${review.risks.length} risky change${review.risks.length === 1 ? '' : 's'}**`);
@@ -61,7 +64,10 @@ function render(p: Plan, previous: PreviousVersions, baseLabel: string, review: 
   if (changes.length === 0) return `${out.join('\n')}No changes.\n`;
   if (opts.note) out.push(`> ${opts.note}`, '');
   if (review.risks.length) {
-    out.push('#### ⚠️ Risky changes', '', ...review.risks.map((r) => `- \`${r.id}\`${r.isNew ? ' (new)' : ''}: ${md(r.text)}`), '');
+    const listed = review.risks.slice(0, opts.risks ?? review.risks.length);
+    out.push('#### ⚠️ Risky changes', '', ...listed.map((r) => `- \`${r.id}\`${r.isNew ? ' (new)' : ''}: ${md(r.text)}`));
+    if (listed.length < review.risks.length) out.push(`- … and ${review.risks.length - listed.length} more`);
+    out.push('');
   }
   const shown = changes.slice(0, opts.folds ?? changes.length);
   for (const a of shown) out.push(...fold(a, previous, review, opts.diffs), '');

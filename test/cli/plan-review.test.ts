@@ -128,6 +128,17 @@ describe('plan: the pull-request comment', () => {
     // The terminal keeps the whole diff.
     expect((await cli(['plan', '--repo', root, '--base', 'main'])).stdout).toContain('+new line 2999');
   });
+
+  it('with hundreds of connectors, lists every risky change and as many folds as fit', async () => {
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`connectors/agent-${i}.yaml`, connector({ agent: { permissionMode: 'bypassPermissions', allowedTools: ['Read', 'Grep', 'Glob'] }, prompt: `Agent ${i}: ${'do the thing. '.repeat(20)}` })]));
+    const root = baseAndHead({ 'connectors/keep.yaml': connector() }, many);
+    const md = (await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown'])).stdout;
+    expect(md.length).toBeLessThan(60_000);
+    expect(md).toContain('compared with `main` · **⚠️ 300 risky changes**');
+    expect(md.match(/^- `agent-\d+` \(new\): permission mode loosened: default → bypassPermissions$/gm)).toHaveLength(300);
+    expect(md).toContain('> Prompt diffs and some connectors are left out to keep this comment short enough to post');
+    expect(md).toMatch(/\n… and \d+ more connectors\.\n$/);
+  });
 });
 
 describe('plan: old → new', () => {
