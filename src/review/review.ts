@@ -1,6 +1,6 @@
 import type { Plan } from '../core/plan.js';
 import type { ConnectorVersion } from '../core/types.js';
-import { normalize } from '../spec/normalize.js';
+import { normalize, type SpecDefaults } from '../spec/normalize.js';
 import { fieldChanges, type FieldChange, type Rates } from './changes.js';
 import { forecast, scheduledRuns, totalForecast, type CostHistory, type Forecast } from './forecast.js';
 import { runsPerDay } from './frequency.js';
@@ -31,6 +31,8 @@ export interface ReviewContext {
   /** Median cost per run by connector id (registry or committed run records). */
   costs: ReadonlyMap<string, CostHistory>;
   root: string;
+  /** hub.yaml `defaults:`: what a new connector inherits without asking (its timeout, its time zone). */
+  defaults?: SpecDefaults;
   /** Runs per day are counted from here. */
   now?: Date;
 }
@@ -49,8 +51,8 @@ export function reviewPlan(p: Plan, ctx: ReviewContext): Review {
     const after = a.kind === 'remove' ? undefined : a.version;
     const rates = { before: rate(before), after: rate(after) };
     const f = forecast(scheduledRuns(before?.spec, rates.before), scheduledRuns(after?.spec, rates.after), before !== undefined, after !== undefined, ctx.costs.get(a.id));
-    const changes = after ? fieldChanges(before ?? defaultsOf(after), after, rates).filter((c) => before || c.field !== 'prompt') : [];
-    const risks = after ? risksOf({ id: a.id, ...(before ? { before: before.spec } : {}), after: after.spec, reactivated: a.kind === 'create' && a.reactivated, root: ctx.root, rates }) : [];
+    const changes = after ? fieldChanges(before ?? defaultsOf(after, ctx.defaults ?? {}), after, rates).filter((c) => before || c.field !== 'prompt') : [];
+    const risks = after ? risksOf({ id: a.id, ...(before ? { before: before.spec } : {}), after: after.spec, reactivated: a.kind === 'create' && a.reactivated, root: ctx.root, rates, ...(ctx.defaults?.timeout ? { defaultTimeout: ctx.defaults.timeout } : {}) }) : [];
     connectors.set(a.id, { id: a.id, changes, risks, rates, forecast: f });
   }
   const all = [...connectors.values()];
@@ -58,6 +60,6 @@ export function reviewPlan(p: Plan, ctx: ReviewContext): Review {
 }
 
 /** A connector of the same id and agent type that sets nothing: what a new one is compared with. */
-function defaultsOf(v: ConnectorVersion): ConnectorVersion {
-  return { spec: normalize({ agent: { type: v.spec.agent.type } }, v.spec.id, {}), sourcePath: v.sourcePath, template: '', partials: {} };
+function defaultsOf(v: ConnectorVersion, defaults: SpecDefaults): ConnectorVersion {
+  return { spec: normalize({ agent: { type: v.spec.agent.type } }, v.spec.id, defaults), sourcePath: v.sourcePath, template: '', partials: {} };
 }

@@ -18,6 +18,8 @@ export interface RiskSubject {
   /** The repository root, to tell whether a directory is inside it. */
   root: string;
   rates: Rates;
+  /** hub.yaml `defaults.timeout`, what a new connector gets without asking; 5m when unset. */
+  defaultTimeout?: string;
 }
 
 /** One risky change of one connector: "permission mode loosened: default → bypassPermissions". */
@@ -94,8 +96,8 @@ const budget: RiskRule = ({ before, after }) => {
   return out;
 };
 
-const timeout: RiskRule = ({ before, after }) => {
-  const a = before?.agent.timeout ?? DEFAULT_TIMEOUT;
+const timeout: RiskRule = ({ before, after, defaultTimeout }) => {
+  const a = before?.agent.timeout ?? defaultTimeout ?? DEFAULT_TIMEOUT;
   const b = after.agent.timeout;
   return (parseDuration(b) ?? 0) > (parseDuration(a) ?? 0) ? [`timeout raised: ${a} → ${b}`] : [];
 };

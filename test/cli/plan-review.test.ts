@@ -104,6 +104,16 @@ describe('plan: risky changes', () => {
     for (const out of [json.stdout, text, md]) expect(out).not.toContain('literal-secret-value');
   });
 
+  it('a new connector is judged against hub.yaml\'s defaults, not the built-in ones', async () => {
+    const root = baseAndHead({ 'hub.yaml': 'defaults:\n  timeout: 30m\n  timezone: Europe/Paris\n', 'connectors/old.yaml': connector() }, {
+      'connectors/plain.yaml': connector({ schedule: '@daily' }),
+      'connectors/longer.yaml': connector({ schedule: '@daily', agent: { timeout: '1h' } }),
+    });
+    const r = await cli(['plan', '--repo', root, '--base', 'main']);
+    expect(risksById(JSON.parse((await cli(['plan', '--repo', root, '--base', 'main', '--json'])).stdout))).toEqual({ old: [], plain: [], longer: ['timeout raised: 30m → 1h'] });
+    expect(r.stdout).toMatch(/\+ create {3}plain +connectors\/plain\.yaml {2}At 00:00 \(Europe\/Paris\), 1\/day {2}no cost history\n {4}--- \/dev\/null/);
+  });
+
   it('a re-added connector file is flagged as reactivated', async () => {
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/back.yaml': connector({ schedule: '@daily' }) });
     await cli(['apply', '--repo', root]);

@@ -5,6 +5,7 @@ import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { hubFilesAt } from '../../gitstate/tree-at.js';
 import { listConnectors, observe } from '../../registry/connectors.js';
 import { loadDesired } from '../../spec/load.js';
+import { loadHubConfig } from '../../spec/hub-config.js';
 import { ExitError, inContext } from '../../core/errors.js';
 import { medianCosts } from '../../registry/costs.js';
 import { reviewPlan } from '../../review/review.js';
@@ -88,7 +89,8 @@ export async function run(opts: PlanOptions): Promise<void> {
   const desired = await loadDesired(root);
   const p = makePlan(desired.files, baseline.observed);
   const changed = p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' || a.kind === 'remove' ? [a.id] : []));
-  const review = reviewPlan(p, { previous: baseline.previous, costs: await costHistory(root, changed), root });
+  const defaults = loadHubConfig(root).config.defaults;
+  const review = reviewPlan(p, { previous: baseline.previous, costs: await costHistory(root, changed), root, ...(defaults ? { defaults } : {}) });
   const blocking = desired.global.filter((d) => d.severity === 'error').sort(compareDiagnostics);
 
   if (opts.json) {
