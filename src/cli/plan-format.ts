@@ -1,86 +1,116 @@
 import { createTwoFilesPatch } from 'diff';
-import { planSummary, type Action, type Plan } from '../core/plan.js';
+import { type Action, type Plan } from '../core/plan.js';
 import type { ConnectorVersion } from '../core/types.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
-import { canonicalJson, shortHash } from '../spec/hash.js';
+import { shortHash } from '../spec/hash.js';
 import { describeSchedule } from '../schedule/describe.js';
 import { previewPrompt } from '../template/preview.js';
+import { formatForecast } from '../review/forecast.js';
+import { formatUsd } from '../review/money.js';
+import { scheduleWords, type FieldChange } from '../review/changes.js';
+import type { ConnectorReview, PreviousVersions, Review } from '../review/review.js';
+import type { Risk } from '../review/risks.js';
 import { color } from './output.js';
 
-/** Previous versions of updated connectors, to diff against. */
-export type PreviousVersions = ReadonlyMap<string, ConnectorVersion>;
-
-/** Dotted paths of the fields that differ between two versions (`schedule`, `agent.model`, `prompt`). */
-export function changedFields(before: ConnectorVersion, after: ConnectorVersion): string[] {
-  const out: string[] = [];
-  const walk = (a: unknown, b: unknown, at: string) => {
-    if (canonicalJson(a) === canonicalJson(b)) return;
-    const objects = a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b);
-    if (!objects) {
-      out.push(at);
-      return;
-    }
-    const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-    for (const k of [...keys].sort()) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
-  };
-  const { prompt: _p, promptFile: _pf, ...specA } = before.spec;
-  const { prompt: _q, promptFile: _qf, ...specB } = after.spec;
-  walk(specA, specB, '');
-  if (before.template !== after.template || canonicalJson(before.partials) !== canonicalJson(after.partials)) out.push('prompt');
-  if (before.sourcePath !== after.sourcePath) out.push('file');
-  return out;
-}
+export type { PreviousVersions } from '../review/review.js';
 
 /** A unified diff of the rendered prompts (default inputs, fixed clock); empty when they are equal. */
 export function promptDiff(id: string, before: ConnectorVersion | undefined, after: ConnectorVersion | undefined): string {
   const a = before ? previewPrompt(before) : '';
   const b = after ? previewPrompt(after) : '';
   if (a === b) return '';
-  const patch = createTwoFilesPatch(before ? `a/${id}` : '/dev/null', after ? `b/${id}` : '/dev/null', ensureNewline(a), ensureNewline(b), '', '', { context: 3 });
+  const [from, to] = [before ? `a/${id}` : '/dev/null', after ? `b/${id}` : '/dev/null'];
+  // A diff costs edits × length: past MAX_EDITS (prompts rewritten whole) it is shown as a replacement.
+  const patch = createTwoFilesPatch(from, to, ensureNewline(a), ensureNewline(b), '', '', { context: 3, maxEditLength: MAX_EDITS }) ?? replacement(from, to, a, b);
   // Drop the ==== line and the empty header fields' trailing tabs.
   const lines = patch.split('\n').slice(1);
   return lines.map((l, i) => (i < 2 ? l.trimEnd() : l)).join('\n').trimEnd();
+}
+
+const MAX_EDITS = 1000;
+
+/** Every old line removed, every new one added: the patch of a rewrite, made without diffing. */
+function replacement(from: string, to: string, a: string, b: string): string {
+  const la = a === '' ? [] : ensureNewline(a).slice(0, -1).split('\n');
+  const lb = b === '' ? [] : ensureNewline(b).slice(0, -1).split('\n');
+  return ['=', `--- ${from}`, `+++ ${to}`, `@@ -${la.length ? 1 : 0},${la.length} +${lb.length ? 1 : 0},${lb.length} @@`, ...la.map((l) => `-${l}`), ...lb.map((l) => `+${l}`)].join('\n');
 }
 
 function ensureNewline(s: string): string {
   return s === '' || s.endsWith('\n') ? s : `${s}\n`;
 }
 
-function target(a: Action): { id: string; file: string } {
+/** The connector and file an action is about. */
+export function target(a: Action): { id: string; file: string } {
   if (a.kind === 'remove') return { id: a.id, file: a.sourcePath };
   if (a.kind === 'invalid') return { id: a.id ?? '?', file: a.file.path };
   return { id: a.id, file: a.file.path };
 }
 
-function detail(a: Action, previous: PreviousVersions): string {
+/** The one-line detail of an action when there is no review (apply's output). */
+export function detail(a: Action): string {
   switch (a.kind) {
     case 'create': return `${describeSchedule(a.version.spec.schedule, a.version.spec.timezone)}${a.reactivated ? ' (reactivated)' : ''}`;
-    case 'update': {
-      const before = previous.get(a.id);
-      return before ? `changed: ${changedFields(before, a.version).join(', ')}` : `version ${shortHash(a.previousHash)} → ${shortHash(a.file.specHash ?? '')}`;
-    }
+    case 'update': return `version ${shortHash(a.previousHash)} → ${shortHash(a.file.specHash ?? '')}`;
     case 'remove': return 'file removed: deactivated, history kept';
     case 'invalid': return a.keepsLastGood ? 'last good version stays active' : 'not applied';
     case 'unchanged': return '';
   }
 }
 
-const SIGN: Record<Action['kind'], string> = { create: '+', update: '~', remove: '-', invalid: '!', unchanged: ' ' };
-const VERB: Record<Action['kind'], [string, string]> = {
+/** The one-line detail of an action with a review: fields changed, a new connector's schedule and runs per day. */
+export function reviewedDetail(a: Action, r: ConnectorReview): string {
+  if (a.kind === 'update') return `${r.changes.length} field${r.changes.length === 1 ? '' : 's'} changed`;
+  if (a.kind === 'create') return `${scheduleWords(a.version.spec, r.rates.after)}${a.reactivated ? ' (reactivated)' : ''}`;
+  return detail(a);
+}
+
+/** "agent.permissionMode: default → bypassPermissions", with (none) for an absent side. */
+export function changeLine(c: FieldChange): string {
+  return `${c.field}: ${c.before ?? '(none)'} → ${c.after ?? '(none)'}`;
+}
+
+/** "digest: permission mode loosened: …", saying when the connector is new. */
+export function riskLine(r: Risk): string {
+  return `${r.id}${r.isNew ? ' (new)' : ''}: ${r.text}`;
+}
+
+/** "≈ $0.41/day → $9.84/day (1 connector without cost history)", "no cost history", or '' when nothing is forecast. */
+export function totalLine(review: Review): string {
+  const t = review.total;
+  const missing = t.withoutHistory ? `${t.withoutHistory} connector${t.withoutHistory === 1 ? '' : 's'} without cost history` : '';
+  if (!t.counted) return missing ? 'no cost history' : '';
+  return `≈ ${formatUsd(t.before)}/day → ${formatUsd(t.after)}/day${missing ? ` (${missing})` : ''}`;
+}
+
+export const SIGN: Record<Action['kind'], string> = { create: '+', update: '~', remove: '-', invalid: '!', unchanged: ' ' };
+export const VERB: Record<Action['kind'], [string, string]> = {
   create: ['create', 'created'], update: ['update', 'updated'], remove: ['remove', 'removed'], invalid: ['invalid', 'invalid'], unchanged: ['', ''],
 };
 const PAINT: Record<Action['kind'], (s: string) => string> = { create: color.green, update: color.yellow, remove: color.red, invalid: color.red, unchanged: (s) => s };
 
-/** The plan for a terminal: one line a change, diagnostics under invalid files, prompt diffs with `diffs`. */
-export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: PreviousVersions; diffs?: boolean } = {}): string {
+/**
+ * The plan for a terminal: risky changes first (with a review), then one line a change with
+ * its old → new fields and cost forecast, diagnostics under invalid files, prompt diffs with `diffs`.
+ */
+export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: PreviousVersions; diffs?: boolean; review?: Review } = {}): string {
   const previous = opts.previous ?? new Map();
+  const review = opts.review;
   const lines: string[] = [];
+  if (review?.risks.length) {
+    lines.push(color.red(`Risky changes (${review.risks.length}):`), ...review.risks.map((r) => color.red(`  ! ${riskLine(r)}`)), '');
+  }
   for (const a of p.actions) {
     if (a.kind === 'unchanged') continue;
     const { id, file } = target(a);
     const verb = VERB[a.kind][opts.past ? 1 : 0];
-    lines.push(PAINT[a.kind](`${SIGN[a.kind]} ${verb.padEnd(8)} ${id.padEnd(24)} ${file}  ${detail(a, previous)}`.trimEnd()));
+    const r = review?.connectors.get(id);
+    const summary = r ? reviewedDetail(a, r) : detail(a);
+    const cost = r ? formatForecast(r.forecast) : '';
+    lines.push(PAINT[a.kind](`${SIGN[a.kind]} ${verb.padEnd(8)} ${id.padEnd(24)} ${file}  ${summary}${cost ? `  ${cost}` : ''}`.trimEnd()));
     if (a.kind === 'invalid') for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) lines.push(`    ${formatDiagnostic(d).replace(/\n/g, '\n    ')}`);
+    if (r && a.kind === 'update') for (const c of r.changes) lines.push(`    ${changeLine(c)}`);
+    if (r && a.kind === 'create') for (const c of r.changes.filter((x) => x.field !== 'schedule')) lines.push(`    ${c.field}: ${c.after ?? '(none)'}`);
     if (opts.diffs && (a.kind === 'create' || a.kind === 'update')) {
       const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);
       if (diff) lines.push(diff.split('\n').map((l) => `    ${l}`).join('\n'));
@@ -89,38 +119,19 @@ export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: Previ
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-/** The plan as a pull-request comment: a table, then each changed prompt's diff in a fold. */
-export function renderPlanMarkdown(p: Plan, previous: PreviousVersions, baseLabel: string): string {
-  const out = [`### agent-hub plan: ${planSummary(p)}`, '', `Compared with ${baseLabel}.`, ''];
-  const changes = p.actions.filter((a) => a.kind !== 'unchanged');
-  if (changes.length === 0) return `${out.join('\n')}No changes.\n`;
-  out.push('| | connector | file | details |', '|---|---|---|---|');
-  for (const a of changes) {
-    const { id, file } = target(a);
-    out.push(`| ${VERB[a.kind][0]} | \`${id}\` | \`${file}\` | ${detail(a, previous).replace(/\|/g, '\\|')} |`);
-  }
-  for (const a of changes) {
-    if (a.kind === 'invalid') {
-      out.push('', `<details open><summary>❌ <code>${a.file.path}</code> is invalid</summary>`, '', '```', ...a.file.diagnostics.map(formatDiagnostic), '```', '</details>');
-    }
-    if (a.kind === 'create' || a.kind === 'update') {
-      const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);
-      if (diff) out.push('', `<details><summary>Rendered prompt of <code>${a.id}</code> (default inputs)</summary>`, '', '```diff', diff.replace(/```/g, '`\u200b``'), '```', '</details>');
-    }
-  }
-  return `${out.join('\n')}\n`;
-}
-
-/** The plan as data for `--json`. */
-export function planToJson(p: Plan): Record<string, unknown> {
+/** The plan as data for `--json`; with a review, each change's fields, risks, runs per day and forecast. */
+export function planToJson(p: Plan, review?: Review): Record<string, unknown> {
   return {
     counts: p.counts,
     actions: p.actions.map((a) => {
       const { id, file } = target(a);
       const base = { action: a.kind, id, file };
       if (a.kind === 'invalid') return { ...base, keepsLastGood: a.keepsLastGood, diagnostics: a.file.diagnostics };
-      if (a.kind === 'create' || a.kind === 'update') return { ...base, specHash: a.file.specHash };
-      return base;
+      const r = review?.connectors.get(id);
+      const extra = r ? { changes: r.changes, risks: r.risks.map((x) => ({ rule: x.rule, text: x.text })), runsPerDay: r.rates, forecast: r.forecast } : {};
+      if (a.kind === 'create' || a.kind === 'update') return { ...base, specHash: a.file.specHash, ...extra };
+      return { ...base, ...extra };
     }),
+    ...(review ? { risks: review.risks, forecast: review.total } : {}),
   };
 }

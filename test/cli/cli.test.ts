@@ -85,15 +85,15 @@ describe('agent-hub CLI', () => {
     const r = await cli(['plan', '--repo', root]);
     expect(r.code).toBe(1); // an invalid file
     expect(r.stdout).toContain('~ update   digest');
-    expect(r.stdout).toContain('changed: schedule, prompt');
+    expect(r.stdout).toContain('schedule: At 09:00, Monday through Friday (UTC), 0.71/day → At 10:00, Monday through Friday (UTC), 0.71/day');
     expect(r.stdout).toContain('-Summarise today.');
     expect(r.stdout).toContain('+Summarise this week.');
     expect(r.stdout).toContain('+ create   new');
     expect(r.stdout).toContain('! invalid  broken');
     expect(r.stdout).toContain('plan: 1 to create, 1 to change, 0 to remove, 0 unchanged, 1 invalid');
     const md = await cli(['plan', '--repo', root, '--format', 'markdown']);
-    expect(md.stdout).toMatch(/^### agent-hub plan: 1 to create, 1 to change/);
-    expect(md.stdout).toContain('| update | `digest` | `connectors/digest.yaml` | changed: schedule, prompt |');
+    expect(md.stdout).toMatch(/^<!-- agent-hub-plan -->\n### agent-hub plan: 1 to create, 1 to change/);
+    expect(md.stdout).toContain('<details><summary>✏️ update <code>digest</code> (connectors/digest.yaml) · 2 fields changed');
     expect(md.stdout).toContain('```diff\n--- a/digest\n+++ b/digest\n@@ -1,2 +1,2 @@\n-Summarise today.\n+Summarise this week.\n Be brief.\n```');
     // Nothing was applied by plan.
     const status = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout);
@@ -109,9 +109,9 @@ describe('agent-hub CLI', () => {
     git(root, 'commit', '-qam', 'change');
     const r = await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Compared with `main`.');
+    expect(r.stdout).toContain('compared with `main`');
     expect(r.stdout).toContain('-old text\n+new text');
-    expect(r.stdout).toContain('| remove | `gone` |');
+    expect(r.stdout).toContain('🗑️ remove <code>gone</code> (connectors/gone.yaml)');
     expect(existsSync(path.join(root, '.agent-hub'))).toBe(false);
     const missing = (await cli(['plan', '--repo', root, '--base', 'no-such-ref'])).stderr;
     expect(missing).toContain('--base no-such-ref: "no-such-ref" is not a commit');

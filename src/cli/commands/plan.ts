@@ -5,11 +5,16 @@ import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { hubFilesAt } from '../../gitstate/tree-at.js';
 import { listConnectors, observe } from '../../registry/connectors.js';
 import { loadDesired } from '../../spec/load.js';
+import { loadHubConfig } from '../../spec/hub-config.js';
 import { ExitError, inContext } from '../../core/errors.js';
+import { medianCosts } from '../../registry/costs.js';
+import { reviewPlan } from '../../review/review.js';
+import type { CostHistory } from '../../review/forecast.js';
 import { printJson } from '../output.js';
-import { openRegistryOrEmpty, resolveRepo } from '../repo.js';
+import { openRegistryOrEmpty, openRunRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../options.js';
-import { planToJson, promptDiff, renderPlanMarkdown, renderPlanText } from '../plan-format.js';
+import { planToJson, promptDiff, renderPlanText, totalLine } from '../plan-format.js';
+import { renderPlanMarkdown } from '../plan-markdown.js';
 
 interface PlanOptions extends GlobalOptions {
   format: 'text' | 'markdown';
@@ -56,26 +61,52 @@ async function refBaseline(root: string, ref: string): Promise<Baseline> {
   }
 }
 
+/**
+ * Median cost per run of these connectors: from the local registry, or where there is none (a
+ * CI clone) from the run records committed under state/, as `history` reads them.
+ */
+async function costHistory(root: string, ids: string[]): Promise<Map<string, CostHistory>> {
+  if (ids.length === 0) return new Map();
+  let opened: Awaited<ReturnType<typeof openRunRegistry>>;
+  try {
+    opened = await openRunRegistry(root);
+  } catch (err) {
+    // The plan matters more than its forecast: say why there is none and go on.
+    process.stderr.write(`agent-hub: no cost forecast: the run history could not be read (${(err as Error).message})\n`);
+    return new Map();
+  }
+  try {
+    return medianCosts(opened.db, ids);
+  } finally {
+    opened.db.close();
+  }
+}
+
 /** `agent-hub plan`: what apply would do, never writing anything. Exit 1 if a file is invalid. */
 export async function run(opts: PlanOptions): Promise<void> {
   const root = resolveRepo(opts.repo);
   const baseline = opts.base ? await refBaseline(root, opts.base) : registryBaseline(root);
   const desired = await loadDesired(root);
   const p = makePlan(desired.files, baseline.observed);
+  const changed = p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' || a.kind === 'remove' ? [a.id] : []));
+  const defaults = loadHubConfig(root).config.defaults;
+  const review = reviewPlan(p, { previous: baseline.previous, costs: await costHistory(root, changed), root, ...(defaults ? { defaults } : {}) });
   const blocking = desired.global.filter((d) => d.severity === 'error').sort(compareDiagnostics);
 
   if (opts.json) {
     const diffs = Object.fromEntries(
       p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' ? [[a.id, promptDiff(a.id, baseline.previous.get(a.id), a.version)]] : [])),
     );
-    printJson({ base: opts.base ?? 'registry', blocking, ...planToJson(p), promptDiffs: diffs });
+    printJson({ base: opts.base ?? 'registry', blocking, ...planToJson(p, review), promptDiffs: diffs });
   } else if (opts.format === 'markdown') {
-    process.stdout.write(renderPlanMarkdown(p, baseline.previous, baseline.label));
+    process.stdout.write(renderPlanMarkdown(p, baseline.previous, baseline.label, review));
     if (blocking.length) process.stdout.write(`\n**Blocking errors:**\n\n\`\`\`\n${blocking.map(formatDiagnostic).join('\n')}\n\`\`\`\n`);
   } else {
     for (const d of blocking) process.stdout.write(`${formatDiagnostic(d)}\n`);
-    process.stdout.write(renderPlanText(p, { previous: baseline.previous, diffs: true }));
+    process.stdout.write(renderPlanText(p, { previous: baseline.previous, diffs: true, review }));
     process.stdout.write(`plan: ${planSummary(p)}\n`);
+    const total = totalLine(review);
+    if (total) process.stdout.write(`cost forecast: ${total}\n`);
   }
   if (blocking.length || p.counts.invalid) throw new ExitError(1);
 }
