@@ -124,10 +124,10 @@ describe('agent-hub CLI', () => {
     writeFiles(root, { 'connectors/daily.yaml': 'prompt: hi\nschedule: "99 * * * *"\n' });
     await cli(['apply', '--repo', root]);
     const r = await cli(['status', '--repo', root]);
-    expect(r.stdout).toMatch(/daily\s+invalid\s+At 08:30, Monday through Friday \(Europe\/Paris\)\s+20\d\d-\d\d-\d\d \d\d:\d\dZ/);
-    expect(r.stdout).toMatch(/off\s+disabled\s+Every hour \(UTC\)\s+-/);
+    expect(r.stdout).toMatch(/daily\s+invalid\s+invalid\s+At 08:30, Monday through Friday \(Europe\/Paris\)\s+20\d\d-\d\d-\d\d \d\d:\d\dZ/);
+    expect(r.stdout).toMatch(/off\s+disabled\s+synced\s+Every hour \(UTC\)\s+-/);
     expect(r.stdout).toContain(`@${git(root, 'rev-parse', 'HEAD').slice(0, 7)}`);
-    expect(r.stdout).toContain('daily: the file is invalid; version');
+    expect(r.stdout).toContain('daily: connectors/daily.yaml is invalid; version');
     expect(r.stdout).toContain('connectors/daily.yaml:2:11: error: schedule: "99 * * * *" is not a valid schedule');
     const json = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout);
     const daily = json.connectors.find((c: { id: string }) => c.id === 'daily');
@@ -165,7 +165,7 @@ describe('agent-hub CLI', () => {
     // Starting the hub on it applies and shows a manual-only connector: nothing will run.
     const start = await cli(['start', '--repo', own, '--init-only']);
     expect(start.code).toBe(0);
-    expect((await cli(['status', '--repo', own])).stdout).toMatch(/repo-summary\s+active\s+manual only/);
+    expect((await cli(['status', '--repo', own])).stdout).toMatch(/repo-summary\s+active\s+synced\s+manual only/);
   });
 });
 
