@@ -36,7 +36,14 @@ describe('agent-hub CLI', () => {
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^\*\.agent-hub-tmp$/m); // a write a crash cut short never shows in git status
 
     expect(await cli(['validate', '--repo', dir])).toMatchObject({ code: 0, stdout: '1 connector file: 1 valid, 0 invalid\n' });
-    expect((await cli(['render', 'hello', '--repo', dir, '--input', 'topic=cats'])).stdout).toBe('In two sentences, say something cheerful about cats.\n');
+    expect((await cli(['render', 'hello', '--repo', dir, '--input', 'topic=cats'])).stdout).toBe('In two sentences, say something cheerful about cats.\nAnswer directly from what you know: use no tools and read no files.\n');
+    // A real model may call a tool on its first turn: the starter leaves it turns to answer after that.
+    expect(readFileSync(path.join(dir, 'connectors/hello.yaml'), 'utf8')).toMatch(/^ {2}maxTurns: 5$/m);
+    // State goes to a branch of its own, so a feature branch checked out when the hub starts never collects state commits.
+    expect(readFileSync(path.join(dir, 'hub.yaml'), 'utf8')).toMatch(/^state:\n(?: +#.*\n)+ {2}branch: agent-hub\/state$/m);
+    expect(init.stdout).toContain(`next:\n  cd ${path.relative(process.cwd(), dir)}\n  agent-hub run hello `);
+    expect(init.stdout).toContain('\n  git add -A && git commit -m "agent-hub: initial connectors"\n  agent-hub start ');
+    expect(init.stdout.match(/^ {2}\.gitignore$/gm)).toHaveLength(1);
     const apply = await cli(['apply', '--repo', dir]);
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain('+ created  hello');
