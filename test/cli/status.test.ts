@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { cli } from '../helpers/cli.js';
@@ -47,6 +48,7 @@ describe('agent-hub status tells the truth about the files', () => {
     });
     rmSync(path.join(root, 'connectors/gone.yaml'));
     const before = registryRows(root);
+    const bytes = readFileSync(path.join(root, '.agent-hub/hub.db'));
 
     const s = await statusJson(root);
     expect(byId(s, 'same')?.sync).toEqual({ status: 'synced', file: 'connectors/same.yaml' });
@@ -75,6 +77,7 @@ describe('agent-hub status tells the truth about the files', () => {
 
     // Status read the files and changed nothing: the registry holds the same rows.
     expect(registryRows(root)).toBe(before);
+    expect(readFileSync(path.join(root, '.agent-hub/hub.db')).equals(bytes)).toBe(true);
     // Apply brings it back in sync, which status then says.
     await cli(['apply', '--repo', root]);
     const after = await statusJson(root);
@@ -146,6 +149,12 @@ describe('agent-hub status tells the truth about the files', () => {
     d.proc.kill('SIGTERM');
     expect(await d.exited).toBe(0);
     expect((await statusJson(root)).hub.running).toBe(false);
+
+    // A lock left by a hub killed -9: no hub runs, and status names the lock as stale.
+    const gone = spawnSync('true').pid;
+    writeFileSync(lock, `${gone}\n`);
+    expect((await statusJson(root)).hub).toEqual({ running: false, pid: null, url: null, lock, staleLock: 'that process is gone' });
+    expect((await cli(['status', '--repo', root])).stdout).toContain(`hub: not running on this repository (a stale lock ${lock} is left: that process is gone; the next start takes it over)`);
   });
 });
 
