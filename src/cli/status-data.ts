@@ -7,6 +7,7 @@ import { loadHubConfig } from '../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../gitstate/last-commit.js';
 import { authorOf, stateTarget } from '../gitstate/state.js';
 import { lastCommits } from '../gitstate/file-commits.js';
+import { GitError } from '../gitstate/git.js';
 import { commitDeferral, pendingCount } from '../registry/git-outbox.js';
 import { readDaemonHealth, type DaemonHealth } from '../daemon/health-file.js';
 import { lockState } from '../daemon/lock.js';
@@ -58,7 +59,11 @@ export async function statusReport(root: string, db: Db): Promise<StatusReport> 
     if (d?.status === 'synced' && d.file) synced.set(r.id, [d.file, ...d.deps, ...(partials.get(r.id) ?? []).map((n) => `${PARTIALS_DIR}/${n}.hbs`)]);
   }
   const [live, lastCommit] = await Promise.all([
-    lastCommits(root, synced).catch(() => undefined),
+    // A git that fails here (a broken repository) leaves the commits recorded at apply; a bug still surfaces.
+    lastCommits(root, synced).catch((err: unknown) => {
+      if (err instanceof GitError) return undefined;
+      throw err;
+    }),
     lastStateCommit(root, stateTarget(root, config), authorOf(config)),
   ]);
   const connectors = rows.map((r): ConnectorReport => {
@@ -74,12 +79,12 @@ export async function statusReport(root: string, db: Db): Promise<StatusReport> 
   };
 }
 
-
 /** The lock says whether a hub runs; its health file says where it listens and how it is. */
 export function hubReport(root: string): HubReport & HubHealthReport {
   const lock = lockState(root);
-  const health = readDaemonHealth(root);
   const running = lock?.running ?? false;
+  const found = readDaemonHealth(root);
+  const health = found?.pid === lock?.pid ? found : undefined; // a file left by an earlier hub says nothing of this one
   return {
     running, pid: running ? lock?.pid ?? null : null, url: running ? health?.url ?? null : null, lock: lock?.file ?? null,
     ...(lock?.stale ? { staleLock: lock.stale } : {}),
