@@ -63,6 +63,9 @@ describe('the README quick start', () => {
       GIT_AUTHOR_NAME: 'Pat', GIT_AUTHOR_EMAIL: 'pat@example.com', GIT_COMMITTER_NAME: 'Pat', GIT_COMMITTER_EMAIL: 'pat@example.com',
       GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
     };
+    // The installed command says its own version, whatever npm script runs it.
+    const version = spawnSync('agent-hub', ['--version'], { env: { ...env, npm_package_version: '9.9.9' }, encoding: 'utf8' });
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
     const lines = quickStart();
     expect(lines[0]).toBe(`npm install -g ${name}`); // done above, from the tarball
     let cwd = work;
