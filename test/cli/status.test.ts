@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { cli } from '../helpers/cli.js';
 import { connector, git, gitdir, testdir, writeFiles } from '../helpers/repo.js';
-import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startDaemon } from '../helpers/daemon.js';
 
 /** Every row of every table of a hub's registry, as text: what "the registry did not change" compares. */
@@ -98,6 +98,9 @@ describe('agent-hub status tells the truth about the files', () => {
     const first = git(root, 'rev-parse', 'HEAD');
     let s = await statusJson(root);
     expect(byId(s, 'a')).toMatchObject({ commit: first, gitCommit: null, sync: { status: 'synced' } });
+    // The next apply records it in the registry too (nothing else changed), so runs name it.
+    expect((await cli(['apply', '--repo', root])).stdout).toContain('nothing to apply');
+    expect(byId(await statusJson(root), 'a')).toMatchObject({ commit: first, gitCommit: first });
     expect((await cli(['status', '--repo', root])).stdout).toMatch(new RegExp(`a\\s+active\\s+synced.*@${first.slice(0, 7)}`));
 
     // HEAD moves on with commits that do not touch a: its commit stays the one that last did.
@@ -155,6 +158,27 @@ describe('agent-hub status tells the truth about the files', () => {
     writeFileSync(lock, `${gone}\n`);
     expect((await statusJson(root)).hub).toEqual({ running: false, pid: null, url: null, lock, staleLock: 'that process is gone' });
     expect((await cli(['status', '--repo', root])).stdout).toContain(`hub: not running on this repository (a stale lock ${lock} is left: that process is gone; the next start takes it over)`);
+  });
+});
+
+describe('the recorded commit follows HEAD', () => {
+  it('a running hub records the commit a connector\'s files are in once they are committed, and runs name it', async () => {
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'README.md': 'hub\n' });
+    writeFiles(root, { 'connectors/a.yaml': connector({ prompt: 'hello' }) });
+    const fake = fakeClaudeEnv();
+    const d = await startDaemon(root, fake.env);
+    type Api = { gitCommit: string | null };
+    expect((await d.api<Api>('/api/connectors/a')).body.gitCommit).toBeNull();
+    git(root, 'add', 'connectors');
+    git(root, 'commit', '-qm', 'connector a');
+    const sha = git(root, 'rev-parse', 'HEAD');
+    // A commit changes no connector file: the hub's next reconcile other than a file event (resync, pull, SIGHUP, the API) sees it.
+    expect((await d.api('/api/reconcile', { method: 'POST', body: '{}' })).status).toBeLessThan(300);
+    expect((await d.api<Api>('/api/connectors/a')).body.gitCommit).toBe(sha);
+    const run = await d.api<{ id: string }>('/api/connectors/a/run', { method: 'POST', body: '{}' });
+    await eventually(async () => expect((await d.api<{ status: string; gitCommit: string | null }>(`/api/executions/${run.body.id}`)).body).toMatchObject({ status: 'success', gitCommit: sha }));
+    d.proc.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
   });
 });
 
