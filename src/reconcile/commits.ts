@@ -14,18 +14,16 @@ import type { ReconcileResult } from './reconcile.js';
  */
 export async function followCommits(root: string, db: Db, result: ReconcileResult, o: { onlyUncommitted?: boolean } = {}): Promise<number> {
   if (result.blocking.length) return 0;
-  const recorded = recordedCommits(db);
   // A command's apply looks only at connectors recorded as uncommitted: with none, git is not asked.
-  const wanted = (id: string) => recorded.has(id) && (!o.onlyUncommitted || recorded.get(id) === null);
-  const partials = partialsUsed(db);
-  const groups = new Map<string, string[]>();
+  const recorded = recordedCommits(db, o);
+  if (recorded.size === 0) return 0;
+  const files = new Map<string, string[]>();
   for (const a of result.plan.actions) {
-    if (a.kind !== 'unchanged' && a.kind !== 'create' && a.kind !== 'update') continue;
-    if (!wanted(a.id)) continue;
-    const deps = result.desired.deps.get(a.file.path) ?? [];
-    groups.set(a.id, [a.file.path, ...deps, ...(partials.get(a.id) ?? []).map((n) => `${PARTIALS_DIR}/${n}.hbs`)]);
+    if ((a.kind === 'unchanged' || a.kind === 'create' || a.kind === 'update') && recorded.has(a.id)) files.set(a.id, [a.file.path, ...(result.desired.deps.get(a.file.path) ?? [])]);
   }
-  if (groups.size === 0) return 0;
+  if (files.size === 0) return 0;
+  const partials = partialsUsed(db, [...files.keys()]);
+  const groups = new Map([...files].map(([id, f]) => [id, [...f, ...(partials.get(id) ?? []).map((n) => `${PARTIALS_DIR}/${n}.hbs`)]]));
   // git is asked (and its module loaded) only when there are connectors to look up.
   const { lastCommits } = await import('../gitstate/file-commits.js');
   const live = await lastCommits(root, groups);

@@ -2,8 +2,8 @@ import type { Db } from './db.js';
 import { registryChanged } from './connectors.js';
 
 /** The commit each active connector's applied version is recorded with (null: applied from uncommitted files). */
-export function recordedCommits(db: Db): Map<string, string | null> {
-  const rows = db.prepare('SELECT id, git_commit FROM connectors WHERE active = 1 AND spec IS NOT NULL').all() as Array<{ id: string; git_commit: string | null }>;
+export function recordedCommits(db: Db, o: { onlyUncommitted?: boolean } = {}): Map<string, string | null> {
+  const rows = db.prepare(`SELECT id, git_commit FROM connectors WHERE active = 1 AND spec IS NOT NULL${o.onlyUncommitted ? ' AND git_commit IS NULL' : ''}`).all() as Array<{ id: string; git_commit: string | null }>;
   return new Map(rows.map((r) => [r.id, r.git_commit]));
 }
 
