@@ -7,6 +7,7 @@ import { createExecution } from './execute/factory.js';
 import { stopOrphans } from './execute/orphans.js';
 import { silentLogger, type Logger } from './log/logger.js';
 import { reconcile, type ReconcileResult } from './reconcile/reconcile.js';
+import { followCommits } from './reconcile/commits.js';
 import { ReconcileQueue } from './reconcile/queue.js';
 import { planSummary } from './core/plan.js';
 import { StorageHealth, type StorageProblem } from './registry/storage.js';
@@ -178,6 +179,11 @@ export class Hub {
       // A changed hub.yaml is taken first, whatever triggered the pass (a file event, SIGHUP, a pull).
       if (!sameBytes(readHubBytes(this.root), this.hubBytes)) this.reloadConfig();
       const result = await reconcile(this.root, this.db);
+      // HEAD may have moved (a commit, a pull): connectors take the commit their files are in now.
+      // Not on file events alone, which a commit does not make: those passes stay quick.
+      if (triggers.some((t) => t !== 'files')) {
+        await followCommits(this.root, this.db, result).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not read the commits of the connector files; kept the recorded ones'));
+      }
       for (const d of result.blocking) this.log.error({ file: d.file, line: d.line, column: d.column }, d.message);
       for (const a of result.plan.actions) {
         if (a.kind === 'invalid') {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, ExitError, UsageError, UserError } from '../core/errors.js';
 
@@ -19,10 +20,19 @@ function action(load: () => Promise<{ run: (...args: never[]) => Promise<void> |
   };
 }
 
+/** This package's version, from its package.json (npm_package_version would be the version of whatever package ran us). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 function buildProgram(json: boolean): Command {
   const program = new Command('agent-hub')
     .description('Run scheduled AI agents from a git repository, the GitOps way.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(run agent-hub --help for usage)')
     .exitOverride();
   // With --json, a usage error is printed once, as JSON, by reportFailure; subcommands inherit this.

@@ -1,15 +1,25 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { dbPath, openDb, type Db } from '../registry/db.js';
-import { repoRoot } from '../spec/load.js';
+import { CONNECTORS_DIR, repoRoot } from '../spec/load.js';
+import { HUB_FILE } from '../spec/hub-file.js';
 import { UserError } from '../core/errors.js';
 import { loadHubConfig } from '../spec/hub-config.js';
 
-/** The hub repository a command works on (`--repo`, default the current directory). */
+/**
+ * The hub repository a command works on (`--repo`, default the current directory). A
+ * directory with neither `connectors/` nor `hub.yaml` is refused before anything is
+ * read or created in it (no `.agent-hub/` appears in a directory that is not a hub).
+ */
 export function resolveRepo(dir: string | undefined): string {
   const abs = path.resolve(dir ?? '.');
   if (!existsSync(abs)) throw new UserError(`${abs}: no such directory (pass --repo DIR, or run agent-hub init ${dir ?? '.'})`);
-  return repoRoot(abs);
+  const root = repoRoot(abs);
+  if (!existsSync(path.join(root, CONNECTORS_DIR)) && !existsSync(path.join(root, HUB_FILE))) {
+    const init = dir === undefined ? 'agent-hub init' : `agent-hub init ${dir}`;
+    throw new UserError(`${root} is not an agent-hub repository: no ${CONNECTORS_DIR}/ or ${HUB_FILE}; run \`${init}\` to make it one, or pass --repo DIR`);
+  }
+  return root;
 }
 
 /** Opens the registry, creating and migrating it as needed. */

@@ -123,7 +123,10 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   }
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  log.info({ repo: root, url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`, pid: process.pid, scheduled: hub.scheduler.size }, 'agent-hub started');
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`;
+  health.url = url; // for agent-hub status
+  showHealth();
+  log.info({ repo: root, url, pid: process.pid, scheduled: hub.scheduler.size }, 'agent-hub started');
 
   await signals.stopRequested;
   return stop();

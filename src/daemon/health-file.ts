@@ -11,6 +11,8 @@ const SIZE = 4096;
 export interface DaemonHealth extends HubHealth {
   pid: number;
   updatedAt: string;
+  /** Where the API and dashboard listen, once they do. */
+  url?: string;
 }
 
 /**
@@ -21,6 +23,8 @@ export interface DaemonHealth extends HubHealth {
 export class HealthFile {
   private readonly file: string;
   private fd: number | undefined;
+  /** Where the daemon listens, said in every write from when it is known. */
+  url: string | undefined;
 
   constructor(root: string) {
     this.file = path.join(root, STATE_DIR, FILE);
@@ -33,7 +37,7 @@ export class HealthFile {
 
   write(health: HubHealth): void {
     if (this.fd === undefined) return;
-    const body: DaemonHealth = { pid: process.pid, updatedAt: new Date().toISOString(), ...health };
+    const body: DaemonHealth = { pid: process.pid, updatedAt: new Date().toISOString(), ...(this.url ? { url: this.url } : {}), ...health };
     let text = JSON.stringify(body);
     if (text.length > SIZE) text = JSON.stringify({ ...body, reasons: body.reasons.map((r) => r.slice(0, 200)), storage: body.storage && { ...body.storage, error: body.storage.error.slice(0, 200) } }).slice(0, SIZE);
     const buf = Buffer.alloc(SIZE, ' ');

@@ -127,3 +127,27 @@ export function acquireLock(root: string, log: Logger = silentLogger): () => voi
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking it; try again`, EXIT.locked);
 }
+
+/** Who holds a repository's lock, as `agent-hub status` tells it. */
+export interface LockState {
+  file: string;
+  pid: number | null;
+  /** True when the named process is a running hub; false for a stale lock. */
+  running: boolean;
+  /** Why a lock left behind does not count (the next start takes it over). */
+  stale?: string;
+}
+
+/** The repository's lock and whether its holder runs; undefined when there is no lock. Reads only. */
+export function lockState(root: string): LockState | undefined {
+  const file = path.join(root, '.agent-hub', 'hub.lock');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const holder = parse(text);
+  const why = holder ? staleBecause(holder) : 'it names no process';
+  return { file, pid: holder?.pid ?? null, running: why === null, ...(why === null ? {} : { stale: why }) };
+}

@@ -16,7 +16,8 @@ export type { CommitOutcome } from './committer.js';
 
 export const DEFAULT_COMMIT_INTERVAL = '5m';
 
-function authorOf(config: HubConfig): Author {
+/** Who the hub's commits are by: state.author, else agent-hub <agent-hub@localhost>. */
+export function authorOf(config: HubConfig): Author {
   const a = config.state?.author;
   return { name: a?.name ?? DEFAULT_AUTHOR.name, email: a?.email ?? DEFAULT_AUTHOR.email };
 }

@@ -74,3 +74,13 @@ function toStatus(c: ConnectorRow, lastRun: ConnectorStatus['lastRun'], skipped:
 export function orphanInvalidFiles(db: Db, statuses: readonly ConnectorStatus[]) {
   return listInvalidSources(db).filter((s) => !statuses.some((r) => r.id === s.connectorId && r.state !== 'removed'));
 }
+
+/** The partials each connector's applied version uses, by name (their files count as its sources); of `ids` only, when given. */
+export function partialsUsed(db: Db, ids?: readonly string[]): Map<string, string[]> {
+  const only = ids ? ' AND c.id IN (SELECT value FROM json_each(?))' : '';
+  const rows = db.prepare(`SELECT c.id, p.key AS name FROM connectors c, json_each(c.spec, '$.partials') p WHERE c.spec IS NOT NULL${only}`)
+    .all(...(ids ? [JSON.stringify(ids)] : [])) as Array<{ id: string; name: string }>;
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.id, [...(out.get(r.id) ?? []), r.name]);
+  return out;
+}

@@ -36,7 +36,14 @@ describe('agent-hub CLI', () => {
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^\*\.agent-hub-tmp$/m); // a write a crash cut short never shows in git status
 
     expect(await cli(['validate', '--repo', dir])).toMatchObject({ code: 0, stdout: '1 connector file: 1 valid, 0 invalid\n' });
-    expect((await cli(['render', 'hello', '--repo', dir, '--input', 'topic=cats'])).stdout).toBe('In two sentences, say something cheerful about cats.\n');
+    expect((await cli(['render', 'hello', '--repo', dir, '--input', 'topic=cats'])).stdout).toBe('In two sentences, say something cheerful about cats.\nAnswer directly from what you know: use no tools and read no files.\n');
+    // A real model may call a tool on its first turn: the starter leaves it turns to answer after that.
+    expect(readFileSync(path.join(dir, 'connectors/hello.yaml'), 'utf8')).toMatch(/^ {2}maxTurns: 5$/m);
+    // State goes to a branch of its own, so a feature branch checked out when the hub starts never collects state commits.
+    expect(readFileSync(path.join(dir, 'hub.yaml'), 'utf8')).toMatch(/^state:\n(?: +#.*\n)+ {2}branch: agent-hub\/state$/m);
+    expect(init.stdout).toContain(`next:\n  cd ${path.relative(process.cwd(), dir)}\n  agent-hub run hello `);
+    expect(init.stdout).toContain('\n  git add -A && git commit -m "agent-hub: initial connectors"\n  agent-hub start ');
+    expect(init.stdout.match(/^ {2}\.gitignore$/gm)).toHaveLength(1);
     const apply = await cli(['apply', '--repo', dir]);
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain('+ created  hello');
@@ -124,10 +131,10 @@ describe('agent-hub CLI', () => {
     writeFiles(root, { 'connectors/daily.yaml': 'prompt: hi\nschedule: "99 * * * *"\n' });
     await cli(['apply', '--repo', root]);
     const r = await cli(['status', '--repo', root]);
-    expect(r.stdout).toMatch(/daily\s+invalid\s+At 08:30, Monday through Friday \(Europe\/Paris\)\s+20\d\d-\d\d-\d\d \d\d:\d\dZ/);
-    expect(r.stdout).toMatch(/off\s+disabled\s+Every hour \(UTC\)\s+-/);
+    expect(r.stdout).toMatch(/daily\s+invalid\s+invalid\s+At 08:30, Monday through Friday \(Europe\/Paris\)\s+20\d\d-\d\d-\d\d \d\d:\d\dZ/);
+    expect(r.stdout).toMatch(/off\s+disabled\s+synced\s+Every hour \(UTC\)\s+-/);
     expect(r.stdout).toContain(`@${git(root, 'rev-parse', 'HEAD').slice(0, 7)}`);
-    expect(r.stdout).toContain('daily: the file is invalid; version');
+    expect(r.stdout).toContain('daily: connectors/daily.yaml is invalid; version');
     expect(r.stdout).toContain('connectors/daily.yaml:2:11: error: schedule: "99 * * * *" is not a valid schedule');
     const json = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout);
     const daily = json.connectors.find((c: { id: string }) => c.id === 'daily');
@@ -165,7 +172,7 @@ describe('agent-hub CLI', () => {
     // Starting the hub on it applies and shows a manual-only connector: nothing will run.
     const start = await cli(['start', '--repo', own, '--init-only']);
     expect(start.code).toBe(0);
-    expect((await cli(['status', '--repo', own])).stdout).toMatch(/repo-summary\s+active\s+manual only/);
+    expect((await cli(['status', '--repo', own])).stdout).toMatch(/repo-summary\s+active\s+synced\s+manual only/);
   });
 });
 

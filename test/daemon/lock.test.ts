@@ -60,7 +60,7 @@ describe('the hub lock', () => {
   });
 
   it('a lock held by a running hub still refuses, whether the lock is in the current or the old format', async () => {
-    const root = gitdir({ '.gitignore': '.agent-hub/\n' });
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': 'prompt: hi\n' });
     const d = await startDaemon(root, fakeClaudeEnv().env);
     const pid = d.proc.pid as number;
     expect(() => acquireLock(root)).toThrow(LockedError);

@@ -1,5 +1,6 @@
 import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { reconcile } from '../../reconcile/reconcile.js';
+import { followCommits } from '../../reconcile/commits.js';
 import { planSummary } from '../../core/plan.js';
 import { ExitError } from '../../core/errors.js';
 import { printJson } from '../output.js';
@@ -15,6 +16,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
   const db = openRegistry(root);
   try {
     const result = await reconcile(root, db);
+    await followCommits(root, db, result, { onlyUncommitted: true }); // "(uncommitted)" goes once the files are committed
     // Formatting pulls in Handlebars, croner and diff: load it only when there is something to show.
     const quiet = !opts.json && result.plan.actions.every((a) => a.kind === 'unchanged');
     const { planToJson, renderPlanText } = quiet ? { planToJson: () => ({}), renderPlanText: () => '' } : await import('../plan-format.js');

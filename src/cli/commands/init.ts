@@ -8,6 +8,13 @@ const SCHEMAS = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 const HUB_YAML = `# yaml-language-server: $schema=./schemas/hub.schema.json
 # agent-hub settings. Every field is optional; see schemas/hub.schema.json.
 concurrency: 4
+state:
+  # Run records and the registry snapshot are committed on this branch of their own, with
+  # git plumbing: never on the branch you have checked out (a feature branch never collects
+  # state commits), never touching your work tree or index. Read them with
+  # \`git log agent-hub/state\`. Remove this line to commit state next to the connectors on
+  # the branch the hub started on instead (see docs/git-state.md).
+  branch: agent-hub/state
 `;
 
 const EXAMPLE = `# yaml-language-server: $schema=../schemas/connector.schema.json
@@ -21,9 +28,14 @@ inputs:
     default: the weather
 prompt: |
   In two sentences, say something cheerful about {{inputs.topic}}.
+  Answer directly from what you know: use no tools and read no files.
 agent:
-  maxTurns: 1
+  # A model may still try a tool first; a denied call costs a turn, so leave room for the answer.
+  maxTurns: 5
+  disallowedTools: [Bash, Edit, Write]
   timeout: 2m
+budget:
+  maxCostUsdPerRun: 0.10
 `;
 
 /** `agent-hub init [dir]`: a hub repository, ready to validate and apply. Never overwrites a file. */
@@ -41,7 +53,7 @@ export async function run(dir: string): Promise<void> {
   write('hub.yaml', HUB_YAML);
   write('connectors/hello.yaml', EXAMPLE);
   write('connectors/partials/README.md', 'Shared Handlebars partials: `connectors/partials/footer.hbs` is used as `{{> footer}}`.\n');
-  write('state/README.md', 'Written and committed by agent-hub: run records and a snapshot of the registry. Do not edit.\n');
+  write('state/README.md', 'Written and committed by agent-hub: run records and a snapshot of the registry, on the branch `state.branch` in hub.yaml names (`git log agent-hub/state -- state/`). Do not edit.\n');
   for (const schema of ['connector.schema.json', 'hub.schema.json']) {
     const target = path.join(root, 'schemas', schema);
     if (!existsSync(target)) {
@@ -56,7 +68,7 @@ export async function run(dir: string): Promise<void> {
     const current = existsSync(abs) ? readFileSync(abs, 'utf8') : '';
     if (present.test(current)) return;
     writeFileSync(abs, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${block}`);
-    created.push(rel);
+    if (!created.includes(rel)) created.push(rel);
   };
   ensure('.gitignore', /^\/?\.agent-hub\/?$/m, "# agent-hub's local database, lock and logs\n.agent-hub/\n");
   ensure('.gitignore', /^\*\.agent-hub-tmp$/m, '# a write of agent-hub\'s that a crash cut short (it writes aside, then renames)\n*.agent-hub-tmp\n');
@@ -66,7 +78,14 @@ export async function run(dir: string): Promise<void> {
     created.push('.git/');
   }
   process.stdout.write(created.length ? `created in ${root}:\n${created.map((c) => `  ${c}`).join('\n')}\n` : `${root} is already a hub repository; nothing to create\n`);
-  const rel = path.relative(process.cwd(), root) || '.';
-  const repoFlag = rel === '.' ? '' : ` --repo ${rel}`;
-  process.stdout.write(`\nnext:\n  agent-hub validate${repoFlag}\n  agent-hub render hello${repoFlag}\n  agent-hub apply${repoFlag}\n  git -C ${rel} add -A && git -C ${rel} commit -m "agent-hub: initial connectors"\n`);
+  process.stdout.write(`\n${nextSteps(path.relative(process.cwd(), root) || '.')}`);
+}
+
+/** What to type next: into the hub, run the example once, commit the connectors, start the hub. */
+export function nextSteps(rel: string): string {
+  const cd = rel === '.' ? '' : `  cd ${/^[\w./-]+$/.test(rel) ? rel : JSON.stringify(rel)}\n`;
+  return `next:\n${cd}` +
+    '  agent-hub run hello      # run the example once (needs `claude` on PATH, logged in or ANTHROPIC_API_KEY set)\n' +
+    '  git add -A && git commit -m "agent-hub: initial connectors"\n' +
+    '  agent-hub start          # the hub: schedules, watches connectors/, commits state, http://127.0.0.1:7420/\n';
 }

@@ -1,4 +1,5 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
+import { followCommits } from '../../reconcile/commits.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { getConnector } from '../../registry/connectors.js';
 import { createExecution } from '../../execute/factory.js';
@@ -32,6 +33,7 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
   const db = openRegistry(root);
   try {
     const applied = await reconcile(root, db);
+    await followCommits(root, db, applied, { onlyUncommitted: true }); // the run records the commit its files are in
     const broken = applied.plan.actions.find((a) => a.kind === 'invalid' && a.id === id);
     if (broken && broken.kind === 'invalid') {
       process.stderr.write(color.yellow(`warning: ${broken.file.path} is invalid; running the last good version\n${broken.file.diagnostics.map(formatDiagnostic).join('\n')}\n`));
