@@ -21,6 +21,7 @@ import { GitState } from './gitstate/state.js';
 import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
 import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
+import { HubEvents } from './events/hub-events.js';
 
 export interface HubOptions {
   repo: string;
@@ -80,6 +81,8 @@ export class Hub {
   private readonly killGraceMs: number;
   /** Turns due slots into runs, or into recorded skips. */
   private readonly slots: SlotRunner;
+  /** Hooks in, deliveries and alerts out (src/events/). */
+  readonly events: HubEvents;
 
   constructor(o: HubOptions) {
     this.root = repoRoot(o.repo);
@@ -101,6 +104,7 @@ export class Hub {
     });
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });
     this.scheduler = new Scheduler((id, slot) => this.slots.fire(id, slot), this.now);
+    this.events = new HubEvents({ db: this.db, executor: this.executor, log: this.log, now: this.now, env: o.env ?? process.env, config: () => this.config });
     this.loops = new HubLoops({
       gitState: this.gitState, inGit: this.inGit, log: this.log,
       tasks: { resync: () => void this.reconcile('resync').catch(() => undefined), pull: () => void this.syncRemote() },

@@ -180,7 +180,7 @@ export class Executor {
     if (!inserted) {
       return { status: 'refused', reason: 'duplicate-slot', message: `${spec.id} already has a run for ${req.scheduledFor?.toISOString()}` };
     }
-    const job: Job = { id, connectorId: spec.id, attempt, trigger: req.trigger, scheduledFor: req.scheduledFor ?? null, version, gitCommit: connector.gitCommit, inputs: inputs.values };
+    const job: Job = { id, connectorId: spec.id, attempt, trigger: req.trigger, scheduledFor: req.scheduledFor ?? null, version, gitCommit: connector.gitCommit, inputs: inputs.values, ...(req.event ? { event: req.event } : {}) };
     return this.enqueue({ job, specHash: connector.specHash, rootId: req.parentId ?? id });
   }
 

@@ -4,6 +4,7 @@ import { getExecution, listExecutions } from '../registry/executions.js';
 import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from '../registry/status.js';
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { skipCounts } from '../registry/skips.js';
+import { outboxCounts } from '../registry/outbox.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
@@ -38,6 +39,7 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       }
     },
     reconcile: () => hub.reconcile('api').then(summary),
+    hook: (req) => hub.events.intake.handle(req),
     async metrics() {
       return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() };
     },
@@ -53,6 +55,7 @@ export function metricsSource(hub: Hub): MetricsSource {
     skipCounts: () => skipCounts(hub.db),
     ...(hub.inGit ? { git: { health: () => hub.gitState.health(), onCommitted: (listener: () => void) => hub.gitState.onCommitted(listener) } } : {}),
     onFinished: (listener) => hub.executor.onFinished(listener),
+    events: { hooks: () => hub.events.intake.counts, outbox: () => outboxCounts(hub.db) },
     onReconciled: (listener) => hub.onReconciled((p) => listener({ seconds: p.seconds, invalidFiles: p.result?.plan.counts.invalid ?? 0, failed: p.error !== undefined })),
   };
 }

@@ -1,0 +1,37 @@
+import type { RunEvent } from '../core/events.js';
+import { stmt, type Db } from './db.js';
+
+// What the hooks record: delivery ids already taken (replays start nothing) and the event
+// each run started on (its template's `event`, also for its retries).
+
+/** The runs a delivery key started, when it was taken before; undefined for a new one. */
+export function takenDelivery(db: Db, key: string): string[] | undefined {
+  const r = stmt(db, 'SELECT runs FROM hook_deliveries WHERE key = ?').get(key) as { runs: string } | undefined;
+  return r ? (JSON.parse(r.runs) as string[]) : undefined;
+}
+
+/** Records a delivery key as taken; false when it was taken already (a replay racing the first). */
+export function takeDelivery(db: Db, key: string, at: Date): boolean {
+  return stmt(db, "INSERT INTO hook_deliveries (key, received_at, runs) VALUES (?, ?, '[]') ON CONFLICT DO NOTHING").run(key, at.toISOString()).changes === 1;
+}
+
+export function setDeliveryRuns(db: Db, key: string, runs: string[]): void {
+  stmt(db, 'UPDATE hook_deliveries SET runs = ? WHERE key = ?').run(JSON.stringify(runs), key);
+}
+
+/** Forgets a delivery that started nothing (every run refused), so its sender may send it again. */
+export function releaseDelivery(db: Db, key: string): void {
+  stmt(db, 'DELETE FROM hook_deliveries WHERE key = ?').run(key);
+}
+
+/** Keeps the event a run started on, and its delivery id on the run. */
+export function recordRunEvent(db: Db, runId: string, event: RunEvent): void {
+  stmt(db, 'INSERT OR REPLACE INTO run_events (run_id, event) VALUES (?, ?)').run(runId, JSON.stringify(event));
+  stmt(db, 'UPDATE executions SET delivery_id = ? WHERE id = ?').run(event.deliveryId, runId);
+}
+
+/** The event a run (or the first attempt of a retried run) started on. */
+export function runEvent(db: Db, runId: string): RunEvent | undefined {
+  const r = stmt(db, 'SELECT event FROM run_events WHERE run_id = ?').get(runId) as { event: string } | undefined;
+  return r ? (JSON.parse(r.event) as RunEvent) : undefined;
+}
