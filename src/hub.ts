@@ -139,6 +139,7 @@ export class Hub {
     this.slots.catchUp();
     if (opts.commitLoop !== false) {
       this.loops.start(this.config);
+      this.events.start();
       if (this.inGit && this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
     }
   }
@@ -255,6 +256,7 @@ export class Hub {
     this.loops.drain();
     this.scheduler.stop();
     await this.executor.stop(graceMs);
+    await this.events.stop();
     // A finished run still unrecorded here is marked interrupted at the next start: say which.
     for (const what of this.storage.stop()) this.log.error({ reason: this.storage.problem?.reason }, `not written before the stop (no room): ${what}`);
     this.loops.stop();

@@ -21,6 +21,7 @@ export interface HubConfig {
   resync?: { interval?: string };
   github?: { webhookSecret?: string; apiUrl?: string; token?: string };
   notify?: { targets?: NotifyTarget[]; on?: string[] };
+  deliveries?: { backoff?: string; maxAttempts?: number };
 }
 
 /** An alert target in hub.yaml `notify.targets`. */
