@@ -4,7 +4,8 @@ import { getExecution, listExecutions } from '../registry/executions.js';
 import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from '../registry/status.js';
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { skipCounts } from '../registry/skips.js';
-import { outboxCounts } from '../registry/outbox.js';
+import { outboxCounts, runDeliveries } from '../registry/outbox.js';
+import { deliverySummaries } from '../deliver/format.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
@@ -29,7 +30,11 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       return { ...c, nextRun: nextRun(c.id, c.nextRun), spec: row?.version.spec, template: row?.version.template };
     },
     executions: (filter) => listExecutions(hub.db, filter),
-    execution: (id) => getExecution(hub.db, id),
+    execution: (id) => {
+      const e = getExecution(hub.db, id);
+      const deliveries = e ? runDeliveries(hub.db, e.id) : [];
+      return e && deliveries.length ? { ...e, deliveries: deliverySummaries(deliveries) } as typeof e : e;
+    },
     run(connectorId, inputs): RunAnswer {
       try {
         return hub.run(connectorId, inputs, 'api');

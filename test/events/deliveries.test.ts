@@ -7,6 +7,7 @@ import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startHubApp, type HubApp } from '../helpers/hub-app.js';
 import { githubStandin, webhookReceiver } from '../helpers/standins.js';
 import { runDeliveries } from '../../src/registry/outbox.js';
+import { cli } from '../helpers/cli.js';
 
 // Deliveries through the outbox to loopback stand-ins: a GitHub API that checks the token
 // and keeps comments and issues, and a webhook receiver.
@@ -101,5 +102,10 @@ describe('deliver:', () => {
     const r = h.hub.run('c', {}, 'manual') as { id: string };
     await h.hub.executor.wait(r.id);
     await eventually(() => expect(runDeliveries(h.hub.db, r.id)[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringContaining('set GITHUB_TOKEN') }), 10_000);
+    // show and the API tell what became of each delivery, attempt by attempt.
+    const shown = await cli(['show', r.id, '--repo', repo]);
+    expect(shown.stdout).toContain('Deliveries:\n  github-comment → acme/app#3: failed — no GitHub token: set GITHUB_TOKEN');
+    expect(shown.stdout).toMatch(/attempt 1 at \S+: failed \(no GitHub token/);
+    expect((await h.request(`/api/executions/${r.id}`)).json).toMatchObject({ deliveries: [{ kind: 'github-comment', status: 'failed', history: [{ attempt: 1, outcome: 'failed' }] }] });
   });
 });
