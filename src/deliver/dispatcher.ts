@@ -142,7 +142,7 @@ export class Dispatcher {
     }
     if (item.kind === 'github-issue' || item.kind === 'alert-issue') {
       const marker = String(p.body).match(/<!-- agent-hub:[^>]*-->/g)?.pop() ?? '<!-- agent-hub:';
-      return sendIssue(g, { repository: String(p.repository), title: String(p.title), body: String(p.body), marker, ...(Array.isArray(p.labels) ? { labels: p.labels as string[] } : {}) });
+      return sendIssue(g, { repository: String(p.repository), title: String(p.title), body: String(p.body), marker, ...(Array.isArray(p.labels) ? { labels: p.labels as string[] } : {}), ...(p.state === 'open' || p.state === 'closed' ? { state: p.state } : {}) });
     }
     return { ok: false, retryable: false, detail: `unknown delivery kind ${item.kind}` };
   }

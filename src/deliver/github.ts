@@ -48,12 +48,14 @@ export async function sendComment(g: GithubContext, p: { repository: string; num
  * An issue keyed by its title: the open issue of that title the hub opened (it carries the
  * marker) is updated, otherwise one is opened. Looking first makes a retry safe.
  */
-export async function sendIssue(g: GithubContext, p: { repository: string; title: string; body: string; labels?: string[]; marker: string }): Promise<SendResult> {
+export async function sendIssue(g: GithubContext, p: { repository: string; title: string; body: string; labels?: string[]; marker: string; state?: 'open' | 'closed' }): Promise<SendResult> {
   const base = `${g.apiUrl}/repos/${p.repository}/issues`;
   const found = await list(g, `${base}?state=open&per_page=100`);
   if ('failed' in found) return failure(`listing the issues of ${p.repository}`, found.failed);
   const mine = found.items.find((i) => i.title === p.title && typeof i.body === 'string' && i.body.includes(p.marker) && !i.pull_request);
-  const body = JSON.stringify({ title: p.title, body: p.body, ...(p.labels ? { labels: p.labels } : {}) });
+  const body = JSON.stringify({ title: p.title, body: p.body, ...(p.labels ? { labels: p.labels } : {}), ...(p.state && mine ? { state: p.state } : {}) });
+  // Closing what is not open: nothing to do.
+  if (!mine && p.state === 'closed') return { ok: true, detail: 'no open issue to close' };
   if (mine) {
     const a = await request(`${base}/${String(mine.number)}`, { method: 'PATCH', headers: headers(g), body });
     return a.status === 200 ? { ok: true, detail: `issue #${String(mine.number)} updated` } : failure('updating the issue', a);

@@ -5,6 +5,7 @@ import type { HubConfig } from '../spec/hub-config.js';
 import { parseDuration } from '../core/duration.js';
 import { Dispatcher, type DeliverySettings } from '../deliver/dispatcher.js';
 import { EventIntake } from './intake.js';
+import { Alerts } from './alerts.js';
 
 export interface HubEventsOptions {
   db: Db;
@@ -14,7 +15,12 @@ export interface HubEventsOptions {
   env: NodeJS.ProcessEnv;
   /** hub.yaml as it is now (it may be reloaded). */
   config: () => HubConfig;
+  /** The hub's health, for the hub-degraded alert. */
+  health: () => { status: 'ok' | 'degraded'; reasons: string[] };
 }
+
+/** How often health and skips are looked at for alerts. */
+const ALERT_CHECK_MS = 5000;
 
 /** The delivery settings of a hub.yaml, with their defaults. */
 export function deliverySettings(c: HubConfig): DeliverySettings {
@@ -28,6 +34,9 @@ export function deliverySettings(c: HubConfig): DeliverySettings {
 export class HubEvents {
   readonly intake: EventIntake;
   readonly dispatcher: Dispatcher;
+  readonly alerts: Alerts;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
 
   constructor(o: HubEventsOptions) {
     this.intake = new EventIntake({
@@ -36,16 +45,35 @@ export class HubEvents {
       submit: (req) => o.executor.submit(req),
     });
     this.dispatcher = new Dispatcher({ db: o.db, log: o.log, now: o.now, env: o.env, settings: () => deliverySettings(o.config()) });
-    // A finished run may have queued deliveries in its record's transaction.
-    o.executor.onFinished(() => this.dispatcher.nudge());
+    this.alerts = new Alerts({ db: o.db, now: o.now, config: o.config, health: o.health });
+    this.log = o.log;
+    // A finished run may have queued deliveries in its record's transaction, or an alert now.
+    o.executor.onFinished((e) => {
+      this.alerts.runFinished(e);
+      this.dispatcher.nudge();
+    });
   }
 
   /** Starts sending the outbox (what a crash left in it first). */
   start(): void {
     this.dispatcher.start();
+    this.checkAlerts();
+    this.timer = setInterval(() => this.checkAlerts(), ALERT_CHECK_MS);
+    this.timer.unref();
+  }
+
+  /** Health and skips, for alerts; a failure here (a full disk) is logged, never thrown into a timer. */
+  checkAlerts(): void {
+    try {
+      this.alerts.check();
+      this.dispatcher.nudge();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'checking for alerts failed');
+    }
   }
 
   async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
     await this.dispatcher.stop();
   }
 }
