@@ -104,7 +104,7 @@ export class Hub {
     });
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });
     this.scheduler = new Scheduler((id, slot) => this.slots.fire(id, slot), this.now);
-    this.events = new HubEvents({ db: this.db, executor: this.executor, log: this.log, now: this.now, env: o.env ?? process.env, config: () => this.config, health: () => this.health() });
+    this.events = new HubEvents({ db: this.db, executor: this.executor, log: this.log, now: this.now, env: o.env ?? process.env, root: this.root, config: () => this.config, health: () => this.health() });
     this.loops = new HubLoops({
       gitState: this.gitState, inGit: this.inGit, log: this.log,
       tasks: { resync: () => void this.reconcile('resync').catch(() => undefined), pull: () => void this.syncRemote() },

@@ -15,7 +15,7 @@ export interface GithubTrigger {
   authorAssociations?: string[];
 }
 
-export type DeliveryType = 'github-comment' | 'github-issue' | 'webhook' | 'file';
+export type DeliveryType = 'github-comment' | 'github-issue' | 'webhook' | 'file' | 'branch';
 
 /** One `deliver:` action the hub performs after a run, with its own credentials. */
 export interface Delivery {
@@ -33,6 +33,9 @@ export interface Delivery {
   path?: string;
   fromResult?: boolean;
   maxBodyBytes?: number;
+  branch?: string;
+  remote?: string;
+  message?: string;
 }
 
 /** The event a run started on, as its template sees it (`event.name`, `event.action`, `event.payload`). */

@@ -6,12 +6,17 @@ import { Redactor } from '../execute/redact.js';
 import { sendComment, sendIssue } from './github.js';
 import type { SendResult } from './http.js';
 import { sendWebhook } from './webhook.js';
+import { deliverBranch } from './branch.js';
+import path from 'node:path';
+import type { Author } from '../gitstate/author.js';
 
 export interface DispatcherOptions {
   db: Db;
   log: Logger;
   now: () => Date;
   env: NodeJS.ProcessEnv;
+  /** The hub's repository: a branch delivery's relative agent.cwd is taken from here, and it is never the branch's repository. */
+  root: string;
   /** hub.yaml, read at each send: the GitHub API, the default token, the retry settings. */
   settings: () => DeliverySettings;
 }
@@ -22,6 +27,10 @@ export interface DeliverySettings {
   token: string;
   backoffMs: number;
   maxAttempts: number;
+  /** Who branch deliveries' commits are by (state.author). */
+  author: Author;
+  /** How long a push may take (remote.timeout). */
+  pushTimeoutMs: number;
 }
 
 /** How often the outbox is looked at besides the nudges (runs of `agent-hub run` queue into it too). */
@@ -133,6 +142,10 @@ export class Dispatcher {
       const secret = p.secret ? resolve(p.secret) : undefined;
       if (p.secret && !secret?.value) return { ok: false, retryable: false, detail: `${String(p.secret)} is not set in the hub's environment` };
       return sendWebhook({ url: String(p.url), body: p.body, key: `agent-hub-${item.runId ?? 'hub'}-${item.id}`, ...(secret?.value ? { secret: secret.value } : {}) });
+    }
+    if (item.kind === 'branch') {
+      const cwd = path.resolve(this.o.root, String(p.cwd));
+      return deliverBranch({ cwd, branch: String(p.branch), remote: String(p.remote ?? ''), message: String(p.message) }, this.o.root, s.author, s.pushTimeoutMs);
     }
     const token = resolve(p.token ?? s.token);
     if (!token?.value) return { ok: false, retryable: false, detail: `no GitHub token: set ${token?.name ?? 'GITHUB_TOKEN'} in the hub's environment` };

@@ -84,6 +84,17 @@ export function planDeliveries(run: FinishedRun): PlannedDelivery[] {
       out.push({ kind: d.type, target: '(title)', payload: { ...base, error: `could not render the title: ${(err as Error).message}` } });
       return;
     }
+    if (d.type === 'branch') {
+      const render = (src: string) => renderWith(src, run.version, run.inputs, { id: run.id, trigger: run.trigger, scheduledFor: run.scheduledFor, attempt: run.attempt, ...(run.event ? { event: run.event } : {}) });
+      try {
+        const branch = render(d.branch ?? 'agent-hub/{{connector.id}}/{{run.id}}');
+        const message = d.message ? render(d.message) : `${spec.id}: changes of run ${run.id}\n\nAgent-Hub-Run: ${run.id}\nAgent-Hub-Connector: ${spec.id}`;
+        out.push({ kind: 'branch', target: branch, payload: { ...base, cwd: spec.agent.cwd, branch, remote: d.remote ?? 'origin', message } });
+      } catch (err) {
+        out.push({ kind: 'branch', target: '(branch)', payload: { ...base, error: `could not render the branch name or message: ${(err as Error).message}` } });
+      }
+      return;
+    }
     const labels = d.fromResult && Array.isArray(fields.labels) ? fields.labels.filter((l): l is string => typeof l === 'string') : d.labels;
     if (d.type === 'webhook') {
       const body = d.slack ? { text: cutBody(rawBody, max) } : { connector: spec.id, run: { id: run.id, status: run.finish.status, trigger: run.trigger, ...(run.event ? { deliveryId: run.event.deliveryId } : {}) }, result: ok ? (spec.output.format === 'json' ? fields : cutBody(text, max)) : null, ...(ok ? {} : { error: failed }) };

@@ -6,6 +6,7 @@ import { parseDuration } from '../core/duration.js';
 import { Dispatcher, type DeliverySettings } from '../deliver/dispatcher.js';
 import { EventIntake } from './intake.js';
 import { Alerts } from './alerts.js';
+import { DEFAULT_AUTHOR } from '../gitstate/author.js';
 
 export interface HubEventsOptions {
   db: Db;
@@ -13,6 +14,8 @@ export interface HubEventsOptions {
   log: Logger;
   now: () => Date;
   env: NodeJS.ProcessEnv;
+  /** The hub's repository. */
+  root: string;
   /** hub.yaml as it is now (it may be reloaded). */
   config: () => HubConfig;
   /** The hub's health, for the hub-degraded alert. */
@@ -27,6 +30,7 @@ export function deliverySettings(c: HubConfig): DeliverySettings {
   return {
     apiUrl: c.github?.apiUrl ?? 'https://api.github.com', token: c.github?.token ?? '${GITHUB_TOKEN}',
     backoffMs: parseDuration(c.deliveries?.backoff ?? '10s') ?? 10_000, maxAttempts: c.deliveries?.maxAttempts ?? 8,
+    author: { ...DEFAULT_AUTHOR, ...c.state?.author }, pushTimeoutMs: parseDuration(c.remote?.timeout ?? '2m') ?? 120_000,
   };
 }
 
@@ -44,7 +48,7 @@ export class HubEvents {
       githubSecretRef: () => o.config().github?.webhookSecret,
       submit: (req) => o.executor.submit(req),
     });
-    this.dispatcher = new Dispatcher({ db: o.db, log: o.log, now: o.now, env: o.env, settings: () => deliverySettings(o.config()) });
+    this.dispatcher = new Dispatcher({ db: o.db, log: o.log, now: o.now, env: o.env, root: o.root, settings: () => deliverySettings(o.config()) });
     this.alerts = new Alerts({ db: o.db, now: o.now, config: o.config, health: o.health });
     this.log = o.log;
     // A finished run may have queued deliveries in its record's transaction, or an alert now.

@@ -18,6 +18,7 @@ function describeDelivery(d: Delivery): string {
     case 'github-issue': return `opens or updates issues in ${d.repository ?? 'the triggering repository'} with ${d.token ?? 'the hub\'s GitHub token'}`;
     case 'webhook': return `posts results to ${d.url ?? '(no url)'}${d.secret ? ` signed with ${d.secret}` : ''}`;
     case 'file': return `writes ${d.path ?? '(no path)'} into the repository`;
+    case 'branch': return `commits the agent's changes to branch ${d.branch ?? '(default name)'} and pushes it to ${d.remote ?? 'origin'} with the hub's git credentials`;
     default: return `delivers (${String((d as { type: unknown }).type)})`;
   }
 }

@@ -9,10 +9,11 @@ const FIELDS: Record<Delivery['type'], readonly string[]> = {
   'github-issue': ['repository', 'title', 'labels', 'token', 'fromResult', 'maxBodyBytes'],
   webhook: ['url', 'slack', 'secret', 'fromResult', 'maxBodyBytes'],
   file: ['path'],
+  branch: ['branch', 'remote', 'message'],
 };
 
 /** The result fields `fromResult` takes, by type. */
-const RESULT_FIELDS: Record<Delivery['type'], readonly string[]> = { 'github-comment': ['body'], 'github-issue': ['title', 'body'], webhook: [], file: [] };
+const RESULT_FIELDS: Record<Delivery['type'], readonly string[]> = { 'github-comment': ['body'], 'github-issue': ['title', 'body'], webhook: [], file: [], branch: [] };
 
 function deliveryProblems(spec: ConnectorSpec, env: RuleEnv, d: Delivery, i: number): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -29,6 +30,11 @@ function deliveryProblems(spec: ConnectorSpec, env: RuleEnv, d: Delivery, i: num
   }
   if (d.type === 'github-issue' && !d.repository && !fromEvent) out.push(at(env, here(), 'a github-issue delivery needs a repository', 'add repository: owner/name', 'deliver'));
   if (d.type === 'github-issue' && !d.title && !d.fromResult) out.push(at(env, here(), 'a github-issue delivery needs a title (the key the issue is found and updated by), or fromResult: true', 'add title: "Weekly report"', 'deliver'));
+  if (d.type === 'branch') {
+    if (!d.branch) out.push(at(env, here(), 'a branch delivery needs a branch name', 'add branch: "agent/{{connector.id}}/{{run.id}}"', 'deliver'));
+    if (spec.agent.cwd === undefined) out.push(at(env, here(), 'a branch delivery commits the changes in the agent\'s work tree, and this agent has no agent.cwd', 'set agent.cwd to a git work tree the agent edits (a clone or `git worktree add`), not the hub\'s repository', 'deliver'));
+    for (const f of ['branch', 'message'] as const) if (d[f]) out.push(...checkTemplateRefs(d[f] as string, spec, env, here(f)));
+  }
   if (d.title) out.push(...checkTemplateRefs(d.title, spec, env, here('title')));
   if (d.fromResult) {
     if (spec.output.format !== 'json') out.push(at(env, here('fromResult'), 'fromResult takes fields of a JSON result, but output.format is not json', 'set output: { format: json, schema: {…} }', 'deliver'));
