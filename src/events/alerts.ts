@@ -1,6 +1,8 @@
 import type { Db } from '../registry/db.js';
 import type { Execution } from '../registry/executions.js';
-import { getConnector } from '../registry/connectors.js';
+import { getConnector, listConnectors } from '../registry/connectors.js';
+import { lastSlot } from '../registry/executions.js';
+import { SlotClock } from '../schedule/slots.js';
 import { closeAlert, openAlert, openAlerts } from '../registry/alerts.js';
 import { enqueue } from '../registry/outbox.js';
 import { skipCounts } from '../registry/skips.js';
@@ -8,8 +10,8 @@ import { decideRetry } from '../execute/policy.js';
 import type { HubConfig, NotifyTarget } from '../spec/hub-config.js';
 import { commentMarker } from '../deliver/plan.js';
 
-export type AlertRule = 'run-failed' | 'schedule-skipped' | 'budget-reached' | 'hub-degraded';
-const RULES: readonly AlertRule[] = ['run-failed', 'schedule-skipped', 'budget-reached', 'hub-degraded'];
+export type AlertRule = 'run-failed' | 'schedule-missed' | 'schedule-skipped' | 'budget-reached' | 'hub-degraded';
+const RULES: readonly AlertRule[] = ['run-failed', 'schedule-missed', 'schedule-skipped', 'budget-reached', 'hub-degraded'];
 
 export interface AlertsOptions {
   db: Db;
@@ -46,6 +48,20 @@ export class Alerts {
     const rule: AlertRule = e.errorKind === 'budget' ? 'budget-reached' : 'run-failed';
     const what = rule === 'budget-reached' ? 'reached its budget' : 'is failing';
     this.open(rule, `${e.connectorId}:${rule}`, e.connectorId, `${e.connectorId} ${what}: run ${e.id} failed (${e.errorKind ?? 'error'}): ${(e.error ?? '').slice(0, 500)}`, e.id);
+  }
+
+  /**
+   * At start, after catch-up: a scheduled slot between a connector's last handled slot and
+   * now was missed (the hub was down, and catchUp did not make it).
+   */
+  missedSlots(): void {
+    if (!this.enabled('schedule-missed')) return;
+    const now = this.o.now();
+    for (const c of listConnectors(this.o.db).filter((x) => x.active && x.enabled && x.version.spec.schedule)) {
+      const last = lastSlot(this.o.db, c.id);
+      const missed = last && new SlotClock(c.version.spec.schedule as string, c.version.spec.timezone).latestBetween(last, now);
+      if (missed) this.open('schedule-missed', `${c.id}:schedule-missed`, c.id, `${c.id} missed its scheduled run of ${missed.toISOString()} (the hub was not running; last slot handled: ${last.toISOString()})`);
+    }
   }
 
   /** Looks at the hub's health and the skip counters (called every few seconds). */

@@ -61,6 +61,11 @@ export class HubEvents {
   /** Starts sending the outbox (what a crash left in it first). */
   start(): void {
     this.dispatcher.start();
+    try {
+      this.alerts.missedSlots();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'checking for missed slots failed');
+    }
     this.checkAlerts();
     this.timer = setInterval(() => this.checkAlerts(), ALERT_CHECK_MS);
     this.timer.unref();

@@ -6,6 +6,8 @@ import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startHubApp } from '../helpers/hub-app.js';
 import { githubStandin, webhookReceiver } from '../helpers/standins.js';
 import { openAlerts } from '../../src/registry/alerts.js';
+import { recordSlot } from '../../src/registry/executions.js';
+import { outboxCounts } from '../../src/registry/outbox.js';
 
 // hub.yaml notify: one alert per incident, one recovery message, whatever happens between.
 const TOKEN = 'ghp_alerts';
@@ -67,5 +69,29 @@ describe('alerts', () => {
     await eventually(() => expect(hook.requests).toHaveLength(1), 10_000);
     expect(JSON.parse(hook.requests[0]?.body ?? '{}')).toMatchObject({ alert: { rule: 'budget-reached', subject: 'spender', state: 'open', message: expect.stringContaining('daily budget reached') } });
     expect(openAlerts(h.hub.db).map((a) => [a.key, a.count])).toEqual([['spender:budget-reached', 3]]);
+  });
+
+  it('a start after downtime says which scheduled runs were missed, once', async () => {
+    const hook = await webhookReceiver();
+    const root = gitdir({
+      '.gitignore': '.agent-hub/\n',
+      'hub.yaml': `deliveries: { backoff: 50ms }\nnotify: { targets: [{ type: webhook, url: "${hook.url}/a", slack: true }] }\n`,
+      'connectors/hourly.yaml': JSON.stringify({ prompt: 'x', schedule: '0 * * * *' }),
+      'connectors/caught.yaml': JSON.stringify({ prompt: 'x', schedule: '0 * * * *', catchUp: '1d' }),
+    });
+    const first = await startHubApp(root, fakeClaudeEnv().env);
+    const threeHoursAgo = new Date(Date.now() - 3 * 3600_000);
+    recordSlot(first.hub.db, 'hourly', threeHoursAgo);
+    recordSlot(first.hub.db, 'caught', threeHoursAgo);
+    await first.hub.stop(0);
+    const h = await startHubApp(root, fakeClaudeEnv().env);
+    await eventually(() => expect(hook.requests).toHaveLength(1), 10_000);
+    expect(JSON.parse(hook.requests[0]?.body ?? '{}').text).toMatch(/^agent-hub: hourly missed its scheduled run of \S+ \(the hub was not running/);
+    expect(openAlerts(h.hub.db).map((a) => a.key)).toEqual(['hourly:schedule-missed']);
+    await h.hub.stop(0);
+    // Still missed at the next start: the same incident, counted, not sent again.
+    const again = await startHubApp(root, fakeClaudeEnv().env);
+    expect(openAlerts(again.hub.db)).toMatchObject([{ key: 'hourly:schedule-missed', count: 2 }]);
+    expect(outboxCounts(again.hub.db)).toEqual({ sent: 1 });
   });
 });
