@@ -90,6 +90,7 @@ describe('deliver:', () => {
     await h.hub.executor.wait(again.id);
     await eventually(() => expect(runDeliveries(h.hub.db, again.id).map((d) => d.status)).toEqual(['sent', 'sent']), 10_000);
     expect(gh.issues.get('acme/ops')).toHaveLength(1);
+    expect((await h.request('/metrics')).text).toContain('agent_hub_deliveries{status="sent"} 4');
   });
 
   it('records a delivery that cannot succeed as failed at once, with the reason', async () => {
