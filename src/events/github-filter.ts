@@ -51,7 +51,12 @@ export function matchGithub(t: GithubTrigger, name: string, payload: Obj): Githu
     if (!on.some((l) => t.labels?.includes(l))) return { ok: false, reason: `none of the labels ${t.labels.join(', ')} is on it` };
   }
   const comment = commentOf(payload) ?? (name === 'pull_request_review' ? obj(payload.review) : undefined);
-  if (!comment) return { ok: true };
+  if (!comment) {
+    // Issues and pull requests themselves: filtered by their author only when the list is given.
+    const author = str(subjectOf(payload)?.author_association);
+    if (t.authorAssociations && author !== undefined && !t.authorAssociations.includes(author)) return { ok: false, reason: `the author's association ${author} may not start it` };
+    return { ok: true };
+  }
   const body = str(comment.body) ?? '';
   if (body.includes(HUB_MARKER)) return { ok: false, reason: 'the comment is the hub\'s own' };
   const association = str(comment.author_association) ?? 'NONE';

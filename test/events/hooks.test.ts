@@ -90,6 +90,11 @@ describe('POST /hooks/github', () => {
     const started = await github(h, 'issue_comment', comment('/review focus on auth', 'COLLABORATOR'));
     const [run] = started.json.runs as Array<{ id: string }>;
     expect((await finished(h, (run as { id: string }).id)).renderedPrompt).toBe('Review #12: focus on auth');
+    // Given explicitly, the list also filters who opened an issue or pull request.
+    const h2 = await startHubApp(repo({ 'connectors/members.yaml': yaml({ on: { github: { events: ['pull_request'], authorAssociations: ['MEMBER'] } }, concurrency: 'allow', prompt: 'pr {{event.payload.pull_request.number}}' }) }), env());
+    const pr = (association: string) => ({ action: 'opened', pull_request: { number: 3, author_association: association, base: { ref: 'main' } }, repository: { full_name: 'acme/app' } });
+    expect((await github(h2, 'pull_request', pr('NONE'))).json.ignored).toEqual([{ connector: 'members', reason: "the author's association NONE may not start it" }]);
+    expect((await github(h2, 'pull_request', pr('MEMBER'))).json.runs).toHaveLength(1);
     // A comment the hub posted itself (it carries the marker) never starts a run: no loops.
     expect((await github(h, 'issue_comment', comment('/review\n<!-- agent-hub:review -->', 'OWNER'))).json.runs).toEqual([]);
   });
