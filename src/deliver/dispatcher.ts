@@ -48,11 +48,14 @@ export class Dispatcher {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Aborts the request in flight when the hub stops: its item stays in doubt, looked for at the next start. */
+  private aborter = new AbortController();
 
   constructor(private readonly o: DispatcherOptions) {}
 
   start(): void {
     this.stopped = false;
+    this.aborter = new AbortController();
     this.arm(0);
   }
 
@@ -67,6 +70,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.aborter.abort(new Error('the hub is stopping'));
     await this.running;
   }
 
@@ -141,7 +145,7 @@ export class Dispatcher {
     if (item.kind === 'webhook') {
       const secret = p.secret ? resolve(p.secret) : undefined;
       if (p.secret && !secret?.value) return { ok: false, retryable: false, detail: `${String(p.secret)} is not set in the hub's environment` };
-      return sendWebhook({ url: String(p.url), body: p.body, key: `agent-hub-${item.runId ?? 'hub'}-${item.id}`, ...(secret?.value ? { secret: secret.value } : {}) });
+      return sendWebhook({ url: String(p.url), body: p.body, key: `agent-hub-${item.runId ?? 'hub'}-${item.id}`, signal: this.aborter.signal, ...(secret?.value ? { secret: secret.value } : {}) });
     }
     if (item.kind === 'branch') {
       const cwd = path.resolve(this.o.root, String(p.cwd));
@@ -149,7 +153,7 @@ export class Dispatcher {
     }
     const token = resolve(p.token ?? s.token);
     if (!token?.value) return { ok: false, retryable: false, detail: `no GitHub token: set ${token?.name ?? 'GITHUB_TOKEN'} in the hub's environment` };
-    const g = { apiUrl: s.apiUrl.replace(/\/$/, ''), token: token.value };
+    const g = { apiUrl: s.apiUrl.replace(/\/$/, ''), token: token.value, signal: this.aborter.signal };
     if (item.kind === 'github-comment') {
       return sendComment(g, { repository: String(p.repository), number: Number(p.number), body: String(p.body), marker: String(p.marker), update: p.update === true }, inDoubt);
     }

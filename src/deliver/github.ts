@@ -3,6 +3,8 @@ import { failure, request, type HttpAnswer, type SendResult } from './http.js';
 export interface GithubContext {
   apiUrl: string;
   token: string;
+  /** Aborts requests in flight (the hub is stopping). */
+  signal?: AbortSignal;
 }
 
 const headers = (g: GithubContext) => ({
@@ -15,7 +17,7 @@ async function list(g: GithubContext, url: string): Promise<{ items: Array<Recor
   const items: Array<Record<string, unknown>> = [];
   let next: string | undefined = url;
   for (let page = 0; next && page < 10; page++) {
-    const a = await request(next, { method: 'GET', headers: headers(g) });
+    const a = await request(next, { method: 'GET', headers: headers(g), ...(g.signal ? { signal: g.signal } : {}) });
     if (a.status !== 200 || !Array.isArray(a.json)) return { failed: a };
     items.push(...(a.json as Array<Record<string, unknown>>));
     next = /<([^>]+)>;\s*rel="next"/.exec(a.link ?? '')?.[1];
@@ -36,11 +38,11 @@ export async function sendComment(g: GithubContext, p: { repository: string; num
     const mine = found.items.filter((c) => typeof c.body === 'string' && c.body.includes(p.marker)).pop();
     if (mine && !p.update) return { ok: true, detail: `already posted (comment ${String(mine.id)})` };
     if (mine) {
-      const a = await request(`${base}/comments/${String(mine.id)}`, { method: 'PATCH', headers: headers(g), body: JSON.stringify({ body: p.body }) });
+      const a = await request(`${base}/comments/${String(mine.id)}`, { method: 'PATCH', headers: headers(g), body: JSON.stringify({ body: p.body }), ...(g.signal ? { signal: g.signal } : {}) });
       return a.status === 200 ? { ok: true, detail: `comment ${String(mine.id)} updated` } : failure('updating the comment', a);
     }
   }
-  const a = await request(`${base}/${p.number}/comments`, { method: 'POST', headers: headers(g), body: JSON.stringify({ body: p.body }) });
+  const a = await request(`${base}/${p.number}/comments`, { method: 'POST', headers: headers(g), body: JSON.stringify({ body: p.body }), ...(g.signal ? { signal: g.signal } : {}) });
   return a.status === 201 ? { ok: true, detail: `comment ${String((a.json as { id?: unknown })?.id)} posted` } : failure('posting the comment', a);
 }
 
@@ -57,9 +59,9 @@ export async function sendIssue(g: GithubContext, p: { repository: string; title
   // Closing what is not open: nothing to do.
   if (!mine && p.state === 'closed') return { ok: true, detail: 'no open issue to close' };
   if (mine) {
-    const a = await request(`${base}/${String(mine.number)}`, { method: 'PATCH', headers: headers(g), body });
+    const a = await request(`${base}/${String(mine.number)}`, { method: 'PATCH', headers: headers(g), body, ...(g.signal ? { signal: g.signal } : {}) });
     return a.status === 200 ? { ok: true, detail: `issue #${String(mine.number)} updated` } : failure('updating the issue', a);
   }
-  const a = await request(base, { method: 'POST', headers: headers(g), body });
+  const a = await request(base, { method: 'POST', headers: headers(g), body, ...(g.signal ? { signal: g.signal } : {}) });
   return a.status === 201 ? { ok: true, detail: `issue #${String((a.json as { number?: unknown })?.number)} opened` } : failure('opening the issue', a);
 }

@@ -10,8 +10,10 @@ export interface HttpAnswer {
 }
 
 /** One HTTP request with a timeout; a network error or timeout throws (the caller retries). */
-export async function request(url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<HttpAnswer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
+export async function request(url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<HttpAnswer> {
+  const { signal, ...rest } = init;
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  const res = await fetch(url, { ...rest, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'error' });
   const text = await res.text();
   let json: unknown = null;
   try {
