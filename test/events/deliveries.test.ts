@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { gitdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
@@ -108,5 +109,23 @@ describe('deliver:', () => {
     expect(shown.stdout).toContain('Deliveries:\n  github-comment → acme/app#3: failed — no GitHub token: set GITHUB_TOKEN');
     expect(shown.stdout).toMatch(/attempt 1 at \S+: failed \(no GitHub token/);
     expect((await h.request(`/api/executions/${r.id}`)).json).toMatchObject({ deliveries: [{ kind: 'github-comment', status: 'failed', history: [{ attempt: 1, outcome: 'failed' }] }] });
+  });
+
+  it('a stop does not wait for a receiver that hangs: the attempt is recorded, the delivery stays queued for the next start', async () => {
+    const hook = await webhookReceiver();
+    const repo = gitdir({
+      '.gitignore': '.agent-hub/\n',
+      'connectors/c.yaml': yaml({ prompt: 'c', deliver: [{ type: 'webhook', url: `${hook.url}/slow` }] }),
+    });
+    const h = await startHubApp(repo, fakeClaudeEnv().env);
+    hook.hangNext(() => true);
+    const r = h.hub.run('c', {}, 'manual') as { id: string };
+    await h.hub.executor.wait(r.id);
+    await eventually(() => expect(hook.requests).toHaveLength(1), 10_000);
+    await h.hub.stop(0);
+    const db = new Database(path.join(repo, '.agent-hub/hub.db'), { readonly: true });
+    const rows = db.prepare('SELECT o.status, a.outcome, a.detail FROM outbox o JOIN outbox_attempts a ON a.outbox_id = o.id').all();
+    db.close();
+    expect(rows).toEqual([{ status: 'pending', outcome: 'failed', detail: expect.stringContaining('stopping') }]);
   });
 });
