@@ -59,6 +59,8 @@ export function renderWith(source: string, version: ConnectorVersion, inputs: Re
   try {
     return compile(source)(context, { partials, data: { now: run.now ?? new Date(), timezone } });
   } catch (err) {
-    throw new RenderError(`${spec.id}: cannot render the prompt: ${(err as Error).message.split('\n')[0]}`);
+    // A connector that reads its event, run without one (by hand, on its schedule): say so rather than "undefined".
+    const noEvent = spec.on && !run.event && /\bevent\b/.test(source) ? ' (this run has no event: only runs a delivery started have one; try agent-hub render <id> --event payload.json)' : '';
+    throw new RenderError(`${spec.id}: cannot render the prompt: ${(err as Error).message.split('\n')[0]}${noEvent}`);
   }
 }
