@@ -30,6 +30,12 @@ export function recordRunEvent(db: Db, runId: string, event: RunEvent): void {
   stmt(db, 'UPDATE executions SET delivery_id = ? WHERE id = ?').run(event.deliveryId, runId);
 }
 
+/** Marks a retry of an event run with the delivery id of its first attempt. */
+export function setDeliveryId(db: Db, runId: string, deliveryId: string): boolean {
+  stmt(db, 'UPDATE executions SET delivery_id = ? WHERE id = ?').run(deliveryId, runId);
+  return true;
+}
+
 /** The event a run (or the first attempt of a retried run) started on. */
 export function runEvent(db: Db, runId: string): RunEvent | undefined {
   const r = stmt(db, 'SELECT event FROM run_events WHERE run_id = ?').get(runId) as { event: string } | undefined;

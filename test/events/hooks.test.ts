@@ -57,6 +57,18 @@ describe('POST /hooks/github', () => {
     expect((await h.request(`/api/executions/${e.id}`)).json).toMatchObject({ trigger: 'event', deliveryId: delivery });
   });
 
+  it('a retry of an event run sees the same event and carries the same delivery id', async () => {
+    const h = await startHubApp(repo({ 'connectors/flaky.yaml': yaml({
+      on: { github: { events: ['issues'] } }, retry: { attempts: 2, backoff: { initial: '100ms' } },
+      prompt: 'Flaky {{event.payload.issue.title}}\n@fake is_error overloaded',
+    }) }), env());
+    const delivery = randomUUID();
+    const runs = (await github(h, 'issues', issueOpened, { delivery })).json.runs as Array<{ connector: string; id: string }>;
+    const root = runs.find((r) => r.connector === 'flaky')?.id as string;
+    const last = await h.hub.executor.waitFinal(root);
+    expect(last).toMatchObject({ trigger: 'retry', attempt: 2, parentId: root, deliveryId: delivery, renderedPrompt: expect.stringContaining('Flaky Login fails') });
+  });
+
   it('refuses forged, unsigned and replayed deliveries with clear 4xx answers, counted in /metrics, starting nothing', async () => {
     const h = await startHubApp(repo(), env());
     const forged = await github(h, 'issues', issueOpened, { secret: 'guessed' });
