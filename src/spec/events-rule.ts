@@ -60,5 +60,12 @@ export const eventsRule: Rule = (spec, env) => {
     out.push(at(env, ['deliver', (files[files.length - 1] as readonly [Delivery, number])[1]], 'one file per run: a file delivery is output.saveTo, and this connector has another', 'keep one file delivery (or output.saveTo)', 'deliver'));
   }
   (spec.deliver ?? []).forEach((d, i) => out.push(...deliveryProblems(spec, env, d, i)));
+  // The point of deliveries is that the agent does not hold the credential they write with.
+  const handed = new Map(Object.entries(spec.agent.env).map(([name, value]) => [value.trim(), name]));
+  (spec.deliver ?? []).forEach((d, i) => {
+    const ref = d.type === 'github-comment' || d.type === 'github-issue' ? d.token ?? '${GITHUB_TOKEN}' : d.type === 'webhook' ? d.secret : undefined;
+    const name = ref && handed.get(ref);
+    if (name) out.push(at(env, ['agent', 'env', name], `the agent gets ${ref}, the credential deliver.${i} writes with`, 'give the agent a read-only token (or none): the hub performs the delivery with its own', 'deliver', 'warning'));
+  });
   return out;
 };

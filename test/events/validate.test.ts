@@ -55,6 +55,11 @@ describe('validate knows events and deliveries', () => {
     expect(await problems(spec('title: { type: string }, body: { type: string }'))).toEqual([]);
   });
 
+  it('warns when the agent is handed the credential a delivery writes with', async () => {
+    const out = (await problems('prompt: hi\nagent: { env: { GH_TOKEN: "${GITHUB_TOKEN}" } }\ndeliver: [{ type: github-comment, repository: a/b, number: 1 }]\n')).join('\n');
+    expect(out).toContain('warning: agent.env.GH_TOKEN: the agent gets ${GITHUB_TOKEN}, the credential deliver.0 writes with');
+  });
+
   it('warns about a webhook without a secret of its own', async () => {
     expect((await problems('on: { webhook: {} }\nprompt: hi\n')).join('\n')).toContain('warning: on.webhook: this webhook has no secret or token of its own');
   });
