@@ -99,7 +99,7 @@ export class Hub {
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
     this.inGit = insideWorkTree(this.root);
     this.executor = createExecution({
-      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState,
+      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState, onDeliveriesQueued: () => this.events.dispatcher.nudge(),
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });

@@ -47,7 +47,8 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private stopped = false;
+  /** Until start(): a hub started without its loops (tests, --init-only) leaves the outbox to the daemon. */
+  private stopped = true;
   /** Aborts the request in flight when the hub stops: its item stays in doubt, looked for at the next start. */
   private aborter = new AbortController();
 

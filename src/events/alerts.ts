@@ -37,17 +37,19 @@ export class Alerts {
   }
 
   /** A run was recorded: a final failure opens its connector's incident, a success closes them. */
-  runFinished(e: Execution): void {
+  runFinished(e: Execution): boolean {
+    if (!this.o.config().notify?.targets?.length) return false; // nothing to tell anyone: no work per run
     if (e.status === 'success') {
-      for (const a of openAlerts(this.o.db, `${e.connectorId}:`)) this.close(a.key, `${e.connectorId} recovered: run ${e.id} succeeded${a.count > 1 ? ` after ${a.count} failed or skipped` : ''}`);
-      return;
+      let sent = false;
+      for (const a of openAlerts(this.o.db, `${e.connectorId}:`)) sent = this.close(a.key, `${e.connectorId} recovered: run ${e.id} succeeded${a.count > 1 ? ` after ${a.count} failed or skipped` : ''}`) || sent;
+      return sent;
     }
-    if (e.status !== 'failed' || e.errorKind === 'cancelled') return;
+    if (e.status !== 'failed' || e.errorKind === 'cancelled') return false;
     const spec = getConnector(this.o.db, e.connectorId)?.version.spec;
-    if (spec && decideRetry({ finish: { status: 'failed', errorKind: e.errorKind }, attempt: e.attempt, retry: spec.retry, stopping: false }).retry) return;
+    if (spec && decideRetry({ finish: { status: 'failed', errorKind: e.errorKind }, attempt: e.attempt, retry: spec.retry, stopping: false }).retry) return false;
     const rule: AlertRule = e.errorKind === 'budget' ? 'budget-reached' : 'run-failed';
     const what = rule === 'budget-reached' ? 'reached its budget' : 'is failing';
-    this.open(rule, `${e.connectorId}:${rule}`, e.connectorId, `${e.connectorId} ${what}: run ${e.id} failed (${e.errorKind ?? 'error'}): ${(e.error ?? '').slice(0, 500)}`, e.id);
+    return this.open(rule, `${e.connectorId}:${rule}`, e.connectorId, `${e.connectorId} ${what}: run ${e.id} failed (${e.errorKind ?? 'error'}): ${(e.error ?? '').slice(0, 500)}`, e.id);
   }
 
   /**
@@ -81,17 +83,22 @@ export class Alerts {
     }
   }
 
-  private open(rule: AlertRule, key: string, subject: string, message: string, runId?: string): void {
-    if (!this.enabled(rule)) return;
-    this.o.db.transaction(() => {
-      if (openAlert(this.o.db, { key, rule, subject, at: this.o.now(), message })) this.send(rule, subject, 'open', message, runId);
+  /** Opens (or counts) an incident; true when its alert was queued. */
+  private open(rule: AlertRule, key: string, subject: string, message: string, runId?: string): boolean {
+    if (!this.enabled(rule)) return false;
+    return this.o.db.transaction(() => {
+      const fresh = openAlert(this.o.db, { key, rule, subject, at: this.o.now(), message });
+      if (fresh) this.send(rule, subject, 'open', message, runId);
+      return fresh;
     })();
   }
 
-  private close(key: string, message: string): void {
-    this.o.db.transaction(() => {
+  /** Closes an incident; true when its recovery message was queued. */
+  private close(key: string, message: string): boolean {
+    return this.o.db.transaction(() => {
       const closed = closeAlert(this.o.db, key);
       if (closed) this.send(closed.rule as AlertRule, closed.subject, 'resolved', message);
+      return closed !== undefined;
     })();
   }
 

@@ -51,10 +51,9 @@ export class HubEvents {
     this.dispatcher = new Dispatcher({ db: o.db, log: o.log, now: o.now, env: o.env, root: o.root, settings: () => deliverySettings(o.config()) });
     this.alerts = new Alerts({ db: o.db, now: o.now, config: o.config, health: o.health });
     this.log = o.log;
-    // A finished run may have queued deliveries in its record's transaction, or an alert now.
+    // Deliveries queued with a run nudge the dispatcher from the executor; an alert queued now does here.
     o.executor.onFinished((e) => {
-      this.alerts.runFinished(e);
-      this.dispatcher.nudge();
+      if (this.alerts.runFinished(e)) this.dispatcher.nudge();
     });
   }
 

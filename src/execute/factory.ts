@@ -28,6 +28,8 @@ export interface ExecutionOptions {
   storage?: StorageHealth;
   /** Told of every finished run and saveTo output, for the next commit. */
   records?: RunRecords;
+  /** Told when a finished run queued deliveries (the outbox has work); called inside the recording transaction. */
+  onDeliveriesQueued?: () => void;
   /** The backend to run jobs on; the in-process one by default. */
   backend?: BackendMaker;
 }
@@ -52,7 +54,9 @@ export function createExecution(o: ExecutionOptions): Executor {
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),
   });
-  const executor = new Executor({ db: o.db, backend, storage, log, env, now, inRecord: (job, f) => void queueDeliveries(o.db, job, f, now()) });
+  const executor = new Executor({ db: o.db, backend, storage, log, env, now, inRecord: (job, f) => {
+    if (queueDeliveries(o.db, job, f, now()) > 0) o.onDeliveriesQueued?.();
+  } });
   // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
   if (records) executor.onFinished((e) => void storage.keep(`write the run record of ${e.id}`, () => records.recordRun(e)));
   return executor;
