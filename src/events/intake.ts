@@ -2,8 +2,8 @@ import type { RunEvent } from '../core/events.js';
 import type { ConnectorSpec } from '../core/types.js';
 import { parseDuration } from '../core/duration.js';
 import type { Db } from '../registry/db.js';
-import { listConnectors, getConnector } from '../registry/connectors.js';
-import { recordRunEvent, releaseDelivery, setDeliveryRuns, takeDelivery, takenDelivery } from '../registry/events.js';
+import { getConnector } from '../registry/connectors.js';
+import { githubListeners, recordRunEvent, releaseDelivery, setDeliveryRuns, takeDelivery, takenDelivery } from '../registry/events.js';
 import { RunRequestError, type RunRequest, type SubmitResult } from '../execute/requests.js';
 import type { Logger } from '../log/logger.js';
 import { matchGithub } from './github-filter.js';
@@ -93,9 +93,10 @@ export class EventIntake {
     if (!payload) return answer(400, 'bad-request', { error: 'the body is not a JSON object' });
     const action = typeof payload.action === 'string' ? payload.action : null;
     return this.start(`github:${id}`, id, (runs, ignored) => {
-      for (const c of listConnectors(this.o.db)) {
-        const trigger = c.version.spec.on?.github;
-        if (!c.active || !c.enabled || !trigger || !trigger.events.includes(name)) continue;
+      for (const connectorId of githubListeners(this.o.db)) {
+        const c = getConnector(this.o.db, connectorId);
+        const trigger = c?.version.spec.on?.github;
+        if (!c || !trigger || !trigger.events.includes(name)) continue;
         const m = matchGithub(trigger, name, payload);
         if (!m.ok) {
           ignored.push({ connector: c.id, reason: m.reason });

@@ -4,6 +4,11 @@ import { stmt, type Db } from './db.js';
 // What the hooks record: delivery ids already taken (replays start nothing) and the event
 // each run started on (its template's `event`, also for its retries).
 
+/** Ids of the active, enabled connectors with `on.github`: found by SQLite, not by parsing every spec. */
+export function githubListeners(db: Db): string[] {
+  return (stmt(db, "SELECT id FROM connectors WHERE active = 1 AND enabled = 1 AND json_extract(spec, '$.spec.on.github') IS NOT NULL ORDER BY id").all() as Array<{ id: string }>).map((r) => r.id);
+}
+
 /** The runs a delivery key started, when it was taken before; undefined for a new one. */
 export function takenDelivery(db: Db, key: string): string[] | undefined {
   const r = stmt(db, 'SELECT runs FROM hook_deliveries WHERE key = ?').get(key) as { runs: string } | undefined;
