@@ -1,12 +1,23 @@
 import type { RunEvent } from '../core/events.js';
 import { stmt, type Db } from './db.js';
+import { observeKey } from './connectors.js';
 
 // What the hooks record: delivery ids already taken (replays start nothing) and the event
 // each run started on (its template's `event`, also for its retries).
 
-/** Ids of the active, enabled connectors with `on.github`: found by SQLite, not by parsing every spec. */
+const listeners = new WeakMap<Db, { key: string; ids: string[] }>();
+
+/**
+ * Ids of the active, enabled connectors with `on.github`: found by SQLite, not by parsing
+ * every spec, and only again after the connectors changed.
+ */
 export function githubListeners(db: Db): string[] {
-  return (stmt(db, "SELECT id FROM connectors WHERE active = 1 AND enabled = 1 AND json_extract(spec, '$.spec.on.github') IS NOT NULL ORDER BY id").all() as Array<{ id: string }>).map((r) => r.id);
+  const key = observeKey(db);
+  const hit = listeners.get(db);
+  if (hit?.key === key) return hit.ids;
+  const ids = (stmt(db, "SELECT id FROM connectors WHERE active = 1 AND enabled = 1 AND json_extract(spec, '$.spec.on.github') IS NOT NULL ORDER BY id").all() as Array<{ id: string }>).map((r) => r.id);
+  listeners.set(db, { key, ids });
+  return ids;
 }
 
 /** The runs a delivery key started, when it was taken before; undefined for a new one. */

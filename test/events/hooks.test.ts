@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { gitdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startHubApp, type HubApp } from '../helpers/hub-app.js';
@@ -55,6 +57,11 @@ describe('POST /hooks/github', () => {
     const e = await finished(h, (runs[0] as { id: string }).id);
     expect(e).toMatchObject({ status: 'success', trigger: 'event', deliveryId: delivery, renderedPrompt: 'Triage: Login fails (issues/opened)' });
     expect((await h.request(`/api/executions/${e.id}`)).json).toMatchObject({ trigger: 'event', deliveryId: delivery });
+    // A connector added later listens from the next reconcile on.
+    writeFileSync(path.join(h.hub.root, 'connectors/late.yaml'), yaml({ on: { github: { events: ['issues'] } }, prompt: 'late {{event.action}}' }));
+    await h.hub.reconcile();
+    const later = await github(h, 'issues', issueOpened);
+    expect((later.json.runs as Array<{ connector: string }>).map((r) => r.connector)).toEqual(['late', 'triage']);
   });
 
   it('a retry of an event run sees the same event and carries the same delivery id', async () => {
