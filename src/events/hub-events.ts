@@ -6,6 +6,7 @@ import { parseDuration } from '../core/duration.js';
 import { Dispatcher, type DeliverySettings } from '../deliver/dispatcher.js';
 import { EventIntake } from './intake.js';
 import { Alerts } from './alerts.js';
+import { pruneEvents } from '../registry/events.js';
 import { DEFAULT_AUTHOR } from '../gitstate/author.js';
 
 export interface HubEventsOptions {
@@ -24,6 +25,9 @@ export interface HubEventsOptions {
 
 /** How often health and skips are looked at for alerts. */
 const ALERT_CHECK_MS = 5000;
+/** Event payloads are kept 7 days (a run's retries are over by then), delivery ids 30 (GitHub redelivers within days). */
+const KEEP = { payloadsMs: 7 * 86_400_000, idsMs: 30 * 86_400_000 };
+const PRUNE_EVERY = 720; // alert checks: once an hour
 
 /** The delivery settings of a hub.yaml, with their defaults. */
 export function deliverySettings(c: HubConfig): DeliverySettings {
@@ -40,6 +44,9 @@ export class HubEvents {
   readonly dispatcher: Dispatcher;
   readonly alerts: Alerts;
   private timer: NodeJS.Timeout | undefined;
+  private checks = 0;
+  private readonly db: Db;
+  private readonly now: () => Date;
   private readonly log: Logger;
 
   constructor(o: HubEventsOptions) {
@@ -51,6 +58,8 @@ export class HubEvents {
     this.dispatcher = new Dispatcher({ db: o.db, log: o.log, now: o.now, env: o.env, root: o.root, settings: () => deliverySettings(o.config()) });
     this.alerts = new Alerts({ db: o.db, now: o.now, config: o.config, health: o.health });
     this.log = o.log;
+    this.db = o.db;
+    this.now = o.now;
     // Deliveries queued with a run nudge the dispatcher from the executor; an alert queued now does here.
     o.executor.onFinished((e) => {
       if (this.alerts.runFinished(e)) this.dispatcher.nudge();
@@ -73,6 +82,7 @@ export class HubEvents {
   /** Health and skips, for alerts; a failure here (a full disk) is logged, never thrown into a timer. */
   checkAlerts(): void {
     try {
+      if (this.checks++ % PRUNE_EVERY === 0) pruneEvents(this.db, this.now(), KEEP);
       this.alerts.check();
       this.dispatcher.nudge();
     } catch (err) {

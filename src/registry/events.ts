@@ -57,3 +57,14 @@ export function runEvent(db: Db, runId: string): RunEvent | undefined {
   const r = stmt(db, 'SELECT event FROM run_events WHERE run_id = ?').get(runId) as { event: string } | undefined;
   return r ? (JSON.parse(r.event) as RunEvent) : undefined;
 }
+
+/**
+ * Forgets what is only needed for a while: an event payload once its run is older than
+ * `payloadsMs` (retries are over by then), delivery ids older than `idsMs` (senders redeliver
+ * within days). Returns how many rows went.
+ */
+export function pruneEvents(db: Db, now: Date, o: { payloadsMs: number; idsMs: number }): number {
+  const payloads = stmt(db, 'DELETE FROM run_events WHERE run_id IN (SELECT id FROM executions WHERE created_at < ?)').run(new Date(now.getTime() - o.payloadsMs).toISOString()).changes;
+  const ids = stmt(db, 'DELETE FROM hook_deliveries WHERE received_at < ?').run(new Date(now.getTime() - o.idsMs).toISOString()).changes;
+  return payloads + ids;
+}

@@ -6,6 +6,7 @@ import { gitdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startHubApp, type HubApp } from '../helpers/hub-app.js';
 import type { Execution } from '../../src/registry/executions.js';
+import { pruneEvents, runEvent } from '../../src/registry/events.js';
 
 // GitHub and generic webhooks through the server's app, into a real hub on a real
 // repository: signatures computed here as GitHub computes them, forged and replayed ones.
@@ -74,6 +75,22 @@ describe('POST /hooks/github', () => {
     const root = runs.find((r) => r.connector === 'flaky')?.id as string;
     const last = await h.hub.executor.waitFinal(root);
     expect(last).toMatchObject({ trigger: 'retry', attempt: 2, parentId: root, deliveryId: delivery, renderedPrompt: expect.stringContaining('Flaky Login fails') });
+  });
+
+  it('keeps event payloads a week and delivery ids a month', async () => {
+    const h = await startHubApp(repo(), env());
+    const delivery = randomUUID();
+    const [run] = (await github(h, 'issues', issueOpened, { delivery })).json.runs as Array<{ id: string }>;
+    await finished(h, (run as { id: string }).id);
+    const day = 86_400_000;
+    const keep = { payloadsMs: 7 * day, idsMs: 30 * day };
+    expect(pruneEvents(h.hub.db, new Date(Date.now() + 6 * day), keep)).toBe(0);
+    expect(runEvent(h.hub.db, (run as { id: string }).id)).toBeDefined();
+    expect(pruneEvents(h.hub.db, new Date(Date.now() + 8 * day), keep)).toBe(1);
+    expect(runEvent(h.hub.db, (run as { id: string }).id)).toBeUndefined();
+    expect((await github(h, 'issues', issueOpened, { delivery })).status).toBe(409);
+    expect(pruneEvents(h.hub.db, new Date(Date.now() + 31 * day), keep)).toBe(1);
+    expect((await github(h, 'issues', issueOpened, { delivery })).status).toBe(202);
   });
 
   it('refuses forged, unsigned and replayed deliveries with clear 4xx answers, counted in /metrics, starting nothing', async () => {
