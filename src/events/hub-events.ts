@@ -7,6 +7,7 @@ import { Dispatcher, type DeliverySettings } from '../deliver/dispatcher.js';
 import { EventIntake } from './intake.js';
 import { Alerts } from './alerts.js';
 import { pruneEvents } from '../registry/events.js';
+import { pruneOutbox } from '../registry/outbox.js';
 import { DEFAULT_AUTHOR } from '../gitstate/author.js';
 
 export interface HubEventsOptions {
@@ -25,7 +26,7 @@ export interface HubEventsOptions {
 
 /** How often health and skips are looked at for alerts. */
 const ALERT_CHECK_MS = 5000;
-/** Event payloads are kept 7 days (a run's retries are over by then), delivery ids 30 (GitHub redelivers within days). */
+/** Event payloads and delivered bodies are kept 7 days (a run's retries are over by then), delivery ids 30 (GitHub redelivers within days). */
 const KEEP = { payloadsMs: 7 * 86_400_000, idsMs: 30 * 86_400_000 };
 const PRUNE_EVERY = 720; // alert checks: once an hour
 
@@ -82,7 +83,10 @@ export class HubEvents {
   /** Health and skips, for alerts; a failure here (a full disk) is logged, never thrown into a timer. */
   checkAlerts(): void {
     try {
-      if (this.checks++ % PRUNE_EVERY === 0) pruneEvents(this.db, this.now(), KEEP);
+      if (this.checks++ % PRUNE_EVERY === 0) {
+        pruneEvents(this.db, this.now(), KEEP);
+        pruneOutbox(this.db, this.now(), KEEP.payloadsMs);
+      }
       this.alerts.check();
       this.dispatcher.nudge();
     } catch (err) {

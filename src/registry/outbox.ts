@@ -76,3 +76,8 @@ export function outboxCounts(db: Db): Record<string, number> {
   const rows = db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as Array<{ status: string; n: number }>;
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
+
+/** Drops the bodies of deliveries that are over (sent or failed) and older than `ms`; their attempts stay for `show`. */
+export function pruneOutbox(db: Db, now: Date, ms: number): number {
+  return stmt(db, "UPDATE outbox SET payload = '{}' WHERE status IN ('sent', 'failed') AND created_at < ? AND payload != '{}'").run(new Date(now.getTime() - ms).toISOString()).changes;
+}

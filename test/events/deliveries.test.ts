@@ -7,7 +7,7 @@ import { gitdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startHubApp, type HubApp } from '../helpers/hub-app.js';
 import { githubStandin, webhookReceiver } from '../helpers/standins.js';
-import { runDeliveries } from '../../src/registry/outbox.js';
+import { pruneOutbox, runDeliveries } from '../../src/registry/outbox.js';
 import { cli } from '../helpers/cli.js';
 
 // Deliveries through the outbox to loopback stand-ins: a GitHub API that checks the token
@@ -109,6 +109,9 @@ describe('deliver:', () => {
     expect(shown.stdout).toContain('Deliveries:\n  github-comment → acme/app#3: failed — no GitHub token: set GITHUB_TOKEN');
     expect(shown.stdout).toMatch(/attempt 1 at \S+: failed \(no GitHub token/);
     expect((await h.request(`/api/executions/${r.id}`)).json).toMatchObject({ deliveries: [{ kind: 'github-comment', status: 'failed', history: [{ attempt: 1, outcome: 'failed' }] }] });
+    // A week on, the body goes; what happened stays.
+    expect(pruneOutbox(h.hub.db, new Date(Date.now() + 8 * 86_400_000), 7 * 86_400_000)).toBe(1);
+    expect(runDeliveries(h.hub.db, r.id)[0]).toMatchObject({ payload: {}, status: 'failed', history: [{ attempt: 1 }] });
   });
 
   it('a stop does not wait for a receiver that hangs: the attempt is recorded, the delivery stays queued for the next start', async () => {
