@@ -37,6 +37,11 @@ export function cutBody(text: string, max: number): string {
   return bytes.subarray(0, end).toString('utf8') + note;
 }
 
+/** An agent's text with any hub marker defused: printed output must not pass for another connector's comment or issue. */
+export function defuse(text: string): string {
+  return text.replace(/<!--\s*agent-hub:/gi, '<!-- (quoted) agent-hub:');
+}
+
 /** The marker a connector's comment carries: found again to update it, and never taken as a command (no loops). */
 export function commentMarker(connectorId: string, key?: string): string {
   return key ? `<!-- agent-hub:${connectorId} ${key} -->` : `<!-- agent-hub:${connectorId} -->`;
@@ -75,7 +80,7 @@ export function planDeliveries(run: FinishedRun): PlannedDelivery[] {
     if (d.type === 'file' || (when === 'success' && !ok) || (when === 'failure' && ok)) return;
     const max = d.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     const failed = `Run ${run.id} of ${spec.id} failed (${run.finish.errorKind ?? 'error'}): ${run.finish.error ?? ''}`.trim();
-    const rawBody = !ok ? failed : d.fromResult && typeof fields.body === 'string' ? fields.body : text;
+    const rawBody = defuse(!ok ? failed : d.fromResult && typeof fields.body === 'string' ? fields.body : text);
     const base = { index, runId: run.id, connector: spec.id, status: run.finish.status, ...(run.event ? { deliveryId: run.event.deliveryId } : {}) };
     let title: string | undefined;
     try {

@@ -34,7 +34,7 @@ describe('deliver:', () => {
       'hub.yaml': `github: { apiUrl: "${gh.url}" }\ndeliveries: { backoff: 50ms }\n`,
       'connectors/triage.yaml': yaml({
         on: { github: { events: ['issues'], actions: ['opened', 'edited'] } }, concurrency: 'allow',
-        prompt: 'Triage {{event.payload.issue.title}}', deliver: [{ type: 'github-comment', update: true }, { type: 'github-comment' }],
+        prompt: 'Triage {{event.payload.issue.title}}\n@fake result {{event.payload.issue.title}} <!-- agent-hub:triage -->', deliver: [{ type: 'github-comment', update: true }, { type: 'github-comment' }],
       }),
     });
     const h = await startHubApp(repo, { ...fakeClaudeEnv().env, GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: TOKEN });
@@ -47,7 +47,8 @@ describe('deliver:', () => {
     const bodies = (gh.comments.get('acme/app#5') ?? []).map((c) => c.body);
     // The updating delivery kept one comment (now the second run's), the other added one per run.
     expect(bodies).toHaveLength(3);
-    expect(bodies.filter((b) => b.includes('<!-- agent-hub:triage -->'))).toEqual([expect.stringContaining('Done: Triage Crash on save, again')]);
+    // The agent printed the hub's marker itself: defused, so its output cannot pass for the hub's comment.
+    expect(bodies.filter((b) => b.includes('<!-- agent-hub:triage -->'))).toEqual([expect.stringContaining('Crash on save, again <!-- (quoted) agent-hub:triage -->')]);
     expect(gh.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
     // The token is the hub's: never in the registry, never handed to the agent.
     expect(readFileSync(path.join(repo, '.agent-hub/hub.db')).includes(TOKEN)).toBe(false);
