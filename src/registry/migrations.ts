@@ -142,7 +142,7 @@ export const MIGRATIONS: readonly string[] = [
      run_id TEXT PRIMARY KEY,
      event TEXT NOT NULL
    );
-   CREATE TABLE outbox (
+   CREATE TABLE delivery_outbox (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      run_id TEXT,
      connector_id TEXT,
@@ -156,9 +156,9 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      sent_at TEXT
    );
-   CREATE INDEX outbox_due ON outbox(status, next_at);
-   CREATE INDEX outbox_run ON outbox(run_id);
-   CREATE TABLE outbox_attempts (
+   CREATE INDEX delivery_outbox_due ON delivery_outbox(status, next_at);
+   CREATE INDEX delivery_outbox_run ON delivery_outbox(run_id);
+   CREATE TABLE delivery_attempts (
      outbox_id INTEGER NOT NULL,
      attempt INTEGER NOT NULL,
      at TEXT NOT NULL,

@@ -12,7 +12,7 @@ function setup() {
   let health: { status: 'ok' | 'degraded'; reasons: string[] } = { status: 'ok', reasons: [] };
   const config: HubConfig = { notify: { targets: [{ type: 'webhook', url: 'http://127.0.0.1:1/a', slack: true }] } };
   const alerts = new Alerts({ db, now: () => new Date(), config: () => config, health: () => health });
-  const sent = () => (db.prepare('SELECT payload FROM outbox ORDER BY id').all() as Array<{ payload: string }>).map((r) => (JSON.parse(r.payload) as { body: { text: string } }).body.text);
+  const sent = () => (db.prepare('SELECT payload FROM delivery_outbox ORDER BY id').all() as Array<{ payload: string }>).map((r) => (JSON.parse(r.payload) as { body: { text: string } }).body.text);
   return { db, alerts, sent, setHealth: (h: typeof health) => (health = h) };
 }
 

@@ -128,7 +128,7 @@ describe('deliver:', () => {
     await eventually(() => expect(hook.requests).toHaveLength(1), 10_000);
     await h.hub.stop(0);
     const db = new Database(path.join(repo, '.agent-hub/hub.db'), { readonly: true });
-    const rows = db.prepare('SELECT o.status, a.outcome, a.detail FROM outbox o JOIN outbox_attempts a ON a.outbox_id = o.id').all();
+    const rows = db.prepare('SELECT o.status, a.outcome, a.detail FROM delivery_outbox o JOIN delivery_attempts a ON a.outbox_id = o.id').all();
     db.close();
     expect(rows).toEqual([{ status: 'pending', outcome: 'failed', detail: expect.stringContaining('stopping') }]);
   });

@@ -47,8 +47,8 @@ describe('the delivery outbox survives kill -9', () => {
     again.proc.kill('SIGTERM');
     await again.exited;
     const db = new Database(path.join(root, '.agent-hub/hub.db'), { readonly: true });
-    const rows = db.prepare('SELECT run_id AS runId, kind, status FROM outbox ORDER BY id').all() as Array<{ runId: string; kind: string; status: string }>;
-    const doubt = db.prepare("SELECT detail FROM outbox_attempts WHERE detail LIKE 'already posted%'").all();
+    const rows = db.prepare('SELECT run_id AS runId, kind, status FROM delivery_outbox ORDER BY id').all() as Array<{ runId: string; kind: string; status: string }>;
+    const doubt = db.prepare("SELECT detail FROM delivery_attempts WHERE detail LIKE 'already posted%'").all();
     db.close();
     expect(rows).toHaveLength(RUNS * 2);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
