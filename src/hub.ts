@@ -22,6 +22,7 @@ import { GitState } from './gitstate/state.js';
 import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
 import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
+import { HubEvents } from './events/hub-events.js';
 
 export interface HubOptions {
   repo: string;
@@ -81,6 +82,8 @@ export class Hub {
   private readonly killGraceMs: number;
   /** Turns due slots into runs, or into recorded skips. */
   private readonly slots: SlotRunner;
+  /** Hooks in, deliveries and alerts out (src/events/). */
+  readonly events: HubEvents;
 
   constructor(o: HubOptions) {
     this.root = repoRoot(o.repo);
@@ -97,11 +100,12 @@ export class Hub {
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
     this.inGit = insideWorkTree(this.root);
     this.executor = createExecution({
-      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState,
+      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState, onDeliveriesQueued: () => this.events.dispatcher.nudge(),
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });
     this.scheduler = new Scheduler((id, slot) => this.slots.fire(id, slot), this.now);
+    this.events = new HubEvents({ db: this.db, executor: this.executor, log: this.log, now: this.now, env: o.env ?? process.env, root: this.root, config: () => this.config, health: () => this.health() });
     this.loops = new HubLoops({
       gitState: this.gitState, inGit: this.inGit, log: this.log,
       tasks: { resync: () => void this.reconcile('resync').catch(() => undefined), pull: () => void this.syncRemote() },
@@ -136,6 +140,7 @@ export class Hub {
     this.slots.catchUp();
     if (opts.commitLoop !== false) {
       this.loops.start(this.config);
+      this.events.start();
       if (this.inGit && this.gitState.remote) void this.syncRemote(); // at once: what was merged while the hub was down goes live now
     }
   }
@@ -257,6 +262,7 @@ export class Hub {
     this.loops.drain();
     this.scheduler.stop();
     await this.executor.stop(graceMs);
+    await this.events.stop();
     // A finished run still unrecorded here is marked interrupted at the next start: say which.
     for (const what of this.storage.stop()) this.log.error({ reason: this.storage.problem?.reason }, `not written before the stop (no room): ${what}`);
     this.loops.stop();

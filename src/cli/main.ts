@@ -63,6 +63,8 @@ function buildProgram(json: boolean): Command {
   program.command('render').argument('<id>', 'connector id').description('print the rendered prompt of a connector')
     .addOption(repoOption()).addOption(jsonOption())
     .option('-i, --input <key=value>', 'set an input (repeatable)', collectInput)
+    .option('--event <file.json>', 'render as for an event with this payload (a saved webhook body)')
+    .option('--event-name <name>', 'the event name (X-GitHub-Event); default: the first one the connector listens to')
     .action(action(() => import('./commands/render.js')));
 
   program.command('run').argument('<id>', 'connector id').description('run a connector now, in the foreground; exit 1 if the run fails')

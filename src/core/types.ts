@@ -1,3 +1,5 @@
+import type { Delivery, EventTriggers } from './events.js';
+
 /** The connector file after schema validation and defaults: what a user wrote, typed. */
 export interface ConnectorSpec {
   id: string;
@@ -15,6 +17,10 @@ export interface ConnectorSpec {
   concurrency: 'forbid' | 'allow' | 'replace';
   catchUp?: string;
   budget: { maxCostUsdPerRun?: number; maxCostUsdPerDay?: number };
+  /** Events that start a run (src/events/). */
+  on?: EventTriggers;
+  /** What the hub does with a run's result (src/deliver/). */
+  deliver?: Delivery[];
 }
 
 export type InputType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object';

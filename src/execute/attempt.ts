@@ -2,6 +2,7 @@ import { mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ConnectorVersion } from '../core/types.js';
+import type { RunEvent } from '../core/events.js';
 import { durationMs } from '../core/duration.js';
 import type { ErrorKind, Finish, Trigger } from '../registry/executions.js';
 import { renderPrompt, renderWith } from '../template/render.js';
@@ -41,6 +42,7 @@ export interface Attempt {
   scheduledFor: Date | null;
   attempt: number;
   signal: AbortSignal;
+  event?: RunEvent;
 }
 
 /** Removes a run's temporary directory; most agents leave it empty, and rmdir is much cheaper then. */
@@ -61,7 +63,7 @@ function removeDir(dir: string): void {
 export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finish> {
   const { spec } = a.version;
   const startedAt = ctx.now();
-  const runInfo = { id: a.id, trigger: a.trigger, scheduledFor: a.scheduledFor, attempt: a.attempt, now: startedAt };
+  const runInfo = { id: a.id, trigger: a.trigger, scheduledFor: a.scheduledFor, attempt: a.attempt, now: startedAt, ...(a.event ? { event: a.event } : {}) };
   const env = agentEnvironment(spec.agent.type, spec.agent.env, ctx.env);
   const redact = new Redactor(env.secrets);
   const fail = (errorKind: ErrorKind, error: string, extra: Partial<Finish> = {}): Finish =>

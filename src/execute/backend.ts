@@ -1,4 +1,5 @@
 import type { ConnectorVersion } from '../core/types.js';
+import type { RunEvent } from '../core/events.js';
 import type { Finish, Trigger } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import type { Logger } from '../log/logger.js';
@@ -24,6 +25,8 @@ export interface Job {
   gitCommit: string | null;
   /** Inputs with defaults applied. No secret is resolved into a job: `${NAME}` in agent.env is resolved where the agent runs. */
   inputs: Record<string, unknown>;
+  /** The event the run started on (its template's `event`); absent for other triggers. */
+  event?: RunEvent;
 }
 
 /** What a started run records, already redacted. */

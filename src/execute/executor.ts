@@ -30,6 +30,8 @@ export interface ExecutorOptions {
   /** The hub's environment: which values are secrets, to redact them from recorded inputs. */
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
+  /** Called inside the transaction that records a finished run (its deliveries are queued with it). */
+  inRecord?: (job: Job, f: Finish) => void;
 }
 
 /** A job this hub handed to its backend and has not recorded as finished yet. */
@@ -50,6 +52,7 @@ export class Executor {
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
   private readonly now: () => Date;
+  private readonly inRecord: ExecutorOptions['inRecord'];
   /** Jobs the backend holds (queued or running), by id. */
   private readonly inFlight = new Map<string, Entry>();
   /** Runs that finished but whose record waits for room on the disk, by id. */
@@ -65,7 +68,7 @@ export class Executor {
     this.storage = o.storage;
     this.log = o.log ?? silentLogger;
     this.env = o.env ?? process.env;
-    this.now = o.now ?? (() => new Date());
+    [this.now, this.inRecord] = [o.now ?? (() => new Date()), o.inRecord];
     this.retries = new Retries({
       db: this.db, storage: this.storage, log: this.log, now: this.now, redact: (job) => this.redacted(job.inputs, job.version.spec.agent),
       due: (retry) => void this.enqueue(retry),
@@ -180,7 +183,7 @@ export class Executor {
     if (!inserted) {
       return { status: 'refused', reason: 'duplicate-slot', message: `${spec.id} already has a run for ${req.scheduledFor?.toISOString()}` };
     }
-    const job: Job = { id, connectorId: spec.id, attempt, trigger: req.trigger, scheduledFor: req.scheduledFor ?? null, version, gitCommit: connector.gitCommit, inputs: inputs.values };
+    const job: Job = { id, connectorId: spec.id, attempt, trigger: req.trigger, scheduledFor: req.scheduledFor ?? null, version, gitCommit: connector.gitCommit, inputs: inputs.values, ...(req.event ? { event: req.event } : {}) };
     return this.enqueue({ job, specHash: connector.specHash, rootId: req.parentId ?? id });
   }
 
@@ -284,6 +287,7 @@ export class Executor {
     this.db.transaction(() => {
       if (start) markRunning(this.db, job.id, start);
       finishExecution(this.db, job.id, f);
+      this.inRecord?.(job, f);
     })();
     this.unrecorded.delete(job.id);
     const execution = getExecution(this.db, job.id) as Execution;

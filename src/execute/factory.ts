@@ -6,6 +6,7 @@ import type { HubConfig } from '../spec/hub-config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { DEFAULT_KILL_GRACE_MS, runSettings, type BackendMaker } from './backend.js';
 import { Executor } from './executor.js';
+import { queueDeliveries } from '../deliver/queue.js';
 import { LocalBackend } from './local/backend.js';
 
 /** Where finished runs and saved outputs go to be committed (the git state). */
@@ -27,6 +28,8 @@ export interface ExecutionOptions {
   storage?: StorageHealth;
   /** Told of every finished run and saveTo output, for the next commit. */
   records?: RunRecords;
+  /** Told when a finished run queued deliveries (the outbox has work); called inside the recording transaction. */
+  onDeliveriesQueued?: () => void;
   /** The backend to run jobs on; the in-process one by default. */
   backend?: BackendMaker;
 }
@@ -51,7 +54,9 @@ export function createExecution(o: ExecutionOptions): Executor {
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),
   });
-  const executor = new Executor({ db: o.db, backend, storage, log, env, now });
+  const executor = new Executor({ db: o.db, backend, storage, log, env, now, inRecord: (job, f) => {
+    if (queueDeliveries(o.db, job, f, now()) > 0) o.onDeliveriesQueued?.();
+  } });
   // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
   if (records) executor.onFinished((e) => void storage.keep(`write the run record of ${e.id}`, () => records.recordRun(e)));
   return executor;

@@ -1,4 +1,5 @@
 import type { Trigger } from '../registry/executions.js';
+import type { RunEvent } from '../core/events.js';
 import { EXIT, UserError } from '../core/errors.js';
 
 /** A request to run a connector now (or for a scheduled slot). */
@@ -11,6 +12,8 @@ export interface RunRequest {
   scheduledFor?: Date | null;
   attempt?: number;
   parentId?: string | null;
+  /** The event that started it (trigger event): the template's `event`. */
+  event?: RunEvent;
 }
 
 export type SubmitResult =

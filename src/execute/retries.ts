@@ -1,6 +1,7 @@
 import type { Db } from '../registry/db.js';
 import { getConnector } from '../registry/connectors.js';
 import { finishExecution, getExecution, insertExecution, newRunId, waitingRetries, type Execution, type Finish } from '../registry/executions.js';
+import { runEvent, setDeliveryId } from '../registry/events.js';
 import type { StorageHealth } from '../registry/storage.js';
 import type { Logger } from '../log/logger.js';
 import type { Job } from './backend.js';
@@ -49,7 +50,7 @@ export class Retries {
     const recorded = this.o.storage.attempt(`record retry ${next.attempt} of ${t.rootId}`, () => insertExecution(this.o.db, {
       id, connectorId: spec.id, trigger: 'retry', attempt: next.attempt, parentId: t.rootId, specHash: t.specHash, gitCommit: getConnector(this.o.db, spec.id)?.gitCommit ?? null,
       scheduledFor: job.scheduledFor, inputs: this.o.redact(job), createdAt: now, notBefore: new Date(now.getTime() + next.delayMs),
-    }));
+    }) && (!job.event || setDeliveryId(this.o.db, id, job.event.deliveryId)));
     if (!recorded) {
       this.o.log.warn({ run: job.id, connector: spec.id, attempt: next.attempt, reason: this.o.storage.problem?.reason }, 'retry not scheduled: it cannot be recorded');
       return false;
@@ -89,6 +90,8 @@ export class Retries {
       id: row.id, connectorId: row.connectorId, attempt: row.attempt, trigger: 'retry', scheduledFor: row.scheduledFor ? new Date(row.scheduledFor) : null,
       version: connector.version, gitCommit: row.gitCommit, inputs: row.inputs ?? {},
     };
+    const event = runEvent(this.o.db, row.parentId ?? row.id); // a retry of an event run sees the same event
+    if (event) job.event = event;
     this.o.due({ job, specHash: connector.specHash, rootId: row.parentId ?? row.id });
   }
 

@@ -106,7 +106,8 @@ export function registryChanged(db: Db): void {
   local.set(db, (local.get(db) ?? 0) + 1);
 }
 
-const observeKey = (db: Db) => `${local.get(db) ?? 0}:${String(db.pragma('data_version', { simple: true }))}`;
+/** Changes whenever the connectors may have: for caches of what is read from them. */
+export const observeKey = (db: Db) => `${local.get(db) ?? 0}:${String(db.pragma('data_version', { simple: true }))}`;
 
 /**
  * The observed state for plan() (small rows, no specs), and what the loader may reuse

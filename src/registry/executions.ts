@@ -3,7 +3,7 @@ import { stmt, type Db } from './db.js';
 import { canonicalJson } from '../spec/hash.js';
 
 export type ExecutionStatus = 'pending' | 'running' | 'success' | 'failed';
-export type Trigger = 'schedule' | 'manual' | 'api' | 'catch-up' | 'retry';
+export type Trigger = 'schedule' | 'manual' | 'api' | 'catch-up' | 'retry' | 'event';
 export type ErrorKind = 'timeout' | 'agent-error' | 'invalid-output' | 'spawn-error' | 'interrupted' | 'budget' | 'cancelled';
 
 /** One run of a connector, as recorded. JSON fields are stored with sorted keys, as run files are. */
@@ -34,6 +34,8 @@ export interface Execution {
   error: string | null;
   validationErrors: unknown[] | null;
   permissionDenials: unknown[] | null;
+  /** For a run an event started: the delivery id (X-GitHub-Delivery, Idempotency-Key). */
+  deliveryId?: string | null;
   createdAt: string;
   /** For a retry waiting for its backoff: when it may start. */
   notBefore: string | null;
@@ -57,7 +59,7 @@ const COLUMNS: { readonly [K in keyof Execution]-?: readonly [column: string, co
   specHash: ['spec_hash'], gitCommit: ['git_commit'], scheduledFor: ['scheduled_for'], inputs: ['inputs', 'json'], renderedPrompt: ['rendered_prompt'],
   argv: ['argv', 'json'], result: ['result'], savedTo: ['saved_to'], outputTruncated: ['output_truncated', 'flag'], costUsd: ['cost_usd'], usage: ['usage', 'json'],
   sessionId: ['session_id'], numTurns: ['num_turns'], durationMs: ['duration_ms'], exitCode: ['exit_code'], errorKind: ['error_kind'], error: ['error'],
-  validationErrors: ['validation_errors', 'json'], permissionDenials: ['permission_denials', 'json'],
+  validationErrors: ['validation_errors', 'json'], permissionDenials: ['permission_denials', 'json'], deliveryId: ['delivery_id'],
   createdAt: ['created_at'], notBefore: ['not_before'], startedAt: ['started_at'], finishedAt: ['finished_at'],
 };
 const FIELDS = Object.entries(COLUMNS) as Array<[keyof Execution, readonly [string, ('json' | 'flag')?]]>;
@@ -68,6 +70,7 @@ function toExecution(r: Record<string, unknown>): Execution {
   const e: Record<string, unknown> = {};
   for (const [field, [column, codec]] of FIELDS) {
     const v = r[column];
+    if (field === 'deliveryId' && v === null) continue; // only event runs carry one: other records stay as they were
     e[field] = codec === 'json' ? json(v as string | null) : codec === 'flag' ? v === 1 : v;
   }
   return e as unknown as Execution;

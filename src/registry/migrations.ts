@@ -131,4 +131,51 @@ export const MIGRATIONS: readonly string[] = [
   // ux: where a run's result was written (output.saveTo rendered), so the run, its record and
   // `show` say which file it made. Null for runs that saved nothing and runs from before.
   `ALTER TABLE executions ADD COLUMN saved_to TEXT;`,
+
+  // events (issue 13): a run started by an event records its delivery id; the event itself
+  // (for the template and retries) is kept beside the run; every delivery id a hook took,
+  // so a replay starts nothing; the outbox of deliveries (each attempt recorded); alerts
+  // open per incident, so one incident raises one alert and one recovery message.
+  `ALTER TABLE executions ADD COLUMN delivery_id TEXT;
+   CREATE TABLE hook_deliveries (
+     key TEXT PRIMARY KEY,
+     received_at TEXT NOT NULL,
+     runs TEXT NOT NULL
+   );
+   CREATE TABLE run_events (
+     run_id TEXT PRIMARY KEY,
+     event TEXT NOT NULL
+   );
+   CREATE TABLE delivery_outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id TEXT,
+     connector_id TEXT,
+     kind TEXT NOT NULL,
+     target TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_at TEXT NOT NULL,
+     last_error TEXT,
+     created_at TEXT NOT NULL,
+     sent_at TEXT
+   );
+   CREATE INDEX delivery_outbox_due ON delivery_outbox(status, next_at);
+   CREATE INDEX delivery_outbox_run ON delivery_outbox(run_id);
+   CREATE TABLE delivery_attempts (
+     outbox_id INTEGER NOT NULL,
+     attempt INTEGER NOT NULL,
+     at TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     detail TEXT,
+     PRIMARY KEY (outbox_id, attempt)
+   );
+   CREATE TABLE alerts (
+     key TEXT PRIMARY KEY,
+     rule TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     opened_at TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     last_message TEXT NOT NULL
+   );`,
 ];

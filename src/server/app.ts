@@ -3,6 +3,7 @@ import type { ExecutionStatus } from '../registry/executions.js';
 import { homePage, runPage } from './dashboard.js';
 import { canRead, checkHost, checkMutation, checkRead, checkWrite, Refusal, type Access, type RequestHeaders } from './access.js';
 import type { HubView } from './view.js';
+import { answerHook } from './hooks.js';
 
 /** The API, metrics and dashboard as a function of web-standard requests: no port, no process. */
 export interface App {
@@ -129,6 +130,8 @@ export function createApp(view: HubView, access: Access, log: Logger): App {
       const headers: RequestHeaders = Object.fromEntries(req.headers);
       try {
         checkHost(headers, access);
+        // Hooks carry their own proof (a signature, a token): the API token and the JSON-only rule are not theirs.
+        if (url.pathname.startsWith('/hooks/')) return await answerHook(view, req, headers, url);
         const matching = table.filter(([, re]) => re.test(url.pathname));
         if (!matching.length) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
         const route = matching.find(([method]) => method === req.method);

@@ -4,6 +4,8 @@ import { getExecution, listExecutions } from '../registry/executions.js';
 import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from '../registry/status.js';
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { skipCounts } from '../registry/skips.js';
+import { outboxCounts, runDeliveries } from '../registry/outbox.js';
+import { deliverySummaries } from '../deliver/format.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
@@ -28,7 +30,11 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       return { ...c, nextRun: nextRun(c.id, c.nextRun), spec: row?.version.spec, template: row?.version.template };
     },
     executions: (filter) => listExecutions(hub.db, filter),
-    execution: (id) => getExecution(hub.db, id),
+    execution: (id) => {
+      const e = getExecution(hub.db, id);
+      const deliveries = e ? runDeliveries(hub.db, e.id) : [];
+      return e && deliveries.length ? { ...e, deliveries: deliverySummaries(deliveries) } as typeof e : e;
+    },
     run(connectorId, inputs): RunAnswer {
       try {
         return hub.run(connectorId, inputs, 'api');
@@ -38,6 +44,7 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       }
     },
     reconcile: () => hub.reconcile('api').then(summary),
+    hook: (req) => hub.events.intake.handle(req),
     async metrics() {
       return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() };
     },
@@ -53,6 +60,7 @@ export function metricsSource(hub: Hub): MetricsSource {
     skipCounts: () => skipCounts(hub.db),
     ...(hub.inGit ? { git: { health: () => hub.gitState.health(), onCommitted: (listener: () => void) => hub.gitState.onCommitted(listener) } } : {}),
     onFinished: (listener) => hub.executor.onFinished(listener),
+    events: { hooks: () => hub.events.intake.counts, outbox: () => outboxCounts(hub.db) },
     onReconciled: (listener) => hub.onReconciled((p) => listener({ seconds: p.seconds, invalidFiles: p.result?.plan.counts.invalid ?? 0, failed: p.error !== undefined })),
   };
 }

@@ -15,6 +15,8 @@ export interface MetricsSource {
   git?: { health(): GitHealth; onCommitted(listener: () => void): void };
   onFinished(listener: (e: Execution) => void): void;
   onReconciled(listener: (pass: { seconds: number; invalidFiles: number; failed: boolean }) => void): void;
+  /** Hook answers by `source|outcome` (src/events/intake.ts), and deliveries by status. */
+  events?: { hooks(): ReadonlyMap<string, number>; outbox(): Record<string, number> };
 }
 
 /** The hub's Prometheus metrics, fed by the executor, the reconciler and the git writer. */
@@ -53,6 +55,27 @@ export class HubMetrics {
         for (const s of hub.skipCounts()) this.inc({ connector: s.connectorId, reason: s.reason }, s.count);
       },
     });
+    const events = hub.events;
+    if (events) {
+      new Counter({
+        name: 'agent_hub_hook_requests_total', help: 'Webhook deliveries by source (github, webhook) and outcome (accepted, ignored, bad-signature, replay, too-large, rate-limited…)',
+        labelNames: ['source', 'outcome'], registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [key, n] of events.hooks()) {
+            const [source, outcome] = key.split('|');
+            this.inc({ source: source as string, outcome: outcome as string }, n);
+          }
+        },
+      });
+      new Gauge({
+        name: 'agent_hub_deliveries', help: 'Deliveries in the outbox by status (pending, sending, sent, failed)', labelNames: ['status'], registers: [this.registry],
+        collect() {
+          const counts = events.outbox();
+          for (const status of ['pending', 'sending', 'sent', 'failed']) this.set({ status }, counts[status] ?? 0);
+        },
+      });
+    }
     const repo = hub.git;
     if (repo) {
       const git = () => repo.health();

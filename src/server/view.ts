@@ -3,6 +3,7 @@ import type { Execution, ExecutionStatus } from '../registry/executions.js';
 import type { StorageProblem } from '../registry/storage.js';
 import type { GitHealth } from '../gitstate/health.js';
 import type { ConnectorSpec, Diagnostic } from '../core/types.js';
+import type { HookAnswer, HookRequest } from '../events/intake.js';
 
 /**
  * Everything the HTTP API, the metrics endpoint and the dashboard need of a hub, and no
@@ -24,6 +25,8 @@ export interface HubView {
   reconcile(): Promise<ReconcileSummary>;
   /** The Prometheus exposition. */
   metrics(): Promise<{ contentType: string; text: string }>;
+  /** A webhook delivery (POST /hooks/…): checked, deduplicated, turned into runs; absent where the hub takes none. */
+  hook?(req: HookRequest): HookAnswer;
 }
 
 export interface HealthReport {

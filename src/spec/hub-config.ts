@@ -19,6 +19,18 @@ export interface HubConfig {
   server?: { host?: string; port?: number; allowedHosts?: string[]; protectReads?: boolean };
   shutdown?: { gracePeriod?: string };
   resync?: { interval?: string };
+  github?: { webhookSecret?: string; apiUrl?: string; token?: string };
+  notify?: { targets?: NotifyTarget[]; on?: string[] };
+  deliveries?: { backoff?: string; maxAttempts?: number };
+}
+
+/** An alert target in hub.yaml `notify.targets`. */
+export interface NotifyTarget {
+  type: 'webhook' | 'github-issue';
+  url?: string;
+  slack?: boolean;
+  repository?: string;
+  token?: string;
 }
 
 /** hub.yaml's section named after an agent type (`claude: { command }`); empty when there is none. */

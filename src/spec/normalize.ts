@@ -41,6 +41,15 @@ export function normalize(raw: Raw, id: string, defaults: SpecDefaults): Connect
       },
     },
     concurrency: (raw.concurrency as ConnectorSpec['concurrency']) ?? 'forbid',
+    // A file delivery is output.saveTo (same rules, same commit); validate refuses a second one.
+    ...(fileDelivery(raw) && output.saveTo === undefined ? { output: { ...(output as object), format: (output.format as 'text' | 'json') ?? 'text', saveTo: fileDelivery(raw) } } : {}),
     budget: (raw.budget as ConnectorSpec['budget']) ?? {},
   } as ConnectorSpec;
+}
+
+/** The path of the first `deliver: [{ type: file, path }]`, if any. */
+function fileDelivery(raw: Raw): string | undefined {
+  const list = Array.isArray(raw.deliver) ? (raw.deliver as Raw[]) : [];
+  const file = list.find((d) => d.type === 'file' && typeof d.path === 'string');
+  return file?.path as string | undefined;
 }

@@ -8,6 +8,7 @@ import { userSchemaAjv } from './user-schema.js';
 import { checkTemplateRefs } from './template-check.js';
 import { closest } from './suggest.js';
 import { agentRule } from './agent-rule.js';
+import { eventsRule } from './events-rule.js';
 import { at, type Rule, type RuleEnv } from './rule-env.js';
 
 /** Cron syntax, a schedule that can fire, and the time zone. */
@@ -189,4 +190,4 @@ export const retryRule: Rule = (spec, env) => {
   return [];
 };
 
-export const RULES: readonly Rule[] = [scheduleRule, agentRule, inputsRule, outputRule, retryRule];
+export const RULES: readonly Rule[] = [scheduleRule, agentRule, inputsRule, outputRule, retryRule, eventsRule];

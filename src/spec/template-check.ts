@@ -7,6 +7,7 @@ import { insideRepo } from './paths.js';
 import { closest } from './suggest.js';
 import { decodeText } from './text.js';
 import type { RuleEnv } from './rule-env.js';
+import { eventRefProblem } from './event-fields.js';
 
 export interface PartialFile {
   file: string;
@@ -72,6 +73,7 @@ function checkRef(ref: TemplateRef, spec: ConnectorSpec, env: RuleEnv): { messag
     const guess = closest(field, inputs);
     return { message: `{{${ref.name}}} uses input "${field}", which is not declared`, hint: guess ? `did you mean inputs.${guess}?` : `declare it under inputs: (e.g. inputs: { ${field}: { type: string } })` };
   }
+  if (head === 'event') return eventRefProblem(ref.name, spec);
   const known = CONTEXT_FIELDS[head as string];
   if (known) {
     if (field === undefined || known.includes(field)) return undefined;

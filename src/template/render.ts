@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import type { ConnectorVersion } from '../core/types.js';
+import type { RunEvent } from '../core/events.js';
 import { helpers } from './helpers.js';
 import { UserError } from '../core/errors.js';
 
@@ -8,6 +9,8 @@ export interface RenderContext {
   inputs: Record<string, unknown>;
   connector: { id: string; name: string; description: string; schedule: string | null; timezone: string };
   run: { id: string; trigger: string; scheduledFor: string | null; attempt: number };
+  /** Only for a run an event started. */
+  event?: RunEvent;
 }
 
 export interface RunInfo {
@@ -16,6 +19,7 @@ export interface RunInfo {
   scheduledFor?: Date | null;
   attempt?: number;
   now?: Date;
+  event?: RunEvent;
 }
 
 const env = Handlebars.create();
@@ -49,11 +53,14 @@ export function renderWith(source: string, version: ConnectorVersion, inputs: Re
     inputs,
     connector: { id: spec.id, name: spec.name ?? spec.id, description: spec.description ?? '', schedule: spec.schedule ?? null, timezone },
     run: { id: run.id, trigger: run.trigger, scheduledFor: run.scheduledFor ? run.scheduledFor.toISOString() : null, attempt: run.attempt ?? 1 },
+    ...(run.event ? { event: run.event } : {}),
   };
   const partials = Object.fromEntries(Object.entries(version.partials).map(([name, src]) => [name, compile(src)]));
   try {
     return compile(source)(context, { partials, data: { now: run.now ?? new Date(), timezone } });
   } catch (err) {
-    throw new RenderError(`${spec.id}: cannot render the prompt: ${(err as Error).message.split('\n')[0]}`);
+    // A connector that reads its event, run without one (by hand, on its schedule): say so rather than "undefined".
+    const noEvent = spec.on && !run.event && /\bevent\b/.test(source) ? ' (this run has no event: only runs a delivery started have one; try agent-hub render <id> --event payload.json)' : '';
+    throw new RenderError(`${spec.id}: cannot render the prompt: ${(err as Error).message.split('\n')[0]}${noEvent}`);
   }
 }

@@ -163,7 +163,7 @@ describe('agent-hub CLI', () => {
 
   it('every shipped example and this repository\'s own connectors validate', async () => {
     const examples = await cli(['validate', '--repo', path.join(REPO, 'examples')]);
-    expect(examples.stdout).toBe('5 connector files: 5 valid, 0 invalid\n');
+    expect(examples.stdout).toBe('6 connector files: 6 valid, 0 invalid\n');
     expect(examples.code).toBe(0);
     const own = testdir();
     cpSync(path.join(REPO, 'connectors'), path.join(own, 'connectors'), { recursive: true });

@@ -1,6 +1,8 @@
 import { formatDiagnostic } from '../../core/diagnostic.js';
 import { isInvalid } from '../../core/plan.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { sampleEvent } from '../../events/sample.js';
+import type { RunEvent } from '../../core/events.js';
 import { loadDesired, type SourceCache } from '../../spec/load.js';
 import { dbPath, openDb } from '../../registry/db.js';
 import { observe } from '../../registry/connectors.js';
@@ -13,6 +15,23 @@ import type { GlobalOptions } from '../options.js';
 
 interface RenderOptions extends GlobalOptions {
   input?: Record<string, string>;
+  /** A JSON file with an event payload (a saved webhook body): the template's `event`. */
+  event?: string;
+  eventName?: string;
+}
+
+/** The event of `--event file.json`, as a delivery would give it; says on stderr when the connector would not take it. */
+function eventFrom(file: string, spec: Parameters<typeof sampleEvent>[0], name: string | undefined): RunEvent {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(`--event ${file}: ${(err as Error).message}`, 2);
+  }
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new UserError(`--event ${file}: the payload must be a JSON object`, 2);
+  const { event, ignored } = sampleEvent(spec, payload as Record<string, unknown>, name);
+  if (ignored) process.stderr.write(`note: this ${event.name} event would not start ${spec.id}: ${ignored}\n`);
+  return event;
 }
 
 /**
@@ -54,7 +73,8 @@ export async function run(id: string, opts: RenderOptions): Promise<void> {
   }
   const inputs = resolveInputs(file.version.spec.inputs, opts.input ?? {}, true);
   if (!inputs.ok) throw new UserError(`bad inputs for ${id}:\n  ${inputs.errors.join('\n  ')}`, 2);
-  const prompt = renderPrompt(file.version, inputs.values, { id: 'render', trigger: 'manual' });
+  const event = opts.event ? eventFrom(opts.event, file.version.spec, opts.eventName) : undefined;
+  const prompt = renderPrompt(file.version, inputs.values, { id: 'render', trigger: event ? 'event' : 'manual', ...(event ? { event } : {}) });
   if (opts.json) printJson({ id, inputs: inputs.values, prompt });
   else process.stdout.write(prompt.endsWith('\n') ? prompt : `${prompt}\n`);
 }

@@ -103,7 +103,7 @@ export class LocalBackend implements ExecutionBackend {
         ...(ctx.onProcess ? { onProcess: (p) => ctx.onProcess?.(job.id, p) } : {}),
         onStart: (fields) => this.emit(this.started, 'started', job.id, fields),
       }, {
-        id: job.id, version: job.version, inputs: job.inputs, trigger: job.trigger, scheduledFor: job.scheduledFor, attempt: job.attempt, signal: held.controller.signal,
+        id: job.id, version: job.version, inputs: job.inputs, trigger: job.trigger, scheduledFor: job.scheduledFor, attempt: job.attempt, signal: held.controller.signal, ...(job.event ? { event: job.event } : {}),
       });
     } catch (err) {
       // A bug here must still end the job with a record, never leave it "running".

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { cutBody, planDeliveries, type FinishedRun } from '../../src/deliver/plan.js';
+import type { ConnectorSpec } from '../../src/core/types.js';
+import type { Delivery } from '../../src/core/events.js';
+
+// Which deliveries a finished run owes, and with what: plain data in and out.
+function run(deliver: Delivery[], finish: FinishedRun['finish'], extra: Partial<ConnectorSpec> = {}, event?: FinishedRun['event']): FinishedRun {
+  const spec: ConnectorSpec = {
+    id: 'c', enabled: true, inputs: {}, prompt: 'p', agent: { type: 'claude', env: {}, timeout: '5m' }, output: { format: 'text' },
+    retry: { attempts: 1, backoff: { initial: '10s', max: '5m', factor: 2 } }, concurrency: 'forbid', budget: {}, deliver, ...extra,
+  };
+  return { id: 'r1', version: { spec, sourcePath: 'connectors/c.yaml', template: 'p', partials: {} }, inputs: {}, trigger: 'event', attempt: 1, scheduledFor: null, finish, ...(event ? { event } : {}) };
+}
+const ok = (result: string) => ({ status: 'success' as const, finishedAt: new Date(), result });
+const failed = { status: 'failed' as const, finishedAt: new Date(), errorKind: 'timeout' as const, error: 'took too long' };
+const hook = (when?: Delivery['when']): Delivery => ({ type: 'webhook', url: 'http://x/y', slack: true, ...(when ? { when } : {}) });
+
+describe('planDeliveries', () => {
+  it('follows when: success by default, failure, always', () => {
+    const d = [hook(), hook('failure'), hook('always')];
+    expect(planDeliveries(run(d, ok('fine'))).map((p) => p.payload.index)).toEqual([0, 2]);
+    const onFailure = planDeliveries(run(d, failed));
+    expect(onFailure.map((p) => p.payload.index)).toEqual([1, 2]);
+    expect(onFailure[0]?.payload.body).toEqual({ text: 'Run r1 of c failed (timeout): took too long' });
+  });
+
+  it('takes title, body and labels from a JSON result with fromResult', () => {
+    const planned = planDeliveries(run([{ type: 'github-issue', repository: 'a/b', fromResult: true }], ok('{"title":"T","body":"B","labels":["x",3]}'), { output: { format: 'json' } }));
+    expect(planned[0]?.payload).toMatchObject({ title: 'T', body: expect.stringMatching(/^B\n\n<!-- agent-hub:c issue -->$/), labels: ['x'] });
+  });
+
+  it('addresses a comment from the event, or records why it cannot', () => {
+    const event = { source: 'github' as const, name: 'pull_request', action: 'opened', deliveryId: 'd', payload: { number: 8, pull_request: { number: 8 }, repository: { full_name: 'a/b' } } };
+    expect(planDeliveries(run([{ type: 'github-comment' }], ok('x'), {}, event))[0]).toMatchObject({ target: 'a/b#8', payload: { deliveryId: 'd' } });
+    expect(planDeliveries(run([{ type: 'github-comment' }], ok('x')))[0]?.payload.error).toBe('no repository: the event had none and the delivery names none');
+  });
+
+  it('cuts a body to its limit on a character boundary, saying so', () => {
+    const cut = cutBody('é'.repeat(100), 120);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(120);
+    expect(cut).toMatch(/^é+\n\n…\[cut by agent-hub: 200 bytes, limit 120\]$/);
+    expect(cutBody('short', 120)).toBe('short');
+  });
+});
