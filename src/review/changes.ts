@@ -55,7 +55,7 @@ export function scheduleWords(spec: Pick<ConnectorSpec, 'schedule' | 'timezone'>
 }
 
 // The order a reviewer scans: when it runs, whether, with what, then the rest.
-const ORDER = ['schedule', 'enabled', 'agent', 'env', 'budget', 'inputs', 'output', 'retry', 'concurrency', 'catchUp', 'prompt'];
+const ORDER = ['schedule', 'on', 'enabled', 'agent', 'env', 'budget', 'inputs', 'output', 'deliver', 'retry', 'concurrency', 'catchUp', 'prompt'];
 function order(field: string): number {
   const top = field.startsWith('agent.env') ? 'env' : field.split('.')[0] as string;
   const i = ORDER.indexOf(top);

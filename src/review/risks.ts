@@ -6,6 +6,7 @@ import { accessOf, modeRank, type Access } from './access.js';
 import type { Rates } from './changes.js';
 import { formatNumber, formatRate } from './frequency.js';
 import { formatUsd } from './money.js';
+import { eventRisks } from '../events/risks.js';
 
 /** What a risk rule looks at: one connector before and after the change. */
 export interface RiskSubject {
@@ -144,6 +145,8 @@ export const RISK_RULES: ReadonlyArray<{ name: string; check: RiskRule }> = [
   { name: 'frequency', check: frequency },
   { name: 'argv', check: argv },
   { name: 'enabled', check: enabled },
+  // Triggers that start runs from outside and deliveries that act with the hub's credentials.
+  { name: 'events', check: ({ before, after }) => eventRisks(before, after).map((r) => r.message) },
 ];
 
 /** The risks of one connector's change, by every rule. */

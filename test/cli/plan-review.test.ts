@@ -104,6 +104,19 @@ describe('plan: risky changes', () => {
     for (const out of [json.stdout, text, md]) expect(out).not.toContain('literal-secret-value');
   });
 
+  it('flags a new trigger and a new delivery (events) among the risks', async () => {
+    const root = baseAndHead({ 'connectors/triage.yaml': connector() }, {
+      'connectors/triage.yaml': connector({
+        on: { github: { events: ['issues'], actions: ['opened'] } },
+        deliver: [{ type: 'webhook', url: 'http://127.0.0.1:9999/x' }],
+      }),
+    });
+    const r = await cli(['plan', '--base', 'main', '--json', '--repo', root]);
+    const risks = risksById(JSON.parse(r.stdout) as JsonPlan).triage ?? [];
+    expect(risks.some((t) => /trigger/.test(t) && /GitHub/.test(t)), risks.join('\n')).toBe(true);
+    expect(risks.some((t) => /127\.0\.0\.1:9999/.test(t)), risks.join('\n')).toBe(true);
+  });
+
   it('a new connector is judged against hub.yaml\'s defaults, not the built-in ones', async () => {
     const root = baseAndHead({ 'hub.yaml': 'defaults:\n  timeout: 30m\n  timezone: Europe/Paris\n', 'connectors/old.yaml': connector() }, {
       'connectors/plain.yaml': connector({ schedule: '@daily' }),
