@@ -174,6 +174,12 @@ function patchObserved(db: Db, before: string, ids: ReadonlySet<string>, paths: 
   const hit = observedCache.get(db);
   if (hit?.key !== before) return;
   const { observed, cache } = hit.value;
+  // Most of the registry changed (a first apply): reading it all again, if anyone asks, costs
+  // no more than patching, and a one-shot `agent-hub apply` never asks.
+  if (ids.size + paths.size > Math.max(100, observed.sources.length / 2)) {
+    observedCache.delete(db);
+    return;
+  }
   const fresh = new Map((db.prepare(`SELECT ${CONNECTOR_COLUMNS} FROM connectors WHERE spec IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
     .all(JSON.stringify([...ids])) as Parameters<typeof toObservedConnector>[0][]).map((r) => [r.id, toObservedConnector(r)]));
   const connectors = observed.connectors.map((c) => fresh.get(c.id) ?? c);
