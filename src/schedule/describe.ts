@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import cronstrue from 'cronstrue';
+import { withCachedFormats } from './zone-format.js';
 
 /** "At 09:00 AM, Monday through Friday (Europe/Paris)", or "manual only". */
 export function describeSchedule(schedule: string | null | undefined, timezone?: string): string {
@@ -40,7 +41,7 @@ export function nextRun(schedule: string | null | undefined, timezone?: string, 
   if (!schedule) return null;
   try {
     const job = new Cron(schedule, { paused: true, ...(timezone ? { timezone } : {}) });
-    const next = job.nextRun(from);
+    const next = withCachedFormats(() => job.nextRun(from));
     job.stop();
     return next;
   } catch {
