@@ -52,14 +52,14 @@ function randomTemplate(seed: number): string {
 
 describe('the quick template parser', () => {
   it('agrees with Handlebars on every template: same references, positions and errors', () => {
-    const templates = [...corpus, ...Array.from({ length: 20000 }, (_, i) => randomTemplate(i + 1))];
+    const templates = [...corpus, ...Array.from({ length: 10000 }, (_, i) => randomTemplate(i + 1))];
     let quick = 0;
     for (const t of templates) {
       if (quickParse(t)) quick++;
       expect(analyzeTemplate(t), JSON.stringify(t)).toEqual(analyzeTemplate(t, 'handlebars'));
     }
     // The random ones must exercise the quick path too, or the comparison proves nothing.
-    expect(quick).toBeGreaterThan(1000);
+    expect(quick).toBeGreaterThan(500);
   });
 
   it('handles the usual prompts itself, the example connectors included', () => {
