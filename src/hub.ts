@@ -12,7 +12,7 @@ import { ReconcileQueue } from './reconcile/queue.js';
 import { planSummary } from './core/plan.js';
 import { StorageHealth, type StorageProblem } from './registry/storage.js';
 import { readHubBytes } from './spec/hub-file.js';
-import { listSchedules } from './registry/connectors.js';
+import { listSchedules } from './registry/schedules.js';
 import { dbPath, openDb, type Db } from './registry/db.js';
 import { failInterrupted } from './registry/executions.js';
 import { Scheduler } from './schedule/scheduler.js';

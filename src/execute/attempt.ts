@@ -1,4 +1,5 @@
-import { mkdtempSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ConnectorVersion } from '../core/types.js';
@@ -45,12 +46,16 @@ export interface Attempt {
   event?: RunEvent;
 }
 
-/** Removes a run's temporary directory; most agents leave it empty, and rmdir is much cheaper then. */
-function removeDir(dir: string): void {
+/**
+ * Removes a run's temporary directory; most agents leave it empty, and rmdir is much cheaper
+ * then. Off the main thread: a synchronous rmdir took ~3 ms of the hub's time per run on a
+ * busy disk, the largest part of what 8 `true` runs at a time cost beside a bare spawn.
+ */
+async function removeDir(dir: string): Promise<void> {
   try {
-    rmdirSync(dir);
+    await rmdir(dir);
   } catch {
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -148,6 +153,6 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     }
     return { ...common, status: 'success', finishedAt: ctx.now(), result: resultText, savedTo };
   } finally {
-    if (ownCwd) removeDir(cwd);
+    if (ownCwd) await removeDir(cwd);
   }
 }

@@ -95,11 +95,31 @@ export function childrenOf(pid: number): number[] {
   return out;
 }
 
+/** What scans read of each process's environment: the values of one variable, by pid. */
+interface EnvCache {
+  at: number;
+  values: Map<number, string[]>;
+}
+const envCaches = new Map<string, EnvCache>();
+
+/**
+ * A pid seen in two scans this close together is the same process: for it to be another,
+ * the first would have had to end and the kernel to hand out every other pid (pid_max,
+ * 32,768 or more) in between.
+ */
+const SAME_PROCESS_MS = 250;
+
 /**
  * Processes whose environment holds `name=value` exactly (this one excluded). Environments
  * are inherited across fork, exec and setsid, so this finds what a process started however
  * far it went, unless it replaced its environment. Only processes this user may read are
  * seen, which are the only ones it could signal anyway.
+ *
+ * Each scan lists /proc and reads the environment only of processes the last scan (within
+ * SAME_PROCESS_MS) did not see: a run's descendant is a new process, read when first seen.
+ * Runs ending together (8 at a time, many times a second) read each environment once
+ * instead of once per run. A process whose environment could not be read, or was empty
+ * (exiting, a kernel thread), is read again next time.
  */
 export function findByEnv(name: string, value: string): number[] {
   let entries: string[];
@@ -108,19 +128,46 @@ export function findByEnv(name: string, value: string): number[] {
   } catch {
     return [];
   }
-  const needle = Buffer.from(`\0${name}=${value}\0`);
-  const NUL = Buffer.from([0]);
+  const now = performance.now();
+  let cache = envCaches.get(name);
+  if (!cache || now - cache.at > SAME_PROCESS_MS) envCaches.set(name, (cache = { at: now, values: new Map() }));
+  cache.at = now;
+  const key = Buffer.from(`\0${name}=`);
+  const listed = new Set<number>();
   const found: number[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let env: Buffer;
-    try {
-      env = readFileSync(`/proc/${entry}/environ`);
-    } catch {
-      continue; // gone, or another user's
+    const pid = Number(entry);
+    listed.add(pid);
+    let values = cache.values.get(pid);
+    if (!values) {
+      values = envValues(pid, key);
+      if (values) cache.values.set(pid, values);
     }
-    // NULs around make the first and the last variable match like the others.
-    if (Buffer.concat([NUL, env, NUL]).includes(needle)) found.push(Number(entry));
+    if (values?.includes(value)) found.push(pid);
   }
+  for (const pid of cache.values.keys()) if (!listed.has(pid)) cache.values.delete(pid);
   return found;
 }
+
+/** Every value `key` (`\0NAME=`) has in a process's environment, or undefined when it could not be read or was empty. */
+function envValues(pid: number, key: Buffer): string[] | undefined {
+  let env: Buffer;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return undefined; // gone, or another user's
+  }
+  if (env.length === 0) return undefined;
+  // A NUL before makes the first variable match like the others.
+  const all = Buffer.concat([NUL, env]);
+  const values: string[] = [];
+  for (let at = all.indexOf(key); at >= 0; at = all.indexOf(key, at + 1)) {
+    const start = at + key.length;
+    const end = all.indexOf(0, start);
+    values.push(all.toString('utf8', start, end < 0 ? all.length : end));
+  }
+  return values;
+}
+
+const NUL = Buffer.from([0]);

@@ -59,22 +59,6 @@ export function connectorFilesRead(db: Db, root: string): ReadonlyMap<string, st
   return value;
 }
 
-/** What scheduling needs of every connector, read from columns: no spec is parsed (a reconcile with 5,000 connectors asks for it). */
-export interface ScheduleRow {
-  id: string;
-  specHash: string;
-  active: boolean;
-  enabled: boolean;
-  schedule: string | null;
-  timezone: string | null;
-}
-
-export function listSchedules(db: Db): ScheduleRow[] {
-  const rows = db.prepare(`SELECT id, spec_hash, active, enabled, schedule, json_extract(spec, '$.spec.timezone') AS timezone
-    FROM connectors WHERE spec IS NOT NULL ORDER BY id`).all() as Array<{ id: string; spec_hash: string; active: number; enabled: number; schedule: string | null; timezone: string | null }>;
-  return rows.map((r) => ({ id: r.id, specHash: r.spec_hash, active: r.active === 1, enabled: r.enabled === 1, schedule: r.schedule, timezone: r.timezone }));
-}
-
 /** How many connectors the registry has, active or not. */
 export function connectorCount(db: Db): number {
   return (stmt(db, 'SELECT COUNT(*) AS n FROM connectors').get() as { n: number }).n;
@@ -124,7 +108,8 @@ export function observe(db: Db): { observed: Observed; cache: SourceCache } {
   return value;
 }
 
-const CONNECTOR_COLUMNS = 'id, spec_hash, source_path, active, last_error IS NOT NULL AS has_error';
+// last_error_at is set and cleared with last_error (setError, clearError, upsert, deactivate): testing it keeps the scan in the connectors_live index.
+const CONNECTOR_COLUMNS = 'id, spec_hash, source_path, active, last_error_at IS NOT NULL AS has_error';
 const SOURCE_COLUMNS = 'path, source_hash, deps, connector_id, spec_hash, diagnostics, stat, checked_at';
 type ObservedConnector = Observed['connectors'][number];
 
@@ -151,7 +136,9 @@ const liveOf = (connectors: readonly ObservedConnector[]) => new Map(connectors.
 const toObservedSource = (r: RawSource) => ({ path: r.path, sourceHash: r.source_hash, connectorId: r.connector_id, statKey: r.stat });
 
 function readObserved(db: Db): { observed: Observed; cache: SourceCache } {
-  const connectors = (db.prepare(`SELECT ${CONNECTOR_COLUMNS} FROM connectors WHERE spec IS NOT NULL`).all() as Parameters<typeof toObservedConnector>[0][]).map(toObservedConnector);
+  // Read in id order (from the connectors_live index, not the wide rows), then put in rowid order, the order patchObserved keeps.
+  const inIdOrder = db.prepare(`SELECT rowid AS r, ${CONNECTOR_COLUMNS} FROM connectors WHERE spec IS NOT NULL ORDER BY id`).all() as Array<Parameters<typeof toObservedConnector>[0] & { r: number }>;
+  const connectors = inIdOrder.sort((a, b) => a.r - b.r).map(toObservedConnector);
   const live = liveOf(connectors);
   const rows = db.prepare(`SELECT ${SOURCE_COLUMNS} FROM sources`).all() as RawSource[];
   const sources = [];
@@ -175,6 +162,12 @@ function patchObserved(db: Db, before: string, ids: ReadonlySet<string>, paths: 
   const hit = observedCache.get(db);
   if (hit?.key !== before) return;
   const { observed, cache } = hit.value;
+  // Most of the registry changed (a first apply): reading it all again, if anyone asks, costs
+  // no more than patching, and a one-shot `agent-hub apply` never asks.
+  if (ids.size + paths.size > Math.max(100, observed.sources.length / 2)) {
+    observedCache.delete(db);
+    return;
+  }
   const fresh = new Map((db.prepare(`SELECT ${CONNECTOR_COLUMNS} FROM connectors WHERE spec IS NOT NULL AND id IN (SELECT value FROM json_each(?))`)
     .all(JSON.stringify([...ids])) as Parameters<typeof toObservedConnector>[0][]).map((r) => [r.id, toObservedConnector(r)]));
   const connectors = observed.connectors.map((c) => fresh.get(c.id) ?? c);

@@ -178,4 +178,11 @@ export const MIGRATIONS: readonly string[] = [
      count INTEGER NOT NULL,
      last_message TEXT NOT NULL
    );`,
+
+  // speed (11 at the time of writing): the small columns every reconcile reads of every
+  // connector (the schedule list, the observed state), in an index that covers them, so
+  // those scans do not read each row's spec, prompt and config copies: with 5,000
+  // connectors the table is ~29 MB, more than SQLite's page cache, and each scan read it all.
+  `CREATE INDEX connectors_live ON connectors(id, spec_hash, active, enabled, schedule, source_path, last_error_at)
+     WHERE spec IS NOT NULL;`,
 ];

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { withCachedFormats } from './zone-format.js';
 
 /** A schedule's pure time arithmetic: croner's pattern matching, without its timers. */
 export class SlotClock {
@@ -10,7 +11,7 @@ export class SlotClock {
 
   /** The first slot strictly after `after`, or null if the pattern never fires again. */
   next(after: Date): Date | null {
-    return this.cron.nextRun(after);
+    return this.timezone ? withCachedFormats(() => this.cron.nextRun(after)) : this.cron.nextRun(after);
   }
 
   /**

@@ -2,12 +2,19 @@ import { MAX_NESTING } from '../core/depth.js';
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
 import { HELPER_NAMES } from './helpers.js';
+import { quickParse } from './quick-parse.js';
+
+let handlebarsParse: typeof Handlebars.parse | undefined;
 
 /**
  * Handlebars' parser alone (what `Handlebars.parse` is), without its compiler and runtime:
  * checking templates is every command's work, and the whole package costs ~4× the load time.
+ * Loaded only for a template quickParse leaves to it.
  */
-const { parse } = createRequire(import.meta.url)('handlebars/dist/cjs/handlebars/compiler/base.js') as { parse: typeof Handlebars.parse };
+export function parseWithHandlebars(source: string): hbs.AST.Program {
+  handlebarsParse ??= (createRequire(import.meta.url)('handlebars/dist/cjs/handlebars/compiler/base.js') as { parse: typeof Handlebars.parse }).parse;
+  return handlebarsParse(source);
+}
 
 /** Something a template refers to, with its position in the template (1-based). */
 export interface TemplateRef {
@@ -47,14 +54,15 @@ function blockNestingBeyond(source: string, limit: number): { line: number; colu
 /**
  * Parses a template and lists the root-context variables, helpers and partials it uses.
  * Paths inside `each`/`with` bodies are relative to an unknown value and are left out,
- * except `@root.` paths, which always start at the root.
+ * except `@root.` paths, which always start at the root. `parser`: 'handlebars' skips
+ * quickParse (the tests compare the two).
  */
-export function analyzeTemplate(source: string): Analysis {
+export function analyzeTemplate(source: string, parser: 'any' | 'handlebars' = 'any'): Analysis {
   const deep = blockNestingBeyond(source, MAX_NESTING);
   if (deep) return { ok: false, message: `blocks are nested deeper than ${MAX_NESTING} levels, the limit; flatten the template`, ...deep };
   let program: hbs.AST.Program;
   try {
-    program = parse(source);
+    program = (parser === 'any' ? quickParse(source) : undefined) ?? parseWithHandlebars(source);
   } catch (err) {
     // Handlebars' parser recurses: thousands of nested blocks overflow its stack. Say what that means.
     if (err instanceof RangeError) return { ok: false, message: 'blocks and subexpressions are nested too deeply for the template parser; flatten the template', line: 1, column: 1 };

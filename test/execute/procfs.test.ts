@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findByEnv } from '../../src/execute/procfs.js';
+
+// The run-id scan reads each process's environment once and keeps what it read for the
+// scans that follow at once (runs ending together): a process started in between, such as
+// an agent's escaped descendant, must still be found, and one that ended must not be.
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of started.splice(0)) c.kill('SIGKILL');
+});
+
+function sleeper(env: Record<string, string>, script = 'exec sleep 30'): ChildProcess {
+  const c = spawn('sh', ['-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: 'ignore', detached: true });
+  started.push(c);
+  return c;
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  return check();
+};
+
+describe.skipIf(!existsSync('/proc/self/environ'))('findByEnv', () => {
+  it('finds processes started between two scans close together, and forgets those that ended', async () => {
+    const id = `run-${process.pid}-${Date.now()}`;
+    const first = sleeper({ SCAN_TEST_ID: id });
+    expect(await until(() => findByEnv('SCAN_TEST_ID', id).includes(first.pid as number))).toBe(true);
+    // Right after that scan: a new process of the run, and one that dropped into its own session.
+    const second = sleeper({ SCAN_TEST_ID: id, OTHER: 'x' });
+    const escaped = sleeper({ SCAN_TEST_ID: id }, 'setsid sleep 30 & echo $! >/dev/null; exec sleep 30');
+    expect(await until(() => findByEnv('SCAN_TEST_ID', id).filter((p) => p === second.pid || p === escaped.pid).length === 2)).toBe(true);
+    expect(findByEnv('SCAN_TEST_ID', `${id}-other`)).toEqual([]);
+    // The setsid'd grandchild carries the id too.
+    expect(await until(() => findByEnv('SCAN_TEST_ID', id).length >= 4)).toBe(true);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    expect(await until(() => !findByEnv('SCAN_TEST_ID', id).includes(first.pid as number))).toBe(true);
+    for (const pid of findByEnv('SCAN_TEST_ID', id)) process.kill(pid, 'SIGKILL');
+  });
+});
