@@ -127,4 +127,10 @@ export const MIGRATIONS: readonly string[] = [
      last_message TEXT NOT NULL,
      PRIMARY KEY (connector_id, reason)
    );`,
+
+  // queue (BullMQ workers): the worker that ran a run (name, host, pid, agent CLI version, as
+  // JSON), and results that came for a run already recorded (a stalled job that still ended),
+  // counted, never recorded as a second success or charge.
+  `ALTER TABLE executions ADD COLUMN worker TEXT;
+   ALTER TABLE executions ADD COLUMN duplicate_results INTEGER NOT NULL DEFAULT 0;`,
 ];
