@@ -81,6 +81,10 @@ export interface ExecutionBackend {
    * are cancelled. Resolves when every job has reported finished.
    */
   stop(graceMs: number): Promise<void>;
+  /** A run a previous hub process handed over and that may still run elsewhere (a queue backend); its result is still to come. */
+  adopt?(job: Job, started: boolean): void;
+  /** Why runs cannot be handed out now (the queue's Redis is unreachable), or null. */
+  health?(): string | null;
 }
 
 /** What the hub gives a backend it makes. */

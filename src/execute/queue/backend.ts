@@ -57,7 +57,7 @@ export class BullMqBackend implements ExecutionBackend {
     for (const q of this.queues.values()) q.on('error', () => undefined);
     this.results = new Worker(RESULTS_QUEUE, async (j: BullJob<ResultMessage>) => this.apply(j.data), { connection, prefix, concurrency: 1, maxStalledCount: 1000 });
     this.results.on('error', (err) => ctx.log.warn({ err: err.message }, 'queue connection problem; retrying'));
-    this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), opts.sweepMs ?? 5000);
+    this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), opts.sweepMs ?? 2000);
     this.sweeper.unref();
   }
 
