@@ -85,6 +85,35 @@ export interface ExecutionBackend {
   adopt?(job: Job, started: boolean): void;
   /** Why runs cannot be handed out now (the queue's Redis is unreachable), or null. */
   health?(): string | null;
+  /** Workers, queue depth and latency, for a backend with workers elsewhere. */
+  queueView?(): Promise<QueueView>;
+}
+
+/** A live worker as its last heartbeat tells it. */
+export interface WorkerView {
+  name: string;
+  host: string;
+  pid: number;
+  agents: string[];
+  concurrency: number;
+  /** Run ids it runs now. */
+  running: string[];
+  startedAt: string;
+  lastBeat: string;
+}
+
+/** What `GET /api/workers`, `status` and /metrics show of a queue backend. */
+export interface QueueView {
+  type: 'bullmq';
+  /** Without its password. */
+  url: string;
+  prefix: string;
+  reachable: boolean;
+  /** Jobs waiting in Redis for a worker, per agent type. */
+  waiting: Record<string, number>;
+  workers: WorkerView[];
+  /** Enqueue-to-start latency of recent runs, ms (null before any). */
+  enqueueToStartMs: { p50: number | null; p95: number | null; count: number };
 }
 
 /** What the hub gives a backend it makes. */

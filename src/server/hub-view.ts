@@ -4,8 +4,10 @@ import { getExecution, listExecutions } from '../registry/executions.js';
 import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from '../registry/status.js';
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { skipCounts } from '../registry/skips.js';
+import { runWorker } from '../execute/queue/records.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
+import type { QueueView } from '../execute/backend.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
 
 /** The server's view of a running hub: reads from its registry, runs and reconciles through it. */
@@ -28,7 +30,12 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       return { ...c, nextRun: nextRun(c.id, c.nextRun), spec: row?.version.spec, template: row?.version.template };
     },
     executions: (filter) => listExecutions(hub.db, filter),
-    execution: (id) => getExecution(hub.db, id),
+    execution(id) {
+      const e = getExecution(hub.db, id);
+      const worker = e && runWorker(hub.db, id);
+      return e && worker ? { ...e, worker } : e;
+    },
+    workers: async () => (await hub.executor.backend.queueView?.()) ?? { type: 'local' },
     run(connectorId, inputs): RunAnswer {
       try {
         return hub.run(connectorId, inputs, 'api');
@@ -53,6 +60,7 @@ export function metricsSource(hub: Hub): MetricsSource {
     skipCounts: () => skipCounts(hub.db),
     ...(hub.inGit ? { git: { health: () => hub.gitState.health(), onCommitted: (listener: () => void) => hub.gitState.onCommitted(listener) } } : {}),
     onFinished: (listener) => hub.executor.onFinished(listener),
+    ...(hub.executor.backend.queueView ? { queue: () => hub.executor.backend.queueView?.() as Promise<QueueView> } : {}),
     onReconciled: (listener) => hub.onReconciled((p) => listener({ seconds: p.seconds, invalidFiles: p.result?.plan.counts.invalid ?? 0, failed: p.error !== undefined })),
   };
 }

@@ -3,6 +3,7 @@ import type { Execution, ExecutionStatus } from '../registry/executions.js';
 import type { StorageProblem } from '../registry/storage.js';
 import type { GitHealth } from '../gitstate/health.js';
 import type { ConnectorSpec, Diagnostic } from '../core/types.js';
+import type { QueueView } from '../execute/backend.js';
 
 /**
  * Everything the HTTP API, the metrics endpoint and the dashboard need of a hub, and no
@@ -24,6 +25,8 @@ export interface HubView {
   reconcile(): Promise<ReconcileSummary>;
   /** The Prometheus exposition. */
   metrics(): Promise<{ contentType: string; text: string }>;
+  /** Where runs execute: the queue's workers, depth and latency; `local` without a queue. */
+  workers?(): Promise<QueueView | { type: 'local' }>;
 }
 
 export interface HealthReport {

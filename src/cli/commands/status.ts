@@ -9,6 +9,7 @@ import { commitDeferral, pendingCount } from '../../registry/git-outbox.js';
 import type { GlobalOptions } from '../options.js';
 import { readDaemonHealth, type DaemonHealth } from '../../daemon/health-file.js';
 import type { SkipSummary } from '../../registry/skips.js';
+import { queueLines, readQueueStatus } from '../../execute/queue/status.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
 export async function run(opts: GlobalOptions): Promise<void> {
@@ -19,13 +20,16 @@ export async function run(opts: GlobalOptions): Promise<void> {
     const rows = connectorStatuses(db);
     const invalidFiles = orphanInvalidFiles(db, rows);
     // A broken hub.yaml is validate's to report; status still shows what it can.
-    const lastCommit = await lastStateCommit(root, stateTarget(root, loadHubConfig(root).config));
+    const config = loadHubConfig(root).config;
+    const lastCommit = await lastStateCommit(root, stateTarget(root, config));
+    // With workers (hub.yaml queue: bullmq): the queue and its workers, read from Redis.
+    const queue = await readQueueStatus(config, process.env);
     const pending = pendingCount(db);
     // The running daemon's own word on its health (a full disk shows here though nothing can be written).
     const hub = readDaemonHealth(root) ?? null;
     const deferred = commitDeferral(db);
     if (opts.json) {
-      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit, ...(deferred ? { deferred } : {}) }, hub });
+      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit, ...(deferred ? { deferred } : {}) }, hub, ...(queue ? { queue } : {}) });
       return;
     }
     if (hub?.status === 'degraded') process.stdout.write(`${hubLine(hub)}\n\n`);
@@ -49,6 +53,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
       for (const d of s.diagnostics.filter((x) => x.severity === 'error')) process.stdout.write(`  ${formatDiagnostic(d).replace(/\n/g, '\n  ')}\n`);
     }
     process.stdout.write(`\n${stateLine(lastCommit, pending)}\n`);
+    if (queue) process.stdout.write(`${queueLines(queue).join('\n')}\n`);
     if (deferred) process.stdout.write(`${color.yellow(`state commits ${deferred.paused ? 'paused' : 'put off'}: ${deferred.reason} (since ${deferred.since})`)}\n`);
   } finally {
     db.close();

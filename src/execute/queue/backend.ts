@@ -3,11 +3,11 @@ import { Redis } from 'ioredis';
 import type { Finish } from '../../registry/executions.js';
 import { agentTypes } from '../../agents/index.js';
 import { agentSettings } from '../../spec/hub-config.js';
-import type { BackendContext, ExecutionBackend, Job, JobStart, RunSettings } from '../backend.js';
+import type { BackendContext, ExecutionBackend, Job, JobStart, QueueView, RunSettings } from '../backend.js';
 import { connectionFor, safeUrl, type QueueTarget } from './connection.js';
 import { RESULTS_QUEUE, WORKER_LOST, cancelChannel, cancelKey, finishFromWire, runQueue, type ResultMessage, type RunJobData } from './protocol.js';
 import { applyOutputs, recordDuplicate, recordWorker } from './records.js';
-import { Latencies, listWorkers, type WorkerView } from './stats.js';
+import { Latencies, listWorkers } from './stats.js';
 
 type State = 'hub' | 'queued' | 'running';
 interface Held {
@@ -116,11 +116,20 @@ export class BullMqBackend implements ExecutionBackend {
     return this.redis.status === 'ready' ? null : `queue: Redis at ${safeUrl(this.target.url)} unreachable (${this.redis.status}); runs wait in the hub until it is back`;
   }
 
-  /** Jobs waiting in Redis per agent type, and the live workers. */
-  async queueView(): Promise<{ depth: Record<string, number>; workers: WorkerView[] }> {
-    const depth: Record<string, number> = {};
-    for (const [type, q] of this.queues) depth[type] = await q.getWaitingCount();
-    return { depth, workers: await listWorkers(this.redis, this.target.prefix) };
+  /** Jobs waiting in Redis per agent type, the live workers, recent latency; what Redis cannot tell now is left empty. */
+  async queueView(): Promise<QueueView> {
+    const waiting: Record<string, number> = {};
+    const reachable = this.redis.status === 'ready';
+    let workers: QueueView['workers'] = [];
+    if (reachable) {
+      for (const [type, q] of this.queues) waiting[type] = await q.getWaitingCount();
+      workers = await listWorkers(this.redis, this.target.prefix);
+    }
+    const l = this.latencies;
+    return {
+      type: 'bullmq', url: safeUrl(this.target.url), prefix: this.target.prefix, reachable, waiting, workers,
+      enqueueToStartMs: { p50: l.quantile(0.5), p95: l.quantile(0.95), count: l.count },
+    };
   }
 
   async stop(graceMs: number): Promise<void> {

@@ -1,17 +1,9 @@
 import type { Redis } from 'ioredis';
+import type { WorkerView } from '../backend.js';
 import { WORKER_KEYS } from './protocol.js';
 
-/** A live worker as its heartbeat tells it. */
-export interface WorkerView {
-  name: string;
-  host: string;
-  pid: number;
-  agents: string[];
-  concurrency: number;
-  running: string[];
-  startedAt: string;
-  lastBeat: string;
-}
+export type { WorkerView } from '../backend.js';
+
 
 /** Every worker whose heartbeat has not expired. */
 export async function listWorkers(redis: Redis, prefix: string): Promise<WorkerView[]> {
