@@ -119,3 +119,20 @@ describe('runs on queue workers', () => {
     expect(await dump()).not.toContain(secret);
   });
 });
+
+describe('a worker stopping', () => {
+  it('SIGTERM drains: the running run finishes and is recorded, the worker takes nothing more and exits 0', async () => {
+    const prefix = queuePrefix();
+    const { hub, fake, submit } = await queueHub({ 'connectors/d.yaml': yaml({ prompt: 'x\n@fake sleep 1', concurrency: 'allow' }) }, prefix);
+    const w = await startWorker({ prefix, env: fake.env, name: 'draining' });
+    const first = submit('d');
+    await eventually(() => expect(getExecution(hub.db, first)?.status).toBe('running'), 10_000);
+    w.proc.kill('SIGTERM');
+    await eventually(() => expect(w.logs.some((l) => String(l.msg).startsWith('stopping'))).toBe(true));
+    const second = submit('d');
+    expect(await hub.executor.wait(first)).toMatchObject({ status: 'success' });
+    expect(await w.exited).toBe(0);
+    expect(getExecution(hub.db, second)?.status).toBe('pending');
+    expect(fake.calls()).toHaveLength(1);
+  }, 30_000);
+});

@@ -16,6 +16,8 @@ import {
   type ResultMessage, type RunJobData, type SavedOutput, type WorkerInfo,
 } from './protocol.js';
 
+const STOPPED = 'the worker stopped';
+
 export interface QueueWorkerOptions {
   url: string;
   prefix: string;
@@ -62,6 +64,7 @@ export class QueueWorker {
   /** Runs this worker is running now, by run id. */
   private readonly running = new Map<string, AbortController>();
   private readonly startedAt = new Date();
+  private stopping = false;
 
   constructor(o: QueueWorkerOptions) {
     this.o = { lostAfterMs: 30_000, heartbeatMs: 5000, ...o };
@@ -103,11 +106,12 @@ export class QueueWorker {
    * results, cancelled, still go back to the hub). Resolves when all have reported.
    */
   async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
     const closing = Promise.all(this.workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    for (const c of this.running.values()) c.abort('the worker stopped');
+    for (const c of this.running.values()) c.abort(STOPPED);
     await closing;
     clearInterval(this.heartbeat);
     await this.redis.del(workerKey(this.o.prefix, this.info.name)).catch(() => undefined);
@@ -190,6 +194,10 @@ export class QueueWorker {
       f = { status: 'failed', finishedAt: new Date(), errorKind: 'agent-error', error: `worker ${this.info.name}: ${(err as Error).message}` };
     } finally {
       await cleanup?.().catch(() => undefined);
+    }
+    if (this.stopping && f.errorKind === 'cancelled' && controller.signal.aborted && controller.signal.reason === STOPPED) {
+      // Not the run's fault nor a person's cancel: the retry policy may run it again elsewhere.
+      f = { ...f, errorKind: 'interrupted', retryable: true, error: `worker ${this.info.name} stopped before this run finished (its --grace ended)` };
     }
     await sent;
     await this.send({ kind: 'finished', runId: d.id, finish: finishToWire(f), outputs, worker });
