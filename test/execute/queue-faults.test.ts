@@ -65,3 +65,26 @@ describe('queue faults', () => {
     expect(prompts.length).toBe(new Set(prompts).size); // none ran twice
   }, 90_000);
 });
+
+describe('the only worker killed', () => {
+  it('the hub itself finds the run lost (stalled-job check), recorded as worker lost', async () => {
+    const prefix = queuePrefix();
+    const root = gitdir({ 'connectors/k.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) });
+    const { openDb } = await import('../../src/registry/db.js');
+    const { reconcile } = await import('../../src/reconcile/reconcile.js');
+    const { createExecution } = await import('../../src/execute/factory.js');
+    const { BullMqBackend } = await import('../../src/execute/queue/backend.js');
+    const db = openDb(`${root}/.agent-hub/hub.db`);
+    await reconcile(root, db);
+    const fake = fakeClaudeEnv();
+    const executor = createExecution({ db, root, env: fake.env, killGraceMs: 200, backend: (ctx) => new BullMqBackend(ctx, { url: 'redis://127.0.0.1:6379', prefix }, { sweepMs: 500, stalledMs: 500 }) });
+    onTestFinished(async () => { await executor.stop(0); db.close(); });
+    const w = await startWorker({ prefix, env: fake.env, name: 'only', args: ['--lost-after', '1s'] });
+    const r = executor.submit({ connectorId: 'k', trigger: 'api' });
+    const id = (r as { id: string }).id;
+    await eventually(() => expect(getExecution(db, id)?.status).toBe('running'), 10_000);
+    w.proc.kill('SIGKILL');
+    for (const pid of fake.livePids()) process.kill(pid, 'SIGKILL');
+    expect(await executor.wait(id)).toMatchObject({ status: 'failed', errorKind: 'interrupted', error: expect.stringContaining('worker lost') });
+  }, 30_000);
+});

@@ -34,6 +34,11 @@ export class BullMqBackend implements ExecutionBackend {
   private readonly ended = new Map<string, Array<() => void>>();
   private readonly queues = new Map<string, Queue>();
   private readonly events: QueueEvents[] = [];
+  /**
+   * Stalled-job checks run here too: a run is found lost even when no worker is left to notice.
+   * Often (BullMQ lets one check per interval through, so a slow one here would slow the workers').
+   */
+  private readonly checkers: Worker[] = [];
   private readonly results: Worker;
   private readonly redis: Redis;
   private readonly sweeper: NodeJS.Timeout;
@@ -41,7 +46,7 @@ export class BullMqBackend implements ExecutionBackend {
   private closed: Promise<void> | undefined;
   readonly latencies = new Latencies();
 
-  constructor(private readonly ctx: BackendContext, readonly target: QueueTarget, opts: { sweepMs?: number } = {}) {
+  constructor(private readonly ctx: BackendContext, readonly target: QueueTarget, opts: { sweepMs?: number; stalledMs?: number } = {}) {
     this.settings = ctx.settings;
     const connection = connectionFor(target.url);
     const { prefix } = target;
@@ -51,8 +56,14 @@ export class BullMqBackend implements ExecutionBackend {
       this.queues.set(type, new Queue(runQueue(type), { connection, prefix }));
       const ev = new QueueEvents(runQueue(type), { connection, prefix });
       ev.on('failed', ({ jobId, failedReason }) => this.lost(jobId, failedReason));
+      // BullMQ 6 moves a job that stalled too often back to wait, failing it when a worker next takes it: lost now.
+      ev.on('stalled', ({ jobId }) => this.lost(jobId, 'its lock expired: stalled'));
       ev.on('error', () => undefined);
       this.events.push(ev);
+      const checker = new Worker(runQueue(type), null, { connection, prefix, autorun: false, maxStalledCount: 0, stalledInterval: opts.stalledMs ?? opts.sweepMs ?? 2000 });
+      checker.on('error', () => undefined);
+      void checker.startStalledCheckTimer().catch(() => undefined);
+      this.checkers.push(checker);
     }
     for (const q of this.queues.values()) q.on('error', () => undefined);
     this.results = new Worker(RESULTS_QUEUE, async (j: BullJob<ResultMessage>) => this.apply(j.data), { connection, prefix, concurrency: 1, maxStalledCount: 1000 });
@@ -153,6 +164,7 @@ export class BullMqBackend implements ExecutionBackend {
       await this.results.close();
       await Promise.all([...this.queues.values()].map((q) => q.close()));
       await Promise.all(this.events.map((e) => e.close()));
+      await Promise.all(this.checkers.map((c) => c.close()));
       this.redis.disconnect();
     })();
     return this.closed;
@@ -249,6 +261,7 @@ export class BullMqBackend implements ExecutionBackend {
       const state = await q.getJobState(h.job.id);
       if (state === 'failed') this.lost(h.job.id, (await q.getJob(h.job.id))?.failedReason ?? 'failed');
       else if (state === 'unknown' && h.state === 'queued') this.enqueue(h);
+      else if (h.state === 'running' && (state === 'waiting' || state === 'prioritized')) this.lost(h.job.id, 'its lock expired: stalled');
       else if ((state === 'unknown' || state === 'completed') && ++h.missing >= 3) this.lost(h.job.id, `job ${state} in Redis with no result`);
     }
   }
