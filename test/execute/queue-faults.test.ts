@@ -88,3 +88,51 @@ describe('the only worker killed', () => {
     expect(await executor.wait(id)).toMatchObject({ status: 'failed', errorKind: 'interrupted', error: expect.stringContaining('worker lost') });
   }, 30_000);
 });
+
+describe('results', () => {
+  it('a second result for a run (a stalled job that still ended) is counted as a duplicate, never a second success or charge', async () => {
+    const prefix = queuePrefix();
+    const root = gitdir({ 'connectors/d.yaml': yaml({ prompt: 'x\n@fake cost 0.5' }) });
+    const { openDb } = await import('../../src/registry/db.js');
+    const { reconcile } = await import('../../src/reconcile/reconcile.js');
+    const { createExecution } = await import('../../src/execute/factory.js');
+    const { BullMqBackend } = await import('../../src/execute/queue/backend.js');
+    const { Queue } = await import('bullmq');
+    const db = openDb(`${root}/.agent-hub/hub.db`);
+    await reconcile(root, db);
+    const fake = fakeClaudeEnv();
+    const executor = createExecution({ db, root, env: fake.env, killGraceMs: 200, backend: (ctx) => new BullMqBackend(ctx, { url: 'redis://127.0.0.1:6379', prefix }) });
+    onTestFinished(async () => { await executor.stop(0); db.close(); });
+    await startWorker({ prefix, env: fake.env, name: 'w' });
+    const announced: string[] = [];
+    executor.onFinished((e) => announced.push(e.id));
+    const id = (executor.submit({ connectorId: 'd', trigger: 'api' }) as { id: string }).id;
+    const first = await executor.wait(id);
+    expect(first).toMatchObject({ status: 'success', costUsd: 0.5 });
+    const results = new Queue('results', { connection: { url: 'redis://127.0.0.1:6379' }, prefix });
+    onTestFinished(() => results.close());
+    await results.add('finished', {
+      kind: 'finished', runId: id, outputs: [], worker: { name: 'zombie', host: 'h', pid: 1, agentVersion: null },
+      finish: { status: 'failed', finishedAt: new Date().toISOString(), errorKind: 'agent-error', error: 'late', costUsd: 0.5 },
+    });
+    await eventually(() => expect(db.prepare('SELECT duplicate_results AS n FROM executions WHERE id = ?').get(id)).toEqual({ n: 1 }));
+    expect(getExecution(db, id)).toEqual(first);
+    expect(announced).toEqual([id]);
+  });
+
+  it('`agent-hub run` beside a running hub reads its own results: neither takes the other\'s', async () => {
+    const prefix = queuePrefix();
+    const root = gitdir({ 'hub.yaml': hubYaml('redis://127.0.0.1:6379', prefix), 'connectors/a.yaml': yaml({ prompt: 'from the hub\n@fake sleep 0.2', concurrency: 'allow' }), 'connectors/b.yaml': yaml({ prompt: 'from the terminal' }) });
+    const fake = fakeClaudeEnv();
+    const hub = new Hub({ repo: root, env: fake.env, killGraceMs: 300 });
+    onTestFinished(() => hub.stop(0).catch(() => undefined));
+    await hub.start({ commitLoop: false });
+    await startWorker({ prefix, env: fake.env, name: 'w', args: ['--concurrency', '4'] });
+    const ids = Array.from({ length: 10 }, () => (hub.run('a') as { id: string }).id);
+    const { cli } = await import('../helpers/cli.js');
+    const terminal = await cli(['run', 'b', '--repo', root], { env: fake.env });
+    expect(terminal).toMatchObject({ code: 0, stdout: expect.stringContaining('Done: from the terminal') });
+    const done = await Promise.all(ids.map((id) => hub.executor.wait(id)));
+    expect(done.every((e) => e.status === 'success')).toBe(true);
+  }, 60_000);
+});

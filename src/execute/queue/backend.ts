@@ -45,8 +45,11 @@ export class BullMqBackend implements ExecutionBackend {
   private stopping = false;
   private closed: Promise<void> | undefined;
   readonly latencies = new Latencies();
+  /** Where workers send this hub's results: the shared `results`, or a queue of its own (`agent-hub run`). */
+  private readonly replyTo: string;
 
-  constructor(private readonly ctx: BackendContext, readonly target: QueueTarget, opts: { sweepMs?: number; stalledMs?: number } = {}) {
+  constructor(private readonly ctx: BackendContext, readonly target: QueueTarget, opts: { sweepMs?: number; stalledMs?: number; replyTo?: string } = {}) {
+    this.replyTo = opts.replyTo ?? RESULTS_QUEUE;
     this.settings = ctx.settings;
     const connection = connectionFor(target.url);
     const { prefix } = target;
@@ -66,7 +69,7 @@ export class BullMqBackend implements ExecutionBackend {
       this.checkers.push(checker);
     }
     for (const q of this.queues.values()) q.on('error', () => undefined);
-    this.results = new Worker(RESULTS_QUEUE, async (j: BullJob<ResultMessage>) => this.apply(j.data), { connection, prefix, concurrency: 1, maxStalledCount: 1000 });
+    this.results = new Worker(this.replyTo, async (j: BullJob<ResultMessage>) => this.apply(j.data), { connection, prefix, concurrency: 1, maxStalledCount: 1000 });
     this.results.on('error', (err) => ctx.log.warn({ err: err.message }, 'queue connection problem; retrying'));
     this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), opts.sweepMs ?? 2000);
     this.sweeper.unref();
@@ -162,6 +165,11 @@ export class BullMqBackend implements ExecutionBackend {
     this.closed ??= (async () => {
       clearInterval(this.sweeper);
       await this.results.close();
+      if (this.replyTo !== RESULTS_QUEUE) {
+        const own = new Queue(this.replyTo, { connection: connectionFor(this.target.url), prefix: this.target.prefix });
+        await own.obliterate({ force: true }).catch(() => undefined);
+        await own.close();
+      }
       await Promise.all([...this.queues.values()].map((q) => q.close()));
       await Promise.all(this.events.map((e) => e.close()));
       await Promise.all(this.checkers.map((c) => c.close()));
@@ -218,7 +226,7 @@ export class BullMqBackend implements ExecutionBackend {
     const data: RunJobData = {
       id: job.id, connectorId: job.connectorId, attempt: job.attempt, trigger: job.trigger, scheduledFor: job.scheduledFor?.toISOString() ?? null,
       version: job.version, gitCommit: job.gitCommit, inputs: job.inputs, agentSettings: agentSettings(settings.hub, job.version.spec.agent.type),
-      maxOutputBytes: settings.maxOutputBytes, killGraceMs: ctx.killGraceMs, enqueuedAt: Date.now(),
+      maxOutputBytes: settings.maxOutputBytes, killGraceMs: ctx.killGraceMs, enqueuedAt: Date.now(), replyTo: this.replyTo,
     };
     q.add('run', data, { jobId: job.id, removeOnComplete: KEEP_COMPLETED, removeOnFail: { age: 86_400 } })
       .catch((err: Error) => ctx.log.error({ run: job.id, err: err.message }, 'queueing a run failed; the next sweep queues it again'));

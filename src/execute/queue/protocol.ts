@@ -41,6 +41,8 @@ export interface RunJobData {
   killGraceMs: number;
   /** When the hub queued it (ms since the epoch): enqueue-to-start latency. */
   enqueuedAt: number;
+  /** The results queue to report to: the hub's own, or that of an `agent-hub run` in a terminal. */
+  replyTo: string;
 }
 
 /** Who ran a run: recorded on it, shown in status and the API. */

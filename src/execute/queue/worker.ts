@@ -57,7 +57,8 @@ export class QueueWorker {
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
   private readonly workers: Worker[] = [];
-  private results!: Queue;
+  /** Results queues by name: the hub's, and any `agent-hub run` in a terminal. */
+  private readonly results = new Map<string, Queue>();
   private redis!: Redis;
   private subscriber!: Redis;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -78,7 +79,6 @@ export class QueueWorker {
     const connection = connectionFor(url);
     this.redis = new Redis(url, { maxRetriesPerRequest: null });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
-    this.results = new Queue(RESULTS_QUEUE, { connection, prefix });
     await this.subscriber.subscribe(cancelChannel(prefix));
     this.subscriber.on('message', (_channel: string, message: string) => this.cancelMessage(message));
     for (const type of this.o.agents) {
@@ -115,7 +115,7 @@ export class QueueWorker {
     await closing;
     clearInterval(this.heartbeat);
     await this.redis.del(workerKey(this.o.prefix, this.info.name)).catch(() => undefined);
-    await this.results.close();
+    await Promise.all([...this.results.values()].map((q) => q.close()));
     this.subscriber.disconnect();
     this.redis.disconnect();
   }
@@ -137,8 +137,14 @@ export class QueueWorker {
     await this.redis.set(workerKey(this.o.prefix, this.info.name), value, 'PX', this.o.heartbeatMs * 3);
   }
 
-  private async send(message: ResultMessage): Promise<void> {
-    await this.results.add(message.kind, message, { removeOnComplete: true, removeOnFail: 1000 });
+  private async send(replyTo: string, message: ResultMessage): Promise<void> {
+    let q = this.results.get(replyTo);
+    if (!q) {
+      q = new Queue(replyTo, { connection: connectionFor(this.o.url), prefix: this.o.prefix });
+      q.on('error', () => undefined);
+      this.results.set(replyTo, q);
+    }
+    await q.add(message.kind, message, { removeOnComplete: true, removeOnFail: 1000 });
   }
 
   private async process(job: BullJob<RunJobData>): Promise<void> {
@@ -181,7 +187,7 @@ export class QueueWorker {
         f = await runAttempt({
           root: at, env: this.env, hub: { [type]: d.agentSettings }, maxOutputBytes: d.maxOutputBytes, killGraceMs: d.killGraceMs, now: () => new Date(),
           onStart: (s) => {
-            sent = sent.then(() => this.send({ kind: 'started', runId: d.id, startedAt: s.startedAt.toISOString(), renderedPrompt: s.renderedPrompt, argv: s.argv, worker, enqueuedAt: d.enqueuedAt }));
+            sent = sent.then(() => this.send(d.replyTo ?? RESULTS_QUEUE, { kind: 'started', runId: d.id, startedAt: s.startedAt.toISOString(), renderedPrompt: s.renderedPrompt, argv: s.argv, worker, enqueuedAt: d.enqueuedAt }));
           },
           onOutput: (rel) => outputs.push({ path: rel, content: readFileSync(path.join(at, rel), 'utf8') }),
         }, {
@@ -200,7 +206,7 @@ export class QueueWorker {
       f = { ...f, errorKind: 'interrupted', retryable: true, error: `worker ${this.info.name} stopped before this run finished (its --grace ended)` };
     }
     await sent;
-    await this.send({ kind: 'finished', runId: d.id, finish: finishToWire(f), outputs, worker });
+    await this.send(d.replyTo ?? RESULTS_QUEUE, { kind: 'finished', runId: d.id, finish: finishToWire(f), outputs, worker });
     this.running.delete(d.id);
     this.log.info({ run: d.id, connector: d.connectorId, status: f.status }, `run ${f.status}`);
   }
