@@ -20,7 +20,7 @@ describe('queue visibility', () => {
     await hub.executor.wait(queued.json.id);
 
     const run = await request<{ status: string; worker: { name: string; host: string; agentVersion: string | null } }>(`/api/executions/${queued.json.id}`);
-    expect(run.json).toMatchObject({ status: 'success', worker: { name: 'vis-1', host: expect.any(String) } });
+    expect(run.json).toMatchObject({ status: 'success', worker: { name: 'vis-1', host: expect.any(String), agentVersion: '2.1.197 (Claude Code)' } });
 
     const workers = await request<Record<string, unknown>>('/api/workers');
     expect(workers.json).toMatchObject({

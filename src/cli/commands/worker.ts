@@ -22,7 +22,7 @@ interface WorkerOptions {
 function duration(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const ms = parseDuration(value);
-  if (ms === undefined || ms === null || ms < 100) throw new UsageError(`${flag} expects a duration like 30s or 2m, got "${value}"`);
+  if (ms === undefined || ms < 100) throw new UsageError(`${flag} expects a duration like 30s or 2m, got "${value}"`);
   return ms;
 }
 

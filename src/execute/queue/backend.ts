@@ -6,7 +6,7 @@ import { agentSettings } from '../../spec/hub-config.js';
 import type { BackendContext, ExecutionBackend, Job, JobStart, QueueView, RunSettings } from '../backend.js';
 import { connectionFor, safeUrl, type QueueTarget } from './connection.js';
 import { RESULTS_QUEUE, WORKER_LOST, cancelChannel, cancelKey, finishFromWire, runQueue, type ResultMessage, type RunJobData } from './protocol.js';
-import { applyOutputs, recordDuplicate, recordWorker } from './records.js';
+import { applyOutputs, recordDuplicate, recordWorker, sideRecord } from './records.js';
 import { Latencies, listWorkers } from './stats.js';
 
 type State = 'hub' | 'queued' | 'running';
@@ -239,17 +239,17 @@ export class BullMqBackend implements ExecutionBackend {
       if (!h || h.state === 'running') return;
       h.state = 'running';
       this.latencies.add(Date.parse(m.startedAt) - m.enqueuedAt);
-      if (this.ctx.db) recordWorker(this.ctx.db, m.runId, m.worker);
+      sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, m.worker));
       this.emit(this.started, 'started', m.runId, { startedAt: new Date(m.startedAt), renderedPrompt: m.renderedPrompt, argv: m.argv });
       return;
     }
     if (!h) {
       // A stalled job run again, or a result after the run was recorded lost: never a second success or charge.
-      if (this.ctx.db) recordDuplicate(this.ctx.db, m.runId);
+      sideRecord(this.ctx, `count a duplicate result of ${m.runId}`, (db) => recordDuplicate(db, m.runId));
       this.ctx.log.warn({ run: m.runId, worker: m.worker.name, status: m.finish.status }, 'a second result for a run already recorded was kept as a duplicate');
       return;
     }
-    if (this.ctx.db) recordWorker(this.ctx.db, m.runId, m.worker);
+    sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, m.worker));
     this.end(h, applyOutputs(this.ctx, finishFromWire(m.finish), m.outputs));
   }
 

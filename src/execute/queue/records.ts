@@ -39,3 +39,13 @@ export function applyOutputs(ctx: BackendContext, f: Finish, outputs: SavedOutpu
   }
   return f;
 }
+
+/** A record beside the run's own that cannot be written (a full disk) is logged: the result itself is still applied, never dropped. */
+export function sideRecord(ctx: BackendContext, what: string, fn: (db: Db) => void): void {
+  if (!ctx.db) return;
+  try {
+    fn(ctx.db);
+  } catch (err) {
+    ctx.log.warn({ err: (err as Error).message }, `could not ${what}`);
+  }
+}
