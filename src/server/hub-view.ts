@@ -4,7 +4,6 @@ import { getExecution, listExecutions } from '../registry/executions.js';
 import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from '../registry/status.js';
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { skipCounts } from '../registry/skips.js';
-import { runWorker } from '../execute/queue/records.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { QueueView } from '../execute/backend.js';
@@ -30,11 +29,7 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       return { ...c, nextRun: nextRun(c.id, c.nextRun), spec: row?.version.spec, template: row?.version.template };
     },
     executions: (filter) => listExecutions(hub.db, filter),
-    execution(id) {
-      const e = getExecution(hub.db, id);
-      const worker = e && runWorker(hub.db, id);
-      return e && worker ? { ...e, worker } : e;
-    },
+    execution: (id) => getExecution(hub.db, id),
     workers: async () => (await hub.executor.backend.queueView?.()) ?? { type: 'local' },
     run(connectorId, inputs): RunAnswer {
       try {
