@@ -47,6 +47,7 @@ describe('runs on queue workers', () => {
     expect(await hub.gitState.commit()).toMatchObject({ runs: 200 });
     const files = git(root, 'ls-tree', '-r', '--name-only', 'HEAD', 'state/runs/n').split('\n');
     expect(files.map((f) => f.replace(/.*\//, '').replace(/\.json$/, '')).sort()).toEqual([...ids].sort());
+    expect(JSON.parse(git(root, 'show', `HEAD:${files[0]}`))).toMatchObject({ status: 'success', worker: { name: expect.stringMatching(/^w[12]$/) } });
   }, 120_000);
 
   it('a worker without claude never takes a Claude run; one that has it does', async () => {
