@@ -225,6 +225,7 @@ export class Hub {
     const restartNeeded = [
       ...(changed(next.config.server, this.config.server) ? ['server'] : []),
       ...(next.config.state?.branch !== this.config.state?.branch ? ['state.branch'] : []),
+      ...(changed(next.config.queue, this.config.queue) ? ['queue'] : []),
     ];
     const gitChanged = changed(next.config.state, this.config.state) || changed(next.config.remote, this.config.remote);
     this.config = next.config;

@@ -44,3 +44,14 @@ describe('agent-hub worker flags', () => {
     expect(await cli(['worker', '--queue', 'redis://127.0.0.1:6379', '--concurrency', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--concurrency must be a whole number') });
   });
 });
+
+describe('changing queue while the hub runs', () => {
+  it('takes effect at the next start, and the hub says so', async () => {
+    const { hubWith } = await import('../helpers/hub.js');
+    const { writeFiles } = await import('../helpers/repo.js');
+    const { root, hub } = await hubWith({ 'connectors/a.yaml': JSON.stringify({ prompt: 'x' }) });
+    writeFiles(root, { 'hub.yaml': 'queue: { type: bullmq, url: "redis://127.0.0.1:6379" }\n' });
+    expect(hub.reloadConfig()).toEqual({ applied: true, restartNeeded: ['queue'] });
+    expect(hub.executor.backend.queueView).toBeUndefined(); // still the local backend
+  });
+});
