@@ -34,13 +34,16 @@ describe('queue faults', () => {
   }, 60_000);
 
   it('Redis stopped under load: the hub is degraded and keeps recording runs; when Redis is back they run, none lost', async () => {
-    const port = 6390 + Math.floor(Math.random() * 500);
+    // A port where nothing answers: never another test's (or person's) Redis, which the shutdown below would stop.
+    const answers = (p: number) => spawnSync('redis-cli', ['-p', String(p), 'ping']).stdout.toString().trim() === 'PONG';
+    let port = 6390 + Math.floor(Math.random() * 500);
+    while (answers(port)) port++;
     const url = `redis://127.0.0.1:${port}`;
     const startRedis = () => execFileSync('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--daemonize', 'yes']);
     const stopRedis = () => spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
     startRedis();
     onTestFinished(() => void stopRedis());
-    await eventually(() => expect(spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout.toString().trim()).toBe('PONG'));
+    await eventually(() => expect(answers(port)).toBe(true));
     const prefix = queuePrefix(url);
     const root = gitdir({ 'hub.yaml': hubYaml(url, prefix), 'connectors/r.yaml': yaml({ prompt: 'run {{run.id}}\n@fake sleep 0.2', concurrency: 'allow' }) });
     const fake = fakeClaudeEnv();

@@ -177,6 +177,8 @@ export class QueueWorker {
           const tree = await worktreeAt(this.o.repo as string, d.gitCommit as string);
           root = tree.dir;
           cleanup = tree.remove;
+        } else if (!d.version.spec.output.saveTo) {
+          root = tmpdir(); // nothing of the repository is read or written: no directory of its own needed
         } else {
           // saveTo is written here first, then sent to the hub, which writes and commits it.
           const scratch = mkdtempSync(path.join(tmpdir(), 'agent-hub-worker-'));
