@@ -3,6 +3,8 @@ import { describeBackend } from './backend-conformance.js';
 import { BullMqBackend } from '../../src/execute/queue/backend.js';
 import { QueueWorker } from '../../src/execute/queue/worker.js';
 import type { BackendMaker } from '../../src/execute/backend.js';
+import { Redis } from 'ioredis';
+import { scanKeys } from '../helpers/workers.js';
 
 // The BullMQ backend, with a worker of both agent types in this process, against the
 // promises every backend keeps; real Redis, a key prefix of its own per backend made.
@@ -18,6 +20,10 @@ const withWorker: BackendMaker = (ctx) => {
     await stop(graceMs);
     await started;
     await worker.stop(0);
+    const redis = new Redis(REDIS);
+    const keys = await scanKeys(redis, target.prefix);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
   };
   return backend;
 };
