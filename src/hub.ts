@@ -5,6 +5,7 @@ import type { Executor, SubmitResult } from './execute/executor.js';
 import { DEFAULT_KILL_GRACE_MS } from './execute/backend.js';
 import { createExecution } from './execute/factory.js';
 import { stopOrphans } from './execute/orphans.js';
+import { adoptableRuns } from './execute/queue/adopt.js';
 import { silentLogger, type Logger } from './log/logger.js';
 import { reconcile, type ReconcileResult } from './reconcile/reconcile.js';
 import { followCommits } from './reconcile/commits.js';
@@ -129,8 +130,12 @@ export class Hub {
       }
     }
     // Agents a crash left running are stopped first; runs another agent-hub process still runs are its own.
+    // With workers, runs a crash left queued or running may still run there, or have a result waiting in Redis: held again.
+    const adopted = this.config.queue?.type === 'bullmq' ? adoptableRuns(this.db) : [];
+    this.executor.adopt(adopted);
+    if (adopted.length) this.log.info({ count: adopted.length }, 'runs queued on workers before the last stop are awaited again');
     const owned = await stopOrphans(this.db, this.log, this.killGraceMs);
-    const interrupted = failInterrupted(this.db, this.now(), owned);
+    const interrupted = failInterrupted(this.db, this.now(), [...owned, ...adopted.map((a) => a.job.id)]);
     if (interrupted) this.log.warn({ count: interrupted }, 'runs left unfinished by the last stop were marked failed (interrupted)');
     const { written } = await this.gitState.repairRecords();
     if (written) this.log.info({ count: written }, 'run records written for runs that had none');
@@ -231,6 +236,7 @@ export class Hub {
     const restartNeeded = [
       ...(changed(next.config.server, this.config.server) ? ['server'] : []),
       ...(next.config.state?.branch !== this.config.state?.branch ? ['state.branch'] : []),
+      ...(changed(next.config.queue, this.config.queue) ? ['queue'] : []),
     ];
     const gitChanged = changed(next.config.state, this.config.state) || changed(next.config.remote, this.config.remote);
     this.config = next.config;
@@ -251,6 +257,8 @@ export class Hub {
     const problem = this.storage.problem;
     const reasons = problem ? [problem.reason] : [];
     if (this.inGit) for (const [op, f] of Object.entries(this.gitState.health().failing)) reasons.push(`git ${op} failing: ${f.error}`);
+    const queue = this.executor.backend.health?.();
+    if (queue) reasons.push(queue);
     return {
       status: reasons.length ? 'degraded' : 'ok', reasons,
       storage: problem ? { ...problem, unrecordedRuns: this.executor.unrecordedRuns } : null,

@@ -102,6 +102,17 @@ function buildProgram(json: boolean): Command {
     .option('--init-only', 'initialise (lock, restore or migrate, apply) and exit')
     .action(action(() => import('./commands/start.js')));
 
+  program.command('worker').description('run the hub\'s jobs from a BullMQ queue on Redis, on this machine (see docs/workers.md)')
+    .option('--queue <url>', 'the Redis server: redis://host:6379, rediss:// for TLS (default: $AGENT_HUB_QUEUE_URL)')
+    .option('--prefix <prefix>', 'key prefix, as hub.yaml\'s queue.prefix (default agent-hub)')
+    .option('--concurrency <n>', 'runs at once, per agent type (default 1)')
+    .option('--agents <types>', 'agent types this machine has, comma-separated (default: all)')
+    .option('--repo <dir>', 'a clone of the hub\'s repository: runs using it (agent.cwd, mcpConfig, addDirs) run in a worktree at the run\'s commit')
+    .option('--name <name>', 'this worker\'s name (default: host-pid)')
+    .option('--lost-after <duration>', 'a run whose worker is silent this long fails as worker lost (default 30s)')
+    .option('--grace <duration>', 'on SIGTERM, how long running runs may finish before they are stopped (default 30s)')
+    .action(action(() => import('./commands/worker.js')));
+
   return program;
 }
 

@@ -4,6 +4,7 @@ import type { Finish, Trigger } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentProcess } from './process.js';
+import type { Db } from '../registry/db.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -83,6 +84,39 @@ export interface ExecutionBackend {
    * are cancelled. Resolves when every job has reported finished.
    */
   stop(graceMs: number): Promise<void>;
+  /** A run a previous hub process handed over and that may still run elsewhere (a queue backend); its result is still to come. */
+  adopt?(job: Job, started: boolean): void;
+  /** Why runs cannot be handed out now (the queue's Redis is unreachable), or null. */
+  health?(): string | null;
+  /** Workers, queue depth and latency, for a backend with workers elsewhere. */
+  queueView?(): Promise<QueueView>;
+}
+
+/** A live worker as its last heartbeat tells it. */
+export interface WorkerView {
+  name: string;
+  host: string;
+  pid: number;
+  agents: string[];
+  concurrency: number;
+  /** Run ids it runs now. */
+  running: string[];
+  startedAt: string;
+  lastBeat: string;
+}
+
+/** What `GET /api/workers`, `status` and /metrics show of a queue backend. */
+export interface QueueView {
+  type: 'bullmq';
+  /** Without its password. */
+  url: string;
+  prefix: string;
+  reachable: boolean;
+  /** Jobs waiting in Redis for a worker, per agent type. */
+  waiting: Record<string, number>;
+  workers: WorkerView[];
+  /** Enqueue-to-start latency of recent runs, ms (null before any). */
+  enqueueToStartMs: { p50: number | null; p95: number | null; count: number };
 }
 
 /** What the hub gives a backend it makes. */
@@ -101,6 +135,8 @@ export interface BackendContext {
   filesReadByConnectors?: () => ReadonlyMap<string, string>;
   /** What finds a job's agent again if the hub crashes (recorded on the run). */
   onProcess?: (id: string, p: AgentProcess) => void;
+  /** The registry, for what a backend records beside the executor (the worker that ran a run). */
+  db?: Db;
 }
 
 export type BackendMaker = (ctx: BackendContext) => ExecutionBackend;

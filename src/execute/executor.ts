@@ -47,7 +47,7 @@ interface Entry extends Tracked {
  */
 export class Executor {
   private readonly db: Db;
-  private readonly backend: ExecutionBackend;
+  readonly backend: ExecutionBackend;
   private readonly storage: StorageHealth;
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
@@ -95,9 +95,7 @@ export class Executor {
   }
 
   /** Runs waiting for a free slot. */
-  get queued(): number {
-    return this.backend.counts().queued;
-  }
+  get queued(): number { return this.backend.counts().queued; }
 
   /** Runs executing now. */
   get active(): number {
@@ -238,6 +236,11 @@ export class Executor {
   /** Drops the retries waiting for a connector (its version changed, or it was removed): recorded as cancelled. */
   dropRetries(connectorId: string): void {
     this.retries.drop(connectorId);
+  }
+
+  /** Holds again runs a backend that outlives the hub (workers through Redis) still runs: their results are still to come. */
+  adopt(runs: Array<Tracked & { started: boolean }>): void {
+    for (const { started, ...e } of runs) if (this.backend.adopt && !this.inFlight.has(e.job.id)) { this.inFlight.set(e.job.id, e); this.backend.adopt(e.job, started); }
   }
 
   /** Schedules every recorded retry still waiting (after a restart); they start when their backoff ends. */

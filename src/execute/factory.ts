@@ -8,6 +8,7 @@ import { DEFAULT_KILL_GRACE_MS, runSettings, type BackendMaker } from './backend
 import { Executor } from './executor.js';
 import { queueDeliveries } from '../deliver/queue.js';
 import { LocalBackend } from './local/backend.js';
+import { configuredBackend } from './queue/index.js';
 
 /** Where finished runs and saved outputs go to be committed (the git state). */
 export interface RunRecords {
@@ -30,7 +31,7 @@ export interface ExecutionOptions {
   records?: RunRecords;
   /** Told when a finished run queued deliveries (the outbox has work); called inside the recording transaction. */
   onDeliveriesQueued?: () => void;
-  /** The backend to run jobs on; the in-process one by default. */
+  /** The backend to run jobs on; by default the one hub.yaml's `queue` names (the in-process one without it). */
   backend?: BackendMaker;
 }
 
@@ -47,8 +48,8 @@ export function createExecution(o: ExecutionOptions): Executor {
   const env = o.env ?? process.env;
   const storage = o.storage ?? new StorageHealth({ dbFile: o.db.name, log });
   const { records } = o;
-  const backend = (o.backend ?? localBackend)({
-    root: o.root, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
+  const backend = (o.backend ?? configuredBackend(o.hub, env) ?? localBackend)({
+    root: o.root, db: o.db, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
     filesReadByConnectors: () => connectorFilesRead(o.db, o.root),
     onProcess: (id, p) => recordAgentProcess(o.db, id, p),
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.

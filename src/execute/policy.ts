@@ -47,7 +47,7 @@ export type RetryDecision = { retry: false } | { retry: true; attempt: number; d
 /** Whether an attempt that ended with `f` gets another, and after how long. None once the hub is stopping. */
 export function decideRetry(p: { finish: Pick<Finish, 'status' | 'errorKind' | 'retryable'>; attempt: number; retry: RetrySpec; stopping: boolean }): RetryDecision {
   const { finish: f } = p;
-  if (f.status !== 'failed' || !f.errorKind || !RETRYABLE.has(f.errorKind) || f.retryable === false || p.stopping) return { retry: false };
+  if (f.status !== 'failed' || !f.errorKind || (!RETRYABLE.has(f.errorKind) && f.retryable !== true) || f.retryable === false || p.stopping) return { retry: false };
   const next = p.attempt + 1;
   if (next > p.retry.attempts) return { retry: false };
   return { retry: true, attempt: next, delayMs: retryDelayMs(p.retry, next) };

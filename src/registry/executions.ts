@@ -41,6 +41,8 @@ export interface Execution {
   notBefore: string | null;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The queue worker that ran it (name, host, pid, agent CLI version); null for a run in the hub's own process. */
+  worker?: Record<string, unknown> | null;
 }
 
 /** A sortable, readable run id: `20261124-223501-9f3a0c1d`. */
@@ -60,7 +62,7 @@ const COLUMNS: { readonly [K in keyof Execution]-?: readonly [column: string, co
   argv: ['argv', 'json'], result: ['result'], savedTo: ['saved_to'], outputTruncated: ['output_truncated', 'flag'], costUsd: ['cost_usd'], usage: ['usage', 'json'],
   sessionId: ['session_id'], numTurns: ['num_turns'], durationMs: ['duration_ms'], exitCode: ['exit_code'], errorKind: ['error_kind'], error: ['error'],
   validationErrors: ['validation_errors', 'json'], permissionDenials: ['permission_denials', 'json'], deliveryId: ['delivery_id'],
-  createdAt: ['created_at'], notBefore: ['not_before'], startedAt: ['started_at'], finishedAt: ['finished_at'],
+  createdAt: ['created_at'], notBefore: ['not_before'], startedAt: ['started_at'], finishedAt: ['finished_at'], worker: ['worker', 'json'],
 };
 const FIELDS = Object.entries(COLUMNS) as Array<[keyof Execution, readonly [string, ('json' | 'flag')?]]>;
 

@@ -185,4 +185,10 @@ export const MIGRATIONS: readonly string[] = [
   // connectors the table is ~29 MB, more than SQLite's page cache, and each scan read it all.
   `CREATE INDEX connectors_live ON connectors(id, spec_hash, active, enabled, schedule, source_path, last_error_at)
      WHERE spec IS NOT NULL;`,
+
+  // queue (BullMQ workers): the worker that ran a run (name, host, pid, agent CLI version, as
+  // JSON), and results that came for a run already recorded (a stalled job that still ended),
+  // counted, never recorded as a second success or charge.
+  `ALTER TABLE executions ADD COLUMN worker TEXT;
+   ALTER TABLE executions ADD COLUMN duplicate_results INTEGER NOT NULL DEFAULT 0;`,
 ];

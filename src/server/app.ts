@@ -97,6 +97,7 @@ function routes(view: HubView, access: Access): Route[] {
       if (!e) throw new HttpError(404, `no run "${match[1]}"`);
       return send(200, e);
     }],
+    ['GET', /^\/api\/workers$/, async () => send(200, view.workers ? await view.workers() : { type: 'local' })],
     ['POST', /^\/api\/reconcile$/, async () => send(200, await view.reconcile())],
     ['GET', /^\/metrics$/, async () => {
       const m = await view.metrics();

@@ -8,6 +8,7 @@ import { outboxCounts, runDeliveries } from '../registry/outbox.js';
 import { deliverySummaries } from '../deliver/format.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
+import type { QueueView } from '../execute/backend.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
 
 /** The server's view of a running hub: reads from its registry, runs and reconciles through it. */
@@ -35,6 +36,7 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       const deliveries = e ? runDeliveries(hub.db, e.id) : [];
       return e && deliveries.length ? { ...e, deliveries: deliverySummaries(deliveries) } as typeof e : e;
     },
+    workers: async () => (await hub.executor.backend.queueView?.()) ?? { type: 'local' },
     run(connectorId, inputs): RunAnswer {
       try {
         return hub.run(connectorId, inputs, 'api');
@@ -61,6 +63,7 @@ export function metricsSource(hub: Hub): MetricsSource {
     ...(hub.inGit ? { git: { health: () => hub.gitState.health(), onCommitted: (listener: () => void) => hub.gitState.onCommitted(listener) } } : {}),
     onFinished: (listener) => hub.executor.onFinished(listener),
     events: { hooks: () => hub.events.intake.counts, outbox: () => outboxCounts(hub.db) },
+    ...(hub.executor.backend.queueView ? { queue: () => hub.executor.backend.queueView?.() as Promise<QueueView> } : {}),
     onReconciled: (listener) => hub.onReconciled((p) => listener({ seconds: p.seconds, invalidFiles: p.result?.plan.counts.invalid ?? 0, failed: p.error !== undefined })),
   };
 }

@@ -3,6 +3,8 @@ import type { Execution } from '../registry/executions.js';
 import type { ConnectorState } from '../registry/status.js';
 import type { SkipReason } from '../registry/skips.js';
 import type { GitHealth } from '../gitstate/health.js';
+import type { QueueView } from '../execute/backend.js';
+import { registerQueueMetrics } from './queue-metrics.js';
 
 /** What the metrics read of a hub, and the events they count; hub-view.ts adapts a Hub to it. */
 export interface MetricsSource {
@@ -17,6 +19,8 @@ export interface MetricsSource {
   onReconciled(listener: (pass: { seconds: number; invalidFiles: number; failed: boolean }) => void): void;
   /** Hook answers by `source|outcome` (src/events/intake.ts), and deliveries by status. */
   events?: { hooks(): ReadonlyMap<string, number>; outbox(): Record<string, number> };
+  /** With a queue backend: its workers, depth and latency. */
+  queue?: () => Promise<QueueView>;
 }
 
 /** The hub's Prometheus metrics, fed by the executor, the reconciler and the git writer. */
@@ -95,6 +99,7 @@ export class HubMetrics {
         },
       });
     }
+    if (hub.queue) registerQueueMetrics(this.registry, hub.queue);
     repo?.onCommitted(() => this.lastCommit.setToCurrentTime());
     hub.onFinished((e) => this.recordRun(e));
     hub.onReconciled((p) => this.recordReconcile(p.seconds, p.invalidFiles, p.failed));

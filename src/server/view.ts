@@ -4,6 +4,7 @@ import type { StorageProblem } from '../registry/storage.js';
 import type { GitHealth } from '../gitstate/health.js';
 import type { ConnectorSpec, Diagnostic } from '../core/types.js';
 import type { HookAnswer, HookRequest } from '../events/intake.js';
+import type { QueueView } from '../execute/backend.js';
 
 /**
  * Everything the HTTP API, the metrics endpoint and the dashboard need of a hub, and no
@@ -27,6 +28,8 @@ export interface HubView {
   metrics(): Promise<{ contentType: string; text: string }>;
   /** A webhook delivery (POST /hooks/…): checked, deduplicated, turned into runs; absent where the hub takes none. */
   hook?(req: HookRequest): HookAnswer;
+  /** Where runs execute: the queue's workers, depth and latency; `local` without a queue. */
+  workers?(): Promise<QueueView | { type: 'local' }>;
 }
 
 export interface HealthReport {

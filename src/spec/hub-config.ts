@@ -22,6 +22,8 @@ export interface HubConfig {
   github?: { webhookSecret?: string; apiUrl?: string; token?: string };
   notify?: { targets?: NotifyTarget[]; on?: string[] };
   deliveries?: { backoff?: string; maxAttempts?: number };
+  /** Where runs execute: in this process (local) or on workers through BullMQ on Redis (see docs/workers.md). */
+  queue?: QueueConfig;
 }
 
 /** An alert target in hub.yaml `notify.targets`. */
@@ -31,6 +33,13 @@ export interface NotifyTarget {
   slack?: boolean;
   repository?: string;
   token?: string;
+}
+
+export interface QueueConfig {
+  type: 'local' | 'bullmq';
+  /** redis:// or rediss:// (TLS); `${NAME}` is taken from the hub's environment. */
+  url?: string;
+  prefix?: string;
 }
 
 /** hub.yaml's section named after an agent type (`claude: { command }`); empty when there is none. */
@@ -81,7 +90,7 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   if (typeof doc.value !== 'object' || Array.isArray(doc.value)) return fail('hub.yaml must be a mapping of settings', 'see schemas/hub.schema.json');
   const diagnostics = checkSchema('hub', doc, HUB_FILE);
   // All errors at once: these checks read only values of the right shape, beside the schema's errors.
-  diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc));
+  diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc), ...queueProblems(doc));
   return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
 }
 
@@ -114,4 +123,21 @@ function allowedHostProblems(doc: SourceDoc): Diagnostic[] {
     file: HUB_FILE, ...doc.locate(['server', 'allowedHosts', i]), path: `server.allowedHosts.${i}`, severity: 'error' as const, rule: 'host',
     message: `"${name}" is not a host name`, hint: 'write the name alone, without scheme, port, path or wildcard, like hub.example.com (IP addresses need no entry)',
   }]));
+}
+
+/** `queue`: bullmq needs a Redis URL (redis:// or rediss://); local takes none. */
+function queueProblems(doc: SourceDoc): Diagnostic[] {
+  const q = (doc.value as HubConfig).queue;
+  // Only a queue of the right shape: the schema reports the rest, once.
+  if (!q || typeof q !== 'object' || (q.type !== 'local' && q.type !== 'bullmq') || (q.url !== undefined && typeof q.url !== 'string')) return [];
+  const at = (field: string, message: string, hint: string): Diagnostic[] => [{
+    file: HUB_FILE, ...doc.locate(field ? ['queue', field] : ['queue']), path: field ? `queue.${field}` : 'queue', severity: 'error', rule: 'queue', message, hint,
+  }];
+  if (q.type === 'local') {
+    const extra = (['url', 'prefix'] as const).find((f) => q[f] !== undefined);
+    return extra ? at(extra, `queue.${extra} is only read with type: bullmq`, 'remove it, or set type: bullmq to run on workers') : [];
+  }
+  if (q.url === undefined) return at('', 'queue type bullmq needs a url', 'add url: redis://host:6379 (rediss:// for TLS; a password as redis://:${REDIS_PASSWORD}@host:6379)');
+  if (!/^rediss?:\/\/[^/\s]/.test(q.url) && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(q.url)) return at('url', `"${q.url}" is not a Redis URL`, 'write redis://host:6379 or rediss://host:6380 (TLS), with user:password@ before the host if needed');
+  return [];
 }

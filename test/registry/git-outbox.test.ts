@@ -19,7 +19,7 @@ function run(id: string, fields: Partial<Execution> = {}): Execution {
     scheduledFor: null, inputs: { topic: 'x' }, renderedPrompt: 'Hi', argv: ['claude', '-p'], result: 'done', savedTo: 'reports/a.md', outputTruncated: true,
     costUsd: 0.0012, usage: { input_tokens: 3 }, sessionId: 's', numTurns: 1, durationMs: 12, exitCode: 0, errorKind: null, error: null,
     validationErrors: null, permissionDenials: [], createdAt: '2026-11-25T10:00:00.000Z', notBefore: null,
-    startedAt: '2026-11-25T10:00:01.000Z', finishedAt: '2026-11-25T10:00:02.000Z', ...fields,
+    startedAt: '2026-11-25T10:00:01.000Z', finishedAt: '2026-11-25T10:00:02.000Z', worker: null, ...fields,
   };
 }
 
@@ -96,5 +96,8 @@ describe('the execution row', () => {
     const bare = run('r2', { inputs: null, argv: null, usage: null, outputTruncated: false, permissionDenials: null, costUsd: null });
     putExecution(db, bare);
     expect(getExecution(db, 'r2')).toEqual(bare);
+    const remote = run('r3', { worker: { name: 'w1', host: 'b', pid: 7, agentVersion: '2.1.197 (Claude Code)' } });
+    putExecution(db, remote);
+    expect(getExecution(db, 'r3')).toEqual(remote);
   });
 });

@@ -3,6 +3,7 @@ import { followCommits } from '../../reconcile/commits.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { getConnector } from '../../registry/connectors.js';
 import { createExecution } from '../../execute/factory.js';
+import { configuredBackend } from '../../execute/queue/index.js';
 import { findAgentType, unknownAgentType } from '../../agents/index.js';
 import { shellLine } from '../../agents/result.js';
 import { agentSettings } from '../../spec/hub-config.js';
@@ -57,7 +58,9 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
     }
 
     // The run's record is written for git at once; the daemon's next commit (or `agent-hub snapshot`) commits it.
-    const executor = createExecution({ db, root, hub: config, records: new GitState(db, root, config) });
+    // With workers, this process reads its run's result from a queue of its own (the daemon reads the shared one).
+    const backend = configuredBackend(config, process.env, { ownResults: true });
+    const executor = createExecution({ db, root, hub: config, records: new GitState(db, root, config), ...(backend ? { backend } : {}) });
     const submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });
     if (submitted.status === 'refused') throw new UserError(submitted.message);
     const interrupt = () => executor.cancel(submitted.id, 'interrupted from the terminal');
@@ -66,6 +69,7 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
     const execution = submitted.status === 'failed' ? await executor.wait(submitted.id) : await executor.waitFinal(submitted.id);
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
+    await executor.stop(0); // closes a queue's connections; nothing runs any more
     if (opts.json) printJson(execution);
     else process.stdout.write(describeExecution(execution, { short: true }));
     if (execution.status !== 'success') throw new ExitError(1);

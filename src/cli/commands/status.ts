@@ -6,6 +6,8 @@ import type { StateCommit } from '../../gitstate/last-commit.js';
 import type { GlobalOptions } from '../options.js';
 import type { SkipSummary } from '../../registry/skips.js';
 import { statusReport, type ConnectorReport, type StatusReport } from '../status-data.js';
+import { queueLines, readQueueStatus } from '../../execute/queue/status.js';
+import { loadHubConfig } from '../../spec/hub-config.js';
 
 /**
  * `agent-hub status`: what was applied, how the files compare with it now (synced, out of
@@ -17,8 +19,10 @@ export async function run(opts: GlobalOptions): Promise<void> {
   if (fromGit && !opts.json) process.stderr.write(FROM_GIT_NOTE);
   try {
     const report = await statusReport(root, db);
-    if (opts.json) printJson(report);
-    else process.stdout.write(render(report));
+    // With workers (hub.yaml queue: bullmq): the queue and its workers, read from Redis.
+    const queue = await readQueueStatus(loadHubConfig(root).config, process.env);
+    if (opts.json) printJson({ ...report, ...(queue ? { queue } : {}) });
+    else process.stdout.write(`${render(report)}${queue ? `${queueLines(queue).join('\n')}\n` : ''}`);
   } finally {
     db.close();
   }

@@ -1,0 +1,46 @@
+// What an operator sees of workers: the API, /metrics, `status`, and the worker on each run.
+import { describe, expect, it } from 'vitest';
+import { gitdir } from '../helpers/repo.js';
+import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { startHubApp } from '../helpers/hub-app.js';
+import { cli } from '../helpers/cli.js';
+import { REDIS, queuePrefix, startWorker } from '../helpers/workers.js';
+
+describe('queue visibility', () => {
+  it('shows workers, queue depth and latency in the API, /metrics and status; a run names its worker', async () => {
+    const prefix = queuePrefix();
+    const root = gitdir({
+      'hub.yaml': `queue: { type: bullmq, url: "${REDIS}", prefix: ${prefix} }\n`,
+      'connectors/v.yaml': JSON.stringify({ prompt: 'hello' }),
+    });
+    const fake = fakeClaudeEnv();
+    const { hub, request } = await startHubApp(root, fake.env);
+    await startWorker({ prefix, env: fake.env, name: 'vis-1', args: ['--agents', 'claude', '--concurrency', '2'] });
+    const queued = await request<{ id: string }>('/api/connectors/v/run', { method: 'POST', body: '{}' });
+    await hub.executor.wait(queued.json.id);
+
+    const run = await request<{ status: string; worker: { name: string; host: string; agentVersion: string | null } }>(`/api/executions/${queued.json.id}`);
+    expect(run.json).toMatchObject({ status: 'success', worker: { name: 'vis-1', host: expect.any(String), agentVersion: '2.1.197 (Claude Code)' } });
+
+    const workers = await request<Record<string, unknown>>('/api/workers');
+    expect(workers.json).toMatchObject({
+      type: 'bullmq', prefix, reachable: true, waiting: { claude: 0, command: 0 },
+      workers: [{ name: 'vis-1', agents: ['claude'], concurrency: 2, running: [] }],
+      enqueueToStartMs: { count: 1, p50: expect.any(Number) },
+    });
+
+    const metrics = (await request('/metrics')).text;
+    expect(metrics).toMatch(/^agent_hub_workers 1$/m);
+    expect(metrics).toMatch(/^agent_hub_queue_waiting\{agent_type="claude"\} 0$/m);
+    expect(metrics).toMatch(/^agent_hub_enqueue_to_start_seconds\{quantile="0.95"\} [\d.e-]+$/m);
+
+    const status = await cli(['status', '--repo', root]);
+    expect(status.stdout).toContain(`queue: ${REDIS} (prefix ${prefix}); waiting: claude 0, command 0; 1 worker`);
+    expect(status.stdout).toMatch(/ {2}vis-1 on \S+: claude, running 0\/2, last heartbeat /);
+  });
+
+  it('a hub without a queue says so', async () => {
+    const { request } = await startHubApp(gitdir({ 'connectors/v.yaml': JSON.stringify({ prompt: 'x' }) }), fakeClaudeEnv().env);
+    expect((await request('/api/workers')).json).toEqual({ type: 'local' });
+  });
+});
