@@ -21,6 +21,7 @@ import { GitState } from './gitstate/state.js';
 import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
 import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
+import { RunEvents } from './execute/live.js';
 
 export interface HubOptions {
   repo: string;
@@ -60,6 +61,8 @@ export class Hub {
   readonly db: Db;
   config: HubConfig;
   readonly executor: Executor;
+  /** Running runs' events, for live viewers (SSE, `agent-hub logs -f`). */
+  readonly live = new RunEvents();
   readonly scheduler: Scheduler;
   readonly gitState: GitState;
   /** False outside a git repository: runs are still recorded on disk, nothing is committed. */
@@ -96,7 +99,7 @@ export class Hub {
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
     this.inGit = insideWorkTree(this.root);
     this.executor = createExecution({
-      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState,
+      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState, live: this.live,
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });

@@ -1,4 +1,5 @@
 import type { AgentSpec, ConnectorSpec } from '../core/types.js';
+import type { TranscriptStep } from './transcript.js';
 
 /** How to start an agent for one run. */
 export interface Invocation {
@@ -75,4 +76,11 @@ export interface AgentType {
   preflight(spec: ConnectorSpec, env: Readonly<Record<string, string>>): string | undefined;
   invocation(spec: ConnectorSpec, ctx: { root: string; settings: AgentSettings }): Invocation;
   interpret(spec: ConnectorSpec, p: ProcessResult): AgentOutcome;
+  /**
+   * For a CLI that prints its work as a stream of JSON lines: the transcript steps in one
+   * line, null for a line that is not one of its events. Without it, the transcript is the
+   * output's lines. `interpret` is then given the lines that were no event, and the last
+   * line with a `result` step, as stdout.
+   */
+  streamSteps?(line: string): TranscriptStep[] | null;
 }

@@ -3,6 +3,7 @@ import type { Finish, Trigger } from '../registry/executions.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentProcess } from './process.js';
+import type { TranscriptEvent } from '../agents/transcript.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -98,6 +99,8 @@ export interface BackendContext {
   filesReadByConnectors?: () => ReadonlyMap<string, string>;
   /** What finds a job's agent again if the hub crashes (recorded on the run). */
   onProcess?: (id: string, p: AgentProcess) => void;
+  /** Each transcript event of a job as it happens (already redacted): stored and streamed live by the hub. */
+  onEvent?: (id: string, e: TranscriptEvent) => void;
 }
 
 export type BackendMaker = (ctx: BackendContext) => ExecutionBackend;
