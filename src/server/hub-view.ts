@@ -5,6 +5,8 @@ import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from 
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { skipCounts } from '../registry/skips.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
+import { readLocalTranscript } from '../gitstate/transcript-read.js';
+import { getPause, listPauses, pauseConnector, resumeConnector } from '../registry/pauses.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
 
@@ -18,17 +20,25 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       return { ...hub.health(), running: hub.executor.active, queued: hub.executor.queued, ...(git ? { git } : {}) };
     },
     connectors() {
-      const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: nextRun(c.id, c.nextRun) }));
+      const pauses = listPauses(hub.db);
+      const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: nextRun(c.id, c.nextRun), paused: pauses.get(c.id) ?? null }));
       return { connectors, invalidFiles: orphanInvalidFiles(hub.db, connectors) };
     },
     connector(id) {
       const c = connectorStatus(hub.db, id);
       if (!c) return undefined;
       const row = getConnector(hub.db, c.id);
-      return { ...c, nextRun: nextRun(c.id, c.nextRun), spec: row?.version.spec, template: row?.version.template };
+      return { ...c, nextRun: nextRun(c.id, c.nextRun), paused: getPause(hub.db, c.id) ?? null, spec: row?.version.spec, template: row?.version.template };
     },
     executions: (filter) => listExecutions(hub.db, filter),
     execution: (id) => getExecution(hub.db, id),
+    transcript(id) {
+      const e = getExecution(hub.db, id);
+      return e && readLocalTranscript(hub.root, hub.config, e);
+    },
+    subscribe: (id, listener) => hub.live.subscribe(id, listener),
+    liveSince: (id, seq) => hub.live.since(id, seq),
+    isLive: (id) => hub.live.live(id),
     run(connectorId, inputs): RunAnswer {
       try {
         return hub.run(connectorId, inputs, 'api');
@@ -36,6 +46,15 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
         if (err instanceof RunRequestError) return { status: 'invalid', notFound: err.code === 'not-found', message: err.message, details: err.details };
         throw err;
       }
+    },
+    pause(id, by, reason) {
+      if (!getConnector(hub.db, id)) return undefined;
+      pauseConnector(hub.db, { connectorId: id, by, at: new Date(), reason });
+      return getPause(hub.db, id);
+    },
+    resume(id) {
+      if (!getConnector(hub.db, id)) return undefined;
+      return resumeConnector(hub.db, id) ?? null;
     },
     reconcile: () => hub.reconcile('api').then(summary),
     async metrics() {

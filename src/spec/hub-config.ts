@@ -27,7 +27,7 @@ export interface HubConfig {
 /** Where run transcripts are kept: committed next to the run record, in .agent-hub/ only, or not at all. */
 export type TranscriptMode = 'commit' | 'local' | 'off';
 export const DEFAULT_TRANSCRIPTS: TranscriptMode = 'commit';
-export const DEFAULT_TRANSCRIPT_MAX_BYTES = 4096;
+export const DEFAULT_TRANSCRIPT_MAX_BYTES = 2048;
 
 /** hub.yaml's section named after an agent type (`claude: { command }`); empty when there is none. */
 export function agentSettings(config: HubConfig | undefined, type: string): AgentSettings {
