@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { ExecutionStatus } from '../registry/executions.js';
-import { homePage, runPage } from './dashboard.js';
+import { connectorPage, homePage, runPage } from './dashboard.js';
 import { canRead, checkHost, checkMutation, checkRead, checkWrite, Refusal, type Access, type RequestHeaders } from './access.js';
 import type { HubView } from './view.js';
 import { runEventStream } from './events.js';
@@ -129,8 +129,13 @@ function routes(view: HubView, access: Access): Route[] {
       return send(200, m.text, m.contentType.split(';')[0]);
     }],
     ['GET', /^\/$/, ({ url }) => send(200, homePage(view, url.searchParams), 'text/html')],
-    ['GET', /^\/runs\/([\w-]+)$/, ({ match }) => {
-      const page = runPage(view, match[1] as string);
+    ['GET', /^\/connectors\/([a-z0-9-]+)$/, ({ match }) => {
+      const page = connectorPage(view, match[1] as string, { tokenRequired: access.token !== undefined });
+      if (!page) throw new HttpError(404, `no connector "${match[1]}"`);
+      return send(200, page, 'text/html');
+    }],
+    ['GET', /^\/runs\/([\w-]+)$/, async ({ match }) => {
+      const page = await runPage(view, match[1] as string, { tokenRequired: access.token !== undefined });
       if (!page) throw new HttpError(404, `no run "${match[1]}"`);
       return send(200, page, 'text/html');
     }],

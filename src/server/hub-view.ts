@@ -7,6 +7,9 @@ import { skipCounts } from '../registry/skips.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
 import { readLocalTranscript } from '../gitstate/transcript-read.js';
 import { getPause, listPauses, pauseConnector, resumeConnector } from '../registry/pauses.js';
+import { connectorVersions, costByConnectorDay, dailyStats, pageOfRuns } from '../registry/run-stats.js';
+import { nextRuns } from '../schedule/next-runs.js';
+import { runCommit } from '../gitstate/run-commit.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
 
@@ -56,6 +59,19 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       if (!getConnector(hub.db, id)) return undefined;
       return resumeConnector(hub.db, id) ?? null;
     },
+    history(id, days) {
+      const spec = getConnector(hub.db, id)?.version.spec;
+      return {
+        days: dailyStats(hub.db, id, days), versions: connectorVersions(hub.db, id),
+        nextRuns: spec?.enabled ? nextRuns(spec.schedule, spec.timezone, 5).map((d) => d.toISOString()) : [],
+      };
+    },
+    runsPage(filter) {
+      const { ids, total } = pageOfRuns(hub.db, filter);
+      return { runs: ids.map((id) => getExecution(hub.db, id)).filter((e) => e !== undefined), total };
+    },
+    costs: (days) => costByConnectorDay(hub.db, days),
+    recordCommit: (id) => (hub.inGit ? runCommit(hub.root, hub.gitState.target, id) : Promise.resolve(null)),
     reconcile: () => hub.reconcile('api').then(summary),
     async metrics() {
       return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() };

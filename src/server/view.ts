@@ -5,6 +5,7 @@ import type { GitHealth } from '../gitstate/health.js';
 import type { ConnectorSpec, Diagnostic } from '../core/types.js';
 import type { TranscriptEvent } from '../agents/transcript.js';
 import type { Pause } from '../registry/pauses.js';
+import type { DayStats, VersionRow } from '../registry/run-stats.js';
 
 /**
  * Everything the HTTP API, the metrics endpoint and the dashboard need of a hub, and no
@@ -34,6 +35,14 @@ export interface HubView {
   pause(id: string, by: string, reason: string | null): Pause | undefined;
   /** Ends a pause: the pause that ended, null when it was not paused, undefined for no such connector. */
   resume(id: string): Pause | null | undefined;
+  /** For a connector's page: runs and cost per day, applied versions (newest first), the next runs. */
+  history(id: string, days: number): { days: DayStats[]; versions: VersionRow[]; nextRuns: string[] };
+  /** One page of runs, newest first, and how many match. */
+  runsPage(filter: { connectorId?: string; status?: string; trigger?: string; limit: number; offset: number }): { runs: Execution[]; total: number };
+  /** Cost per connector and UTC day. */
+  costs(days: number): Map<string, Map<string, number>>;
+  /** The state commit that recorded a run, once there is one. */
+  recordCommit(id: string): Promise<{ sha: string; at: string; subject: string } | null>;
   /** A reconcile through the hub's one queue, summarised. */
   reconcile(): Promise<ReconcileSummary>;
   /** The Prometheus exposition. */
