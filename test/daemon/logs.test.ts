@@ -87,6 +87,7 @@ describe('transcripts from the command line and the API', () => {
     expect(refused).toMatchObject({ status: 409, body: { reason: 'paused' } });
     expect(refused.body.error).toContain('paused by alice');
     const shown = await d.api<{ paused: { by: string; reason: string } }>('/api/connectors/a');
+    expect((await cli(['status', '--repo', root])).stdout).toMatch(/a: paused by alice at \S+: it spams the channel \(agent-hub resume a undoes it\); a drift from git/);
     expect(shown.body.paused).toMatchObject({ by: 'alice', reason: 'it spams the channel' });
     expect((await cli(['resume', 'a', '--repo', root])).stdout).toContain('a: resumed (it was paused by alice');
     expect((await d.api('/api/connectors/a/run', { method: 'POST' })).status).toBe(202);

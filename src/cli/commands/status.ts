@@ -9,6 +9,7 @@ import { commitDeferral, pendingCount } from '../../registry/git-outbox.js';
 import type { GlobalOptions } from '../options.js';
 import { readDaemonHealth, type DaemonHealth } from '../../daemon/health-file.js';
 import type { SkipSummary } from '../../registry/skips.js';
+import { describePause, listPauses } from '../../registry/pauses.js';
 
 /** `agent-hub status`: what the registry holds, read-only. */
 export async function run(opts: GlobalOptions): Promise<void> {
@@ -24,8 +25,9 @@ export async function run(opts: GlobalOptions): Promise<void> {
     // The running daemon's own word on its health (a full disk shows here though nothing can be written).
     const hub = readDaemonHealth(root) ?? null;
     const deferred = commitDeferral(db);
+    const pauses = listPauses(db);
     if (opts.json) {
-      printJson({ connectors: rows, invalidFiles, git: { pending, lastCommit, ...(deferred ? { deferred } : {}) }, hub });
+      printJson({ connectors: rows.map((r) => ({ ...r, paused: pauses.get(r.id) ?? null })), invalidFiles, git: { pending, lastCommit, ...(deferred ? { deferred } : {}) }, hub });
       return;
     }
     if (hub?.status === 'degraded') process.stdout.write(`${hubLine(hub)}\n\n`);
@@ -40,6 +42,8 @@ export async function run(opts: GlobalOptions): Promise<void> {
         r.skipped.last ? color.yellow(`${r.skipped.count} (${r.skipped.last.reason})`) : '-', `${r.version}${r.gitCommit ? ` @${r.gitCommit.slice(0, 7)}` : ' (uncommitted)'}`]),
     )}\n`);
     for (const r of rows.filter((x) => x.skipped.last)) process.stdout.write(`\n${color.yellow(skipLine(r.id, r.skipped))}\n`);
+    // A runtime pause is a drift from git: the file says the connector runs.
+    for (const p of pauses.values()) process.stdout.write(`\n${color.yellow(`${p.connectorId}: ${describePause(p)}; a drift from git`)}\n`);
     for (const r of rows.filter((x) => x.lastError)) {
       process.stdout.write(`\n${color.red(`${r.id}: the file is invalid; version ${r.version} stays active`)}\n`);
       for (const d of r.lastError ?? []) process.stdout.write(`  ${formatDiagnostic(d).replace(/\n/g, '\n  ')}\n`);
