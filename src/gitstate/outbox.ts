@@ -62,6 +62,7 @@ export class Outbox {
     for (const e of missing) {
       try {
         this.recordRun(e);
+        this.recordTranscript(e);
         written++;
       } catch (err) {
         this.log.error({ run: e.id, err: (err as Error).message }, 'run record not written; will try again at the next commit');
