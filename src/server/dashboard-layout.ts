@@ -15,9 +15,10 @@ pre{background:#fff;border:1px solid #e3e5e8;padding:10px;white-space:pre-wrap;w
 .form-result{color:#c62828;margin-left:8px}fieldset{border:1px solid #e3e5e8;background:#fff}label{margin-right:12px}.pager a{margin-right:12px}`;
 
 /** A dashboard page: readable as it comes from the server, localised and live with its one script. */
-export function page(title: string, body: Raw, opts: { refresh?: boolean } = {}): string {
+export function page(title: string, body: Raw, opts: { refresh?: boolean | 'always' } = {}): string {
   // Without JavaScript a running run's page reloads itself; with it, the live view takes over.
-  const refresh = opts.refresh ? html`<noscript><meta http-equiv="refresh" content="5"></noscript>` : html``;
+  const meta = html`<meta http-equiv="refresh" content="5">`;
+  const refresh = opts.refresh === 'always' ? meta : opts.refresh ? html`<noscript>${meta}</noscript>` : html``;
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><title>${title} · agent-hub</title>
 ${refresh}<meta name="viewport" content="width=device-width"><style>${new Raw(STYLE)}</style></head>
 <body><header><strong><a href="/">agent-hub</a></strong><span>${title}</span><small id="zone">times in UTC</small></header><main>${body}</main>

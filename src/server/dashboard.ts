@@ -84,7 +84,8 @@ ${orphans.length ? html`<h2>Invalid files (not applied)</h2><table id="invalid">
 <table id="runs"><tr><th>Run</th><th>Connector</th><th>Status</th><th>Trigger</th><th>Started</th><th>Duration</th><th>Cost</th></tr>
 ${runs.length ? runs.map(runRow) : html`<tr><td colspan="7">No runs yet.</td></tr>`}</table>
 <p class="pager">${offset > 0 ? html`<a href="${pageLink(Math.max(0, offset - PAGE))}" id="newer">← newer</a>` : html``}${total > offset + PAGE ? html`<a href="${pageLink(offset + PAGE)}" id="older">older →</a>` : html``}<small>${total ? `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total}` : ''}</small></p>`;
-  return page('Connectors and runs', body, { refresh: true });
+  // An overview with no form to lose: it reloads itself, with or without JavaScript.
+  return page('Connectors and runs', body, { refresh: 'always' });
 }
 
 export { runPage } from './dashboard-run.js';
