@@ -31,8 +31,6 @@ export interface ExecutorOptions {
   /** The hub's environment: which values are secrets, to redact them from recorded inputs. */
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
-  /** Told of each new hub.yaml configure() takes. */
-  onConfigure?: (hub: HubConfig) => void;
 }
 
 /** A job this hub handed to its backend and has not recorded as finished yet. */
@@ -61,10 +59,8 @@ export class Executor {
   private readonly waiters = new Waiters();
   private readonly listeners: Array<(e: Execution) => void> = [];
   private stopping = false;
-  private readonly onConfigure: ((hub: HubConfig) => void) | undefined;
 
   constructor(o: ExecutorOptions) {
-    this.onConfigure = o.onConfigure;
     this.db = o.db;
     this.backend = o.backend;
     this.storage = o.storage;
@@ -93,7 +89,6 @@ export class Executor {
    * command and the output limit for runs that start from now on.
    */
   configure(hub: HubConfig): void {
-    this.onConfigure?.(hub);
     this.backend.configure(runSettings(hub));
   }
 

@@ -60,7 +60,13 @@ export function createExecution(o: ExecutionOptions): Executor {
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),
   });
-  const executor = new Executor({ db: o.db, backend, storage, log, env, now, onConfigure: (h) => (hub = h) });
+  // The sink follows hub.yaml as the backend does: a changed state.transcripts applies to the next event.
+  const configure = backend.configure.bind(backend);
+  backend.configure = (settings) => {
+    hub = settings.hub;
+    configure(settings);
+  };
+  const executor = new Executor({ db: o.db, backend, storage, log, env, now });
   // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
   if (records) executor.onFinished((e) => void storage.keep(`write the run record of ${e.id}`, () => records.recordRun(e)));
   executor.onFinished((e) => sink.end(e, now()));
