@@ -78,6 +78,19 @@ describe('transcripts from the command line and the API', () => {
     await d.exited;
   });
 
+  it('logs -f without a daemon follows a run that agent-hub run started, from its transcript file', async () => {
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/slow.yaml': yaml({ prompt: `${WORK}\n@fake pause 0.4` }) });
+    const env = { ...process.env, ...fakeClaudeEnv().env };
+    const runner = spawn(process.execPath, [BIN, 'run', 'slow', '--repo', root], { env, stdio: 'ignore' });
+    const ran = new Promise<number | null>((resolve) => runner.on('exit', resolve));
+    await eventually(async () => expect((await cli(['history', 'slow', '--status', 'running', '--json', '--repo', root])).stdout).toContain('"running"'), 10_000, 100);
+    const followed = await cli(['logs', '-f', 'slow', '--repo', root], { env });
+    expect(followed.stderr).toMatch(/following run \S+ of slow \(\S+\.agent-hub\/transcripts\/\S+\.jsonl\)/);
+    expect(followed.stdout).toContain('Read     /srv/repo/README.md');
+    expect(followed.stdout.trimEnd().split('\n').at(-1)).toMatch(/end {6}success$/);
+    expect(await ran).toBe(0);
+  });
+
   it('pause stops a connector\'s runs until resume, from the CLI and the API, with who and when', async () => {
     const root = gitdir({ '.gitignore': '.agent-hub/\n', 'connectors/a.yaml': yaml({ prompt: 'hi' }) });
     const d = await startDaemon(root, fakeClaudeEnv().env);

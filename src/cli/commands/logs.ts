@@ -4,6 +4,7 @@ import type { TranscriptEvent } from '../../agents/transcript.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
 import { readTranscript } from '../../gitstate/transcript-read.js';
 import { readServerFile } from '../../daemon/server-file.js';
+import { localTranscriptPath, readTranscriptFile } from '../../execute/transcript-files.js';
 import { openRunRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../options.js';
 import { formatEvent } from '../transcript-format.js';
@@ -40,9 +41,34 @@ export async function run(target: string, opts: LogsOptions): Promise<void> {
     return;
   }
   const url = opts.url ?? readServerFile(root)?.url;
-  if (!url) throw new UserError(`run ${e.id} is ${e.status}, but no running hub was found for ${root}: start it (agent-hub start), or pass --url of the hub`);
-  if (!opts.json) process.stderr.write(`following run ${e.id} of ${e.connectorId} (${url})\n`);
-  await follow(new URL(`api/executions/${e.id}/events`, url), print);
+  if (!opts.json) process.stderr.write(`following run ${e.id} of ${e.connectorId} (${url ?? localTranscriptPath(root, e.id)})\n`);
+  if (url) await follow(new URL(`api/executions/${e.id}/events`, url), print);
+  else await followFile(root, e.id, print);
+}
+
+/**
+ * Without a daemon (a run started by `agent-hub run` in another terminal): the transcript
+ * file the run writes as it goes, read as it grows, until the registry records the run.
+ */
+async function followFile(root: string, id: string, print: (e: TranscriptEvent) => void): Promise<void> {
+  const { db } = await openRunRegistry(root);
+  let seen = 0;
+  try {
+    for (;;) {
+      const e = getExecution(db, id);
+      const done = e?.status === 'success' || e?.status === 'failed';
+      for (const ev of readTranscriptFile(localTranscriptPath(root, id)) ?? []) {
+        if (ev.seq <= seen) continue;
+        seen = ev.seq;
+        print(ev);
+        if (ev.kind === 'end') return;
+      }
+      if (done) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    db.close();
+  }
 }
 
 /** Reads the run's Server-Sent Events until its end; reconnects with Last-Event-ID when the stream drops. */
