@@ -20,7 +20,7 @@ export async function runPage(view: HubView, id: string, opts: { tokenRequired: 
   const e = view.execution(id);
   if (!e) return undefined;
   const running = e.status === 'pending' || e.status === 'running';
-  const steps = view.transcript(id) ?? view.liveSince(id, 0);
+  const steps = (running ? view.transcript(id) : await view.committedTranscript(id)) ?? view.liveSince(id, 0);
   const commit = running ? null : await view.recordCommit(id);
   const inputs = e.inputs && Object.keys(e.inputs).length ? e.inputs : null;
   const body = html`<div ${running ? html`data-live-run="${e.id}" data-after="${steps.at(-1)?.seq ?? 0}"` : html``}>

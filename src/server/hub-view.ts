@@ -5,7 +5,7 @@ import { connectorStatus, connectorStatuses, orphanInvalidFiles, stateOf } from 
 import { getConnector, listConnectors } from '../registry/connectors.js';
 import { skipCounts } from '../registry/skips.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
-import { readLocalTranscript } from '../gitstate/transcript-read.js';
+import { readLocalTranscript, readTranscript } from '../gitstate/transcript-read.js';
 import { getPause, listPauses, pauseConnector, resumeConnector } from '../registry/pauses.js';
 import { connectorVersions, costByConnectorDay, dailyStats, pageOfRuns } from '../registry/run-stats.js';
 import { nextRuns } from '../schedule/next-runs.js';
@@ -38,6 +38,10 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
     transcript(id) {
       const e = getExecution(hub.db, id);
       return e && readLocalTranscript(hub.root, hub.config, e);
+    },
+    async committedTranscript(id) {
+      const e = getExecution(hub.db, id);
+      return e && readTranscript(hub.root, hub.config, e);
     },
     subscribe: (id, listener) => hub.live.subscribe(id, listener),
     liveSince: (id, seq) => hub.live.since(id, seq),

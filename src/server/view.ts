@@ -23,6 +23,8 @@ export interface HubView {
   execution(id: string): Execution | undefined;
   /** A run's stored transcript (what has happened so far, for a running one); undefined when none is kept here. */
   transcript(id: string): TranscriptEvent[] | undefined;
+  /** As transcript(), and else the committed file wherever state is committed (state.branch: from git). */
+  committedTranscript(id: string): Promise<TranscriptEvent[] | undefined>;
   /** Live events of a run: each new one until it ends; returns the unsubscribe. */
   subscribe(id: string, listener: (e: TranscriptEvent) => void): () => void;
   /** Events of a running run held in memory after `seq` (when no transcript is stored). */
