@@ -41,7 +41,8 @@ function costTable(view: HubView, ids: readonly string[]): Raw {
   const costs = view.costs(COST_DAYS);
   const now = Date.now();
   const days = Array.from({ length: COST_DAYS }, (_, i) => new Date(now - (COST_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
-  const cell = (n: number) => (n ? `$${n.toFixed(2)}` : '');
+  // Cents for real spending; four decimals so a cheap day does not read $0.00.
+  const cell = (n: number) => (n ? `$${n.toFixed(n >= 1 ? 2 : 4)}` : '');
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const rows = ids.map((id) => ({ id, values: days.map((d) => costs.get(id)?.get(d) ?? 0) }));
   return html`<table id="costs"><tr><th>Connector</th>${days.map((d) => html`<th>${d.slice(5)}</th>`)}<th>${COST_DAYS} days</th></tr>

@@ -115,6 +115,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard pages in headless Chromium', (
     expect(refused).toMatchObject({ status: 409, body: { reason: 'paused' } });
     await page.goto(`${d.url}/`);
     expect(await page.locator('tr[data-connector="digest"]').textContent()).toContain('paused by dashboard');
+    // Two digest runs so far (the refused request is none) at $0.0012 each: today's column and the week's total.
+    expect(await page.locator('tr[data-cost="digest"] td').allTextContents()).toEqual(['digest', '', '', '', '', '', '', '$0.0024', '$0.0024']);
     await shot(page, 'home-paused');
     await page.goto(`${d.url}/connectors/digest`);
     await page.click('#resume button');
