@@ -38,3 +38,9 @@ export function listPauses(db: Db): Map<string, Pause> {
 export function describePause(p: Pause): string {
   return `paused by ${p.by} at ${p.at}${p.reason ? `: ${p.reason}` : ''} (agent-hub resume ${p.connectorId} undoes it)`;
 }
+
+/** Why a connector may not start a run now (it is paused), or undefined when it may. */
+export function pausedMessage(db: Db, connectorId: string): string | undefined {
+  const p = getPause(db, connectorId);
+  return p && `${connectorId} is ${describePause(p)}`;
+}

@@ -3,6 +3,8 @@ import { testdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startHubApp } from '../helpers/hub-app.js';
 import { listExecutions } from '../../src/registry/executions.js';
+import { hubWith } from '../helpers/hub.js';
+import { pauseConnector } from '../../src/registry/pauses.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -23,5 +25,17 @@ describe('a paused connector', () => {
     expect((await h.request('/metrics')).text).toMatch(/agent_hub_skipped_runs_total\{connector="tick",reason="paused"\} [1-9]/);
     expect((await h.request('/api/connectors/tick/resume', { method: 'POST' })).json).toMatchObject({ paused: false, was: { by: 'oncall' } });
     await eventually(() => expect(listExecutions(h.hub.db, { connectorId: 'tick', status: 'success', limit: 1000 }).length).toBeGreaterThan(0), 6000, 100);
+  });
+
+  it('a retry due while its connector is paused does not run: it is recorded as cancelled, saying why', async () => {
+    const { hub } = await hubWith({ 'connectors/flaky.yaml': yaml({ prompt: 'x\n@fake is_error overloaded', retry: { attempts: 3, backoff: { initial: '300ms' } } }) });
+    const r = hub.run('flaky', {});
+    if (r.status !== 'queued') throw new Error(r.status);
+    await hub.executor.wait(r.id);
+    pauseConnector(hub.db, { connectorId: 'flaky', by: 'oncall', at: new Date(), reason: 'stop it' });
+    const last = await hub.executor.waitFinal(r.id);
+    expect(last).toMatchObject({ trigger: 'retry', attempt: 2, status: 'failed', errorKind: 'cancelled' });
+    expect(last.error).toContain('dropped: flaky is paused by oncall');
+    expect(last.startedAt).toBeNull();
   });
 });
