@@ -22,6 +22,7 @@ import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
 import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
 import { RunEvents } from './execute/live.js';
+import { pruneCommittedTranscripts } from './gitstate/transcript-prune.js';
 
 export interface HubOptions {
   repo: string;
@@ -102,6 +103,9 @@ export class Hub {
       db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState, live: this.live,
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
+    // Committed transcripts are read from the state from then on: their local copies go.
+    this.gitState.onCommitted(() => void pruneCommittedTranscripts(this.db, this.root, this.gitState.target)
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'local transcripts not pruned; will try after the next commit')));
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });
     this.scheduler = new Scheduler((id, slot) => this.slots.fire(id, slot), this.now);
     this.loops = new HubLoops({

@@ -112,16 +112,19 @@ function routes(view: HubView, access: Access): Route[] {
       if (!e) throw new HttpError(404, `no run "${match[1]}"`);
       return send(200, e);
     }],
-    ['GET', /^\/api\/executions\/([\w-]+)\/events$/, ({ match, url, headers }) => {
+    ['GET', /^\/api\/executions\/([\w-]+)\/events$/, async ({ match, url, headers }) => {
       const id = match[1] as string;
-      if (!view.execution(id)) throw new HttpError(404, `no run "${id}"`);
+      const run = view.execution(id);
+      if (!run) throw new HttpError(404, `no run "${id}"`);
       const after = Number(headers['last-event-id'] ?? url.searchParams.get('after') ?? 0);
-      return runEventStream(view, id, Number.isInteger(after) && after > 0 ? after : 0);
+      // A finished run's steps may be only in the committed state (their local copy pruned).
+      const finished = (run.status === 'success' || run.status === 'failed') && !view.isLive(id);
+      return runEventStream(view, id, Number.isInteger(after) && after > 0 ? after : 0, finished ? await view.committedTranscript(id) : undefined);
     }],
-    ['GET', /^\/api\/executions\/([\w-]+)\/transcript$/, ({ match }) => {
+    ['GET', /^\/api\/executions\/([\w-]+)\/transcript$/, async ({ match }) => {
       const id = match[1] as string;
       if (!view.execution(id)) throw new HttpError(404, `no run "${id}"`);
-      return send(200, { events: view.transcript(id) ?? [] });
+      return send(200, { events: (await view.committedTranscript(id)) ?? [] });
     }],
     ['POST', /^\/api\/reconcile$/, async () => send(200, await view.reconcile())],
     ['GET', /^\/metrics$/, async () => {

@@ -12,7 +12,7 @@ const frame = (e: TranscriptEvent) => `id: ${e.seq}\nevent: ${e.kind}\ndata: ${J
  * as it happens, ending with an `end` event when the run is recorded. A finished run
  * gets its stored steps and the end at once.
  */
-export function runEventStream(view: HubView, id: string, after: number): Response {
+export function runEventStream(view: HubView, id: string, after: number, stored?: TranscriptEvent[]): Response {
   let cleanup = () => undefined as void;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -39,7 +39,7 @@ export function runEventStream(view: HubView, id: string, after: number): Respon
         unsubscribe();
         clearInterval(heartbeat);
       };
-      for (const e of view.transcript(id) ?? []) send(e);
+      for (const e of stored ?? view.transcript(id) ?? []) send(e);
       for (const e of view.liveSince(id, sent)) send(e);
       const run = view.execution(id);
       if (run && (run.status === 'success' || run.status === 'failed') && !view.isLive(id)) {

@@ -1,9 +1,9 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Hub } from '../../src/hub.js';
 import { git, gitdir } from '../helpers/repo.js';
-import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { cli } from '../helpers/cli.js';
 import { hubView } from '../../src/server/hub-view.js';
 import { HubMetrics } from '../../src/server/metrics.js';
@@ -30,7 +30,8 @@ describe('committed transcripts', () => {
     expect(files).toContain(record.replace(/\.json$/, '.transcript.jsonl'));
     expect(JSON.parse(git(root, 'show', `agent-hub/state:${record}`)).transcript).toBe(`${e.id}.transcript.jsonl`);
 
-    rmSync(path.join(root, '.agent-hub', 'transcripts'), { recursive: true, force: true });
+    // Committed: the local copy goes (pruned after the commit), and the state is read instead.
+    await eventually(() => expect(existsSync(path.join(root, '.agent-hub', 'transcripts', `${e.id}.jsonl`))).toBe(false));
     const page = await runPage(hubView(hub, new HubMetrics(metricsSource(hub))), e.id, { tokenRequired: false });
     expect(page).toContain('<code>ls -la /srv</code>');
     await hub.stop(0);
