@@ -24,6 +24,8 @@ import { readSnapshot, restoreFromTarget } from './gitstate/restore.js';
 import { insideWorkTree } from './gitstate/git.js';
 import { existsSync } from 'node:fs';
 import { HubEvents } from './events/hub-events.js';
+import { RunEvents } from './execute/live.js';
+import { pruneCommittedTranscripts } from './gitstate/transcript-prune.js';
 
 export interface HubOptions {
   repo: string;
@@ -63,6 +65,8 @@ export class Hub {
   readonly db: Db;
   config: HubConfig;
   readonly executor: Executor;
+  /** Running runs' events, for live viewers (SSE, `agent-hub logs -f`). */
+  readonly live = new RunEvents();
   readonly scheduler: Scheduler;
   readonly gitState: GitState;
   /** False outside a git repository: runs are still recorded on disk, nothing is committed. */
@@ -101,9 +105,12 @@ export class Hub {
     this.gitState = new GitState(this.db, this.root, this.config, this.log, o.pushBackoffMs ? { backoffMs: o.pushBackoffMs } : {});
     this.inGit = insideWorkTree(this.root);
     this.executor = createExecution({
-      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState, onDeliveriesQueued: () => this.events.dispatcher.nudge(),
+      db: this.db, root: this.root, hub: this.config, log: this.log, now: this.now, storage: this.storage, records: this.gitState, live: this.live, onDeliveriesQueued: () => this.events.dispatcher.nudge(),
       ...(o.env ? { env: o.env } : {}), ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
     });
+    // Committed transcripts are read from the state from then on: their local copies go.
+    this.gitState.onCommitted(() => void pruneCommittedTranscripts(this.db, this.root, this.gitState.target)
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'local transcripts not pruned; will try after the next commit')));
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });
     this.scheduler = new Scheduler((id, slot) => this.slots.fire(id, slot), this.now);
     this.events = new HubEvents({ db: this.db, executor: this.executor, log: this.log, now: this.now, env: o.env ?? process.env, root: this.root, config: () => this.config, health: () => this.health() });

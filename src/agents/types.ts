@@ -1,4 +1,5 @@
 import type { AgentSpec, ConnectorSpec } from '../core/types.js';
+import type { TranscriptStep } from './transcript.js';
 
 /** How to start an agent for one run. */
 export interface Invocation {
@@ -76,4 +77,11 @@ export interface AgentType {
   invocation(spec: ConnectorSpec, ctx: { root: string; settings: AgentSettings }): Invocation;
   /** `settings` is hub.yaml's section of this type, for messages that fit it (a configured command). */
   interpret(spec: ConnectorSpec, p: ProcessResult, ctx: { settings: AgentSettings }): AgentOutcome;
+  /**
+   * For a CLI that prints its work as a stream of JSON lines: the transcript steps in one
+   * line, null for a line that is not one of its events. Without it, the transcript is the
+   * output's lines. `interpret` is then given the lines that were no event, and the last
+   * line with a `result` step, as stdout.
+   */
+  streamSteps?(line: string): TranscriptStep[] | null;
 }

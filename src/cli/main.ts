@@ -81,7 +81,24 @@ function buildProgram(json: boolean): Command {
 
   program.command('show').argument('<run-id>', 'run id (from history)').description('everything recorded about one run')
     .addOption(repoOption()).addOption(jsonOption())
+    .option('--transcript', 'what the agent did: one line per message, tool call (with its command or path) and result')
     .action(action(() => import('./commands/show.js')));
+
+  program.command('logs').argument('<run-or-connector>', 'a run id, or a connector id for its running (else last) run')
+    .description('print a run\'s transcript; with -f, follow a running run live from the hub')
+    .addOption(repoOption()).addOption(jsonOption())
+    .option('-f, --follow', 'keep printing as the run goes, until it ends')
+    .option('--url <url>', 'the running hub (default: the one started in this repository)')
+    .action(action(() => import('./commands/logs.js')));
+
+  program.command('pause').argument('<id>', 'connector id').description('stop a connector\'s scheduled and new runs now, until resumed (a drift from git)')
+    .addOption(repoOption()).addOption(jsonOption())
+    .option('--reason <text>', 'why, shown with the pause')
+    .action(action(() => import('./commands/pause.js')));
+
+  program.command('resume').argument('<id>', 'connector id').description('undo agent-hub pause: the connector runs on its schedule again')
+    .addOption(repoOption()).addOption(jsonOption())
+    .action(action(() => import('./commands/resume.js')));
 
   program.command('status').description('connectors, schedules, next runs, states and errors')
     .addOption(repoOption()).addOption(jsonOption())

@@ -12,6 +12,7 @@ import { acquireLock } from './lock.js';
 import { watchConnectors } from './watch.js';
 import { DaemonSignals } from './signals.js';
 import { HealthFile } from './health-file.js';
+import { removeServerFile, writeServerFile } from './server-file.js';
 import { UserError } from '../core/errors.js';
 
 export interface DaemonOptions {
@@ -91,6 +92,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
       log.error({ err: (err as Error).message }, 'the drain failed; runs left unfinished are marked interrupted at the next start');
       code = 1;
     }
+    server?.closeAllConnections();
+    removeServerFile(root);
     health.remove();
     release();
     log.info({}, 'stopped');
@@ -126,6 +129,7 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`;
   health.url = url; // for agent-hub status
   showHealth();
+  writeServerFile(root, url);
   log.info({ repo: root, url, pid: process.pid, scheduled: hub.scheduler.size }, 'agent-hub started');
 
   await signals.stopRequested;

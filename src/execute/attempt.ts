@@ -8,7 +8,10 @@ import { durationMs } from '../core/duration.js';
 import type { ErrorKind, Finish, Trigger } from '../registry/executions.js';
 import { renderPrompt, renderWith } from '../template/render.js';
 import { findAgentType, unknownAgentType } from '../agents/index.js';
-import { agentSettings, type HubConfig } from '../spec/hub-config.js';
+import { agentSettings, DEFAULT_TRANSCRIPT_MAX_BYTES, DEFAULT_TRANSCRIPTS, type HubConfig } from '../spec/hub-config.js';
+import type { TranscriptEvent } from '../agents/transcript.js';
+import { TranscriptReader } from './transcript-reader.js';
+import { transcriptName } from './transcript-files.js';
 import { agentEnvironment } from './environment.js';
 import { checkOutput, outputTarget, saveOutput } from './output.js';
 import { runPathLeavingRepo } from './run-paths.js';
@@ -33,6 +36,8 @@ export interface AttemptContext {
   filesReadByConnectors?: () => ReadonlyMap<string, string>;
   /** Called once the agent runs, with what finds it again if the hub crashes (recorded on the run). */
   onProcess?: (p: AgentProcess) => void;
+  /** Told each step of the transcript as it happens, redacted and cut to size. */
+  onEvent?: (e: TranscriptEvent) => void;
 }
 
 export interface Attempt {
@@ -112,12 +117,21 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   const cwd = ownCwd ? mkdtempSync(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
   ctx.onStart({ startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });
 
+  const mode = ctx.hub?.state?.transcripts ?? DEFAULT_TRANSCRIPTS;
+  const reader = new TranscriptReader({
+    parse: agent.streamSteps, maxItemBytes: ctx.hub?.state?.transcriptMaxBytes ?? DEFAULT_TRANSCRIPT_MAX_BYTES, maxOutputBytes: ctx.maxOutputBytes,
+    redact, now: ctx.now, emit: (e) => ctx.onEvent?.(e),
+  });
   try {
-    const p = await spawnAgent({
+    const spawned = await spawnAgent({
       command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
       timeoutMs: durationMs(spec.agent.timeout), graceMs: ctx.killGraceMs, maxOutputBytes: ctx.maxOutputBytes, signal: a.signal,
       runId: a.id, ...(ctx.onProcess ? { onSpawn: ctx.onProcess } : {}),
+      onStdout: (c) => reader.stdout(c), onStderr: (c) => reader.stderr(c), collectStdout: !agent.streamSteps,
     });
+    const read = reader.finish();
+    // A streaming agent's stdout is its events: interpret reads what the reader kept of it.
+    const p = agent.streamSteps ? { ...spawned, ...read } : spawned;
     const outcome = agent.interpret(spec, p, { settings });
     const truncated = p.droppedBytes > 0;
     const marker = truncated ? `\n…[output truncated: ${p.droppedBytes} more bytes dropped, limit ${ctx.maxOutputBytes}]` : '';
@@ -127,6 +141,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
       startedAt, costUsd: outcome.costUsd ?? null, usage: outcome.usage ?? null, sessionId: outcome.sessionId ?? null,
       numTurns: outcome.numTurns ?? null, durationMs: Math.round(p.durationMs), exitCode: p.exitCode,
       permissionDenials: outcome.permissionDenials?.length ? redact.value(outcome.permissionDenials) : null, outputTruncated: truncated,
+      transcript: mode === 'commit' && reader.count > 0 ? transcriptName(a.id) : null,
     };
     if (!outcome.ok) {
       const cancelReason = a.signal.aborted ? String(a.signal.reason ?? 'cancelled') : undefined;

@@ -5,6 +5,7 @@ import type { HubConfig } from '../spec/hub-config.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentProcess } from './process.js';
 import type { Db } from '../registry/db.js';
+import type { TranscriptEvent } from '../agents/transcript.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -137,6 +138,8 @@ export interface BackendContext {
   onProcess?: (id: string, p: AgentProcess) => void;
   /** The registry, for what a backend records beside the executor (the worker that ran a run). */
   db?: Db;
+  /** Each transcript event of a job as it happens (already redacted): stored and streamed live by the hub. */
+  onEvent?: (id: string, e: TranscriptEvent) => void;
 }
 
 export type BackendMaker = (ctx: BackendContext) => ExecutionBackend;

@@ -5,6 +5,7 @@ import {
   finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince, type Execution, type Finish,
 } from '../registry/executions.js';
 import { latestAttempt, runningSince } from '../registry/attempts.js';
+import { pausedMessage } from '../registry/pauses.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { resolveInputs } from '../template/inputs.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -149,6 +150,8 @@ export class Executor {
     if (!connector || !connector.active) throw new RunRequestError('not-found', `no active connector "${req.connectorId}"`);
     const { version } = connector;
     const { spec } = version;
+    const paused = pausedMessage(this.db, spec.id);
+    if (paused) return { status: 'refused', reason: 'paused', message: paused };
     const inputs = resolveInputs(spec.inputs, req.inputs ?? {}, req.coerceInputs === true);
     if (!inputs.ok) throw new RunRequestError('bad-inputs', `bad inputs for ${spec.id}: ${inputs.errors.join('; ')}`, inputs.errors);
 

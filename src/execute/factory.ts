@@ -9,10 +9,14 @@ import { Executor } from './executor.js';
 import { queueDeliveries } from '../deliver/queue.js';
 import { LocalBackend } from './local/backend.js';
 import { configuredBackend } from './queue/index.js';
+import { RunEvents } from './live.js';
+import { TranscriptSink } from './transcript-sink.js';
 
 /** Where finished runs and saved outputs go to be committed (the git state). */
 export interface RunRecords {
   recordRun(e: Execution): void;
+  /** A run that lists a transcript: its file goes next to the record. */
+  recordTranscript?(e: Execution): void;
   recordOutput(path: string): void;
 }
 
@@ -33,6 +37,8 @@ export interface ExecutionOptions {
   onDeliveriesQueued?: () => void;
   /** The backend to run jobs on; by default the one hub.yaml's `queue` names (the in-process one without it). */
   backend?: BackendMaker;
+  /** Where running runs' events are published for live viewers; one of its own if not given. */
+  live?: RunEvents;
 }
 
 export const localBackend: BackendMaker = (ctx) => new LocalBackend(ctx);
@@ -48,17 +54,29 @@ export function createExecution(o: ExecutionOptions): Executor {
   const env = o.env ?? process.env;
   const storage = o.storage ?? new StorageHealth({ dbFile: o.db.name, log });
   const { records } = o;
+  let hub = o.hub;
+  const sink = new TranscriptSink(o.root, () => hub?.state?.transcripts, o.live ?? new RunEvents(), log);
   const backend = (o.backend ?? configuredBackend(o.hub, env) ?? localBackend)({
     root: o.root, db: o.db, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
     filesReadByConnectors: () => connectorFilesRead(o.db, o.root),
     onProcess: (id, p) => recordAgentProcess(o.db, id, p),
+    onEvent: (id, e) => sink.event(id, e),
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),
   });
+  // The sink follows hub.yaml as the backend does: a changed state.transcripts applies to the next event.
+  const configure = backend.configure.bind(backend);
+  backend.configure = (settings) => {
+    hub = settings.hub;
+    configure(settings);
+  };
   const executor = new Executor({ db: o.db, backend, storage, log, env, now, inRecord: (job, f) => {
     if (queueDeliveries(o.db, job, f, now()) > 0) o.onDeliveriesQueued?.();
   } });
   // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
   if (records) executor.onFinished((e) => void storage.keep(`write the run record of ${e.id}`, () => records.recordRun(e)));
+  executor.onFinished((e) => sink.end(e, now()));
+  const { recordTranscript } = records ?? {};
+  if (records && recordTranscript) executor.onFinished((e) => void (e.transcript && storage.keep(`write the transcript of ${e.id}`, () => recordTranscript.call(records, e))));
   return executor;
 }

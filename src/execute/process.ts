@@ -21,6 +21,11 @@ export interface SpawnOptions {
   runId: string;
   /** Called once the agent runs, with what finds it again after a crash of the hub. */
   onSpawn?: (p: AgentProcess) => void;
+  /** Told every piece of output as it arrives (a transcript, live logs), before any limit. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** False when onStdout keeps what matters (a stream of events): stdout is then not collected. */
+  collectStdout?: boolean;
 }
 
 /** What finds a running agent again, recorded on its run: at the next start after a crash, it is stopped. */
@@ -84,6 +89,8 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
   let kept = 0;
   let droppedBytes = 0;
   child.stdout?.on('data', (chunk: Buffer) => {
+    o.onStdout?.(chunk);
+    if (o.collectStdout === false) return;
     const room = o.maxOutputBytes - kept;
     if (room >= chunk.length) {
       chunks.push(chunk);
@@ -96,6 +103,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
   });
   let stderr = Buffer.alloc(0);
   child.stderr?.on('data', (chunk: Buffer) => {
+    o.onStderr?.(chunk);
     stderr = Buffer.concat([stderr, chunk]);
     if (stderr.length > STDERR_TAIL_BYTES) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
   });

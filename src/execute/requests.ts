@@ -18,7 +18,7 @@ export interface RunRequest {
 
 export type SubmitResult =
   | { status: 'queued'; id: string }
-  | { status: 'refused'; reason: 'overlap' | 'duplicate-slot' | 'stopping' | 'storage'; message: string }
+  | { status: 'refused'; reason: 'overlap' | 'duplicate-slot' | 'stopping' | 'storage' | 'paused'; message: string }
   | { status: 'failed'; id: string; reason: 'budget'; message: string };
 
 /** A request that cannot become a run: unknown connector, bad inputs. */

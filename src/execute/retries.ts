@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Job } from './backend.js';
 import { decideRetry } from './policy.js';
 import { RetryTimers } from './retry-timers.js';
+import { pausedMessage } from '../registry/pauses.js';
 
 /** A job with what the hub keeps beside it: the version it was recorded for and the run it belongs to. */
 export interface Tracked {
@@ -86,6 +87,9 @@ export class Retries {
       this.cancel(rowId, connector?.active ? 'dropped: the connector changed while this retry waited' : 'dropped: the connector was removed');
       return;
     }
+    // An emergency stop stops retries too: one due while its connector is paused does not run.
+    const paused = pausedMessage(this.o.db, row.connectorId);
+    if (paused) return this.cancel(rowId, `dropped: ${paused}`);
     const job: Job = {
       id: row.id, connectorId: row.connectorId, attempt: row.attempt, trigger: 'retry', scheduledFor: row.scheduledFor ? new Date(row.scheduledFor) : null,
       version: connector.version, gitCommit: row.gitCommit, inputs: row.inputs ?? {},

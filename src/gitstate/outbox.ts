@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeWithoutLinks } from '../execute/safe-write.js';
 import path from 'node:path';
 import type { Db } from '../registry/db.js';
 import { getExecution, type Execution } from '../registry/executions.js';
 import { finishedSinceLastCommit, queuedFiles, queueFile, unqueue, type QueuedFile } from '../registry/git-outbox.js';
 import type { Logger } from '../log/logger.js';
-import { runFilePath, runRecord } from './records.js';
+import { runFilePath, runRecord, transcriptFilePath } from './records.js';
+import { localTranscriptPath } from '../execute/transcript-files.js';
 import type { StateTarget } from './targets.js';
 
 /** A queued file and where its bytes are now. */
@@ -26,6 +27,17 @@ export class Outbox {
   recordRun(e: Execution): void {
     const rel = runFilePath(e);
     this.write(rel, e);
+    queueFile(this.db, { path: rel, kind: 'run', runId: e.id });
+  }
+
+  /**
+   * Copies a finished run's transcript (written to .agent-hub/transcripts as it happened)
+   * next to its record and queues it. Nothing when the run lists none or the file is gone.
+   */
+  recordTranscript(e: Execution): void {
+    if (!e.transcript || !existsSync(localTranscriptPath(this.root, e.id))) return;
+    const rel = transcriptFilePath(e);
+    this.copyTranscript(rel, e.id);
     queueFile(this.db, { path: rel, kind: 'run', runId: e.id });
   }
 
@@ -50,6 +62,7 @@ export class Outbox {
     for (const e of missing) {
       try {
         this.recordRun(e);
+        this.recordTranscript(e);
         written++;
       } catch (err) {
         this.log.error({ run: e.id, err: (err as Error).message }, 'run record not written; will try again at the next commit');
@@ -69,7 +82,12 @@ export class Outbox {
       const source = path.join(p.kind === 'output' ? this.root : this.target.dir, p.path);
       if (!existsSync(source)) {
         const e = p.kind === 'run' && p.runId ? getExecution(this.db, p.runId) : undefined;
-        if (!e) {
+        if (e && p.path === transcriptFilePath(e) && existsSync(localTranscriptPath(this.root, e.id))) {
+          this.copyTranscript(p.path, e.id);
+          out.push({ ...p, source });
+          continue;
+        }
+        if (!e || p.path !== runFilePath(e)) {
           this.log.warn({ file: p.path }, 'a file queued for the next state commit is gone; not committed');
           unqueue(this.db, p.path);
           continue;
@@ -85,6 +103,12 @@ export class Outbox {
   /** Takes a file off the queue without committing it. */
   drop(rel: string): void {
     unqueue(this.db, rel);
+  }
+
+  /** Through no symlink, all or nothing, like a record. */
+  private copyTranscript(rel: string, runId: string): void {
+    mkdirSync(this.target.dir, { recursive: true });
+    writeWithoutLinks(this.target.dir, rel, readFileSync(localTranscriptPath(this.root, runId)));
   }
 
   /** All or nothing, and through no symlink: a full disk leaves no empty or cut record that a later pass would take for written. */

@@ -12,6 +12,11 @@ export function runFilePath(e: Pick<Execution, 'id' | 'connectorId' | 'createdAt
   return `${RUNS_DIR}/${e.connectorId}/${yyyy}/${mm}/${e.id}.json`;
 }
 
+/** `<run-id>.transcript.jsonl` next to the run's record. */
+export function transcriptFilePath(e: Pick<Execution, 'id' | 'connectorId' | 'createdAt'>): string {
+  return runFilePath(e).replace(/\.json$/, '.transcript.jsonl');
+}
+
 /**
  * A finished run as a readable, stable file: keys sorted, two-space indent, one trailing
  * newline. The same execution always gives the same bytes, so git stores it once.

@@ -92,6 +92,11 @@ export class GitState {
     return this.remoteState.pushed();
   }
 
+  /** Copies a finished run's transcript next to its record and queues it; see Outbox.recordTranscript. */
+  recordTranscript(e: Execution): void {
+    this.outbox.recordTranscript(e);
+  }
+
   /** Writes a finished run's record file and queues it for the next commit; see Outbox.recordRun. */
   recordRun(e: Execution): void {
     this.outbox.recordRun(e);

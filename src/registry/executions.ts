@@ -36,6 +36,8 @@ export interface Execution {
   permissionDenials: unknown[] | null;
   /** For a run an event started: the delivery id (X-GitHub-Delivery, Idempotency-Key). */
   deliveryId?: string | null;
+  /** The committed transcript's file name, next to the run record (`<run-id>.transcript.jsonl`); null when not committed. */
+  transcript: string | null;
   createdAt: string;
   /** For a retry waiting for its backoff: when it may start. */
   notBefore: string | null;
@@ -61,7 +63,7 @@ const COLUMNS: { readonly [K in keyof Execution]-?: readonly [column: string, co
   specHash: ['spec_hash'], gitCommit: ['git_commit'], scheduledFor: ['scheduled_for'], inputs: ['inputs', 'json'], renderedPrompt: ['rendered_prompt'],
   argv: ['argv', 'json'], result: ['result'], savedTo: ['saved_to'], outputTruncated: ['output_truncated', 'flag'], costUsd: ['cost_usd'], usage: ['usage', 'json'],
   sessionId: ['session_id'], numTurns: ['num_turns'], durationMs: ['duration_ms'], exitCode: ['exit_code'], errorKind: ['error_kind'], error: ['error'],
-  validationErrors: ['validation_errors', 'json'], permissionDenials: ['permission_denials', 'json'], deliveryId: ['delivery_id'],
+  validationErrors: ['validation_errors', 'json'], permissionDenials: ['permission_denials', 'json'], deliveryId: ['delivery_id'], transcript: ['transcript'],
   createdAt: ['created_at'], notBefore: ['not_before'], startedAt: ['started_at'], finishedAt: ['finished_at'], worker: ['worker', 'json'],
 };
 const FIELDS = Object.entries(COLUMNS) as Array<[keyof Execution, readonly [string, ('json' | 'flag')?]]>;
@@ -149,6 +151,7 @@ export interface Finish {
   error?: string | null;
   validationErrors?: unknown[] | null;
   permissionDenials?: unknown[] | null;
+  transcript?: string | null;
   /** False when running the agent again cannot help (not stored): its result is kept but could not be saved. */
   retryable?: boolean;
 }
@@ -157,14 +160,15 @@ export function finishExecution(db: Db, id: string, f: Finish): void {
   stmt(db, `UPDATE executions SET status = @status, finished_at = @finishedAt, started_at = COALESCE(started_at, @startedAt),
       rendered_prompt = COALESCE(@renderedPrompt, rendered_prompt), result = @result, saved_to = @savedTo, output_truncated = @outputTruncated,
       cost_usd = @costUsd, usage = @usage, session_id = @sessionId, num_turns = @numTurns, duration_ms = @durationMs, exit_code = @exitCode,
-      error_kind = @errorKind, error = @error, validation_errors = @validationErrors, permission_denials = @permissionDenials
+      error_kind = @errorKind, error = @error, validation_errors = @validationErrors, permission_denials = @permissionDenials,
+      transcript = @transcript
     WHERE id = @id`).run({
     id, status: f.status, finishedAt: f.finishedAt.toISOString(), startedAt: f.startedAt?.toISOString() ?? null,
     renderedPrompt: f.renderedPrompt ?? null, result: f.result ?? null, savedTo: f.savedTo ?? null, outputTruncated: f.outputTruncated ? 1 : 0,
     costUsd: f.costUsd ?? null, usage: f.usage ? canonicalJson(f.usage) : null, sessionId: f.sessionId ?? null, numTurns: f.numTurns ?? null,
     durationMs: f.durationMs ?? null, exitCode: f.exitCode ?? null, errorKind: f.errorKind ?? null, error: f.error ?? null,
     validationErrors: f.validationErrors ? canonicalJson(f.validationErrors) : null,
-    permissionDenials: f.permissionDenials ? canonicalJson(f.permissionDenials) : null,
+    permissionDenials: f.permissionDenials ? canonicalJson(f.permissionDenials) : null, transcript: f.transcript ?? null,
   });
 }
 

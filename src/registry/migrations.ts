@@ -191,4 +191,15 @@ export const MIGRATIONS: readonly string[] = [
   // counted, never recorded as a second success or charge.
   `ALTER TABLE executions ADD COLUMN worker TEXT;
    ALTER TABLE executions ADD COLUMN duplicate_results INTEGER NOT NULL DEFAULT 0;`,
+
+  // transcripts: a run lists its committed transcript (<run-id>.transcript.jsonl next to its
+  // record); a connector paused at runtime (agent-hub pause), with who paused it and when,
+  // drifting from git until resumed.
+  `ALTER TABLE executions ADD COLUMN transcript TEXT;
+   CREATE TABLE connector_pauses (
+     connector_id TEXT PRIMARY KEY,
+     paused_by TEXT NOT NULL,
+     paused_at TEXT NOT NULL,
+     reason TEXT
+   );`,
 ];

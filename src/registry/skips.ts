@@ -5,7 +5,7 @@ import { stmt, type Db } from './db.js';
  * overlap, its daily budget was spent, the hub was stopping, or the request failed (bad
  * inputs, a full disk). A slot that already ran (a duplicate) is not a skip.
  */
-export type SkipReason = 'overlap' | 'budget' | 'stopping' | 'storage' | 'error';
+export type SkipReason = 'overlap' | 'budget' | 'stopping' | 'storage' | 'error' | 'paused';
 
 /** A connector's skipped slots: how many, by reason, and the last one. */
 export interface SkipSummary {

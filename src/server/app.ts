@@ -1,9 +1,10 @@
 import type { Logger } from '../log/logger.js';
 import type { ExecutionStatus } from '../registry/executions.js';
-import { homePage, runPage } from './dashboard.js';
+import { connectorPage, homePage, runPage } from './dashboard.js';
 import { canRead, checkHost, checkMutation, checkRead, checkWrite, Refusal, type Access, type RequestHeaders } from './access.js';
 import type { HubView } from './view.js';
 import { answerHook } from './hooks.js';
+import { runEventStream } from './events.js';
 
 /** The API, metrics and dashboard as a function of web-standard requests: no port, no process. */
 export interface App {
@@ -84,6 +85,21 @@ function routes(view: HubView, access: Access): Route[] {
         default: return send(r.reason === 'stopping' || r.reason === 'storage' ? 503 : 409, { error: r.message, reason: r.reason });
       }
     }],
+    ['POST', /^\/api\/connectors\/([a-z0-9-]+)\/pause$/, async ({ match, req }) => {
+      const body = await readJson(req);
+      const text = (v: unknown, name: string) => {
+        if (v !== undefined && (typeof v !== 'string' || v.length > 500)) throw new HttpError(400, `"${name}" must be a string of at most 500 characters`);
+        return (v as string | undefined) || null;
+      };
+      const p = view.pause(match[1] as string, text(body.by, 'by') ?? 'api', text(body.reason, 'reason'));
+      if (!p) throw new HttpError(404, `no connector "${match[1]}"`);
+      return send(200, { paused: true, ...p });
+    }],
+    ['POST', /^\/api\/connectors\/([a-z0-9-]+)\/resume$/, ({ match }) => {
+      const was = view.resume(match[1] as string);
+      if (was === undefined) throw new HttpError(404, `no connector "${match[1]}"`);
+      return send(200, { paused: false, was });
+    }],
     ['GET', /^\/api\/executions$/, ({ url }) => {
       const status = url.searchParams.get('status');
       if (status && !STATUSES.has(status)) throw new HttpError(400, `status must be one of ${[...STATUSES].join(', ')}`);
@@ -98,14 +114,33 @@ function routes(view: HubView, access: Access): Route[] {
       return send(200, e);
     }],
     ['GET', /^\/api\/workers$/, async () => send(200, view.workers ? await view.workers() : { type: 'local' })],
+    ['GET', /^\/api\/executions\/([\w-]+)\/events$/, async ({ match, url, headers }) => {
+      const id = match[1] as string;
+      const run = view.execution(id);
+      if (!run) throw new HttpError(404, `no run "${id}"`);
+      const after = Number(headers['last-event-id'] ?? url.searchParams.get('after') ?? 0);
+      // A finished run's steps may be only in the committed state (their local copy pruned).
+      const finished = (run.status === 'success' || run.status === 'failed') && !view.isLive(id);
+      return runEventStream(view, id, Number.isInteger(after) && after > 0 ? after : 0, finished ? await view.committedTranscript(id) : undefined);
+    }],
+    ['GET', /^\/api\/executions\/([\w-]+)\/transcript$/, async ({ match }) => {
+      const id = match[1] as string;
+      if (!view.execution(id)) throw new HttpError(404, `no run "${id}"`);
+      return send(200, { events: (await view.committedTranscript(id)) ?? [] });
+    }],
     ['POST', /^\/api\/reconcile$/, async () => send(200, await view.reconcile())],
     ['GET', /^\/metrics$/, async () => {
       const m = await view.metrics();
       return send(200, m.text, m.contentType.split(';')[0]);
     }],
     ['GET', /^\/$/, ({ url }) => send(200, homePage(view, url.searchParams), 'text/html')],
-    ['GET', /^\/runs\/([\w-]+)$/, ({ match }) => {
-      const page = runPage(view, match[1] as string);
+    ['GET', /^\/connectors\/([a-z0-9-]+)$/, ({ match }) => {
+      const page = connectorPage(view, match[1] as string, { tokenRequired: access.token !== undefined });
+      if (!page) throw new HttpError(404, `no connector "${match[1]}"`);
+      return send(200, page, 'text/html');
+    }],
+    ['GET', /^\/runs\/([\w-]+)$/, async ({ match }) => {
+      const page = await runPage(view, match[1] as string, { tokenRequired: access.token !== undefined });
       if (!page) throw new HttpError(404, `no run "${match[1]}"`);
       return send(200, page, 'text/html');
     }],

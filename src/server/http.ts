@@ -35,6 +35,16 @@ export function createHubServer(app: App, log: Logger): Server {
       }
       try {
         const answer = await app.handle(request);
+        if (answer.body && answer.headers.get('content-type')?.startsWith('text/event-stream')) {
+          // A live stream: written as it comes; a viewer that goes away cancels it.
+          res.writeHead(answer.status, Object.fromEntries(answer.headers));
+          res.flushHeaders();
+          const stream = Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream<Uint8Array>);
+          res.on('close', () => stream.destroy());
+          stream.on('error', () => res.destroy());
+          stream.pipe(res);
+          return;
+        }
         write(res, answer.status, Object.fromEntries(answer.headers), new Uint8Array(await answer.arrayBuffer()));
       } catch (err) {
         log.error({ err: (err as Error).message, path: req.url }, 'request failed');

@@ -7,6 +7,11 @@ import { skipCounts } from '../registry/skips.js';
 import { outboxCounts, runDeliveries } from '../registry/outbox.js';
 import { deliverySummaries } from '../deliver/format.js';
 import type { ReconcileResult } from '../reconcile/reconcile.js';
+import { readLocalTranscript, readTranscript } from '../gitstate/transcript-read.js';
+import { getPause, listPauses, pauseConnector, resumeConnector } from '../registry/pauses.js';
+import { connectorVersions, costByConnectorDay, dailyStats, pageOfRuns } from '../registry/run-stats.js';
+import { nextRuns } from '../schedule/next-runs.js';
+import { runCommit } from '../gitstate/run-commit.js';
 import type { HubMetrics, MetricsSource } from './metrics.js';
 import type { QueueView } from '../execute/backend.js';
 import type { HubView, ReconcileSummary, RunAnswer } from './view.js';
@@ -21,14 +26,15 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       return { ...hub.health(), running: hub.executor.active, queued: hub.executor.queued, ...(git ? { git } : {}) };
     },
     connectors() {
-      const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: nextRun(c.id, c.nextRun) }));
+      const pauses = listPauses(hub.db);
+      const connectors = connectorStatuses(hub.db).map((c) => ({ ...c, nextRun: nextRun(c.id, c.nextRun), paused: pauses.get(c.id) ?? null }));
       return { connectors, invalidFiles: orphanInvalidFiles(hub.db, connectors) };
     },
     connector(id) {
       const c = connectorStatus(hub.db, id);
       if (!c) return undefined;
       const row = getConnector(hub.db, c.id);
-      return { ...c, nextRun: nextRun(c.id, c.nextRun), spec: row?.version.spec, template: row?.version.template };
+      return { ...c, nextRun: nextRun(c.id, c.nextRun), paused: getPause(hub.db, c.id) ?? null, spec: row?.version.spec, template: row?.version.template };
     },
     executions: (filter) => listExecutions(hub.db, filter),
     execution: (id) => {
@@ -37,6 +43,17 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
       return e && deliveries.length ? { ...e, deliveries: deliverySummaries(deliveries) } as typeof e : e;
     },
     workers: async () => (await hub.executor.backend.queueView?.()) ?? { type: 'local' },
+    transcript(id) {
+      const e = getExecution(hub.db, id);
+      return e && readLocalTranscript(hub.root, hub.config, e);
+    },
+    async committedTranscript(id) {
+      const e = getExecution(hub.db, id);
+      return e && readTranscript(hub.root, hub.config, e);
+    },
+    subscribe: (id, listener) => hub.live.subscribe(id, listener),
+    liveSince: (id, seq) => hub.live.since(id, seq),
+    isLive: (id) => hub.live.live(id),
     run(connectorId, inputs): RunAnswer {
       try {
         return hub.run(connectorId, inputs, 'api');
@@ -45,6 +62,28 @@ export function hubView(hub: Hub, metrics: HubMetrics): HubView {
         throw err;
       }
     },
+    pause(id, by, reason) {
+      if (!getConnector(hub.db, id)) return undefined;
+      pauseConnector(hub.db, { connectorId: id, by, at: new Date(), reason });
+      return getPause(hub.db, id);
+    },
+    resume(id) {
+      if (!getConnector(hub.db, id)) return undefined;
+      return resumeConnector(hub.db, id) ?? null;
+    },
+    history(id, days) {
+      const spec = getConnector(hub.db, id)?.version.spec;
+      return {
+        days: dailyStats(hub.db, id, days), versions: connectorVersions(hub.db, id),
+        nextRuns: spec?.enabled ? nextRuns(spec.schedule, spec.timezone, 5).map((d) => d.toISOString()) : [],
+      };
+    },
+    runsPage(filter) {
+      const { ids, total } = pageOfRuns(hub.db, filter);
+      return { runs: ids.map((id) => getExecution(hub.db, id)).filter((e) => e !== undefined), total };
+    },
+    costs: (days) => costByConnectorDay(hub.db, days),
+    recordCommit: (id) => (hub.inGit ? runCommit(hub.root, hub.gitState.target, id) : Promise.resolve(null)),
     reconcile: () => hub.reconcile('api').then(summary),
     hook: (req) => hub.events.intake.handle(req),
     async metrics() {

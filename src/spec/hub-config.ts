@@ -14,7 +14,10 @@ export interface HubConfig {
   /** The claude agent type's settings; each agent type's section is named after it (see agentSettings). */
   claude?: AgentSettings;
   defaults?: { timezone?: string; timeout?: string; maxOutputBytes?: number };
-  state?: { commitInterval?: string; branch?: string; onBranch?: string; author?: { name?: string; email?: string } };
+  state?: {
+    commitInterval?: string; branch?: string; onBranch?: string; author?: { name?: string; email?: string };
+    transcripts?: TranscriptMode; transcriptMaxBytes?: number;
+  };
   remote?: { enabled?: boolean; name?: string; pullInterval?: string; push?: boolean; timeout?: string };
   server?: { host?: string; port?: number; allowedHosts?: string[]; protectReads?: boolean };
   shutdown?: { gracePeriod?: string };
@@ -41,6 +44,11 @@ export interface QueueConfig {
   url?: string;
   prefix?: string;
 }
+
+/** Where run transcripts are kept: committed next to the run record, in .agent-hub/ only, or not at all. */
+export type TranscriptMode = 'commit' | 'local' | 'off';
+export const DEFAULT_TRANSCRIPTS: TranscriptMode = 'commit';
+export const DEFAULT_TRANSCRIPT_MAX_BYTES = 2048;
 
 /** hub.yaml's section named after an agent type (`claude: { command }`); empty when there is none. */
 export function agentSettings(config: HubConfig | undefined, type: string): AgentSettings {

@@ -29,7 +29,7 @@ describe('agent-hub run, history, show', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.argv).toEqual([
-      'claude', '-p', '--output-format', 'json', '--model', 'claude-sonnet-4-5', '--max-turns', '4',
+      'claude', '-p', '--output-format', 'stream-json', '--verbose', '--model', 'claude-sonnet-4-5', '--max-turns', '4',
       '--allowedTools', 'Bash(git log:*)', 'Read', '--disallowedTools', 'Edit', '--permission-mode', 'dontAsk',
       '--append-system-prompt', 'Be terse.', '--mcp-config', path.join(root, 'mcp.json'), '--add-dir', path.join(root, 'docs'),
       '--max-budget-usd', '0.25', '--fallback-model', 'claude-haiku-4-5',
@@ -37,7 +37,7 @@ describe('agent-hub run, history, show', () => {
     expect(out.prompt).toBe('Review acme/y');
     expect(fake.calls()).toEqual([]);
     const text = await cli(['run', 'full', '--repo', root, '--dry-run'], { env: fake.env });
-    expect(text.stdout).toContain("claude -p --output-format json --model claude-sonnet-4-5 --max-turns 4 --allowedTools 'Bash(git log:*)' Read");
+    expect(text.stdout).toContain("claude -p --output-format stream-json --verbose --model claude-sonnet-4-5 --max-turns 4 --allowedTools 'Bash(git log:*)' Read");
     expect(JSON.parse((await cli(['history', '--repo', root, '--json'])).stdout)).toEqual([]);
   });
 

@@ -81,7 +81,7 @@ describe.runIf(root)('a full disk', () => {
     expect(metrics).toContain('agent_hub_storage_failing 1');
     expect(metrics).toContain('agent_hub_unrecorded_runs 1');
     expect(metrics).toContain('agent_hub_degraded 1');
-    expect((await d.api<string>('/')).body).toMatch(/<pre class="err" id="degraded">Degraded since [^:]+:\d\d:[\d.]+Z: disk full: \S+hub\.db; 1 finished run kept in memory until it can be recorded/);
+    expect((await d.api<string>('/')).body).toMatch(/<pre class="err" id="degraded">Degraded since <time datetime="[^"]+Z">[^<]+ UTC<\/time>: disk full: \S+hub\.db; 1 finished run kept in memory until it can be recorded/);
     expect(d.logs.some((l) => String(l.msg).startsWith('storage degraded: disk full'))).toBe(true);
     const status = spawnSync(process.execPath, [BIN, 'status', '--repo', dir, '--json'], { encoding: 'utf8' });
     expect(JSON.parse(status.stdout)).toMatchObject({ hub: { status: 'degraded', reasons: expect.arrayContaining([`disk full: ${path.join(dir, '.agent-hub/hub.db')}`]), pid: d.proc.pid } });

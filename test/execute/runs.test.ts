@@ -24,7 +24,7 @@ describe('claude runs', () => {
     });
     expect(e.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(e.usage).toMatchObject({ usage: { input_tokens: 2400, output_tokens: 52 }, modelUsage: { 'claude-haiku-4-5': { costUSD: 0.0012 } } });
-    expect(e.argv).toEqual(['claude', '-p', '--output-format', 'json', '--model', 'claude-haiku-4-5', '--max-turns', '3']);
+    expect(e.argv).toEqual(['claude', '-p', '--output-format', 'stream-json', '--verbose', '--model', 'claude-haiku-4-5', '--max-turns', '3']);
     expect(fake.calls()[0]?.prompt).toBe('Digest about tests');
   });
 
@@ -223,7 +223,7 @@ describe('agent types', () => {
     onTestFinished(() => hub.stop(0));
     await hub.start();
     const e = await runOnce(hub, 'a');
-    expect(e).toMatchObject({ status: 'success', argv: [claude, '-p', '--output-format', 'json'] });
+    expect(e).toMatchObject({ status: 'success', argv: [claude, '-p', '--output-format', 'stream-json', '--verbose'] });
     expect(fake.calls()).toHaveLength(1);
   });
 

@@ -27,7 +27,8 @@ describe('state commits on the checked-out branch', () => {
     const a = await run('a');
     const b = await run('b');
     const waiting = await cli(['status', '--repo', root]);
-    expect(waiting.stdout).toContain('state: not committed yet; 2 files waiting (the running hub commits them at its interval; agent-hub snapshot commits them now)');
+    // Two run records and their transcripts.
+    expect(waiting.stdout).toContain('state: not committed yet; 4 files waiting (the running hub commits them at its interval; agent-hub snapshot commits them now)');
     const outcome = await hub.gitState.commit();
     expect(outcome).toMatchObject({ runs: 2, outputs: 0 });
     const status = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout) as { git: unknown };
@@ -44,6 +45,7 @@ describe('state commits on the checked-out branch', () => {
     expect(git(root, 'log', '--format=%h', `--grep=Agent-Hub-Run: ${b.id}`).split('\n')).toHaveLength(1);
     expect(git(root, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
       file, `state/runs/b/${b.createdAt.slice(0, 4)}/${b.createdAt.slice(5, 7)}/${b.id}.json`,
+      file.replace(/\.json$/, '.transcript.jsonl'), `state/runs/b/${b.createdAt.slice(0, 4)}/${b.createdAt.slice(5, 7)}/${b.id}.transcript.jsonl`,
       'state/registry/config.jsonl', 'state/registry/connector-versions.jsonl', 'state/registry/connectors.jsonl', 'state/registry/meta.json', 'state/registry/schedule.jsonl',
     ].sort());
     // Nothing new: no commit.
@@ -257,7 +259,7 @@ describe('switching to state.branch', () => {
     const after = await next.executor.waitFinal((next.run('a') as { id: string }).id);
     await next.gitState.commit();
     expect(git(root, 'log', '--format=%an: %s', 'agent-hub/state').split('\n')).toEqual(['agent-hub: state: 1 run (1 success), $0.0012', `agent-hub: state: carried over from main at ${main}`]);
-    const runs = git(root, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n').map((p) => path.basename(p, '.json'));
+    const runs = git(root, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n').filter((p) => p.endsWith('.json')).map((p) => path.basename(p, '.json'));
     expect(runs.sort()).toEqual([before.id, after.id].sort());
     await next.stop(0);
     expect((await cli(['restore', '--repo', root])).stdout).toContain('restored 2 connectors and 2 runs');

@@ -152,7 +152,7 @@ describe('remote sync', () => {
     await commitAndPush(next);
     expect(git(bare, 'rev-parse', 'agent-hub/state~1')).toBe(stateTip); // continued, not started over
     expect(git(bare, 'log', '-1', '--format=%B', 'agent-hub/state').match(/^Agent-Hub-Run:/gm)).toHaveLength(1); // the restored run is not committed again
-    expect(git(bare, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n')).toHaveLength(2);
+    expect(git(bare, 'ls-tree', '-r', '--name-only', 'agent-hub/state', 'state/runs').split('\n').filter((p) => p.endsWith('.json'))).toHaveLength(2);
   });
 
   it('a fast-forward blocked by an uncommitted local edit is reported; the edit is kept', async () => {

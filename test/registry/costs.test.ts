@@ -10,7 +10,7 @@ function run(connectorId: string, costUsd: number | null, fields: Partial<Execut
   const at = new Date(Date.UTC(2026, 10, 1) + n++ * 60_000).toISOString();
   return {
     id: `r${String(n).padStart(4, '0')}`, connectorId, status: 'success', trigger: 'schedule', attempt: 1, parentId: null, specHash: 'h', gitCommit: null,
-    scheduledFor: null, inputs: {}, renderedPrompt: 'Hi', argv: null, result: 'done', savedTo: null, outputTruncated: false, costUsd, usage: null, sessionId: null,
+    scheduledFor: null, inputs: {}, renderedPrompt: 'Hi', argv: null, result: 'done', savedTo: null, transcript: null, outputTruncated: false, costUsd, usage: null, sessionId: null,
     numTurns: 1, durationMs: 1, exitCode: 0, errorKind: null, error: null, validationErrors: null, permissionDenials: null, createdAt: at,
     notBefore: null, startedAt: at, finishedAt: at, ...fields,
   };

@@ -18,7 +18,7 @@ function run(id: string, fields: Partial<Execution> = {}): Execution {
     id, connectorId: 'a', status: 'success', trigger: 'schedule', attempt: 1, parentId: null, specHash: 'h1', gitCommit: null,
     scheduledFor: null, inputs: { topic: 'x' }, renderedPrompt: 'Hi', argv: ['claude', '-p'], result: 'done', savedTo: 'reports/a.md', outputTruncated: true,
     costUsd: 0.0012, usage: { input_tokens: 3 }, sessionId: 's', numTurns: 1, durationMs: 12, exitCode: 0, errorKind: null, error: null,
-    validationErrors: null, permissionDenials: [], createdAt: '2026-11-25T10:00:00.000Z', notBefore: null,
+    validationErrors: null, permissionDenials: [], transcript: null, createdAt: '2026-11-25T10:00:00.000Z', notBefore: null,
     startedAt: '2026-11-25T10:00:01.000Z', finishedAt: '2026-11-25T10:00:02.000Z', worker: null, ...fields,
   };
 }

@@ -90,16 +90,17 @@ describe('the API answers', () => {
     const run = await h.request<{ id: string }>('/api/connectors/a/run', { method: 'POST' });
     await eventually(async () => {
       const health = (await h.request<{ status: string; git: { pending: number; failing: { commit?: { error: string } } } }>('/healthz')).json;
-      expect(health).toMatchObject({ status: 'degraded', git: { pending: 1 } });
+      // The run's record and its transcript.
+      expect(health).toMatchObject({ status: 'degraded', git: { pending: 2 } });
       expect(health.git.failing.commit?.error).toContain('no commits on Fridays');
     }, 5000);
     const failing = (await h.request('/metrics')).text;
     expect(failing).toContain('agent_hub_git_failing{operation="commit"} 1');
-    expect(failing).toContain('agent_hub_git_pending_files 1');
+    expect(failing).toContain('agent_hub_git_pending_files 2');
     expect(failing).toContain('agent_hub_degraded 1');
     const page = (await h.request('/')).text;
-    expect(page).toContain('State in git: 1 file waiting');
-    expect(page).toMatch(/<pre class="err" data-failing="commit">git commit failing since [^:]+:\d\d:[\d.]+Z: the pre-commit hook rejected the state commit: no commits on Fridays/);
+    expect(page).toContain('State in git: 2 files waiting');
+    expect(page).toMatch(/<pre class="err" data-failing="commit">git commit failing since <time datetime="[^"]+Z">[^<]+ UTC<\/time>: the pre-commit hook rejected the state commit: no commits on Fridays/);
 
     writeFileSync(hook, '#!/bin/sh\nexit 0\n');
     await eventually(async () => expect((await h.request('/healthz')).json).toMatchObject({ status: 'ok', git: { pending: 0, failing: {} } }), 5000);

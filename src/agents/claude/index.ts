@@ -4,10 +4,12 @@ import type { AgentType } from '../types.js';
 import { claudeEnvironment } from './environment.js';
 import { parseResult, partialResult, usageOf } from './result.js';
 import { outcomeOf } from './outcome.js';
+import { streamSteps } from './stream.js';
 
 /**
- * Claude Code in headless mode: `claude -p --output-format json` plus the connector's
- * options, checked against `claude --help` of 2.1.197. The prompt goes to stdin.
+ * Claude Code in headless mode: `claude -p --output-format stream-json --verbose` plus the
+ * connector's options, checked against `claude --help` of 2.1.197. The prompt goes to
+ * stdin; each line of its output is an event of the transcript, the last one its result.
  */
 export const claudeAgent: AgentType = {
   name: 'claude',
@@ -31,7 +33,8 @@ export const claudeAgent: AgentType = {
 
   invocation(spec, { root, settings }) {
     const a = spec.agent;
-    const args = ['-p', '--output-format', 'json'];
+    // stream-json needs --verbose in print mode (without it: exit 1).
+    const args = ['-p', '--output-format', 'stream-json', '--verbose'];
     if (a.model) args.push('--model', a.model);
     if (a.maxTurns !== undefined) args.push('--max-turns', String(a.maxTurns));
     // Variadic flags: each tool its own argument, so patterns with spaces or commas survive.
@@ -74,4 +77,6 @@ export const claudeAgent: AgentType = {
     }
     return outcomeOf(json, p, spec);
   },
+
+  streamSteps,
 };

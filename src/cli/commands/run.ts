@@ -18,6 +18,8 @@ import { requireHubConfig } from '../../spec/hub-config.js';
 import type { GlobalOptions } from '../options.js';
 import { describeExecution } from '../execution-format.js';
 import { GitState } from '../../gitstate/state.js';
+import { RunEvents } from '../../execute/live.js';
+import { formatEvent } from '../transcript-format.js';
 
 interface RunOptions extends GlobalOptions {
   input?: Record<string, string>;
@@ -58,11 +60,16 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
     }
 
     // The run's record is written for git at once; the daemon's next commit (or `agent-hub snapshot`) commits it.
+    const live = new RunEvents();
     // With workers, this process reads its run's result from a queue of its own (the daemon reads the shared one).
     const backend = configuredBackend(config, process.env, { ownResults: true });
-    const executor = createExecution({ db, root, hub: config, records: new GitState(db, root, config), ...(backend ? { backend } : {}) });
+    const executor = createExecution({ db, root, hub: config, records: new GitState(db, root, config), live, ...(backend ? { backend } : {}) });
     const submitted = executor.submit({ connectorId: id, trigger: 'manual', inputs: opts.input ?? {}, coerceInputs: true });
     if (submitted.status === 'refused') throw new UserError(submitted.message);
+    // At a terminal, what the agent does is shown as it happens (a retry is another run: the first one's steps only).
+    if (process.stderr.isTTY && !opts.json && submitted.status === 'queued') {
+      live.subscribe(submitted.id, (e) => e.kind !== 'end' && process.stderr.write(color.dim(`${formatEvent(e)}\n`)));
+    }
     const interrupt = () => executor.cancel(submitted.id, 'interrupted from the terminal');
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);

@@ -8,6 +8,7 @@ import type { SkipSummary } from '../../registry/skips.js';
 import { statusReport, type ConnectorReport, type StatusReport } from '../status-data.js';
 import { queueLines, readQueueStatus } from '../../execute/queue/status.js';
 import { loadHubConfig } from '../../spec/hub-config.js';
+import { describePause, listPauses } from '../../registry/pauses.js';
 
 /**
  * `agent-hub status`: what was applied, how the files compare with it now (synced, out of
@@ -21,8 +22,14 @@ export async function run(opts: GlobalOptions): Promise<void> {
     const report = await statusReport(root, db);
     // With workers (hub.yaml queue: bullmq): the queue and its workers, read from Redis.
     const queue = await readQueueStatus(loadHubConfig(root).config, process.env);
-    if (opts.json) printJson({ ...report, ...(queue ? { queue } : {}) });
-    else process.stdout.write(`${render(report)}${queue ? `${queueLines(queue).join('\n')}\n` : ''}`);
+    // A runtime pause is a drift from git: the file says the connector runs.
+    const pauses = listPauses(db);
+    if (opts.json) {
+      printJson({ ...report, connectors: report.connectors.map((c) => ({ ...c, paused: pauses.get(c.id) ?? null })), ...(queue ? { queue } : {}) });
+      return;
+    }
+    const pauseLines = [...pauses.values()].map((p) => `\n${color.yellow(`${p.connectorId}: ${describePause(p)}; a drift from git`)}\n`).join('');
+    process.stdout.write(`${render(report)}${pauseLines}${queue ? `${queueLines(queue).join('\n')}\n` : ''}`);
   } finally {
     db.close();
   }

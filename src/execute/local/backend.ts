@@ -101,6 +101,7 @@ export class LocalBackend implements ExecutionBackend {
         ...(ctx.onOutput ? { onOutput: ctx.onOutput } : {}),
         ...(ctx.filesReadByConnectors ? { filesReadByConnectors: ctx.filesReadByConnectors } : {}),
         ...(ctx.onProcess ? { onProcess: (p) => ctx.onProcess?.(job.id, p) } : {}),
+        ...(ctx.onEvent ? { onEvent: (e) => ctx.onEvent?.(job.id, e) } : {}),
         onStart: (fields) => this.emit(this.started, 'started', job.id, fields),
       }, {
         id: job.id, version: job.version, inputs: job.inputs, trigger: job.trigger, scheduledFor: job.scheduledFor, attempt: job.attempt, signal: held.controller.signal, ...(job.event ? { event: job.event } : {}),
