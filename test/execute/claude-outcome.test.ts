@@ -69,7 +69,7 @@ describe('output.schema is passed to claude as --json-schema', () => {
     const { hub, fake } = await hubWith({ 'connectors/a.yaml': yaml({ prompt: 'Count the open issues.\n@fake structured {"count": 7}\n@fake result I counted them.', output: { format: 'json', schema } }) });
     const e = await runOnce(hub, 'a');
     expect(e).toMatchObject({ status: 'success', result: '{\n  "count": 7\n}\n', numTurns: 2 });
-    expect(fake.calls()[0]?.argv).toEqual(['-p', '--output-format', 'json', '--json-schema', JSON.stringify(schema)]);
+    expect(fake.calls()[0]?.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--json-schema', JSON.stringify(schema)]);
   });
 
   it('a model that never meets the schema fails with the CLI\'s reason and a hint', async () => {
