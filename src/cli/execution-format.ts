@@ -1,3 +1,4 @@
+import { describeWorker } from '../core/worker.js';
 import type { Execution } from '../registry/executions.js';
 import { color, table } from './output.js';
 
@@ -25,6 +26,7 @@ export function describeExecution(e: Execution, opts: { short?: boolean } = {}):
   const used = tokens(e.usage);
   if (used) lines.push(used);
   if (e.savedTo) lines.push(`saved to ${e.savedTo}`);
+  if (e.worker) lines.push(`worker ${describeWorker(e.worker)}`);
   if (!opts.short) {
     lines.push(`version ${e.specHash?.slice(0, 12) ?? '-'}${e.gitCommit ? ` @${e.gitCommit.slice(0, 7)}` : ''}`);
     if (e.inputs && Object.keys(e.inputs).length) lines.push(`inputs ${JSON.stringify(e.inputs)}`);

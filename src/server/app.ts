@@ -133,7 +133,7 @@ function routes(view: HubView, access: Access): Route[] {
       const m = await view.metrics();
       return send(200, m.text, m.contentType.split(';')[0]);
     }],
-    ['GET', /^\/$/, ({ url }) => send(200, homePage(view, url.searchParams), 'text/html')],
+    ['GET', /^\/$/, async ({ url }) => send(200, homePage(view, url.searchParams, view.workers ? await view.workers() : undefined), 'text/html')],
     ['GET', /^\/connectors\/([a-z0-9-]+)$/, ({ match }) => {
       const page = connectorPage(view, match[1] as string, { tokenRequired: access.token !== undefined });
       if (!page) throw new HttpError(404, `no connector "${match[1]}"`);

@@ -1,3 +1,4 @@
+import type { QueueView } from '../execute/backend.js';
 import type { Execution, ExecutionStatus } from '../registry/executions.js';
 import type { GitHealth } from '../gitstate/health.js';
 import { formatDiagnostic } from '../core/diagnostic.js';
@@ -51,7 +52,17 @@ ${rows.map((r) => html`<tr data-cost="${r.id}"><td>${r.id}</td>${r.values.map((v
 }
 
 /** The home page: connectors with schedules, next runs, last status and errors; cost per day; runs with filters and paging. */
-export function homePage(view: HubView, query: URLSearchParams): string {
+/** Where runs execute with a queue: its workers, depth per agent type, enqueue-to-start latency. */
+function workersHtml(q: QueueView): Raw {
+  const waiting = Object.entries(q.waiting).map(([type, n]) => `${type} ${n}`).join(', ') || 'none';
+  const ms = (v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`);
+  return html`<h2>Workers (${q.workers.length})</h2>
+<p id="queue">Queue ${q.url} (prefix ${q.prefix}): ${q.reachable ? 'reachable' : html`<span class="err">unreachable</span>`}; waiting: ${waiting}; enqueue to start p50 ${ms(q.enqueueToStartMs.p50)}, p95 ${ms(q.enqueueToStartMs.p95)}</p>
+<table id="workers"><tr><th>Worker</th><th>Host</th><th>Agent types</th><th>Running</th><th>Last heartbeat</th></tr>
+${q.workers.length ? q.workers.map((w) => html`<tr><td>${w.name}</td><td>${w.host}</td><td>${w.agents.join(', ')}</td><td>${String(w.running.length)} of ${String(w.concurrency)}</td><td>${when(w.lastBeat)}</td></tr>`) : html`<tr><td colspan="5">No worker is connected: queued runs wait.</td></tr>`}</table>`;
+}
+
+export function homePage(view: HubView, query: URLSearchParams, queue?: QueueView | { type: 'local' }): string {
   const { connectors, invalidFiles: orphans } = view.connectors();
   const health = view.health();
   const connector = query.get('connector') || undefined;
@@ -76,11 +87,12 @@ ${shown.map((c) => html`<tr data-connector="${c.id}"><td><strong><a href="/conne
 ${c.lastError ? html`<tr><td></td><td colspan="6" class="err">${c.lastError.map(formatDiagnostic).join('\n')}\n(the last good version stays active)</td></tr>` : html``}`)}
 </table>
 ${orphans.length ? html`<h2>Invalid files (not applied)</h2><table id="invalid">${orphans.map((o) => html`<tr><td>${o.path}</td><td class="err">${o.diagnostics.map(formatDiagnostic).join('\n')}</td></tr>`)}</table>` : html``}
+${queue?.type === 'bullmq' ? workersHtml(queue) : html``}
 <h2>Cost per day</h2>${costTable(view, shown.map((c) => c.id))}
 <h2>Runs (${total})</h2>
 <form method="get"><label>Connector <select name="connector"><option value="">all</option>${connectors.map((c) => html`<option ${c.id === connector ? html`selected` : html``}>${c.id}</option>`)}</select></label>
 <label>Status <select name="status"><option value="">any</option>${['pending', 'running', 'success', 'failed'].map((s) => html`<option ${s === status ? html`selected` : html``}>${s}</option>`)}</select></label>
-<label>Trigger <select name="trigger"><option value="">any</option>${['schedule', 'manual', 'api', 'catch-up', 'retry'].map((t) => html`<option ${t === trigger ? html`selected` : html``}>${t}</option>`)}</select></label>
+<label>Trigger <select name="trigger"><option value="">any</option>${['schedule', 'manual', 'api', 'event', 'catch-up', 'retry'].map((t) => html`<option ${t === trigger ? html`selected` : html``}>${t}</option>`)}</select></label>
 <button>Filter</button></form>
 <table id="runs"><tr><th>Run</th><th>Connector</th><th>Status</th><th>Trigger</th><th>Started</th><th>Duration</th><th>Cost</th></tr>
 ${runs.length ? runs.map(runRow) : html`<tr><td colspan="7">No runs yet.</td></tr>`}</table>

@@ -52,6 +52,10 @@ describe('deliver:', () => {
     expect(gh.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
     // The token is the hub's: never in the registry, never handed to the agent.
     expect(readFileSync(path.join(repo, '.agent-hub/hub.db')).includes(TOKEN)).toBe(false);
+    // The run's page lists its deliveries with their status, and no credential.
+    const page = (await h.request(`/runs/${second as string}`)).text;
+    expect(page).toMatch(/<table id="deliveries">[\s\S]*<td>github-comment<\/td><td>acme\/app#5<\/td><td class="success">sent<\/td>/);
+    expect(page).not.toContain(TOKEN);
   });
 
   it('opens an issue keyed by its title, then updates that issue; a failing receiver is retried with backoff, each attempt recorded', async () => {

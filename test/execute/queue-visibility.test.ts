@@ -37,10 +37,18 @@ describe('queue visibility', () => {
     const status = await cli(['status', '--repo', root]);
     expect(status.stdout).toContain(`queue: ${REDIS} (prefix ${prefix}); waiting: claude 0, command 0; 1 worker`);
     expect(status.stdout).toMatch(/ {2}vis-1 on \S+: claude, running 0\/2, last heartbeat /);
+
+    // The dashboard lists the workers; the run's page and `show` name the one that ran it.
+    const home = (await request('/')).text;
+    expect(home).toContain('Workers (1)');
+    expect(home).toMatch(/<td>vis-1<\/td><td>[^<]+<\/td><td>claude<\/td><td>0 of 2<\/td>/);
+    expect((await request(`/runs/${queued.json.id}`)).text).toMatch(/<dd id="worker">vis-1 on \S+ \(pid \d+, 2\.1\.197 \(Claude Code\)\)<\/dd>/);
+    expect((await cli(['show', queued.json.id, '--repo', root])).stdout).toMatch(/^worker vis-1 on \S+ \(pid \d+, 2\.1\.197 \(Claude Code\)\)$/m);
   });
 
   it('a hub without a queue says so', async () => {
     const { request } = await startHubApp(gitdir({ 'connectors/v.yaml': JSON.stringify({ prompt: 'x' }) }), fakeClaudeEnv().env);
     expect((await request('/api/workers')).json).toEqual({ type: 'local' });
+    expect((await request('/')).text).not.toContain('Workers (');
   });
 });

@@ -3,10 +3,12 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { Redis } from 'ioredis';
 import { Hub } from '../../src/hub.js';
 import { getExecution, listExecutions, type Execution } from '../../src/registry/executions.js';
-import { runWorker } from '../../src/execute/queue/records.js';
 import { gitdir, git, type Files } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { REDIS, queuePrefix, scanKeys, startWorker } from '../helpers/workers.js';
+
+/** The worker a run recorded (name, host, pid, agent CLI version). */
+const workerOf = (db: Parameters<typeof getExecution>[0], id: string) => getExecution(db, id)?.worker as { name?: string; host?: string; agentVersion?: string | null } | null | undefined;
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -39,7 +41,7 @@ describe('runs on queue workers', () => {
     expect(new Set(prompts)).toEqual(new Set(ids.map((id) => `run ${id}`)));
     const byWorker = new Map<string, number>();
     for (const id of ids) {
-      const w = runWorker(hub.db, id);
+      const w = workerOf(hub.db, id);
       byWorker.set(w?.name ?? 'none', (byWorker.get(w?.name ?? 'none') ?? 0) + 1);
     }
     expect([...byWorker.keys()].sort()).toEqual(['w1', 'w2']);
@@ -60,12 +62,12 @@ describe('runs on queue workers', () => {
     const claudeRun = submit('c');
     const commandRun = submit('cmd');
     expect(await hub.executor.wait(commandRun)).toMatchObject({ status: 'success' });
-    expect(runWorker(hub.db, commandRun)?.name).toBe('no-claude');
+    expect(workerOf(hub.db, commandRun)?.name).toBe('no-claude');
     expect(getExecution(hub.db, claudeRun)?.status).toBe('pending');
     expect(fake.calls()).toEqual([]);
     await startWorker({ prefix, env: fake.env, name: 'with-claude', args: ['--agents', 'claude'] });
     expect(await hub.executor.wait(claudeRun)).toMatchObject({ status: 'success', result: 'Done: claude here' });
-    expect(runWorker(hub.db, claudeRun)?.name).toBe('with-claude');
+    expect(workerOf(hub.db, claudeRun)?.name).toBe('with-claude');
   });
 
   it('a worker killed mid-run: the attempt fails as worker lost and the retry runs on another worker', async () => {
@@ -82,7 +84,7 @@ describe('runs on queue workers', () => {
     const last = await hub.executor.waitFinal(id);
     expect(getExecution(hub.db, id)).toMatchObject({ status: 'failed', errorKind: 'interrupted', error: expect.stringContaining('worker lost') });
     expect(last).toMatchObject({ attempt: 2, status: 'success', result: 'Done: try 2', parentId: id });
-    expect(runWorker(hub.db, last.id)?.name).toBe('survivor');
+    expect(workerOf(hub.db, last.id)?.name).toBe('survivor');
   }, 60_000);
 
   it('no secret reaches Redis: agent.env references travel unresolved, results come back redacted', async () => {

@@ -56,6 +56,13 @@ describe('the API answers', () => {
     expect(await h.request('/api/connectors/p/run', { method: 'POST', headers: auth })).toMatchObject({ status: 503, json: { reason: 'stopping' } });
   });
 
+  it('a run page says which file saveTo wrote', async () => {
+    const h = await startHubApp(repo({ 'connectors/report.yaml': yaml({ prompt: 'r\n@fake result # Report', output: { saveTo: 'reports/{{connector.id}}.md' } }) }), fakeClaudeEnv().env);
+    const queued = await h.request<{ id: string }>('/api/connectors/report/run', { method: 'POST', body: '{}' });
+    await h.hub.executor.wait(queued.json.id);
+    expect((await h.request(`/runs/${queued.json.id}`)).text).toContain('<dd id="saved-to"><code>reports/report.md</code></dd>');
+  });
+
   it('a run refused for the daily budget is recorded as failed: 409 with its id', async () => {
     const h = await startHubApp(repo({ 'connectors/b.yaml': yaml({ prompt: 'b', budget: { maxCostUsdPerDay: 0.001 } }) }), fakeClaudeEnv().env);
     const first = await h.request<{ id: string }>('/api/connectors/b/run', { method: 'POST' });

@@ -1,6 +1,7 @@
 import type { Db } from '../../registry/db.js';
 import { getConnector } from '../../registry/connectors.js';
 import { getExecution } from '../../registry/executions.js';
+import { runsLeftOnWorkers } from '../../registry/workers.js';
 import type { Tracked } from '../retries.js';
 
 /**
@@ -10,8 +11,7 @@ import type { Tracked } from '../retries.js';
  * connector is gone is left to be marked interrupted.
  */
 export function adoptableRuns(db: Db): Array<Tracked & { started: boolean }> {
-  const ids = db.prepare("SELECT id FROM executions WHERE (status = 'running' OR (status = 'pending' AND not_before IS NULL)) AND agent_process IS NULL ORDER BY created_at, id").pluck().all() as string[];
-  return ids.flatMap((id) => {
+  return runsLeftOnWorkers(db).flatMap((id) => {
     const e = getExecution(db, id);
     const c = e && getConnector(db, e.connectorId);
     if (!e || !c) return [];

@@ -6,7 +6,8 @@ import { agentSettings } from '../../spec/hub-config.js';
 import type { BackendContext, ExecutionBackend, Job, JobStart, QueueView, RunSettings } from '../backend.js';
 import { connectionFor, safeUrl, type QueueTarget } from './connection.js';
 import { RESULTS_QUEUE, WORKER_LOST, cancelChannel, cancelKey, finishFromWire, runQueue, type ResultMessage, type RunJobData } from './protocol.js';
-import { applyOutputs, recordDuplicate, recordWorker, sideRecord } from './records.js';
+import { applyOutputs, sideRecord } from './records.js';
+import { recordDuplicate, recordWorker } from '../../registry/workers.js';
 import { Latencies, listWorkers } from './stats.js';
 
 type State = 'hub' | 'queued' | 'running';

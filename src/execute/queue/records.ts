@@ -3,23 +3,7 @@ import type { Finish } from '../../registry/executions.js';
 import { SAVE_TO_HINT } from '../../spec/write-paths.js';
 import type { BackendContext } from '../backend.js';
 import { saveOutput } from '../output.js';
-import type { SavedOutput, WorkerInfo } from './protocol.js';
-
-/** The worker that ran a run (name, host, pid, agent CLI version), shown with the run. */
-export function recordWorker(db: Db, id: string, worker: WorkerInfo): void {
-  db.prepare('UPDATE executions SET worker = ? WHERE id = ?').run(JSON.stringify(worker), id);
-}
-
-/** A result for a run already recorded (a stalled job that still ended): counted, never recorded as a second outcome. */
-export function recordDuplicate(db: Db, id: string): void {
-  db.prepare('UPDATE executions SET duplicate_results = duplicate_results + 1 WHERE id = ?').run(id);
-}
-
-/** The worker of a run, when it ran on one. */
-export function runWorker(db: Db, id: string): WorkerInfo | null {
-  const row = db.prepare('SELECT worker FROM executions WHERE id = ?').get(id) as { worker: string | null } | undefined;
-  return row?.worker ? (JSON.parse(row.worker) as WorkerInfo) : null;
-}
+import type { SavedOutput } from './protocol.js';
 
 /**
  * saveTo content a worker sent back, written by the hub (the single writer of the
