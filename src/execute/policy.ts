@@ -40,7 +40,7 @@ export function decideBudget(p: { budget: ConnectorSpec['budget']; timezone?: st
 }
 
 /** Failures another attempt may fix; a missing program, a budget stop or a cancel will not be. */
-const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['agent-error', 'timeout', 'invalid-output']);
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['agent-error', 'timeout', 'invalid-output', 'worker-lost']);
 
 export type RetryDecision = { retry: false } | { retry: true; attempt: number; delayMs: number };
 

@@ -4,7 +4,7 @@ import { canonicalJson } from '../spec/hash.js';
 
 export type ExecutionStatus = 'pending' | 'running' | 'success' | 'failed';
 export type Trigger = 'schedule' | 'manual' | 'api' | 'catch-up' | 'retry' | 'event';
-export type ErrorKind = 'timeout' | 'agent-error' | 'invalid-output' | 'spawn-error' | 'interrupted' | 'budget' | 'cancelled';
+export type ErrorKind = 'timeout' | 'agent-error' | 'invalid-output' | 'spawn-error' | 'interrupted' | 'budget' | 'cancelled' | 'worker-lost';
 
 /** One run of a connector, as recorded. JSON fields are stored with sorted keys, as run files are. */
 export interface Execution {

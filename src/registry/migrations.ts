@@ -202,4 +202,13 @@ export const MIGRATIONS: readonly string[] = [
      paused_at TEXT NOT NULL,
      reason TEXT
    );`,
+
+  // worker-lost: a run whose queue worker went silent (killed, its machine gone) is its own
+  // error kind, retried like an agent error. SQLite cannot change a CHECK constraint in
+  // place: the column is added anew with the new list, copied, and the old one dropped.
+  `ALTER TABLE executions RENAME COLUMN error_kind TO error_kind_before;
+   ALTER TABLE executions ADD COLUMN error_kind TEXT CHECK (error_kind IN
+     ('timeout', 'agent-error', 'invalid-output', 'spawn-error', 'interrupted', 'budget', 'cancelled', 'worker-lost'));
+   UPDATE executions SET error_kind = error_kind_before;
+   ALTER TABLE executions DROP COLUMN error_kind_before;`,
 ];

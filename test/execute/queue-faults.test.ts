@@ -88,7 +88,7 @@ describe('the only worker killed', () => {
     await eventually(() => expect(getExecution(db, id)?.status).toBe('running'), 10_000);
     w.proc.kill('SIGKILL');
     for (const pid of fake.livePids()) process.kill(pid, 'SIGKILL');
-    expect(await executor.wait(id)).toMatchObject({ status: 'failed', errorKind: 'interrupted', error: expect.stringContaining('worker lost') });
+    expect(await executor.wait(id)).toMatchObject({ status: 'failed', errorKind: 'worker-lost', error: expect.stringContaining('worker lost') });
   }, 30_000);
 });
 

@@ -82,7 +82,7 @@ describe('runs on queue workers', () => {
     doomed.proc.kill('SIGKILL');
     for (const pid of fake.livePids()) process.kill(pid, 'SIGKILL'); // the orphaned agent: not this test's subject
     const last = await hub.executor.waitFinal(id);
-    expect(getExecution(hub.db, id)).toMatchObject({ status: 'failed', errorKind: 'interrupted', error: expect.stringContaining('worker lost') });
+    expect(getExecution(hub.db, id)).toMatchObject({ status: 'failed', errorKind: 'worker-lost', error: expect.stringContaining('worker lost') });
     expect(last).toMatchObject({ attempt: 2, status: 'success', result: 'Done: try 2', parentId: id });
     expect(workerOf(hub.db, last.id)?.name).toBe('survivor');
   }, 60_000);

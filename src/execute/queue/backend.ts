@@ -259,7 +259,7 @@ export class BullMqBackend implements ExecutionBackend {
     const h = this.held.get(id);
     if (!h || h.state === 'hub') return;
     this.ctx.log.warn({ run: id, reason }, 'worker lost');
-    this.end(h, { status: 'failed', finishedAt: this.ctx.now(), errorKind: 'interrupted', retryable: true, error: `worker lost: ${WORKER_LOST} (${reason})` });
+    this.end(h, { status: 'failed', finishedAt: this.ctx.now(), errorKind: 'worker-lost', error: `worker lost: ${WORKER_LOST} (${reason})` });
   }
 
   /** Catches what events missed (Redis was down, the hub restarted): failed jobs, and runs whose job never reached Redis. */
