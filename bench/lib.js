@@ -99,3 +99,13 @@ export function timeProcess(args, opts = {}) {
   }
   return performance.now() - t;
 }
+
+/** A temporary git repository holding these files (path → content). */
+export function repoWith(files) {
+  const root = tempRepo();
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), content);
+  }
+  return root;
+}

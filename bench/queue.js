@@ -3,10 +3,9 @@
 // Needs Redis at AGENT_HUB_BENCH_REDIS (default redis://127.0.0.1:6379); keys under a prefix of its own, deleted after.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, percentile, printTable, tempRepo } from './lib.js';
+import { median, percentile, printTable, repoWith as repo } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.join(here, '..', 'bin', 'agent-hub.js');
@@ -16,14 +15,6 @@ const { Redis } = await import('ioredis');
 
 const NOOP = JSON.stringify({ prompt: 'x', concurrency: 'allow', agent: { type: 'command', command: ['true'] } });
 
-function repo(files) {
-  const root = tempRepo();
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), content);
-  }
-  return root;
-}
 
 async function startWorkers(n, prefix) {
   const procs = [];

@@ -1,22 +1,13 @@
 // Issue 3 figures: hub overhead per run, throughput of recorded runs, 2,000 slots at once.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { median, printTable, tempRepo } from './lib.js';
+import { median, printTable, repoWith as repo } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.join(here, '..', 'test', 'fixtures');
 const { Hub } = await import('../dist/hub.js');
 
-function repo(files) {
-  const root = tempRepo();
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), content);
-  }
-  return root;
-}
 
 async function startHub(root, env = process.env) {
   const hub = new Hub({ repo: root, env });

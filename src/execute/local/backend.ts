@@ -1,6 +1,7 @@
 import type { Finish } from '../../registry/executions.js';
 import { runAttempt } from '../attempt.js';
 import type { BackendContext, ExecutionBackend, Job, JobStart, RunSettings } from '../backend.js';
+import { tellListeners } from '../listeners.js';
 
 interface Held {
   job: Job;
@@ -102,7 +103,7 @@ export class LocalBackend implements ExecutionBackend {
         ...(ctx.filesReadByConnectors ? { filesReadByConnectors: ctx.filesReadByConnectors } : {}),
         ...(ctx.onProcess ? { onProcess: (p) => ctx.onProcess?.(job.id, p) } : {}),
         ...(ctx.onEvent ? { onEvent: (e) => ctx.onEvent?.(job.id, e) } : {}),
-        onStart: (fields) => this.emit(this.started, 'started', job.id, fields),
+        onStart: (fields) => tellListeners(this.ctx.log, this.started, 'started', job.id, fields),
       }, {
         id: job.id, version: job.version, inputs: job.inputs, trigger: job.trigger, scheduledFor: job.scheduledFor, attempt: job.attempt, signal: held.controller.signal, ...(job.event ? { event: job.event } : {}),
       });
@@ -118,20 +119,10 @@ export class LocalBackend implements ExecutionBackend {
   private end(held: Held, f: Finish): void {
     const { id } = held.job;
     this.running.delete(id);
-    this.emit(this.finished, 'finished', id, f);
+    tellListeners(this.ctx.log, this.finished, 'finished', id, f);
     for (const resolve of this.ended.get(id) ?? []) resolve();
     this.ended.delete(id);
     this.pump();
   }
 
-  /** A listener that throws is logged: the queue goes on. */
-  private emit<T>(listeners: Array<(id: string, x: T) => void>, what: string, id: string, x: T): void {
-    for (const listener of listeners) {
-      try {
-        listener(id, x);
-      } catch (err) {
-        this.ctx.log.error({ run: id, err: (err as Error).message }, `handling a ${what} run failed`);
-      }
-    }
-  }
 }

@@ -9,6 +9,7 @@ import { RESULTS_QUEUE, WORKER_LOST, cancelChannel, cancelKey, finishFromWire, r
 import { applyOutputs, sideRecord } from './records.js';
 import { recordDuplicate, recordWorker } from '../../registry/workers.js';
 import { Latencies, listWorkers } from './stats.js';
+import { tellListeners } from '../listeners.js';
 
 type State = 'hub' | 'queued' | 'running';
 interface Held {
@@ -241,7 +242,7 @@ export class BullMqBackend implements ExecutionBackend {
       h.state = 'running';
       this.latencies.add(Date.parse(m.startedAt) - m.enqueuedAt);
       sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, m.worker));
-      this.emit(this.started, 'started', m.runId, { startedAt: new Date(m.startedAt), renderedPrompt: m.renderedPrompt, argv: m.argv });
+      tellListeners(this.ctx.log, this.started, 'started', m.runId, { startedAt: new Date(m.startedAt), renderedPrompt: m.renderedPrompt, argv: m.argv });
       return;
     }
     if (!h) {
@@ -279,19 +280,10 @@ export class BullMqBackend implements ExecutionBackend {
     const { id } = h.job;
     if (this.held.get(id) !== h) return;
     this.held.delete(id);
-    this.emit(this.finished, 'finished', id, f);
+    tellListeners(this.ctx.log, this.finished, 'finished', id, f);
     for (const resolve of this.ended.get(id) ?? []) resolve();
     this.ended.delete(id);
     this.pump();
   }
 
-  private emit<T>(listeners: Array<(id: string, x: T) => void>, what: string, id: string, x: T): void {
-    for (const listener of listeners) {
-      try {
-        listener(id, x);
-      } catch (err) {
-        this.ctx.log.error({ run: id, err: (err as Error).message }, `handling a ${what} run failed`);
-      }
-    }
-  }
 }
