@@ -45,6 +45,15 @@ describe('validate reports every error of a file at once', () => {
     expect(stdout).toContain('1 connector file: 0 valid, 1 invalid, 7 errors');
   });
 
+  it('plan, apply and status list a file\'s errors in line order too, as validate does', async () => {
+    const root = testdir({ 'connectors/bad.yaml': SEVEN_MISTAKES });
+    for (const args of [['plan'], ['apply'], ['status']]) {
+      const { stdout } = await cli(args, { cwd: root });
+      const lines = stdout.split('\n').filter((l) => l.includes(': error: ')).map((l) => Number(/bad\.yaml:(\d+):/.exec(l)?.[1]));
+      expect({ args, lines }).toEqual({ args, lines: [1, 2, 3, 7, 9, 11, 12] });
+    }
+  });
+
   it('the same list comes as JSON', async () => {
     const root = testdir({ 'connectors/bad.yaml': SEVEN_MISTAKES });
     const { code, stdout } = await cli(['validate', '--json'], { cwd: root });
