@@ -201,4 +201,14 @@ describe('a directory that is not a hub', () => {
     expect((await cli(['validate', '--repo', dir])).code).toBe(0);
     expect(existsSync(path.join(dir, 'hub.yaml'))).toBe(true);
   });
+
+  it('inside a hub (its connectors/ directory) names the hub instead of suggesting a hub in the hub', async () => {
+    const root = testdir({ 'connectors/a.yaml': 'prompt: x\n', 'connectors/partials/p.hbs': 'x' });
+    for (const sub of ['connectors', 'connectors/partials']) {
+      const r = await cli(['validate'], { cwd: path.join(root, sub) });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`agent-hub: ${path.join(root, sub)} is not an agent-hub repository: it is inside the hub ${root}; run agent-hub there, or pass --repo ${root}\n`);
+    }
+    expect(readdirSync(path.join(root, 'connectors'))).toEqual(['a.yaml', 'partials']);
+  });
 });
