@@ -10,6 +10,7 @@ import { formatUsd } from '../review/money.js';
 import { scheduleWords, type FieldChange } from '../review/changes.js';
 import type { ConnectorReview, PreviousVersions, Review } from '../review/review.js';
 import type { Risk } from '../review/risks.js';
+import { HUB_ID, type HubReview } from '../review/hub-changes.js';
 import { color } from './output.js';
 
 export type { PreviousVersions } from '../review/review.js';
@@ -70,6 +71,11 @@ export function changeLine(c: FieldChange): string {
   return `${c.field}: ${c.before ?? '(none)'} → ${c.after ?? '(none)'}`;
 }
 
+/** "3 settings changed": the one-line summary of a hub.yaml change. */
+export function settingsChanged(hub: HubReview): string {
+  return `${hub.changes.length} setting${hub.changes.length === 1 ? '' : 's'} changed`;
+}
+
 /** "digest: permission mode loosened: …", saying when the connector is new. */
 export function riskLine(r: Risk): string {
   return `${r.id}${r.isNew ? ' (new)' : ''}: ${r.text}`;
@@ -93,12 +99,15 @@ const PAINT: Record<Action['kind'], (s: string) => string> = { create: color.gre
  * The plan for a terminal: risky changes first (with a review), then one line a change with
  * its old → new fields and cost forecast, diagnostics under invalid files, prompt diffs with `diffs`.
  */
-export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: PreviousVersions; diffs?: boolean; review?: Review } = {}): string {
+export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: PreviousVersions; diffs?: boolean; review?: Review; hub?: HubReview } = {}): string {
   const previous = opts.previous ?? new Map();
   const review = opts.review;
   const lines: string[] = [];
   if (review?.risks.length) {
     lines.push(color.red(`Risky changes (${review.risks.length}):`), ...review.risks.map((r) => color.red(`  ! ${riskLine(r)}`)), '');
+  }
+  if (opts.hub) {
+    lines.push(color.yellow(`~ update   ${HUB_ID.padEnd(24)} ${settingsChanged(opts.hub)}`), ...opts.hub.changes.map((c) => `    ${changeLine(c)}`));
   }
   for (const a of p.actions) {
     if (a.kind === 'unchanged') continue;

@@ -125,6 +125,33 @@ describe('plan: risky changes', () => {
   });
 });
 
+describe('plan: a hub.yaml change', () => {
+  it('shows hub.yaml\'s changed settings old → new and flags the risky ones (the command every claude agent runs, the API opened up)', async () => {
+    const root = baseAndHead({
+      'hub.yaml': 'concurrency: 4\nserver:\n  host: 127.0.0.1\n',
+      'connectors/a.yaml': connector(),
+    }, {
+      'hub.yaml': 'concurrency: 1\nclaude:\n  command: /opt/other/claude\nserver:\n  host: 0.0.0.0\n',
+    });
+    const text = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('  ! hub.yaml: claude command changed: claude → /opt/other/claude (every claude connector runs it)');
+    expect(text.stdout).toContain('  ! hub.yaml: API listens beyond loopback: 127.0.0.1 → 0.0.0.0');
+    expect(text.stdout).toMatch(/~ update {3}hub\.yaml +3 settings changed\n {4}claude\.command: \(none\) → \/opt\/other\/claude\n {4}concurrency: 4 → 1\n {4}server\.host: 127\.0\.0\.1 → 0\.0\.0\.0\n/);
+    const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
+    expect(markdown.stdout).toContain('- `hub.yaml`: claude command changed: claude → /opt/other/claude (every claude connector runs it)');
+    expect(markdown.stdout).toContain('| concurrency | 4 | 1 |');
+    const json = JSON.parse((await cli(['plan', '--base', 'main', '--json'], { cwd: root })).stdout) as { hub: { changes: unknown[]; risks: Array<{ rule: string }> }; risks: unknown[] };
+    expect(json.hub.changes).toContainEqual({ field: 'concurrency', before: '4', after: '1' });
+    expect(json.hub.risks.map((r) => r.rule)).toEqual(['claudeCommand', 'serverHost']);
+    expect(json.risks).toHaveLength(2);
+    // Without a change to hub.yaml, the plan says nothing about it.
+    const same = baseAndHead({ 'hub.yaml': 'concurrency: 4\n', 'connectors/a.yaml': connector() }, { 'hub.yaml': '# a comment\nconcurrency: 4\n' });
+    const quiet = await cli(['plan', '--base', 'main'], { cwd: same });
+    expect(quiet.stdout).not.toContain('hub.yaml');
+  });
+});
+
 describe('plan: the pull-request comment', () => {
   it('stays short enough to post: prompt diffs are left out of a comment that would be too long, and it says so', async () => {
     const long = (word: string) => Array.from({ length: 3000 }, (_, i) => `${word} line ${i}`).join('\n');

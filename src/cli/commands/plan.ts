@@ -5,7 +5,8 @@ import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { hubFilesAt } from '../../gitstate/tree-at.js';
 import { listConnectors, observe } from '../../registry/connectors.js';
 import { loadDesired } from '../../spec/load.js';
-import { loadHubConfig } from '../../spec/hub-config.js';
+import { loadHubConfig, type HubConfig } from '../../spec/hub-config.js';
+import { reviewHub } from '../../review/hub-changes.js';
 import { ExitError, inContext } from '../../core/errors.js';
 import { medianCosts } from '../../registry/costs.js';
 import { reviewPlan } from '../../review/review.js';
@@ -25,6 +26,8 @@ interface Baseline {
   observed: Observed;
   previous: Map<string, ConnectorVersion>;
   label: string;
+  /** hub.yaml at the base ref, when it is valid there: compared with the one now. */
+  hub?: HubConfig;
 }
 
 /** The registry as the baseline: what `apply` would do on this machine. */
@@ -55,7 +58,8 @@ async function refBaseline(root: string, ref: string): Promise<Baseline> {
       previous.set(f.version.spec.id, f.version);
       connectors.push({ id: f.version.spec.id, specHash: f.specHash, sourcePath: f.path, active: true, hasError: false });
     }
-    return { observed: { connectors, sources: [] }, previous, label: `\`${ref}\`` };
+    const hub = loadHubConfig(tree.dir);
+    return { observed: { connectors, sources: [] }, previous, label: `\`${ref}\``, ...(hub.diagnostics.length ? {} : { hub: hub.config }) };
   } finally {
     tree.dispose();
   }
@@ -89,21 +93,26 @@ export async function run(opts: PlanOptions): Promise<void> {
   const desired = await loadDesired(root);
   const p = makePlan(desired.files, baseline.observed);
   const changed = p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' || a.kind === 'remove' ? [a.id] : []));
-  const defaults = loadHubConfig(root).config.defaults;
-  const review = reviewPlan(p, { previous: baseline.previous, costs: await costHistory(root, changed), root, ...(defaults ? { defaults } : {}) });
+  const head = loadHubConfig(root);
+  const defaults = head.config.defaults;
+  const connectorReview = reviewPlan(p, { previous: baseline.previous, costs: await costHistory(root, changed), root, ...(defaults ? { defaults } : {}) });
+  // hub.yaml's own settings, against the base ref's (the registry keeps no copy to compare with).
+  const hubReview = baseline.hub && head.diagnostics.length === 0 ? reviewHub(baseline.hub, head.config) : undefined;
+  const hub = hubReview?.changes.length ? hubReview : undefined;
+  const review = hub ? { ...connectorReview, risks: [...hub.risks, ...connectorReview.risks] } : connectorReview;
   const blocking = desired.global.filter((d) => d.severity === 'error').sort(compareDiagnostics);
 
   if (opts.json) {
     const diffs = Object.fromEntries(
       p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' ? [[a.id, promptDiff(a.id, baseline.previous.get(a.id), a.version)]] : [])),
     );
-    printJson({ base: opts.base ?? 'registry', blocking, ...planToJson(p, review), promptDiffs: diffs });
+    printJson({ base: opts.base ?? 'registry', blocking, ...planToJson(p, review), hub: hub ?? null, promptDiffs: diffs });
   } else if (opts.format === 'markdown') {
-    process.stdout.write(renderPlanMarkdown(p, baseline.previous, baseline.label, review));
+    process.stdout.write(renderPlanMarkdown(p, baseline.previous, baseline.label, review, hub));
     if (blocking.length) process.stdout.write(`\n**Blocking errors:**\n\n\`\`\`\n${blocking.map(formatDiagnostic).join('\n')}\n\`\`\`\n`);
   } else {
     for (const d of blocking) process.stdout.write(`${formatDiagnostic(d)}\n`);
-    process.stdout.write(renderPlanText(p, { previous: baseline.previous, diffs: true, review }));
+    process.stdout.write(renderPlanText(p, { previous: baseline.previous, diffs: true, review, ...(hub ? { hub } : {}) }));
     process.stdout.write(`plan: ${planSummary(p)}\n`);
     const total = totalLine(review);
     if (total) process.stdout.write(`cost forecast: ${total}\n`);
