@@ -152,6 +152,27 @@ describe('plan: a hub.yaml change', () => {
   });
 });
 
+describe('plan: a branch behind its base', () => {
+  it('says when HEAD lacks commits of the base, whose changes would show as reverted', async () => {
+    const root = baseAndHead({ 'connectors/a.yaml': connector({ prompt: 'one' }) }, { 'connectors/b.yaml': connector({ prompt: 'new' }) });
+    const fresh = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(fresh.stdout).not.toContain('note:');
+    // main moves on after the branch was made: a new connector there is not on the branch.
+    git(root, 'checkout', '-q', 'main');
+    writeFiles(root, { 'connectors/c.yaml': connector({ prompt: 'on main' }) });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'c on main');
+    git(root, 'checkout', '-q', 'feature');
+    const behind = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(behind.stdout).toContain('- remove   c'); // what the note explains
+    expect(behind.stdout.split('\n')[0]).toBe('note: HEAD lacks 1 commit of main: what it changed shows here as reverted; merge or rebase onto main to see only this branch\'s changes');
+    const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
+    expect(markdown.stdout).toContain('> ⚠️ HEAD lacks 1 commit of `main`: what it changed shows here as reverted');
+    const json = JSON.parse((await cli(['plan', '--base', 'main', '--json'], { cwd: root })).stdout) as { behind: number };
+    expect(json.behind).toBe(1);
+  });
+});
+
 describe('plan: the pull-request comment', () => {
   it('stays short enough to post: prompt diffs are left out of a comment that would be too long, and it says so', async () => {
     const long = (word: string) => Array.from({ length: 3000 }, (_, i) => `${word} line ${i}`).join('\n');

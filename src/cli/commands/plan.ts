@@ -3,6 +3,7 @@ import { plan as makePlan, planSummary } from '../../core/plan.js';
 import type { ConnectorVersion } from '../../core/types.js';
 import { compareDiagnostics, formatDiagnostic } from '../../core/diagnostic.js';
 import { hubFilesAt } from '../../gitstate/tree-at.js';
+import { git } from '../../gitstate/git.js';
 import { listConnectors, observe } from '../../registry/connectors.js';
 import { loadDesired } from '../../spec/load.js';
 import { loadHubConfig, type HubConfig } from '../../spec/hub-config.js';
@@ -28,6 +29,8 @@ interface Baseline {
   label: string;
   /** hub.yaml at the base ref, when it is valid there: compared with the one now. */
   hub?: HubConfig;
+  /** Commits of the base ref HEAD does not have: their changes show as reverted. */
+  behind?: number;
 }
 
 /** The registry as the baseline: what `apply` would do on this machine. */
@@ -59,10 +62,26 @@ async function refBaseline(root: string, ref: string): Promise<Baseline> {
       connectors.push({ id: f.version.spec.id, specHash: f.specHash, sourcePath: f.path, active: true, hasError: false });
     }
     const hub = loadHubConfig(tree.dir);
-    return { observed: { connectors, sources: [] }, previous, label: `\`${ref}\``, ...(hub.diagnostics.length ? {} : { hub: hub.config }) };
+    const behind = await behindBy(root, ref);
+    return { observed: { connectors, sources: [] }, previous, label: `\`${ref}\``, behind, ...(hub.diagnostics.length ? {} : { hub: hub.config }) };
   } finally {
     tree.dispose();
   }
+}
+
+/**
+ * How many commits of `ref` HEAD lacks: a branch made before its base moved on compares its
+ * files with a base that has changes it never saw. (On a pull request's merge commit, none.)
+ */
+async function behindBy(root: string, ref: string): Promise<number> {
+  const r = await git(root, ['rev-list', '--count', `HEAD..${ref}`], { ok: [128] });
+  return r.exitCode === 0 ? Number(r.stdout.trim()) || 0 : 0;
+}
+
+/** The note a plan starts with when HEAD is behind its base; '' when it is not. */
+function behindNote(behind: number | undefined, ref: string, code: (s: string) => string): string {
+  if (!behind) return '';
+  return `HEAD lacks ${behind} commit${behind === 1 ? '' : 's'} of ${code(ref)}: what ${behind === 1 ? 'it' : 'they'} changed shows here as reverted; merge or rebase onto ${code(ref)} to see only this branch's changes`;
 }
 
 /**
@@ -106,11 +125,16 @@ export async function run(opts: PlanOptions): Promise<void> {
     const diffs = Object.fromEntries(
       p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' ? [[a.id, promptDiff(a.id, baseline.previous.get(a.id), a.version)]] : [])),
     );
-    printJson({ base: opts.base ?? 'registry', blocking, ...planToJson(p, review), hub: hub ?? null, promptDiffs: diffs });
+    printJson({ base: opts.base ?? 'registry', ...(opts.base ? { behind: baseline.behind ?? 0 } : {}), blocking, ...planToJson(p, review), hub: hub ?? null, promptDiffs: diffs });
   } else if (opts.format === 'markdown') {
-    process.stdout.write(renderPlanMarkdown(p, baseline.previous, baseline.label, review, hub));
+    const note = behindNote(baseline.behind, opts.base ?? '', (r) => `\`${r}\``);
+    const comment = renderPlanMarkdown(p, baseline.previous, baseline.label, review, hub);
+    // After the marker and the title, before anything a reviewer reads as this branch's change.
+    process.stdout.write(note ? comment.replace(/\n\n/, `\n\n> ⚠️ ${note}\n\n`) : comment);
     if (blocking.length) process.stdout.write(`\n**Blocking errors:**\n\n\`\`\`\n${blocking.map(formatDiagnostic).join('\n')}\n\`\`\`\n`);
   } else {
+    const note = behindNote(baseline.behind, opts.base ?? '', (r) => r);
+    if (note) process.stdout.write(`note: ${note}\n`);
     for (const d of blocking) process.stdout.write(`${formatDiagnostic(d)}\n`);
     process.stdout.write(renderPlanText(p, { previous: baseline.previous, diffs: true, review, ...(hub ? { hub } : {}) }));
     process.stdout.write(`plan: ${planSummary(p)}\n`);
