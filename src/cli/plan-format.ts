@@ -62,7 +62,9 @@ export function detail(a: Action): string {
 /** The one-line detail of an action with a review: fields changed, a new connector's schedule and runs per day. */
 export function reviewedDetail(a: Action, r: ConnectorReview): string {
   if (a.kind === 'update') return `${r.changes.length} field${r.changes.length === 1 ? '' : 's'} changed`;
+  if (a.kind === 'create' && r.renamedFrom) return `renamed from ${r.renamedFrom}: a new id, ${r.renamedFrom}'s history stays with it`;
   if (a.kind === 'create') return `${scheduleWords(a.version.spec, r.rates.after)}${a.reactivated ? ' (reactivated)' : ''}`;
+  if (a.kind === 'remove' && r.renamedTo) return `renamed to ${r.renamedTo}: deactivated, history kept`;
   return detail(a);
 }
 
@@ -118,10 +120,10 @@ export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: Previ
     const cost = r ? formatForecast(r.forecast) : '';
     lines.push(PAINT[a.kind](`${SIGN[a.kind]} ${verb.padEnd(8)} ${id.padEnd(24)} ${file}  ${summary}${cost ? `  ${cost}` : ''}`.trimEnd()));
     if (a.kind === 'invalid') for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) lines.push(`    ${formatDiagnostic(d).replace(/\n/g, '\n    ')}`);
-    if (r && a.kind === 'update') for (const c of r.changes) lines.push(`    ${changeLine(c)}`);
-    if (r && a.kind === 'create') for (const c of r.changes.filter((x) => x.field !== 'schedule')) lines.push(`    ${c.field}: ${c.after ?? '(none)'}`);
+    if (r && (a.kind === 'update' || r.renamedFrom)) for (const c of r.changes) lines.push(`    ${changeLine(c)}`);
+    else if (r && a.kind === 'create') for (const c of r.changes.filter((x) => x.field !== 'schedule')) lines.push(`    ${c.field}: ${c.after ?? '(none)'}`);
     if (opts.diffs && (a.kind === 'create' || a.kind === 'update')) {
-      const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);
+      const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : r?.renamedFrom ? previous.get(r.renamedFrom) : undefined, a.version);
       if (diff) lines.push(diff.split('\n').map((l) => `    ${l}`).join('\n'));
     }
   }

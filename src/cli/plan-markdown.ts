@@ -88,17 +88,17 @@ function fold(a: Action, previous: PreviousVersions, review: Review, diffs: bool
   const head = `<details${a.kind === 'invalid' ? ' open' : ''}><summary>${bits.join(' · ')}</summary>`;
   const body: string[] = [];
   if (a.kind === 'invalid') body.push(...fence('', a.file.diagnostics.map(formatDiagnostic).join('\n')));
-  if (r && a.kind === 'update' && r.changes.length) {
+  if (r && (a.kind === 'update' || r.renamedFrom) && r.changes.length) {
     body.push('| field | before | after |', '|---|---|---|', ...r.changes.map((c) => `| ${md(c.field)} | ${md(c.before ?? '(none)')} | ${md(c.after ?? '(none)')} |`));
   }
-  const settings = r && a.kind === 'create' ? r.changes.filter((c) => c.field !== 'schedule') : [];
+  const settings = r && a.kind === 'create' && !r.renamedFrom ? r.changes.filter((c) => c.field !== 'schedule') : [];
   if (settings.length) body.push('| field | value |', '|---|---|', ...settings.map((c) => `| ${md(c.field)} | ${md(c.after ?? '(none)')} |`));
   if (r?.forecast.kind === 'usd') {
     const h = r.forecast.history;
     body.push('', `Cost: ${md(formatRate(r.rates.before))} → ${md(formatRate(r.rates.after))} scheduled × median ${md(formatUsd(h.medianUsd))} a run (its last ${h.runs} run${h.runs === 1 ? '' : 's'} with a cost).`);
   }
   if (diffs && (a.kind === 'create' || a.kind === 'update')) {
-    const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);
+    const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : r?.renamedFrom ? previous.get(r.renamedFrom) : undefined, a.version);
     if (diff) body.push('', 'Rendered prompt (default inputs):', '', ...fence('diff', diff));
   }
   while (body[0] === '') body.shift();

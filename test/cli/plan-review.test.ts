@@ -152,6 +152,26 @@ describe('plan: a hub.yaml change', () => {
   });
 });
 
+describe('plan: a renamed connector file', () => {
+  it('reads as a rename of the old connector (its id changes with the file name), compared field by field with it, not as a new connector and a removal', async () => {
+    const root = baseAndHead({
+      'connectors/old-name.yaml': connector({ prompt: 'Digest the day.', schedule: '@daily', agent: { permissionMode: 'bypassPermissions', timeout: '5m' } }),
+    }, {
+      'connectors/new-name.yaml': connector({ prompt: 'Digest the day.', schedule: '@daily', agent: { permissionMode: 'bypassPermissions', timeout: '10m' } }),
+    }, ['connectors/old-name.yaml']);
+    const { stdout } = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(stdout).toContain('+ create   new-name                 connectors/new-name.yaml  renamed from old-name: a new id, old-name\'s history stays with it');
+    expect(stdout).toContain('    id: old-name → new-name\n');
+    expect(stdout).toContain('    agent.timeout: 5m → 10m\n');
+    expect(stdout).toContain('    file: connectors/old-name.yaml → connectors/new-name.yaml\n');
+    expect(stdout).toContain('- remove   old-name                 connectors/old-name.yaml  renamed to new-name: deactivated, history kept');
+    // Judged against what it was, not against a connector that sets nothing: only the timeout is risky.
+    expect(stdout).toContain('Risky changes (1):\n  ! new-name: timeout raised: 5m → 10m\n');
+    const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
+    expect(markdown.stdout).toContain('| id | old-name | new-name |');
+  });
+});
+
 describe('plan: a branch behind its base', () => {
   it('says when HEAD lacks commits of the base, whose changes would show as reverted', async () => {
     const root = baseAndHead({ 'connectors/a.yaml': connector({ prompt: 'one' }) }, { 'connectors/b.yaml': connector({ prompt: 'new' }) });
