@@ -1,6 +1,6 @@
 import { HUB_FILE, readHubBytes } from './hub-file.js';
 import type { Diagnostic } from '../core/types.js';
-import { formatDiagnostic } from '../core/diagnostic.js';
+import { compareDiagnostics, formatDiagnostic } from '../core/diagnostic.js';
 import { checkSchema } from './schema.js';
 import { decodeText } from './text.js';
 import { parseYaml, type SourceDoc } from './yaml.js';
@@ -70,6 +70,7 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   const diagnostics = checkSchema('hub', doc, HUB_FILE);
   // All errors at once: these checks read only values of the right shape, beside the schema's errors.
   diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc));
+  diagnostics.sort(compareDiagnostics);
   return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
 }
 

@@ -54,6 +54,15 @@ describe('validate reports every error of a file at once', () => {
     }
   });
 
+  it('hub.yaml\'s errors come in line order from every command', async () => {
+    const root = testdir({ 'hub.yaml': 'concurrency: many\nstate:\n  branch: 5\nbogus: 1\n', 'connectors/a.yaml': 'prompt: x\n' });
+    for (const args of [['validate'], ['status'], ['run', 'a']]) {
+      const { stdout, stderr } = await cli(args, { cwd: root });
+      const lines = `${stdout}${stderr}`.split('\n').filter((l) => l.includes(': error: ')).map((l) => Number(/hub\.yaml:(\d+):/.exec(l)?.[1]));
+      expect({ args, lines }).toEqual({ args, lines: [1, 3, 4] });
+    }
+  });
+
   it('the same list comes as JSON', async () => {
     const root = testdir({ 'connectors/bad.yaml': SEVEN_MISTAKES });
     const { code, stdout } = await cli(['validate', '--json'], { cwd: root });
