@@ -95,7 +95,9 @@ function fold(a: Action, previous: PreviousVersions, review: Review, diffs: bool
   if (settings.length) body.push('| field | value |', '|---|---|', ...settings.map((c) => `| ${md(c.field)} | ${md(c.after ?? '(none)')} |`));
   if (r?.forecast.kind === 'usd') {
     const h = r.forecast.history;
-    body.push('', `Cost: ${md(formatRate(r.rates.before))} → ${md(formatRate(r.rates.after))} scheduled × median ${md(formatUsd(h.medianUsd))} a run (its last ${h.runs} run${h.runs === 1 ? '' : 's'} with a cost).`);
+    const cap = r.forecast.stopsAfter;
+    const stops = cap ? `; budget.maxCostUsdPerDay ${md(formatUsd(cap.maxUsd))} stops it after ${cap.runs} run${cap.runs === 1 ? '' : 's'} a day` : '';
+    body.push('', `Cost: ${md(formatRate(r.rates.before))} → ${md(formatRate(r.rates.after))} scheduled × median ${md(formatUsd(h.medianUsd))} a run (its last ${h.runs} run${h.runs === 1 ? '' : 's'} with a cost)${stops}.`);
   }
   if (diffs && (a.kind === 'create' || a.kind === 'update')) {
     const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : r?.renamedFrom ? previous.get(r.renamedFrom) : undefined, a.version);

@@ -60,7 +60,7 @@ export function reviewPlan(p: Plan, ctx: ReviewContext): Review {
     const rates = { before: rate(before), after: rate(after) };
     const to = a.kind === 'remove' ? renamedTo.get(a.id) : undefined;
     // Its spend moves with it: counted once, on the renamed connector, from the old one's history.
-    const f = to ? { kind: 'none' as const } : forecast(scheduledRuns(before?.spec, rates.before), scheduledRuns(after?.spec, rates.after), before !== undefined, after !== undefined, ctx.costs.get(a.id) ?? (from ? ctx.costs.get(from) : undefined));
+    const f = to ? { kind: 'none' as const } : forecast(scheduledRuns(before?.spec, rates.before), scheduledRuns(after?.spec, rates.after), before !== undefined, after !== undefined, ctx.costs.get(a.id) ?? (from ? ctx.costs.get(from) : undefined), { before: before?.spec.budget.maxCostUsdPerDay, after: after?.spec.budget.maxCostUsdPerDay });
     const changes = after ? fieldChanges(before ?? defaultsOf(after, ctx.defaults ?? {}), after, rates).filter((c) => before || c.field !== 'prompt') : [];
     const risks = after ? risksOf({ id: a.id, ...(before ? { before: before.spec } : {}), after: after.spec, reactivated: a.kind === 'create' && a.reactivated, root: ctx.root, rates, ...(ctx.defaults?.timeout ? { defaultTimeout: ctx.defaults.timeout } : {}) }) : [];
     connectors.set(a.id, { id: a.id, changes, risks, rates, forecast: f, ...(from ? { renamedFrom: from } : {}), ...(to ? { renamedTo: to } : {}) });

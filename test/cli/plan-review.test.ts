@@ -325,6 +325,18 @@ describe('plan: cost forecast', () => {
     expect(md).toContain('<summary>✏️ update <code>fresh</code> (connectors/fresh.yaml) · 1 field changed · ⚠️ 1 risky · no cost history</summary>');
   });
 
+  it('a daily budget caps the forecast where the hub stops starting runs, and says after how many', async () => {
+    const root = await recordedHub();
+    // Hourly at a median $0.20 a run is $4.80/day; with maxCostUsdPerDay 1, the sixth run is never started.
+    writeFiles(root, { 'connectors/digest.yaml': `${head['connectors/digest.yaml']}budget: {"maxCostUsdPerDay": 1}\n` });
+    const text = (await cli(['plan', '--repo', root, '--base', 'main'])).stdout;
+    expect(text).toMatch(/~ update {3}digest +connectors\/digest\.yaml {2}2 fields changed {2}≈ \$0\.20\/day → \$1\.00\/day \(maxCostUsdPerDay stops it after 5 of 24 runs\)\n/);
+    const json = JSON.parse((await cli(['plan', '--repo', root, '--base', 'main', '--json'])).stdout) as { actions: Array<{ id: string; forecast: Record<string, unknown> }> };
+    expect(json.actions.find((a) => a.id === 'digest')?.forecast).toMatchObject({ kind: 'usd', after: expect.closeTo(1, 6), stopsAfter: { runs: 5, of: 24 } });
+    const md = (await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown'])).stdout;
+    expect(md).toContain('Cost: 1/day → 24/day scheduled × median \\$0.20 a run (its last 3 runs with a cost); budget.maxCostUsdPerDay \\$1.00 stops it after 5 runs a day.');
+  });
+
   it('a removed connector forecasts its spend going to zero; a disabled one too', async () => {
     const root = await recordedHub();
     git(root, 'rm', '-q', 'connectors/digest.yaml');
