@@ -63,6 +63,8 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   });
   const decoded = decodeText(bytes);
   if ('error' in decoded) return fail(decoded.error, decoded.hint);
+  // Blank lines alone are no settings, as a missing file (the YAML parser calls "\n" an empty stream).
+  if (decoded.text.trim() === '') return { config: {}, bytes, diagnostics: [] };
   const doc = parseYaml(decoded.text, HUB_FILE);
   if (Array.isArray(doc)) return { config: {}, bytes, diagnostics: doc };
   if (doc.value === null || doc.value === undefined) return { config: {}, bytes, diagnostics: [] };
