@@ -61,7 +61,7 @@ function render(p: Plan, previous: PreviousVersions, baseLabel: string, review: 
   if (review.risks.length) facts.push(`**⚠️ ${review.risks.length} risky change${review.risks.length === 1 ? '' : 's'}**`);
   const total = totalLine(review);
   if (total) facts.push(md(review.total.counted ? `cost ${total}` : total));
-  const out = [PLAN_MARKER, `### agent-hub plan: ${planSummary(p)}`, '', `${facts.join(' · ')}`, ''];
+  const out = [PLAN_MARKER, `### agent-hub plan: ${planSummary(p)}${opts.hub ? ', hub.yaml changed' : ''}`, '', `${facts.join(' · ')}`, ''];
   if (changes.length === 0 && !opts.hub) return `${out.join('\n')}No changes.\n`;
   if (opts.note) out.push(`> ${opts.note}`, '');
   if (review.risks.length) {

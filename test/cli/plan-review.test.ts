@@ -141,6 +141,9 @@ describe('plan: a hub.yaml change', () => {
     const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
     expect(markdown.stdout).toContain('- `hub.yaml`: claude command changed: claude → /opt/other/claude (every claude connector runs it)');
     expect(markdown.stdout).toContain('| concurrency | 4 | 1 |');
+    // The summary lines say it too: no connector changes, but the merge changes something.
+    expect(text.stdout).toContain('plan: 0 to create, 0 to change, 0 to remove, 1 unchanged, 0 invalid, hub.yaml changed\n');
+    expect(markdown.stdout).toContain('### agent-hub plan: 0 to create, 0 to change, 0 to remove, 1 unchanged, 0 invalid, hub.yaml changed\n');
     const json = JSON.parse((await cli(['plan', '--base', 'main', '--json'], { cwd: root })).stdout) as { hub: { changes: unknown[]; risks: Array<{ rule: string }> }; risks: unknown[] };
     expect(json.hub.changes).toContainEqual({ field: 'concurrency', before: '4', after: '1' });
     expect(json.hub.risks.map((r) => r.rule)).toEqual(['claudeCommand', 'serverHost']);

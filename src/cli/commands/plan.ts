@@ -137,7 +137,7 @@ export async function run(opts: PlanOptions): Promise<void> {
     if (note) process.stdout.write(`note: ${note}\n`);
     for (const d of blocking) process.stdout.write(`${formatDiagnostic(d)}\n`);
     process.stdout.write(renderPlanText(p, { previous: baseline.previous, diffs: true, review, ...(hub ? { hub } : {}) }));
-    process.stdout.write(`plan: ${planSummary(p)}\n`);
+    process.stdout.write(`plan: ${planSummary(p)}${hub ? ', hub.yaml changed' : ''}\n`);
     const total = totalLine(review);
     if (total) process.stdout.write(`cost forecast: ${total}\n`);
   }
