@@ -172,6 +172,8 @@ describe('plan: a renamed connector file', () => {
     expect(stdout).toContain('Risky changes (1):\n  ! new-name: timeout raised: 5m → 10m\n');
     const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
     expect(markdown.stdout).toContain('| id | old-name | new-name |');
+    const json = JSON.parse((await cli(['plan', '--base', 'main', '--json'], { cwd: root })).stdout) as { promptDiffs: Record<string, string> };
+    expect(json.promptDiffs['new-name']).toBe(''); // the same prompt as before the rename
   });
 });
 

@@ -123,7 +123,7 @@ export async function run(opts: PlanOptions): Promise<void> {
 
   if (opts.json) {
     const diffs = Object.fromEntries(
-      p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' ? [[a.id, promptDiff(a.id, baseline.previous.get(a.id), a.version)]] : [])),
+      p.actions.flatMap((a) => (a.kind === 'create' || a.kind === 'update' ? [[a.id, promptDiff(a.id, baseline.previous.get(review.connectors.get(a.id)?.renamedFrom ?? a.id), a.version)]] : [])),
     );
     printJson({ base: opts.base ?? 'registry', ...(opts.base ? { behind: baseline.behind ?? 0 } : {}), blocking, ...planToJson(p, review), hub: hub ?? null, promptDiffs: diffs });
   } else if (opts.format === 'markdown') {
