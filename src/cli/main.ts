@@ -142,7 +142,8 @@ export async function reportFailure(err: unknown, write: (text: string) => void,
   const failure = await describeFailure(err);
   if (!failure) return err instanceof ExitError ? err.exitStatus : EXIT.ok;
   if (format === 'json') {
-    write(`${JSON.stringify({ error: { message: failure.message, code: failure.code, exit: failure.exit, ...(failure.detail ? { detail: failure.detail } : {}) } })}\n`);
+    const extra = { ...(failure.detail ? { detail: failure.detail } : {}), ...(failure.diagnostics ? { diagnostics: failure.diagnostics } : {}) };
+    write(`${JSON.stringify({ error: { message: failure.message, code: failure.code, exit: failure.exit, ...extra } })}\n`);
   } else {
     write(failure.text);
   }
@@ -156,6 +157,8 @@ interface Failure {
   message: string;
   /** For a bug: the stack. */
   detail?: string;
+  /** For a file's errors (an invalid hub.yaml): each with file, line, column and hint, as validate --json gives them. */
+  diagnostics?: unknown[];
   /** What a person reads on stderr. */
   text: string;
 }
@@ -171,7 +174,9 @@ async function describeFailure(err: unknown): Promise<Failure | undefined> {
   }
   if (err instanceof ExitError) return undefined;
   if (err instanceof UserError) {
-    return { exit: err.exitStatus, code: CODES[err.exitStatus] ?? 'failed', message: err.message, text: `agent-hub: ${err.message}\n` };
+    // HubConfigError carries its diagnostics (read by shape: hub-config is not loaded for this).
+    const diagnostics = (err as { diagnostics?: unknown }).diagnostics;
+    return { exit: err.exitStatus, code: CODES[err.exitStatus] ?? 'failed', message: err.message, text: `agent-hub: ${err.message}\n`, ...(Array.isArray(diagnostics) ? { diagnostics } : {}) };
   }
   // A full disk or an I/O error is the machine's, not a bug (loaded only on this path).
   const { storageFailure } = await import('../registry/storage.js');

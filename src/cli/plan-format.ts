@@ -10,6 +10,7 @@ import { formatUsd } from '../review/money.js';
 import { scheduleWords, type FieldChange } from '../review/changes.js';
 import type { ConnectorReview, PreviousVersions, Review } from '../review/review.js';
 import type { Risk } from '../review/risks.js';
+import { HUB_ID, type HubReview } from '../review/hub-changes.js';
 import { color } from './output.js';
 
 export type { PreviousVersions } from '../review/review.js';
@@ -61,13 +62,20 @@ export function detail(a: Action): string {
 /** The one-line detail of an action with a review: fields changed, a new connector's schedule and runs per day. */
 export function reviewedDetail(a: Action, r: ConnectorReview): string {
   if (a.kind === 'update') return `${r.changes.length} field${r.changes.length === 1 ? '' : 's'} changed`;
+  if (a.kind === 'create' && r.renamedFrom) return `renamed from ${r.renamedFrom}: a new id, ${r.renamedFrom}'s history stays with it`;
   if (a.kind === 'create') return `${scheduleWords(a.version.spec, r.rates.after)}${a.reactivated ? ' (reactivated)' : ''}`;
+  if (a.kind === 'remove' && r.renamedTo) return `renamed to ${r.renamedTo}: deactivated, history kept`;
   return detail(a);
 }
 
 /** "agent.permissionMode: default → bypassPermissions", with (none) for an absent side. */
 export function changeLine(c: FieldChange): string {
   return `${c.field}: ${c.before ?? '(none)'} → ${c.after ?? '(none)'}`;
+}
+
+/** "3 settings changed": the one-line summary of a hub.yaml change. */
+export function settingsChanged(hub: HubReview): string {
+  return `${hub.changes.length} setting${hub.changes.length === 1 ? '' : 's'} changed`;
 }
 
 /** "digest: permission mode loosened: …", saying when the connector is new. */
@@ -93,12 +101,15 @@ const PAINT: Record<Action['kind'], (s: string) => string> = { create: color.gre
  * The plan for a terminal: risky changes first (with a review), then one line a change with
  * its old → new fields and cost forecast, diagnostics under invalid files, prompt diffs with `diffs`.
  */
-export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: PreviousVersions; diffs?: boolean; review?: Review } = {}): string {
+export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: PreviousVersions; diffs?: boolean; review?: Review; hub?: HubReview } = {}): string {
   const previous = opts.previous ?? new Map();
   const review = opts.review;
   const lines: string[] = [];
   if (review?.risks.length) {
     lines.push(color.red(`Risky changes (${review.risks.length}):`), ...review.risks.map((r) => color.red(`  ! ${riskLine(r)}`)), '');
+  }
+  if (opts.hub) {
+    lines.push(color.yellow(`~ update   ${HUB_ID.padEnd(24)} ${settingsChanged(opts.hub)}`), ...opts.hub.changes.map((c) => `    ${changeLine(c)}`));
   }
   for (const a of p.actions) {
     if (a.kind === 'unchanged') continue;
@@ -109,10 +120,10 @@ export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: Previ
     const cost = r ? formatForecast(r.forecast) : '';
     lines.push(PAINT[a.kind](`${SIGN[a.kind]} ${verb.padEnd(8)} ${id.padEnd(24)} ${file}  ${summary}${cost ? `  ${cost}` : ''}`.trimEnd()));
     if (a.kind === 'invalid') for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) lines.push(`    ${formatDiagnostic(d).replace(/\n/g, '\n    ')}`);
-    if (r && a.kind === 'update') for (const c of r.changes) lines.push(`    ${changeLine(c)}`);
-    if (r && a.kind === 'create') for (const c of r.changes.filter((x) => x.field !== 'schedule')) lines.push(`    ${c.field}: ${c.after ?? '(none)'}`);
+    if (r && (a.kind === 'update' || r.renamedFrom)) for (const c of r.changes) lines.push(`    ${changeLine(c)}`);
+    else if (r && a.kind === 'create') for (const c of r.changes.filter((x) => x.field !== 'schedule')) lines.push(`    ${c.field}: ${c.after ?? '(none)'}`);
     if (opts.diffs && (a.kind === 'create' || a.kind === 'update')) {
-      const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : undefined, a.version);
+      const diff = promptDiff(a.id, a.kind === 'update' ? previous.get(a.id) : r?.renamedFrom ? previous.get(r.renamedFrom) : undefined, a.version);
       if (diff) lines.push(diff.split('\n').map((l) => `    ${l}`).join('\n'));
     }
   }

@@ -28,9 +28,13 @@ export class SchemaTooNewError extends UserError {
  */
 export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
   if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
-  // The native module is loaded on the first open, so commands without a database (validate) start without it.
-  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
-  const db = new Database(file, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
+  const Database = loadSqlite();
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: opts.readonly === true, fileMustExist: opts.readonly === true });
+  } catch (err) {
+    throw nativeModuleError(err) ?? err;
+  }
   db.pragma('busy_timeout = 5000');
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
@@ -40,6 +44,30 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     migrate(db);
   }
   return db;
+}
+
+/** better-sqlite3, loaded on the first open so that commands without a database (validate) start without it. */
+function loadSqlite(): typeof import('better-sqlite3') {
+  try {
+    return createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  } catch (err) {
+    throw nativeModuleError(err) ?? err;
+  }
+}
+
+/**
+ * better-sqlite3's compiled part missing (npm did not run its install script: npm 12 runs a
+ * dependency's only when allowed) or built for another Node.js: something the user fixes by
+ * reinstalling, not a bug in agent-hub. The module loads its binary on the first `new Database`.
+ */
+function nativeModuleError(err: unknown): UserError | undefined {
+  const message = err instanceof Error ? err.message : '';
+  if (!/Could not locate the bindings file|NODE_MODULE_VERSION|better_sqlite3\.node/.test(message)) return undefined;
+  return new UserError(
+    `better-sqlite3, the SQLite module agent-hub keeps its registry in, cannot load its compiled part (${(message.split('\n')[0] ?? '').replace(/\s*Tried:\s*$/, '')}); ` +
+      'npm builds it when it may run the install script: reinstall with `npm install -g --allow-scripts=better-sqlite3 agent-hub-cli` ' +
+      '(in a clone of agent-hub: `npm rebuild better-sqlite3`)',
+  );
 }
 
 /** Brings a database to the latest schema version; returns the versions applied. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
+import { compareDiagnostics } from '../core/diagnostic.js';
 import type { DesiredFile } from '../core/plan.js';
 import { locateSchemaErrors, schemaErrors } from './schema.js';
 import { acceptedPart, touches } from './salvage.js';
@@ -49,7 +50,7 @@ export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8
   const errors = schemaErrors('connector', fields);
   const diagnostics: Diagnostic[] = locateSchemaErrors(errors, doc, file);
   const accepted = errors.length ? acceptedPart(fields, errors) : { value: fields, rejected: [] };
-  if (!accepted) return { path: file, ...known, deps: [], diagnostics };
+  if (!accepted) return { path: file, ...known, deps: [], diagnostics: diagnostics.sort(compareDiagnostics) };
   if (!declaredId && !ID.test(stem) && !touches(accepted.rejected, ['id'])) {
     diagnostics.push({ file, line: 1, column: 1, path: '', message: `the file name "${stem}" is not a valid id`, hint: `add \`id: ${suggestId(stem)}\` or rename the file`, severity: 'error', rule: 'id' });
   }
@@ -58,6 +59,8 @@ export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8
   for (const rule of RULES) diagnostics.push(...rule(spec, env));
   const prompt = checkPrompt(spec, env, ctx.partials);
   diagnostics.push(...prompt.diagnostics);
+  // In line order, as the file reads: plan, apply, status and the registry show them as they are.
+  diagnostics.sort(compareDiagnostics);
 
   const result: CheckedFile = { path: file, ...known, deps: prompt.deps, diagnostics };
   if (diagnostics.some((d) => d.severity === 'error') || prompt.template === undefined) return result;

@@ -1,6 +1,6 @@
 import { HUB_FILE, readHubBytes } from './hub-file.js';
 import type { Diagnostic } from '../core/types.js';
-import { formatDiagnostic } from '../core/diagnostic.js';
+import { compareDiagnostics, formatDiagnostic } from '../core/diagnostic.js';
 import { checkSchema } from './schema.js';
 import { decodeText } from './text.js';
 import { parseYaml, type SourceDoc } from './yaml.js';
@@ -92,6 +92,8 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   });
   const decoded = decodeText(bytes);
   if ('error' in decoded) return fail(decoded.error, decoded.hint);
+  // Blank lines alone are no settings, as a missing file (the YAML parser calls "\n" an empty stream).
+  if (decoded.text.trim() === '') return { config: {}, bytes, diagnostics: [] };
   const doc = parseYaml(decoded.text, HUB_FILE);
   if (Array.isArray(doc)) return { config: {}, bytes, diagnostics: doc };
   if (doc.value === null || doc.value === undefined) return { config: {}, bytes, diagnostics: [] };
@@ -99,6 +101,7 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   const diagnostics = checkSchema('hub', doc, HUB_FILE);
   // All errors at once: these checks read only values of the right shape, beside the schema's errors.
   diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc), ...queueProblems(doc));
+  diagnostics.sort(compareDiagnostics);
   return { config: diagnostics.length ? {} : (doc.value as HubConfig), bytes, diagnostics };
 }
 

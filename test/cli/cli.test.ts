@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cpSync, existsSync, readFileSync, utimesSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, utimesSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../helpers/cli.js';
@@ -41,7 +42,8 @@ describe('agent-hub CLI', () => {
     expect(readFileSync(path.join(dir, 'connectors/hello.yaml'), 'utf8')).toMatch(/^ {2}maxTurns: 5$/m);
     // State goes to a branch of its own, so a feature branch checked out when the hub starts never collects state commits.
     expect(readFileSync(path.join(dir, 'hub.yaml'), 'utf8')).toMatch(/^state:\n(?: +#.*\n)+ {2}branch: agent-hub\/state$/m);
-    expect(init.stdout).toContain(`next:\n  cd ${path.relative(process.cwd(), dir)}\n  agent-hub run hello `);
+    // Outside the current directory: the absolute path, not ../../tmp/…
+    expect(init.stdout).toContain(`next:\n  cd ${dir}\n  agent-hub run hello `);
     expect(init.stdout).toContain('\n  git add -A && git commit -m "agent-hub: initial connectors"\n  agent-hub start ');
     expect(init.stdout.match(/^ {2}\.gitignore$/gm)).toHaveLength(1);
     const apply = await cli(['apply', '--repo', dir]);
@@ -51,6 +53,19 @@ describe('agent-hub CLI', () => {
     expect(status.connectors).toEqual([expect.objectContaining({ id: 'hello', state: 'active', scheduleText: 'manual only', nextRun: null })]);
     // A second init changes nothing.
     expect((await cli(['init', dir])).stdout).toContain('nothing to create');
+  });
+
+  it('init run through npx says the next commands as npx ones: agent-hub itself is not on PATH then', () => {
+    // Where `npx agent-hub-cli` installs the package: npm's cache, under _npx/<hash>/node_modules.
+    const cache = path.join(testdir(), '_npx', '0123abcd', 'node_modules');
+    const pkg = path.join(cache, 'agent-hub-cli');
+    for (const part of ['bin', 'dist', 'schemas', 'package.json']) cpSync(path.join(REPO, part), path.join(pkg, part), { recursive: true });
+    symlinkSync(path.join(REPO, 'node_modules'), path.join(pkg, 'node_modules'));
+    const work = testdir();
+    const r = spawnSync(process.execPath, [path.join(pkg, 'bin', 'agent-hub.js'), 'init', 'my-hub'], { cwd: work, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('next:\n  cd my-hub\n  npx agent-hub-cli run hello  ');
+    expect(r.stdout).toContain('\n  npx agent-hub-cli start  ');
   });
 
   it('validate lists every error of every file at once and exits 1', async () => {

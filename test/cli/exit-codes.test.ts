@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
@@ -149,5 +150,25 @@ describe('exit codes', () => {
     expect((await cli(['apply', '--repo', root])).code).toBe(0);
     writeFileSync(path.join(root, '.git/hooks/pre-commit'), '#!/bin/sh\necho "no robots here" >&2\nexit 1\n', { mode: 0o755 });
     userError(await cli(['snapshot', '--repo', root]), 1, 'could not commit the state: the pre-commit hook rejected the state commit: no robots here');
+  });
+
+  it('better-sqlite3 without its native module (npm skipped its install script) is a user error saying how to reinstall, not a bug', () => {
+    // The package laid out as npm installs it, but with better-sqlite3's build/ missing: what
+    // npm 12 leaves by default, since it runs a dependency's install script only when allowed.
+    const REPO = fileURLToPath(new URL('../../', import.meta.url));
+    const pkg = testdir();
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(path.join(REPO, part), path.join(pkg, part), { recursive: true });
+    const modules = path.join(REPO, 'node_modules');
+    mkdirSync(path.join(pkg, 'node_modules'));
+    for (const name of readdirSync(modules)) {
+      if (name !== 'better-sqlite3' && !name.startsWith('.')) symlinkSync(path.join(modules, name), path.join(pkg, 'node_modules', name));
+    }
+    for (const part of ['package.json', 'lib']) cpSync(path.join(modules, 'better-sqlite3', part), path.join(pkg, 'node_modules', 'better-sqlite3', part), { recursive: true });
+    const root = testdir({ 'connectors/a.yaml': yaml({ prompt: 'x' }) });
+    const r = spawnSync(process.execPath, [path.join(pkg, 'bin', 'agent-hub.js'), 'status', '--repo', root], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    userError({ code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }, 1, 'better-sqlite3');
+    expect(r.stderr).toContain('npm install -g --allow-scripts=better-sqlite3 agent-hub-cli');
+    // validate needs no database: it still works.
+    expect(spawnSync(process.execPath, [path.join(pkg, 'bin', 'agent-hub.js'), 'validate', '--repo', root]).status).toBe(0);
   });
 });

@@ -25,6 +25,16 @@ describe('with --json, errors are JSON too', () => {
     }
   });
 
+  it('an invalid hub.yaml comes with its errors as data, as validate gives them', async () => {
+    const root = testdir({ 'hub.yaml': 'concurrency: many\nbogus: 1\n', 'connectors/a.yaml': yaml({ prompt: 'x' }) });
+    for (const args of [['run', 'a'], ['snapshot'], ['restore']]) {
+      const r = await cli([...args, '--repo', root, '--json']);
+      jsonError(r, 78, 'config');
+      const out = JSON.parse(r.stdout) as { error: { diagnostics?: Array<{ file: string; line: number; path: string }> } };
+      expect({ args, d: out.error.diagnostics?.map((d) => `${d.file}:${d.line}:${d.path}`) }).toEqual({ args, d: ['hub.yaml:1:concurrency', 'hub.yaml:2:bogus'] });
+    }
+  });
+
   it('errors of the command itself, and bad usage, exit as they do without --json', async () => {
     const root = testdir({ 'connectors/a.yaml': yaml({ prompt: 'x', inputs: { n: { type: 'integer' } } }) });
     expect(jsonError(await cli(['show', 'nope', '--repo', root, '--json']), 1, 'failed')).toBe('no run "nope" (see agent-hub history)');

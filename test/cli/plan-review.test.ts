@@ -138,6 +138,79 @@ describe('plan: risky changes', () => {
   });
 });
 
+describe('plan: a hub.yaml change', () => {
+  it('shows hub.yaml\'s changed settings old → new and flags the risky ones (the command every claude agent runs, the API opened up)', async () => {
+    const root = baseAndHead({
+      'hub.yaml': 'concurrency: 4\nserver:\n  host: 127.0.0.1\n',
+      'connectors/a.yaml': connector(),
+    }, {
+      'hub.yaml': 'concurrency: 1\nclaude:\n  command: /opt/other/claude\nserver:\n  host: 0.0.0.0\n',
+    });
+    const text = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('  ! hub.yaml: claude command changed: claude → /opt/other/claude (every claude connector runs it)');
+    expect(text.stdout).toContain('  ! hub.yaml: API listens beyond loopback: 127.0.0.1 → 0.0.0.0');
+    expect(text.stdout).toMatch(/~ update {3}hub\.yaml +3 settings changed\n {4}claude\.command: \(none\) → \/opt\/other\/claude\n {4}concurrency: 4 → 1\n {4}server\.host: 127\.0\.0\.1 → 0\.0\.0\.0\n/);
+    const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
+    expect(markdown.stdout).toContain('- `hub.yaml`: claude command changed: claude → /opt/other/claude (every claude connector runs it)');
+    expect(markdown.stdout).toContain('| concurrency | 4 | 1 |');
+    // The summary lines say it too: no connector changes, but the merge changes something.
+    expect(text.stdout).toContain('plan: 0 to create, 0 to change, 0 to remove, 1 unchanged, 0 invalid, hub.yaml changed\n');
+    expect(markdown.stdout).toContain('### agent-hub plan: 0 to create, 0 to change, 0 to remove, 1 unchanged, 0 invalid, hub.yaml changed\n');
+    const json = JSON.parse((await cli(['plan', '--base', 'main', '--json'], { cwd: root })).stdout) as { hub: { changes: unknown[]; risks: Array<{ rule: string }> }; risks: unknown[] };
+    expect(json.hub.changes).toContainEqual({ field: 'concurrency', before: '4', after: '1' });
+    expect(json.hub.risks.map((r) => r.rule)).toEqual(['claudeCommand', 'serverHost']);
+    expect(json.risks).toHaveLength(2);
+    // Without a change to hub.yaml, the plan says nothing about it.
+    const same = baseAndHead({ 'hub.yaml': 'concurrency: 4\n', 'connectors/a.yaml': connector() }, { 'hub.yaml': '# a comment\nconcurrency: 4\n' });
+    const quiet = await cli(['plan', '--base', 'main'], { cwd: same });
+    expect(quiet.stdout).not.toContain('hub.yaml');
+  });
+});
+
+describe('plan: a renamed connector file', () => {
+  it('reads as a rename of the old connector (its id changes with the file name), compared field by field with it, not as a new connector and a removal', async () => {
+    const root = baseAndHead({
+      'connectors/old-name.yaml': connector({ prompt: 'Digest the day.', schedule: '@daily', agent: { permissionMode: 'bypassPermissions', timeout: '5m' } }),
+    }, {
+      'connectors/new-name.yaml': connector({ prompt: 'Digest the day.', schedule: '@daily', agent: { permissionMode: 'bypassPermissions', timeout: '10m' } }),
+    }, ['connectors/old-name.yaml']);
+    const { stdout } = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(stdout).toContain('+ create   new-name                 connectors/new-name.yaml  renamed from old-name: a new id, old-name\'s history stays with it');
+    expect(stdout).toContain('    id: old-name → new-name\n');
+    expect(stdout).toContain('    agent.timeout: 5m → 10m\n');
+    expect(stdout).toContain('    file: connectors/old-name.yaml → connectors/new-name.yaml\n');
+    expect(stdout).toContain('- remove   old-name                 connectors/old-name.yaml  renamed to new-name: deactivated, history kept');
+    // Judged against what it was, not against a connector that sets nothing: only the timeout is risky.
+    expect(stdout).toContain('Risky changes (1):\n  ! new-name: timeout raised: 5m → 10m\n');
+    const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
+    expect(markdown.stdout).toContain('| id | old-name | new-name |');
+    const json = JSON.parse((await cli(['plan', '--base', 'main', '--json'], { cwd: root })).stdout) as { promptDiffs: Record<string, string> };
+    expect(json.promptDiffs['new-name']).toBe(''); // the same prompt as before the rename
+  });
+});
+
+describe('plan: a branch behind its base', () => {
+  it('says when HEAD lacks commits of the base, whose changes would show as reverted', async () => {
+    const root = baseAndHead({ 'connectors/a.yaml': connector({ prompt: 'one' }) }, { 'connectors/b.yaml': connector({ prompt: 'new' }) });
+    const fresh = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(fresh.stdout).not.toContain('note:');
+    // main moves on after the branch was made: a new connector there is not on the branch.
+    git(root, 'checkout', '-q', 'main');
+    writeFiles(root, { 'connectors/c.yaml': connector({ prompt: 'on main' }) });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'c on main');
+    git(root, 'checkout', '-q', 'feature');
+    const behind = await cli(['plan', '--base', 'main'], { cwd: root });
+    expect(behind.stdout).toContain('- remove   c'); // what the note explains
+    expect(behind.stdout.split('\n')[0]).toBe('note: HEAD lacks 1 commit of main: what it changed shows here as reverted; merge or rebase onto main to see only this branch\'s changes');
+    const markdown = await cli(['plan', '--base', 'main', '--format', 'markdown'], { cwd: root });
+    expect(markdown.stdout).toContain('> ⚠️ HEAD lacks 1 commit of `main`: what it changed shows here as reverted');
+    const json = JSON.parse((await cli(['plan', '--base', 'main', '--json'], { cwd: root })).stdout) as { behind: number };
+    expect(json.behind).toBe(1);
+  });
+});
+
 describe('plan: the pull-request comment', () => {
   it('stays short enough to post: prompt diffs are left out of a comment that would be too long, and it says so', async () => {
     const long = (word: string) => Array.from({ length: 3000 }, (_, i) => `${word} line ${i}`).join('\n');
@@ -268,6 +341,18 @@ describe('plan: cost forecast', () => {
     expect(md).toContain('<summary>✏️ update <code>digest</code> (connectors/digest.yaml) · 1 field changed · ⚠️ 1 risky · ≈ $0.20/day → $4.80/day</summary>');
     expect(md).toContain('Cost: 1/day → 24/day scheduled × median \\$0.20 a run (its last 3 runs with a cost).');
     expect(md).toContain('<summary>✏️ update <code>fresh</code> (connectors/fresh.yaml) · 1 field changed · ⚠️ 1 risky · no cost history</summary>');
+  });
+
+  it('a daily budget caps the forecast where the hub stops starting runs, and says after how many', async () => {
+    const root = await recordedHub();
+    // Hourly at a median $0.20 a run is $4.80/day; with maxCostUsdPerDay 1, the sixth run is never started.
+    writeFiles(root, { 'connectors/digest.yaml': `${head['connectors/digest.yaml']}budget: {"maxCostUsdPerDay": 1}\n` });
+    const text = (await cli(['plan', '--repo', root, '--base', 'main'])).stdout;
+    expect(text).toMatch(/~ update {3}digest +connectors\/digest\.yaml {2}2 fields changed {2}≈ \$0\.20\/day → \$1\.00\/day \(maxCostUsdPerDay stops it after 5 of 24 runs\)\n/);
+    const json = JSON.parse((await cli(['plan', '--repo', root, '--base', 'main', '--json'])).stdout) as { actions: Array<{ id: string; forecast: Record<string, unknown> }> };
+    expect(json.actions.find((a) => a.id === 'digest')?.forecast).toMatchObject({ kind: 'usd', after: expect.closeTo(1, 6), stopsAfter: { runs: 5, of: 24 } });
+    const md = (await cli(['plan', '--repo', root, '--base', 'main', '--format', 'markdown'])).stdout;
+    expect(md).toContain('Cost: 1/day → 24/day scheduled × median \\$0.20 a run (its last 3 runs with a cost); budget.maxCostUsdPerDay \\$1.00 stops it after 5 runs a day.');
   });
 
   it('a removed connector forecasts its spend going to zero; a disabled one too', async () => {

@@ -36,7 +36,8 @@ function installPacked(prefix: string): { name: string; tarball: string; packOut
   expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/'))).toEqual([]);
   const tarball = path.join(dest, info.filename);
   if (process.env.AGENT_HUB_TEST_NPM_INSTALL === '1') {
-    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { stdio: 'inherit' });
+    // The README's flag: npm 12 runs better-sqlite3's install script (its native build) only when allowed.
+    execFileSync('npm', ['install', '-g', '--allow-scripts=better-sqlite3', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { stdio: 'inherit' });
     return { name: info.name, tarball, packOutput: pack.stderr };
   }
   const dir = path.join(prefix, 'lib', 'node_modules', info.name);
@@ -67,7 +68,7 @@ describe('the README quick start', () => {
     const version = spawnSync('agent-hub', ['--version'], { env: { ...env, npm_package_version: '9.9.9' }, encoding: 'utf8' });
     expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
     const lines = quickStart();
-    expect(lines[0]).toBe(`npm install -g ${name}`); // done above, from the tarball
+    expect(lines[0]).toBe(`npm install -g --allow-scripts=better-sqlite3 ${name}`); // done above, from the tarball
     let cwd = work;
     const outputs = new Map<string, string>();
     for (const line of lines.slice(1)) {

@@ -41,6 +41,20 @@ describe('agent-hub run, history, show', () => {
     expect(JSON.parse((await cli(['history', '--repo', root, '--json'])).stdout)).toEqual([]);
   });
 
+  it('--dry-run says where the agent would run, for how long, the env names it gets, and a ${NAME} this environment lacks (the real run would fail)', async () => {
+    const root = testdir({ 'connectors/a.yaml': yaml({ prompt: 'x', agent: { timeout: '2m', env: { GH_TOKEN: '${GH_TOKEN}', MODE: 'fast' } } }) });
+    const fake = fakeClaudeEnv();
+    const text = await cli(['run', 'a', '--repo', root, '--dry-run'], { env: fake.env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('# cwd: a new temporary directory; timeout: 2m\n# env: GH_TOKEN, MODE (values not shown)\n');
+    expect(text.stderr).toContain('warning: agent.env refers to ${GH_TOKEN}, not set in this environment: a run here would fail (spawn-error)');
+    const json = JSON.parse((await cli(['run', 'a', '--repo', root, '--dry-run', '--json'], { env: fake.env })).stdout) as { env: string[]; missing: string[] };
+    expect(json).toMatchObject({ env: ['GH_TOKEN', 'MODE'], missing: ['GH_TOKEN'] });
+    const set = await cli(['run', 'a', '--repo', root, '--dry-run'], { env: { ...fake.env, GH_TOKEN: 'ghp_secretvalue' } });
+    expect(set.stderr).not.toContain('warning');
+    expect(set.stdout).not.toContain('ghp_secretvalue');
+  });
+
   it('a stored connector of an agent type this agent-hub does not know: --dry-run says so, runs nothing', async () => {
     const root = testdir({ 'connectors/a.yaml': yaml({ prompt: 'x' }) });
     const db = openDb(dbPath(root));

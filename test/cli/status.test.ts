@@ -182,6 +182,20 @@ describe('the recorded commit follows HEAD', () => {
   });
 });
 
+describe('status reads cleanly', () => {
+  it('no empty table before anything is applied; run times in one form; files waiting say who commits them when no hub runs', async () => {
+    const root = gitdir({ 'connectors/a.yaml': connector({ prompt: 'hi' }) });
+    const before = await cli(['status', '--repo', root]);
+    expect(before.stdout).not.toContain('ID ');
+    expect(before.stdout).toContain('connectors/a.yaml: new file, not applied yet');
+    expect((await cli(['run', 'a', '--repo', root], { env: fakeClaudeEnv().env })).code).toBe(0);
+    const after = (await cli(['status', '--repo', root])).stdout;
+    // NEXT RUN reads 2026-11-26 09:00Z: LAST RUN the same way, not 2026-11-26T05:42:40.135Z.
+    expect(after).toMatch(/\ba +active +synced +manual only +- +success \d{4}-\d\d-\d\d \d\d:\d\dZ /);
+    expect(after).toContain('1 file waiting (a hub commits them at its interval once started; agent-hub snapshot commits them now)');
+  });
+});
+
 describe('a directory that is not a hub', () => {
   it('gets a clear error from every command but init, and no .agent-hub/ appears', async () => {
     const dir = testdir({ 'notes.txt': 'not a hub\n' });
@@ -200,5 +214,15 @@ describe('a directory that is not a hub', () => {
     expect((await cli(['init', dir])).code).toBe(0);
     expect((await cli(['validate', '--repo', dir])).code).toBe(0);
     expect(existsSync(path.join(dir, 'hub.yaml'))).toBe(true);
+  });
+
+  it('inside a hub (its connectors/ directory) names the hub instead of suggesting a hub in the hub', async () => {
+    const root = testdir({ 'connectors/a.yaml': 'prompt: x\n', 'connectors/partials/p.hbs': 'x' });
+    for (const sub of ['connectors', 'connectors/partials']) {
+      const r = await cli(['validate'], { cwd: path.join(root, sub) });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`agent-hub: ${path.join(root, sub)} is not an agent-hub repository: it is inside the hub ${root}; run agent-hub there, or pass --repo ${root}\n`);
+    }
+    expect(readdirSync(path.join(root, 'connectors'))).toEqual(['a.yaml', 'partials']);
   });
 });

@@ -59,7 +59,7 @@ describe('examples/ci', () => {
     const workflow = parse(readFileSync(path.join(REPO, 'examples/ci/github-actions.yml'), 'utf8'));
     expect(Object.keys(workflow.on)).toEqual(['pull_request']);
     const steps = workflow.jobs.plan.steps as Array<{ name?: string; run?: string; env?: Record<string, string>; if?: string }>;
-    expect(steps.find((s) => s.name === 'Install agent-hub')?.run).toBe(`npm install -g ${PACKAGE}`);
+    expect(steps.find((s) => s.name === 'Install agent-hub')?.run).toBe(`npm install -g --allow-scripts=better-sqlite3 ${PACKAGE}`);
     const expressions: Record<string, string> = {
       '${{ github.base_ref }}': 'main', '${{ github.token }}': 'token', '${{ github.repository }}': 'me/hub', '${{ github.event.pull_request.number }}': '7',
     };
@@ -84,7 +84,7 @@ describe('examples/ci', () => {
   it('the GitLab CI job does the same with one merge-request note', () => {
     const job = parse(readFileSync(path.join(REPO, 'examples/ci/gitlab-ci.yml'), 'utf8'))['agent-hub-plan'];
     const script = job.script as string[];
-    expect(script[0]).toBe(`npm install -g ${PACKAGE}`);
+    expect(script[0]).toBe(`npm install -g --allow-scripts=better-sqlite3 ${PACKAGE}`);
     expect(script.join('\n')).toContain(`marker='${MARKER}'`);
     const clone = pullRequest();
     const machine = ciMachine();

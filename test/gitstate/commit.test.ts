@@ -28,7 +28,7 @@ describe('state commits on the checked-out branch', () => {
     const b = await run('b');
     const waiting = await cli(['status', '--repo', root]);
     // Two run records and their transcripts.
-    expect(waiting.stdout).toContain('state: not committed yet; 4 files waiting (the running hub commits them at its interval; agent-hub snapshot commits them now)');
+    expect(waiting.stdout).toContain('state: not committed yet; 4 files waiting (a hub commits them at its interval once started; agent-hub snapshot commits them now)');
     const outcome = await hub.gitState.commit();
     expect(outcome).toMatchObject({ runs: 2, outputs: 0 });
     const status = JSON.parse((await cli(['status', '--repo', root, '--json'])).stdout) as { git: unknown };

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadDesired } from '../../src/spec/load.js';
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import { cli } from '../helpers/cli.js';
@@ -43,6 +45,37 @@ describe('validate reports every error of a file at once', () => {
     expect(stdout.split('\n').filter((l) => l.startsWith('    hint: '))).toHaveLength(7);
     expect(stdout).toContain('hint: write true or false (YAML 1.2 reads yes, no, on and off as text)');
     expect(stdout).toContain('1 connector file: 0 valid, 1 invalid, 7 errors');
+  });
+
+  it('plan, apply and status list a file\'s errors in line order too, as validate does', async () => {
+    const root = testdir({ 'connectors/bad.yaml': SEVEN_MISTAKES });
+    for (const args of [['plan'], ['apply'], ['status']]) {
+      const { stdout } = await cli(args, { cwd: root });
+      const lines = stdout.split('\n').filter((l) => l.includes(': error: ')).map((l) => Number(/bad\.yaml:(\d+):/.exec(l)?.[1]));
+      expect({ args, lines }).toEqual({ args, lines: [1, 2, 3, 7, 9, 11, 12] });
+    }
+  });
+
+  it('hub.yaml\'s errors come in line order from every command', async () => {
+    const root = testdir({ 'hub.yaml': 'concurrency: many\nstate:\n  branch: 5\nbogus: 1\n', 'connectors/a.yaml': 'prompt: x\n' });
+    for (const args of [['validate'], ['status'], ['run', 'a']]) {
+      const { stdout, stderr } = await cli(args, { cwd: root });
+      const lines = `${stdout}${stderr}`.split('\n').filter((l) => l.includes(': error: ')).map((l) => Number(/hub\.yaml:(\d+):/.exec(l)?.[1]));
+      expect({ args, lines }).toEqual({ args, lines: [1, 3, 4] });
+    }
+  });
+
+  it('a partial no connector uses yet is checked too: its syntax error is a warning before someone includes it', async () => {
+    const root = testdir({ 'connectors/a.yaml': 'prompt: "Hi {{> used}}"\n', 'connectors/partials/used.hbs': 'fine', 'connectors/partials/later.hbs': 'Sign: {{#if x}}\n' });
+    const { code, stdout } = await cli(['validate'], { cwd: root });
+    expect(code).toBe(0);
+    expect(stdout).toContain('connectors/partials/later.hbs:2:1: warning: template syntax error: ');
+    expect(stdout).toContain('hint: no connector uses this partial yet; fix it before one does');
+    // Used by a connector, the error is that connector's, said once.
+    writeFileSync(path.join(root, 'connectors/b.yaml'), 'prompt: "{{> later}}"\n');
+    const used = await cli(['validate'], { cwd: root });
+    expect(used.code).toBe(1);
+    expect(used.stdout.match(/later\.hbs:2:1/g)).toHaveLength(1);
   });
 
   it('the same list comes as JSON', async () => {

@@ -20,6 +20,14 @@ async function errorsFor(files: Files): Promise<string[]> {
   return desired.files.filter((f) => f.path !== 'connectors/good.yaml').flatMap((f) => f.diagnostics.map(formatDiagnostic));
 }
 
+describe('hub.yaml with nothing in it', () => {
+  it('is an empty configuration, as a missing one, whatever blank lines or comments it holds', () => {
+    for (const text of ['', '\n', '\n\n', '   \n', '# settings later\n', '\uFEFF\n']) {
+      expect({ text, result: parseHubConfig(new TextEncoder().encode(text)) }).toMatchObject({ text, result: { config: {}, diagnostics: [] } });
+    }
+  });
+});
+
 describe('bad connector files get a clear, located error', () => {
   it('malformed YAML', async () => {
     const errors = await errorsFor({ 'connectors/bad.yaml': 'prompt: "unterminated\nschedule: [1, 2\n' });

@@ -78,14 +78,35 @@ export async function run(dir: string): Promise<void> {
     created.push('.git/');
   }
   process.stdout.write(created.length ? `created in ${root}:\n${created.map((c) => `  ${c}`).join('\n')}\n` : `${root} is already a hub repository; nothing to create\n`);
-  process.stdout.write(`\n${nextSteps(path.relative(process.cwd(), root) || '.')}`);
+  process.stdout.write(`\n${nextSteps(cdTarget(root), selfCommand())}`);
+}
+
+/** The directory to cd into, as the user would type it: relative below the current one, absolute elsewhere (not ../../../tmp/hub). */
+function cdTarget(root: string): string {
+  const rel = path.relative(process.cwd(), root);
+  if (rel === '') return '.';
+  return rel.split(path.sep)[0] === '..' ? root : rel;
+}
+
+/**
+ * How the user runs agent-hub: `npx agent-hub-cli` when npx runs this copy (from npm's cache,
+ * `_npx/<hash>/node_modules/`: no `agent-hub` on PATH then), `agent-hub` otherwise. Told by
+ * where this file is, not by npm's variables, which every process npx starts inherits.
+ */
+function selfCommand(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.split(path.sep).includes('_npx')) return 'agent-hub';
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name?: string };
+  return `npx ${manifest.name ?? 'agent-hub-cli'}`;
 }
 
 /** What to type next: into the hub, run the example once, commit the connectors, start the hub. */
-export function nextSteps(rel: string): string {
+export function nextSteps(rel: string, command = 'agent-hub'): string {
   const cd = rel === '.' ? '' : `  cd ${/^[\w./-]+$/.test(rel) ? rel : JSON.stringify(rel)}\n`;
+  const [run, start] = [`${command} run hello`, `${command} start`];
+  const width = run.length + 6;
   return `next:\n${cd}` +
-    '  agent-hub run hello      # run the example once (needs `claude` on PATH, logged in or ANTHROPIC_API_KEY set)\n' +
+    `  ${run.padEnd(width)} # run the example once (needs \`claude\` on PATH, logged in or ANTHROPIC_API_KEY set)\n` +
     '  git add -A && git commit -m "agent-hub: initial connectors"\n' +
-    '  agent-hub start          # the hub: schedules, watches connectors/, commits state, http://127.0.0.1:7420/\n';
+    `  ${start.padEnd(width)} # the hub: schedules, watches connectors/, commits state, http://127.0.0.1:7420/\n`;
 }

@@ -52,10 +52,18 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
       const agent = findAgentType(spec.agent.type);
       if (!agent) throw new UserError(unknownAgentType(spec.agent.type));
       const inv = agent.invocation(spec, { root, settings: agentSettings(config, agent.name) });
-      const redact = new Redactor(agentEnvironment(spec.agent.type, spec.agent.env).secrets);
+      const environment = agentEnvironment(spec.agent.type, spec.agent.env);
+      const redact = new Redactor(environment.secrets);
       const argv = redact.value([inv.command, ...inv.args]);
-      if (opts.json) printJson({ id, argv, cwd: spec.agent.cwd ?? '(a new temporary directory)', timeout: spec.agent.timeout, prompt: redact.text(prompt) });
-      else process.stdout.write(`# argv (the prompt goes to stdin)\n${shellLine(argv[0] as string, argv.slice(1))}\n\n# prompt\n${redact.text(prompt)}${prompt.endsWith('\n') ? '' : '\n'}`);
+      const env = Object.keys(spec.agent.env).sort();
+      const missing = [...new Set(environment.missing)];
+      // What a real run would refuse before spawning: said now, not after the next scheduled run failed.
+      for (const name of missing) process.stderr.write(color.yellow(`warning: agent.env refers to \${${name}}, not set in this environment: a run here would fail (spawn-error)\n`));
+      if (opts.json) printJson({ id, argv, cwd: spec.agent.cwd ?? '(a new temporary directory)', timeout: spec.agent.timeout, env, missing, prompt: redact.text(prompt) });
+      else {
+        const where = `# cwd: ${spec.agent.cwd ?? 'a new temporary directory'}; timeout: ${spec.agent.timeout}\n${env.length ? `# env: ${env.join(', ')} (values not shown)\n` : ''}`;
+        process.stdout.write(`# argv (the prompt goes to stdin)\n${shellLine(argv[0] as string, argv.slice(1))}\n${where}\n# prompt\n${redact.text(prompt)}${prompt.endsWith('\n') ? '' : '\n'}`);
+      }
       return;
     }
 

@@ -44,10 +44,11 @@ function render(s: StatusReport): string {
   if (s.connectors.length === 0 && s.newFiles.length === 0) return `${out}\nno connectors applied yet: run agent-hub apply\n`;
   const paint = { active: color.green, disabled: color.dim, invalid: color.red, removed: color.dim } as const;
   const syncPaint = { synced: color.green, 'out-of-sync': color.yellow, invalid: color.red } as const;
-  out += `\n${table(
+  const when = (iso: string) => iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z');
+  if (s.connectors.length) out += `\n${table(
     ['ID', 'STATE', 'SYNC', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'SKIPPED', 'VERSION'],
     s.connectors.map((r) => [r.id, paint[r.state](r.state), syncPaint[r.sync.status](r.sync.status.replace(/-/g, ' ')), r.scheduleText,
-      r.nextRun ? r.nextRun.replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z') : '-', r.lastRun ? `${r.lastRun.status} ${r.lastRun.at}` : '-',
+      r.nextRun ? when(r.nextRun) : '-', r.lastRun ? `${r.lastRun.status} ${when(r.lastRun.at)}` : '-',
       r.skipped.last ? color.yellow(`${r.skipped.count} (${r.skipped.last.reason})`) : '-', `${r.version}${r.commit ? ` @${r.commit.slice(0, 7)}` : ' (uncommitted)'}`]),
   )}\n`;
   for (const r of s.connectors.filter((x) => x.skipped.last)) out += `\n${color.yellow(skipLine(r.id, r.skipped))}\n`;
@@ -58,7 +59,7 @@ function render(s: StatusReport): string {
       ? `\n${color.red(`${f.path}: new file, invalid: not applied`)}\n${indent(f.errors)}`
       : `\n${color.yellow(`${f.path}: new file, not applied yet (connector ${f.id}, version ${f.version}); ${fix}`)}\n`;
   }
-  out += `\n${stateLine(s.git.lastCommit, s.git.pending)}\n`;
+  out += `\n${stateLine(s.git.lastCommit, s.git.pending, s.hub.running)}\n`;
   const deferred = s.git.deferred;
   if (deferred) out += `${color.yellow(`state commits ${deferred.paused ? 'paused' : 'put off'}: ${deferred.reason} (since ${deferred.since})`)}\n`;
   return out;
@@ -103,8 +104,9 @@ function skipLine(id: string, s: SkipSummary): string {
 }
 
 /** `state: last commit 369cfa8 on main, 2026-11-25T15:05:01Z (state: 1 run …); 2 files waiting (…)`. */
-function stateLine(last: StateCommit | null, pending: number): string {
+function stateLine(last: StateCommit | null, pending: number, hubRunning: boolean): string {
   const commit = last ? `last commit ${last.sha.slice(0, 7)} on ${last.ref}, ${last.at} (${last.subject})` : 'not committed yet';
-  const waiting = pending ? color.yellow(`; ${pending} file${pending === 1 ? '' : 's'} waiting (the running hub commits them at its interval; agent-hub snapshot commits them now)`) : '; nothing waiting';
+  const who = hubRunning ? 'the running hub commits them at its interval' : 'a hub commits them at its interval once started';
+  const waiting = pending ? color.yellow(`; ${pending} file${pending === 1 ? '' : 's'} waiting (${who}; agent-hub snapshot commits them now)`) : '; nothing waiting';
   return `state: ${commit}${waiting}`;
 }
