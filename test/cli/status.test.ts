@@ -192,7 +192,8 @@ describe('status reads cleanly', () => {
     const after = (await cli(['status', '--repo', root])).stdout;
     // NEXT RUN reads 2026-11-26 09:00Z: LAST RUN the same way, not 2026-11-26T05:42:40.135Z.
     expect(after).toMatch(/\ba +active +synced +manual only +- +success \d{4}-\d\d-\d\d \d\d:\d\dZ /);
-    expect(after).toContain('1 file waiting (a hub commits them at its interval once started; agent-hub snapshot commits them now)');
+    // The run record and its transcript.
+    expect(after).toContain('2 files waiting (a hub commits them at its interval once started; agent-hub snapshot commits them now)');
   });
 });
 
