@@ -7,6 +7,7 @@ import { githubListeners, recordRunEvent, releaseDelivery, setDeliveryRuns, take
 import { RunRequestError, type RunRequest, type SubmitResult } from '../execute/requests.js';
 import type { Logger } from '../log/logger.js';
 import { matchGithub } from './github-filter.js';
+import { createHash } from 'node:crypto';
 import { RateLimiter } from './rate-limit.js';
 import { resolveRef, sameSecret, verifySignature } from './signature.js';
 
@@ -41,6 +42,9 @@ export interface IntakeOptions {
 }
 
 export const MAX_HOOK_BODY = 1024 * 1024;
+
+/** The SHA-256 of a body, hex: the key a signed body is taken once by. */
+const bodyDigest = (body: Uint8Array) => createHash('sha256').update(body).digest('hex');
 const DEFAULT_RATE = { runs: 30, per: '1m' };
 
 const answer = (status: number, outcome: HookOutcome, body: Record<string, unknown>, headers?: Record<string, string>): HookAnswer => ({ status, outcome, body, ...(headers ? { headers } : {}) });
@@ -92,7 +96,9 @@ export class EventIntake {
     const payload = parsePayload(req.body, req.headers['content-type']);
     if (!payload) return answer(400, 'bad-request', { error: 'the body is not a JSON object' });
     const action = typeof payload.action === 'string' ? payload.action : null;
-    return this.start(`github:${id}`, id, (runs, ignored) => {
+    // The delivery id and the event name are not signed: the body is. A captured delivery sent
+    // again under a new id (or as another event) is still the same body, taken once.
+    return this.start([`github:${id}`, `github-body:${bodyDigest(req.body)}`], id, (runs, ignored) => {
       for (const connectorId of githubListeners(this.o.db)) {
         const c = getConnector(this.o.db, connectorId);
         const trigger = c?.version.spec.on?.github;
@@ -131,21 +137,32 @@ export class EventIntake {
     const payload = parsePayload(req.body, req.headers['content-type']);
     if (!payload) return answer(400, 'bad-request', { error: 'the body must be a JSON object' });
     const event: RunEvent = { source: 'webhook', name: req.headers['x-event-name'] || 'webhook', action: typeof payload.action === 'string' ? payload.action : null, deliveryId: id, payload };
-    return this.start(`hook:${c.id}:${id}`, id, (runs, ignored) => this.submit(c.version.spec, event, runs, ignored));
+    // Idempotency-Key is not signed: a signed body is taken once whatever key comes with it. A
+    // bearer token proves nothing about the body (whoever holds it may send anything), so no such key.
+    const keys = [`hook:${c.id}:${id}`, ...(signed ? [`hook:${c.id}:body:${bodyDigest(req.body)}`] : [])];
+    return this.start(keys, id, (runs, ignored) => this.submit(c.version.spec, event, runs, ignored));
   }
 
-  /** Takes the delivery key, runs `match`, and answers; a delivery that started nothing is released, so it may be sent again. */
-  private start(key: string, id: string, match: (runs: Array<{ connector: string; id: string }>, ignored: Ignored[]) => void): HookAnswer {
+  /**
+   * Takes the delivery's keys (its id, and the digest of a signed body), runs `match`, and
+   * answers; a delivery that started nothing is released, so it may be sent again.
+   */
+  private start(keys: string[], id: string, match: (runs: Array<{ connector: string; id: string }>, ignored: Ignored[]) => void): HookAnswer {
+    const [key, ...others] = keys as [string, ...string[]];
     const earlier = takenDelivery(this.o.db, key);
     if (earlier) return answer(409, 'replay', { error: `delivery ${id} was received before; it started nothing new`, runs: earlier });
-    takeDelivery(this.o.db, key, this.o.now());
+    const copied = others.map((k) => takenDelivery(this.o.db, k)).find((r) => r !== undefined);
+    if (copied) return answer(409, 'replay', { error: `delivery ${id} has the same signed body as one received before (a replay under a new id); it started nothing new. A sender that means two runs sends two different bodies (an id or a time in each)`, runs: copied });
+    for (const k of keys) takeDelivery(this.o.db, k, this.o.now());
     const runs: Array<{ connector: string; id: string }> = [];
     const ignored: Ignored[] = [];
     try {
       match(runs, ignored);
     } finally {
-      if (runs.length) setDeliveryRuns(this.o.db, key, runs.map((r) => r.id));
-      else releaseDelivery(this.o.db, key);
+      for (const k of keys) {
+        if (runs.length) setDeliveryRuns(this.o.db, k, runs.map((r) => r.id));
+        else releaseDelivery(this.o.db, k);
+      }
     }
     if (runs.length) return answer(202, 'accepted', { delivery: id, runs, ignored });
     const limited = ignored.find((i) => i.retryAfterMs !== undefined);
