@@ -47,12 +47,23 @@ export function commentMarker(connectorId: string, key?: string): string {
   return key ? `<!-- agent-hub:${connectorId} ${key} -->` : `<!-- agent-hub:${connectorId} -->`;
 }
 
-/** The issue or pull request an event is about, and its repository. */
+/** owner/name as GitHub allows them: no `.` or `..` for a name, nothing that changes the API path. */
+const REPOSITORY = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/;
+
+/**
+ * The issue or pull request a GitHub event is about, and its repository. Only GitHub's own
+ * (signed by GitHub) payloads address a delivery: a generic webhook's payload is whatever its
+ * caller wrote, and must not point the hub's GitHub token at another repository.
+ */
 function eventSubject(event: RunEvent | undefined): { repository?: string; number?: number } {
-  const p = event?.payload ?? {};
+  if (event?.source !== 'github') return {};
+  const p = event.payload;
   const repository = obj(p.repository)?.full_name;
   const number = obj(p.issue)?.number ?? obj(p.pull_request)?.number ?? p.number;
-  return { ...(typeof repository === 'string' ? { repository } : {}), ...(typeof number === 'number' ? { number } : {}) };
+  return {
+    ...(typeof repository === 'string' && REPOSITORY.test(repository) ? { repository } : {}),
+    ...(typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? { number } : {}),
+  };
 }
 
 /**
@@ -109,7 +120,11 @@ export function planDeliveries(run: FinishedRun): PlannedDelivery[] {
     const repository = d.repository ?? subject.repository;
     const token = d.token;
     if (!repository) {
-      out.push({ kind: d.type, target: '(no repository)', payload: { ...base, error: 'no repository: the event had none and the delivery names none' } });
+      out.push({ kind: d.type, target: '(no repository)', payload: { ...base, error: `no repository: ${run.event && run.event.source !== 'github' ? 'a webhook\'s payload does not name one (only GitHub events do), and the delivery names none: set repository (and number)' : 'the event had none and the delivery names none'}` } });
+      return;
+    }
+    if (!REPOSITORY.test(repository)) {
+      out.push({ kind: d.type, target: '(no repository)', payload: { ...base, error: `repository "${repository}" is not owner/name` } });
       return;
     }
     if (d.type === 'github-issue') {
