@@ -49,10 +49,32 @@ const DEFAULT_RATE = { runs: 30, per: '1m' };
 
 const answer = (status: number, outcome: HookOutcome, body: Record<string, unknown>, headers?: Record<string, string>): HookAnswer => ({ status, outcome, body, ...(headers ? { headers } : {}) });
 
-/** The body as a JSON object: application/json, or GitHub's form encoding (`payload=`). */
-function parsePayload(body: Uint8Array, contentType: string | undefined): Record<string, unknown> | undefined {
+/** Deeper than any real payload (GitHub's nest about 6 levels); deep enough to overflow the stack of what stores and renders it. */
+export const MAX_PAYLOAD_DEPTH = 64;
+const TOO_DEEP = `the body nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} levels deep`;
+
+/** Whether JSON text nests arrays and objects deeper than `max` (strings skipped), without parsing it. */
+function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** The body as a JSON object: application/json, or GitHub's form encoding (`payload=`); 'too-deep' past MAX_PAYLOAD_DEPTH. */
+function parsePayload(body: Uint8Array, contentType: string | undefined): Record<string, unknown> | 'too-deep' | undefined {
   let text = Buffer.from(body).toString('utf8');
   if (/^application\/x-www-form-urlencoded/i.test(contentType ?? '')) text = new URLSearchParams(text).get('payload') ?? '';
+  if (nestsDeeper(text, MAX_PAYLOAD_DEPTH)) return 'too-deep';
   try {
     const v = JSON.parse(text) as unknown;
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -94,6 +116,7 @@ export class EventIntake {
     if (!name || !id) return answer(400, 'bad-request', { error: 'X-GitHub-Event and X-GitHub-Delivery are required' });
     if (name === 'ping') return answer(200, 'ping', { pong: true });
     const payload = parsePayload(req.body, req.headers['content-type']);
+    if (payload === 'too-deep') return answer(400, 'bad-request', { error: TOO_DEEP });
     if (!payload) return answer(400, 'bad-request', { error: 'the body is not a JSON object' });
     const action = typeof payload.action === 'string' ? payload.action : null;
     // The delivery id and the event name are not signed: the body is. A captured delivery sent
@@ -135,6 +158,7 @@ export class EventIntake {
     const id = req.headers['idempotency-key'];
     if (!id || id.length > 200) return answer(400, 'bad-request', { error: 'an Idempotency-Key header (up to 200 characters) is required: the hub starts one run per key' });
     const payload = parsePayload(req.body, req.headers['content-type']);
+    if (payload === 'too-deep') return answer(400, 'bad-request', { error: TOO_DEEP });
     if (!payload) return answer(400, 'bad-request', { error: 'the body must be a JSON object' });
     const event: RunEvent = { source: 'webhook', name: req.headers['x-event-name'] || 'webhook', action: typeof payload.action === 'string' ? payload.action : null, deliveryId: id, payload };
     // Idempotency-Key is not signed: a signed body is taken once whatever key comes with it. A
@@ -194,8 +218,9 @@ export class EventIntake {
       ignored.push({ connector: spec.id, reason: r.message, refused: true });
       return;
     }
-    recordRunEvent(this.o.db, r.id, event);
+    // Listed first: the run exists, so its delivery stays taken even if recording the event fails.
     runs.push({ connector: spec.id, id: r.id });
+    recordRunEvent(this.o.db, r.id, event);
   }
 }
 

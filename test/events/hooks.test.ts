@@ -195,6 +195,21 @@ describe('POST /hooks/<connector-id>', () => {
     expect(metrics).toContain('agent_hub_hook_requests_total{source="webhook",outcome="rate-limited"} 2');
   });
 
+  it('refuses a payload nested deeper than any real one (it overflowed the stack after starting a run: 500, and each resend started another)', async () => {
+    const h = await startHubApp(repo(), env());
+    const n = 200_000;
+    const body = `{"item":"deep","x":${'['.repeat(n)}${']'.repeat(n)}}`;
+    const headers = { 'x-hub-signature-256': sign('ingest-key', body), 'idempotency-key': 'deep' };
+    for (let i = 0; i < 2; i++) {
+      const a = await h.request('/hooks/ingest', { method: 'POST', body, headers });
+      expect(a).toMatchObject({ status: 400, json: { error: 'the body nests arrays and objects more than 64 levels deep' } });
+    }
+    // Brackets inside strings are text, not nesting.
+    const text = { item: '['.repeat(1000) };
+    expect((await post(h, 'ingest', text, { 'x-hub-signature-256': sign('ingest-key', JSON.stringify(text)), 'idempotency-key': 'text' })).status).toBe(202);
+    expect((await h.request<{ executions: Execution[] }>('/api/executions?connector=ingest')).json.executions).toHaveLength(1);
+  });
+
   it('takes a bearer token instead of a signature where one is declared', async () => {
     const h = await startHubApp(repo({ 'connectors/tok.yaml': yaml({ on: { webhook: { token: '${TOK}' } }, prompt: 'tok {{event.name}}' }) }), { ...env(), TOK: 'bearer-value' });
     expect((await post(h, 'tok', {}, { authorization: 'Bearer nope', 'idempotency-key': 'a' })).status).toBe(401);
