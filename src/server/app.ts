@@ -18,9 +18,16 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * No other site may frame a page: a hostile page could lay its own content over the
+ * dashboard's Run now, Pause and Resume buttons (on loopback they need no token) and have
+ * the user click them.
+ */
+const NO_FRAMES = { 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" };
+
 function send(status: number, body: unknown, type = 'application/json', extra: Record<string, string> = {}): Response {
   const text = type === 'application/json' ? `${JSON.stringify(body, null, 2)}\n` : String(body);
-  return new Response(text, { status, headers: { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra } });
+  return new Response(text, { status, headers: { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...NO_FRAMES, ...extra } });
 }
 
 const MAX_BODY = 1024 * 1024;

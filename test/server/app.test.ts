@@ -158,6 +158,16 @@ describe('who can reach the API', () => {
     expect(await runs(h)).toHaveLength(1);
   });
 
+  it('no other site may frame the dashboard (clickjacking its Run now, Pause and Resume buttons)', async () => {
+    const h = await startHubApp(repo(), fakeClaudeEnv().env);
+    for (const path of ['/', '/connectors/p', '/api/executions']) {
+      const a = await h.request(path);
+      expect(a.status, path).toBe(200);
+      expect(a.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(a.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+    }
+  });
+
   it('reads behind a token: Bearer or a browser password for pages, the read token opens reads only', async () => {
     const h = await startHubApp(repo({ 'hub.yaml': 'server:\n  protectReads: true\n' }), { ...fakeClaudeEnv().env, AGENT_HUB_TOKEN: 'admin-secret', AGENT_HUB_READ_TOKEN: 'reader-secret' });
     const bearer = { authorization: 'Bearer admin-secret' };
