@@ -37,6 +37,15 @@ export function cutBody(text: string, max: number): string {
   return bytes.subarray(0, end).toString('utf8') + note;
 }
 
+/**
+ * Text as Slack shows it literally: `&`, `<` and `>` escaped, as Slack asks. Otherwise an
+ * agent's output (led by an event's text) could mention `<!channel>` or `<@U123>`, or show a
+ * link under any label (`<https://evil|Reset your password>`). Bare URLs are still linked.
+ */
+export function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** An agent's text with any hub marker defused: printed output must not pass for another connector's comment or issue. */
 export function defuse(text: string): string {
   return text.replace(/<!--\s*agent-hub:/gi, '<!-- (quoted) agent-hub:');
@@ -113,7 +122,7 @@ export function planDeliveries(run: FinishedRun): PlannedDelivery[] {
     }
     const labels = d.fromResult && Array.isArray(fields.labels) ? fields.labels.filter((l): l is string => typeof l === 'string') : d.labels;
     if (d.type === 'webhook') {
-      const body = d.slack ? { text: cutBody(rawBody, max) } : { connector: spec.id, run: { id: run.id, status: run.finish.status, trigger: run.trigger, ...(run.event ? { deliveryId: run.event.deliveryId } : {}) }, result: ok ? (spec.output.format === 'json' ? fields : cutBody(text, max)) : null, ...(ok ? {} : { error: failed }) };
+      const body = d.slack ? { text: slackText(cutBody(rawBody, max)) } : { connector: spec.id, run: { id: run.id, status: run.finish.status, trigger: run.trigger, ...(run.event ? { deliveryId: run.event.deliveryId } : {}) }, result: ok ? (spec.output.format === 'json' ? fields : cutBody(text, max)) : null, ...(ok ? {} : { error: failed }) };
       out.push({ kind: 'webhook', target: d.url as string, payload: { ...base, url: d.url, body, ...(d.secret ? { secret: d.secret } : {}) } });
       return;
     }

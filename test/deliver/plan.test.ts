@@ -48,6 +48,12 @@ describe('planDeliveries', () => {
     expect(planDeliveries(run([{ type: 'github-comment', repository: '../..', number: 1 }], ok('x')))[0]?.payload.error).toBe('repository "../.." is not owner/name');
   });
 
+  it('posts an agent\'s text to Slack as text: no @channel, no mentions, no links under another label', () => {
+    const text = 'Done <!channel> <@U0123> <https://evil.example/login|Reset your password> & https://ok.example';
+    const [p] = planDeliveries(run([hook()], ok(text)));
+    expect(p?.payload.body).toEqual({ text: 'Done &lt;!channel&gt; &lt;@U0123&gt; &lt;https://evil.example/login|Reset your password&gt; &amp; https://ok.example' });
+  });
+
   it('cuts a body to its limit on a character boundary, saying so', () => {
     const cut = cutBody('é'.repeat(100), 120);
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(120);
