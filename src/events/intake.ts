@@ -163,7 +163,7 @@ export class EventIntake {
     const event: RunEvent = { source: 'webhook', name: req.headers['x-event-name'] || 'webhook', action: typeof payload.action === 'string' ? payload.action : null, deliveryId: id, payload };
     // Idempotency-Key is not signed: a signed body is taken once whatever key comes with it. A
     // bearer token proves nothing about the body (whoever holds it may send anything), so no such key.
-    const keys = [`hook:${c.id}:${id}`, ...(signed ? [`hook:${c.id}:body:${bodyDigest(req.body)}`] : [])];
+    const keys = [`hook:${c.id}:${id}`, ...(signed ? [`hook-body:${c.id}:${bodyDigest(req.body)}`] : [])];
     return this.start(keys, id, (runs, ignored) => this.submit(c.version.spec, event, runs, ignored));
   }
 
