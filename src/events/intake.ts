@@ -92,6 +92,8 @@ export class EventIntake {
   private readonly limiter = new RateLimiter();
   /** Answers by source and outcome, for /metrics. */
   readonly counts = new Map<string, number>();
+  /** Hook and outcome of the refusals logged at info level already. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly o: IntakeOptions) {}
 
@@ -100,8 +102,21 @@ export class EventIntake {
     const a = req.target === 'github' ? this.github(req) : this.webhook(req);
     const key = `${source}|${a.outcome}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    if (a.status >= 400) this.o.log.info({ hook: req.target, status: a.status, outcome: a.outcome }, `hook refused: ${String(a.body.error)}`);
+    if (a.status >= 400) this.logRefusal(req.target, a);
     return a;
+  }
+
+  /**
+   * A refusal is logged once per hook and outcome at info level, then at debug: anyone on the
+   * internet can send forged deliveries to /hooks/github, and must not fill the disk with log
+   * lines. /metrics counts every one.
+   */
+  private logRefusal(target: string, a: HookAnswer): void {
+    const key = `${target}|${a.outcome}`;
+    const fields = { hook: target, status: a.status, outcome: a.outcome };
+    if (this.warned.has(key) || this.warned.size >= 100) return this.o.log.debug(fields, `hook refused: ${String(a.body.error)}`);
+    this.warned.add(key);
+    this.o.log.info(fields, `hook refused: ${String(a.body.error)} (further ones like it are logged at debug level, and counted in /metrics)`);
   }
 
   private github(req: HookRequest): HookAnswer {

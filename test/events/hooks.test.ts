@@ -111,6 +111,9 @@ describe('POST /hooks/github', () => {
     await eventually(async () => expect((await h.request<{ executions: Execution[] }>('/api/executions?connector=triage')).json.executions).toHaveLength(1));
     const metrics = (await h.request('/metrics')).text;
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="bad-signature"} 3');
+    // Anyone can send forged deliveries: each kind is logged once at info, the rest at debug.
+    expect(h.logs.filter((l) => l.level === 'info' && l.msg.startsWith('hook refused: X-Hub-Signature-256'))).toHaveLength(1);
+    expect(h.logs.filter((l) => l.level === 'debug' && l.msg.startsWith('hook refused: X-Hub-Signature-256'))).toHaveLength(2);
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="replay"} 1');
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="too-large"} 1');
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="accepted"} 1');
