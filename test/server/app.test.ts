@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -166,6 +167,14 @@ describe('who can reach the API', () => {
       expect(a.headers.get('x-frame-options'), path).toBe('DENY');
       expect(a.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
     }
+    // Pages run their own script and style only, named by hash: what the page holds must be what the policy allows.
+    const page = await h.request('/connectors/p');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    const hash = (tag: string) => `'sha256-${createHash('sha256').update(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(page.text)?.[1] ?? '').digest('base64')}'`;
+    expect(csp).toContain(`script-src ${hash('script')}`);
+    expect(csp).toContain(`style-src ${hash('style')}`);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
   });
 
   it('reads behind a token: Bearer or a browser password for pages, the read token opens reads only', async () => {
