@@ -13,6 +13,14 @@ const headers = (g: GithubContext) => ({
   'content-type': 'application/json', 'user-agent': 'agent-hub',
 });
 
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
 /** Every page of a list (at most 10 pages of 100), following Link: rel="next". */
 async function list(g: GithubContext, url: string): Promise<{ items: Array<Record<string, unknown>> } | { failed: HttpAnswer }> {
   const items: Array<Record<string, unknown>> = [];
@@ -22,6 +30,8 @@ async function list(g: GithubContext, url: string): Promise<{ items: Array<Recor
     if (a.status !== 200 || !Array.isArray(a.json)) return { failed: a };
     items.push(...(a.json as Array<Record<string, unknown>>));
     next = /<([^>]+)>;\s*rel="next"/.exec(a.link ?? '')?.[1];
+    // The token goes with each page: only to the API's own origin, whatever a Link header says.
+    if (next !== undefined && !sameOrigin(next, url)) next = undefined;
   }
   return { items };
 }

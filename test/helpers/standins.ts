@@ -19,7 +19,8 @@ interface Listening {
   close(): Promise<void>;
 }
 
-async function listen(handle: (r: Received, res: ServerResponse) => void): Promise<Listening> {
+/** A loopback HTTP server answering with `handle`, recording every request; closed when the test ends. */
+export async function listen(handle: (r: Received, res: ServerResponse) => void): Promise<Listening> {
   const requests: Received[] = [];
   let failing = 0;
   let hang: ((r: Received) => boolean) | undefined;
