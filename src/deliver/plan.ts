@@ -37,6 +37,15 @@ export function cutBody(text: string, max: number): string {
   return bytes.subarray(0, end).toString('utf8') + note;
 }
 
+/**
+ * Text as Slack shows it literally: `&`, `<` and `>` escaped, as Slack asks. Otherwise an
+ * agent's output (led by an event's text) could mention `<!channel>` or `<@U123>`, or show a
+ * link under any label (`<https://evil|Reset your password>`). Bare URLs are still linked.
+ */
+export function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** An agent's text with any hub marker defused: printed output must not pass for another connector's comment or issue. */
 export function defuse(text: string): string {
   return text.replace(/<!--\s*agent-hub:/gi, '<!-- (quoted) agent-hub:');
@@ -47,12 +56,23 @@ export function commentMarker(connectorId: string, key?: string): string {
   return key ? `<!-- agent-hub:${connectorId} ${key} -->` : `<!-- agent-hub:${connectorId} -->`;
 }
 
-/** The issue or pull request an event is about, and its repository. */
+/** owner/name as GitHub allows them: no `.` or `..` for a name, nothing that changes the API path. */
+const REPOSITORY = /^(?!\.\.?\/)[A-Za-z0-9_.-]+\/(?!\.\.?$)[A-Za-z0-9_.-]+$/;
+
+/**
+ * The issue or pull request a GitHub event is about, and its repository. Only GitHub's own
+ * (signed by GitHub) payloads address a delivery: a generic webhook's payload is whatever its
+ * caller wrote, and must not point the hub's GitHub token at another repository.
+ */
 function eventSubject(event: RunEvent | undefined): { repository?: string; number?: number } {
-  const p = event?.payload ?? {};
+  if (event?.source !== 'github') return {};
+  const p = event.payload;
   const repository = obj(p.repository)?.full_name;
   const number = obj(p.issue)?.number ?? obj(p.pull_request)?.number ?? p.number;
-  return { ...(typeof repository === 'string' ? { repository } : {}), ...(typeof number === 'number' ? { number } : {}) };
+  return {
+    ...(typeof repository === 'string' && REPOSITORY.test(repository) ? { repository } : {}),
+    ...(typeof number === 'number' && Number.isSafeInteger(number) && number > 0 ? { number } : {}),
+  };
 }
 
 /**
@@ -102,14 +122,18 @@ export function planDeliveries(run: FinishedRun): PlannedDelivery[] {
     }
     const labels = d.fromResult && Array.isArray(fields.labels) ? fields.labels.filter((l): l is string => typeof l === 'string') : d.labels;
     if (d.type === 'webhook') {
-      const body = d.slack ? { text: cutBody(rawBody, max) } : { connector: spec.id, run: { id: run.id, status: run.finish.status, trigger: run.trigger, ...(run.event ? { deliveryId: run.event.deliveryId } : {}) }, result: ok ? (spec.output.format === 'json' ? fields : cutBody(text, max)) : null, ...(ok ? {} : { error: failed }) };
+      const body = d.slack ? { text: slackText(cutBody(rawBody, max)) } : { connector: spec.id, run: { id: run.id, status: run.finish.status, trigger: run.trigger, ...(run.event ? { deliveryId: run.event.deliveryId } : {}) }, result: ok ? (spec.output.format === 'json' ? fields : cutBody(text, max)) : null, ...(ok ? {} : { error: failed }) };
       out.push({ kind: 'webhook', target: d.url as string, payload: { ...base, url: d.url, body, ...(d.secret ? { secret: d.secret } : {}) } });
       return;
     }
     const repository = d.repository ?? subject.repository;
     const token = d.token;
     if (!repository) {
-      out.push({ kind: d.type, target: '(no repository)', payload: { ...base, error: 'no repository: the event had none and the delivery names none' } });
+      out.push({ kind: d.type, target: '(no repository)', payload: { ...base, error: `no repository: ${run.event && run.event.source !== 'github' ? 'a webhook\'s payload does not name one (only GitHub events do), and the delivery names none: set repository (and number)' : 'the event had none and the delivery names none'}` } });
+      return;
+    }
+    if (!REPOSITORY.test(repository)) {
+      out.push({ kind: d.type, target: '(no repository)', payload: { ...base, error: `repository "${repository}" is not owner/name` } });
       return;
     }
     if (d.type === 'github-issue') {

@@ -8,7 +8,7 @@ import { enqueue } from '../registry/outbox.js';
 import { skipCounts } from '../registry/skips.js';
 import { decideRetry } from '../execute/policy.js';
 import type { HubConfig, NotifyTarget } from '../spec/hub-config.js';
-import { commentMarker } from '../deliver/plan.js';
+import { commentMarker, slackText } from '../deliver/plan.js';
 
 export type AlertRule = 'run-failed' | 'schedule-missed' | 'schedule-skipped' | 'budget-reached' | 'hub-degraded';
 const RULES: readonly AlertRule[] = ['run-failed', 'schedule-missed', 'schedule-skipped', 'budget-reached', 'hub-degraded'];
@@ -113,7 +113,7 @@ export class Alerts {
 
 function targetPayload(t: NotifyTarget, a: { rule: AlertRule; subject: string; state: 'open' | 'resolved'; text: string; runId?: string | undefined }): { kind: string; target: string; payload: Record<string, unknown> } | undefined {
   if (t.type === 'webhook' && t.url) {
-    const body = t.slack ? { text: a.text } : { alert: { rule: a.rule, subject: a.subject, state: a.state, message: a.text, ...(a.runId ? { runId: a.runId } : {}) } };
+    const body = t.slack ? { text: slackText(a.text) } : { alert: { rule: a.rule, subject: a.subject, state: a.state, message: a.text, ...(a.runId ? { runId: a.runId } : {}) } };
     return { kind: 'webhook', target: t.url, payload: { url: t.url, body } };
   }
   if (t.type === 'github-issue' && t.repository) {

@@ -7,6 +7,7 @@ import { githubListeners, recordRunEvent, releaseDelivery, setDeliveryRuns, take
 import { RunRequestError, type RunRequest, type SubmitResult } from '../execute/requests.js';
 import type { Logger } from '../log/logger.js';
 import { matchGithub } from './github-filter.js';
+import { createHash } from 'node:crypto';
 import { RateLimiter } from './rate-limit.js';
 import { resolveRef, sameSecret, verifySignature } from './signature.js';
 
@@ -41,14 +42,39 @@ export interface IntakeOptions {
 }
 
 export const MAX_HOOK_BODY = 1024 * 1024;
+
+/** The SHA-256 of a body, hex: the key a signed body is taken once by. */
+const bodyDigest = (body: Uint8Array) => createHash('sha256').update(body).digest('hex');
 const DEFAULT_RATE = { runs: 30, per: '1m' };
 
 const answer = (status: number, outcome: HookOutcome, body: Record<string, unknown>, headers?: Record<string, string>): HookAnswer => ({ status, outcome, body, ...(headers ? { headers } : {}) });
 
-/** The body as a JSON object: application/json, or GitHub's form encoding (`payload=`). */
-function parsePayload(body: Uint8Array, contentType: string | undefined): Record<string, unknown> | undefined {
+/** Deeper than any real payload (GitHub's nest about 6 levels); deep enough to overflow the stack of what stores and renders it. */
+export const MAX_PAYLOAD_DEPTH = 64;
+const TOO_DEEP = `the body nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} levels deep`;
+
+/** Whether JSON text nests arrays and objects deeper than `max` (strings skipped), without parsing it. */
+function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** The body as a JSON object: application/json, or GitHub's form encoding (`payload=`); 'too-deep' past MAX_PAYLOAD_DEPTH. */
+function parsePayload(body: Uint8Array, contentType: string | undefined): Record<string, unknown> | 'too-deep' | undefined {
   let text = Buffer.from(body).toString('utf8');
   if (/^application\/x-www-form-urlencoded/i.test(contentType ?? '')) text = new URLSearchParams(text).get('payload') ?? '';
+  if (nestsDeeper(text, MAX_PAYLOAD_DEPTH)) return 'too-deep';
   try {
     const v = JSON.parse(text) as unknown;
     return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -66,6 +92,8 @@ export class EventIntake {
   private readonly limiter = new RateLimiter();
   /** Answers by source and outcome, for /metrics. */
   readonly counts = new Map<string, number>();
+  /** Hook and outcome of the refusals logged at info level already. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly o: IntakeOptions) {}
 
@@ -74,8 +102,21 @@ export class EventIntake {
     const a = req.target === 'github' ? this.github(req) : this.webhook(req);
     const key = `${source}|${a.outcome}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    if (a.status >= 400) this.o.log.info({ hook: req.target, status: a.status, outcome: a.outcome }, `hook refused: ${String(a.body.error)}`);
+    if (a.status >= 400) this.logRefusal(req.target, a);
     return a;
+  }
+
+  /**
+   * A refusal is logged once per hook and outcome at info level, then at debug: anyone on the
+   * internet can send forged deliveries to /hooks/github, and must not fill the disk with log
+   * lines. /metrics counts every one.
+   */
+  private logRefusal(target: string, a: HookAnswer): void {
+    const key = `${target}|${a.outcome}`;
+    const fields = { hook: target, status: a.status, outcome: a.outcome };
+    if (this.warned.has(key) || this.warned.size >= 100) return this.o.log.debug(fields, `hook refused: ${String(a.body.error)}`);
+    this.warned.add(key);
+    this.o.log.info(fields, `hook refused: ${String(a.body.error)} (further ones like it are logged at debug level, and counted in /metrics)`);
   }
 
   private github(req: HookRequest): HookAnswer {
@@ -90,9 +131,12 @@ export class EventIntake {
     if (!name || !id) return answer(400, 'bad-request', { error: 'X-GitHub-Event and X-GitHub-Delivery are required' });
     if (name === 'ping') return answer(200, 'ping', { pong: true });
     const payload = parsePayload(req.body, req.headers['content-type']);
+    if (payload === 'too-deep') return answer(400, 'bad-request', { error: TOO_DEEP });
     if (!payload) return answer(400, 'bad-request', { error: 'the body is not a JSON object' });
     const action = typeof payload.action === 'string' ? payload.action : null;
-    return this.start(`github:${id}`, id, (runs, ignored) => {
+    // The delivery id and the event name are not signed: the body is. A captured delivery sent
+    // again under a new id (or as another event) is still the same body, taken once.
+    return this.start([`github:${id}`, `github-body:${bodyDigest(req.body)}`], id, (runs, ignored) => {
       for (const connectorId of githubListeners(this.o.db)) {
         const c = getConnector(this.o.db, connectorId);
         const trigger = c?.version.spec.on?.github;
@@ -129,23 +173,35 @@ export class EventIntake {
     const id = req.headers['idempotency-key'];
     if (!id || id.length > 200) return answer(400, 'bad-request', { error: 'an Idempotency-Key header (up to 200 characters) is required: the hub starts one run per key' });
     const payload = parsePayload(req.body, req.headers['content-type']);
+    if (payload === 'too-deep') return answer(400, 'bad-request', { error: TOO_DEEP });
     if (!payload) return answer(400, 'bad-request', { error: 'the body must be a JSON object' });
     const event: RunEvent = { source: 'webhook', name: req.headers['x-event-name'] || 'webhook', action: typeof payload.action === 'string' ? payload.action : null, deliveryId: id, payload };
-    return this.start(`hook:${c.id}:${id}`, id, (runs, ignored) => this.submit(c.version.spec, event, runs, ignored));
+    // Idempotency-Key is not signed: a signed body is taken once whatever key comes with it. A
+    // bearer token proves nothing about the body (whoever holds it may send anything), so no such key.
+    const keys = [`hook:${c.id}:${id}`, ...(signed ? [`hook-body:${c.id}:${bodyDigest(req.body)}`] : [])];
+    return this.start(keys, id, (runs, ignored) => this.submit(c.version.spec, event, runs, ignored));
   }
 
-  /** Takes the delivery key, runs `match`, and answers; a delivery that started nothing is released, so it may be sent again. */
-  private start(key: string, id: string, match: (runs: Array<{ connector: string; id: string }>, ignored: Ignored[]) => void): HookAnswer {
+  /**
+   * Takes the delivery's keys (its id, and the digest of a signed body), runs `match`, and
+   * answers; a delivery that started nothing is released, so it may be sent again.
+   */
+  private start(keys: string[], id: string, match: (runs: Array<{ connector: string; id: string }>, ignored: Ignored[]) => void): HookAnswer {
+    const [key, ...others] = keys as [string, ...string[]];
     const earlier = takenDelivery(this.o.db, key);
     if (earlier) return answer(409, 'replay', { error: `delivery ${id} was received before; it started nothing new`, runs: earlier });
-    takeDelivery(this.o.db, key, this.o.now());
+    const copied = others.map((k) => takenDelivery(this.o.db, k)).find((r) => r !== undefined);
+    if (copied) return answer(409, 'replay', { error: `delivery ${id} has the same signed body as one received before (a replay under a new id); it started nothing new. A sender that means two runs sends two different bodies (an id or a time in each)`, runs: copied });
+    for (const k of keys) takeDelivery(this.o.db, k, this.o.now());
     const runs: Array<{ connector: string; id: string }> = [];
     const ignored: Ignored[] = [];
     try {
       match(runs, ignored);
     } finally {
-      if (runs.length) setDeliveryRuns(this.o.db, key, runs.map((r) => r.id));
-      else releaseDelivery(this.o.db, key);
+      for (const k of keys) {
+        if (runs.length) setDeliveryRuns(this.o.db, k, runs.map((r) => r.id));
+        else releaseDelivery(this.o.db, k);
+      }
     }
     if (runs.length) return answer(202, 'accepted', { delivery: id, runs, ignored });
     const limited = ignored.find((i) => i.retryAfterMs !== undefined);
@@ -177,8 +233,9 @@ export class EventIntake {
       ignored.push({ connector: spec.id, reason: r.message, refused: true });
       return;
     }
-    recordRunEvent(this.o.db, r.id, event);
+    // Listed first: the run exists, so its delivery stays taken even if recording the event fails.
     runs.push({ connector: spec.id, id: r.id });
+    recordRunEvent(this.o.db, r.id, event);
   }
 }
 

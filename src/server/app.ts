@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { ExecutionStatus } from '../registry/executions.js';
 import { connectorPage, homePage, runPage } from './dashboard.js';
+import { PAGE_CSP } from './dashboard-layout.js';
 import { canRead, checkHost, checkMutation, checkRead, checkWrite, Refusal, type Access, type RequestHeaders } from './access.js';
 import type { HubView } from './view.js';
 import { answerHook } from './hooks.js';
@@ -18,9 +19,17 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * No other site may frame a page: a hostile page could lay its own content over the
+ * dashboard's Run now, Pause and Resume buttons (on loopback they need no token) and have
+ * the user click them.
+ */
+const NO_FRAMES = { 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" };
+
 function send(status: number, body: unknown, type = 'application/json', extra: Record<string, string> = {}): Response {
   const text = type === 'application/json' ? `${JSON.stringify(body, null, 2)}\n` : String(body);
-  return new Response(text, { status, headers: { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra } });
+  const csp = type === 'text/html' ? { 'content-security-policy': PAGE_CSP } : {};
+  return new Response(text, { status, headers: { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...NO_FRAMES, ...csp, ...extra } });
 }
 
 const MAX_BODY = 1024 * 1024;

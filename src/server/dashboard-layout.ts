@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { html, Raw } from './html.js';
 import { SCRIPT } from './dashboard-script.js';
 
@@ -13,6 +14,18 @@ pre{background:#fff;border:1px solid #e3e5e8;padding:10px;white-space:pre-wrap;w
 .step pre{margin:2px 0 8px 24px;font-size:12px}.step-tool-result summary,.step-output summary{padding-left:20px;color:#444}
 .drift{background:#fff4d6;border:1px solid #e8c96a;padding:8px 12px}.charts{display:flex;gap:24px;flex-wrap:wrap}.chart small{display:block;color:#6e7781}
 .form-result{color:#c62828;margin-left:8px}fieldset{border:1px solid #e3e5e8;background:#fff}label{margin-right:12px}.pager a{margin-right:12px}`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * What a dashboard page may load and run: its own script and style only (by hash), requests
+ * to the hub itself, no frames. Should an agent's text ever slip past the escaping, no
+ * script of its own would run.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'", `script-src ${sha256(SCRIPT)}`, `style-src ${sha256(STYLE)}`, "connect-src 'self'", "img-src 'self' data:",
+  "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
+].join('; ');
 
 /** A dashboard page: readable as it comes from the server, localised and live with its one script. */
 export function page(title: string, body: Raw, opts: { refresh?: boolean | 'always' } = {}): string {

@@ -22,9 +22,17 @@ function write(res: ServerResponse, status: number, headers: Record<string, stri
   res.end(body);
 }
 
+/**
+ * How long a client may take to send a whole request (headers and body; the answers, SSE
+ * streams included, are not limited). Node's default is 5 minutes: a client trickling a
+ * body (slowloris, on a hook reachable from the internet) held a socket that long.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const HEADERS_TIMEOUT_MS = 10_000;
+
 /** The app on node:http, for the daemon; everything it answers is decided in app.ts. */
 export function createHubServer(app: App, log: Logger): Server {
-  return createServer((req, res) => {
+  return createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS }, (req, res) => {
     void (async () => {
       let request: Request;
       try {

@@ -35,6 +35,25 @@ describe('planDeliveries', () => {
     expect(planDeliveries(run([{ type: 'github-comment' }], ok('x')))[0]?.payload.error).toBe('no repository: the event had none and the delivery names none');
   });
 
+  it('takes the repository and issue only from a GitHub event: a webhook caller cannot point the hub\'s token elsewhere', () => {
+    const payload = { issue: { number: 3 }, repository: { full_name: 'victim/repo' } };
+    const webhook = { source: 'webhook' as const, name: 'webhook', action: null, deliveryId: 'k', payload };
+    expect(planDeliveries(run([{ type: 'github-comment' }], ok('x'), {}, webhook))[0]?.payload.error).toMatch(/^no repository: a webhook's payload does not name one/);
+    expect(planDeliveries(run([{ type: 'github-issue' }], ok('x'), {}, webhook))[0]?.payload.error).toMatch(/^no repository/);
+    // Named by the connector, the target is the connector's.
+    expect(planDeliveries(run([{ type: 'github-comment', repository: 'acme/ops', number: 1 }], ok('x'), {}, webhook))[0]?.target).toBe('acme/ops#1');
+    // A name that would change the API path (…/repos/../../user/…) is refused, even from GitHub.
+    const traversal = { ...webhook, source: 'github' as const, payload: { issue: { number: 3 }, repository: { full_name: '../../user/keys?' } } };
+    expect(planDeliveries(run([{ type: 'github-comment' }], ok('x'), {}, traversal))[0]?.payload.error).toMatch(/^no repository/);
+    expect(planDeliveries(run([{ type: 'github-comment', repository: '../..', number: 1 }], ok('x')))[0]?.payload.error).toBe('repository "../.." is not owner/name');
+  });
+
+  it('posts an agent\'s text to Slack as text: no @channel, no mentions, no links under another label', () => {
+    const text = 'Done <!channel> <@U0123> <https://evil.example/login|Reset your password> & https://ok.example';
+    const [p] = planDeliveries(run([hook()], ok(text)));
+    expect(p?.payload.body).toEqual({ text: 'Done &lt;!channel&gt; &lt;@U0123&gt; &lt;https://evil.example/login|Reset your password&gt; &amp; https://ok.example' });
+  });
+
   it('cuts a body to its limit on a character boundary, saying so', () => {
     const cut = cutBody('é'.repeat(100), 120);
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(120);

@@ -99,6 +99,36 @@ describe('deliver:', () => {
     expect((await h.request('/metrics')).text).toContain('agent_hub_deliveries{status="sent"} 4');
   });
 
+  it('never takes an outsider\'s comment or issue that carries the marker for its own (it edited theirs, or skipped its post)', async () => {
+    for (const as of [{ login: 'hub-bot', type: 'User' as const }, { login: 'hub-app[bot]', type: 'Bot' as const }]) {
+      const gh = await githubStandin(TOKEN, as);
+      const outsider = { login: 'mallory', type: 'User' as const };
+      // Anyone may comment on a public issue, or open one, with the hidden marker in it.
+      gh.comments.set('acme/app#5', [{ id: 1, body: 'click here <!-- agent-hub:triage -->', user: outsider }]);
+      gh.issues.set('acme/app', [{ number: 1, title: 'Triage report', body: 'mine now <!-- agent-hub:triage issue -->', labels: [], user: outsider }]);
+      const repo = gitdir({
+        '.gitignore': '.agent-hub/\n',
+        'hub.yaml': `github: { apiUrl: "${gh.url}" }\ndeliveries: { backoff: 50ms }\n`,
+        'connectors/triage.yaml': yaml({
+          on: { github: { events: ['issues'] } }, concurrency: 'allow', prompt: 'Triage {{event.payload.issue.title}}',
+          deliver: [{ type: 'github-comment', update: true }, { type: 'github-issue', title: 'Triage report' }],
+        }),
+      });
+      const h = await startHubApp(repo, { ...fakeClaudeEnv().env, GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_TOKEN: TOKEN });
+      const [run] = await github(h, 'issues', opened(5, 'Crash'));
+      await h.hub.executor.wait(run as string);
+      await eventually(() => expect(runDeliveries(h.hub.db, run as string).map((d) => d.status)).toEqual(['sent', 'sent']), 10_000);
+      expect(gh.comments.get('acme/app#5')?.map((c) => [c.user.login, c.body.split('\n')[0]]), as.type).toEqual([['mallory', 'click here <!-- agent-hub:triage -->'], [as.login, 'Done: Triage Crash']]);
+      expect(gh.issues.get('acme/app')?.map((i) => [i.user.login, i.body.split('\n')[0]]), as.type).toEqual([['mallory', 'mine now <!-- agent-hub:triage issue -->'], [as.login, 'Done: Triage Crash']]);
+      // The hub's own are found again: a second run edits its comment and issue.
+      const [second] = await github(h, 'issues', opened(5, 'Crash again'));
+      await h.hub.executor.wait(second as string);
+      await eventually(() => expect(runDeliveries(h.hub.db, second as string).map((d) => d.status)).toEqual(['sent', 'sent']), 10_000);
+      expect(gh.comments.get('acme/app#5')?.map((c) => c.body.split('\n')[0])).toEqual(['click here <!-- agent-hub:triage -->', 'Done: Triage Crash again']);
+      expect(gh.issues.get('acme/app')).toHaveLength(2);
+    }
+  });
+
   it('records a delivery that cannot succeed as failed at once, with the reason', async () => {
     const repo = gitdir({
       '.gitignore': '.agent-hub/\n',

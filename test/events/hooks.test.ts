@@ -61,7 +61,7 @@ describe('POST /hooks/github', () => {
     // A connector added later listens from the next reconcile on.
     writeFileSync(path.join(h.hub.root, 'connectors/late.yaml'), yaml({ on: { github: { events: ['issues'] } }, prompt: 'late {{event.action}}' }));
     await h.hub.reconcile();
-    const later = await github(h, 'issues', issueOpened);
+    const later = await github(h, 'issues', { ...issueOpened, issue: { ...issueOpened.issue, number: 8 } });
     expect((later.json.runs as Array<{ connector: string }>).map((r) => r.connector)).toEqual(['late', 'triage']);
   });
 
@@ -89,7 +89,8 @@ describe('POST /hooks/github', () => {
     expect(pruneEvents(h.hub.db, new Date(Date.now() + 8 * day), keep)).toBe(1);
     expect(runEvent(h.hub.db, (run as { id: string }).id)).toBeUndefined();
     expect((await github(h, 'issues', issueOpened, { delivery })).status).toBe(409);
-    expect(pruneEvents(h.hub.db, new Date(Date.now() + 31 * day), keep)).toBe(1);
+    // Its id and the digest of its signed body.
+    expect(pruneEvents(h.hub.db, new Date(Date.now() + 31 * day), keep)).toBe(2);
     expect((await github(h, 'issues', issueOpened, { delivery })).status).toBe(202);
   });
 
@@ -110,9 +111,24 @@ describe('POST /hooks/github', () => {
     await eventually(async () => expect((await h.request<{ executions: Execution[] }>('/api/executions?connector=triage')).json.executions).toHaveLength(1));
     const metrics = (await h.request('/metrics')).text;
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="bad-signature"} 3');
+    // Anyone can send forged deliveries: each kind is logged once at info, the rest at debug.
+    expect(h.logs.filter((l) => l.level === 'info' && l.msg.startsWith('hook refused: X-Hub-Signature-256'))).toHaveLength(1);
+    expect(h.logs.filter((l) => l.level === 'debug' && l.msg.startsWith('hook refused: X-Hub-Signature-256'))).toHaveLength(2);
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="replay"} 1');
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="too-large"} 1');
     expect(metrics).toContain('agent_hub_hook_requests_total{source="github",outcome="accepted"} 1');
+  });
+
+  it('refuses a captured delivery sent again under a new delivery id or event name: those headers are not signed, the body is', async () => {
+    const h = await startHubApp(repo({ 'connectors/any.yaml': yaml({ on: { github: { events: ['issues', 'pull_request'] } }, concurrency: 'allow', prompt: 'any {{event.name}}' }) }), env());
+    const first = await github(h, 'issues', issueOpened);
+    expect(first.status).toBe(202);
+    const again = await github(h, 'issues', issueOpened, { delivery: randomUUID() });
+    expect(again).toMatchObject({ status: 409, json: { error: expect.stringContaining('same signed body'), runs: (first.json.runs as Array<{ id: string }>).map((r) => r.id) } });
+    expect((await github(h, 'pull_request', issueOpened)).status).toBe(409);
+    // A new event (another body) still runs.
+    expect((await github(h, 'issues', { ...issueOpened, issue: { ...issueOpened.issue, number: 9 } })).status).toBe(202);
+    await eventually(async () => expect((await h.request<{ executions: Execution[] }>('/api/executions?connector=any')).json.executions).toHaveLength(2));
   });
 
   it('filters by action, repository, command and the comment author (members only by default)', async () => {
@@ -173,11 +189,28 @@ describe('POST /hooks/<connector-id>', () => {
     const limited = await post(h, 'ingest', { item: 3 }, signed('k5', { item: 3 }));
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The key is not signed: the same signed body under a new key is a replay.
+    expect((await post(h, 'ingest', body, signed('k1-again'))).json).toMatchObject({ error: expect.stringContaining('same signed body') });
     // A refused delivery is not taken: sent again once there is room, it runs.
     expect((await post(h, 'ingest', { item: 3 }, signed('k5', { item: 3 }))).status).toBe(429);
     const metrics = (await h.request('/metrics')).text;
     expect(metrics).toContain('agent_hub_hook_requests_total{source="webhook",outcome="unknown-connector"} 2');
     expect(metrics).toContain('agent_hub_hook_requests_total{source="webhook",outcome="rate-limited"} 2');
+  });
+
+  it('refuses a payload nested deeper than any real one (it overflowed the stack after starting a run: 500, and each resend started another)', async () => {
+    const h = await startHubApp(repo(), env());
+    const n = 200_000;
+    const body = `{"item":"deep","x":${'['.repeat(n)}${']'.repeat(n)}}`;
+    const headers = { 'x-hub-signature-256': sign('ingest-key', body), 'idempotency-key': 'deep' };
+    for (let i = 0; i < 2; i++) {
+      const a = await h.request('/hooks/ingest', { method: 'POST', body, headers });
+      expect(a).toMatchObject({ status: 400, json: { error: 'the body nests arrays and objects more than 64 levels deep' } });
+    }
+    // Brackets inside strings are text, not nesting.
+    const text = { item: '['.repeat(1000) };
+    expect((await post(h, 'ingest', text, { 'x-hub-signature-256': sign('ingest-key', JSON.stringify(text)), 'idempotency-key': 'text' })).status).toBe(202);
+    expect((await h.request<{ executions: Execution[] }>('/api/executions?connector=ingest')).json.executions).toHaveLength(1);
   });
 
   it('takes a bearer token instead of a signature where one is declared', async () => {
@@ -186,5 +219,7 @@ describe('POST /hooks/<connector-id>', () => {
     const ok = await post(h, 'tok', {}, { authorization: 'Bearer bearer-value', 'idempotency-key': 'a', 'x-event-name': 'deploy' });
     expect(ok.status).toBe(202);
     expect((await finished(h, (ok.json.runs as Array<{ id: string }>)[0]?.id as string)).renderedPrompt).toBe('tok deploy');
+    // A bearer token signs no body: the same body under a new key is a new run.
+    expect((await post(h, 'tok', {}, { authorization: 'Bearer bearer-value', 'idempotency-key': 'b' })).status).toBe(202);
   });
 });

@@ -19,7 +19,8 @@ interface Listening {
   close(): Promise<void>;
 }
 
-async function listen(handle: (r: Received, res: ServerResponse) => void): Promise<Listening> {
+/** A loopback HTTP server answering with `handle`, recording every request; closed when the test ends. */
+export async function listen(handle: (r: Received, res: ServerResponse) => void): Promise<Listening> {
   const requests: Received[] = [];
   let failing = 0;
   let hang: ((r: Received) => boolean) | undefined;
@@ -57,31 +58,39 @@ async function listen(handle: (r: Received, res: ServerResponse) => void): Promi
 
 const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
+/** Who posted a comment or an issue, as GitHub shows it. */
+export interface GithubUser {
+  login: string;
+  type: 'User' | 'Bot';
+}
+
 export interface GithubStandin extends Listening {
-  /** Comments by `owner/name#number`. */
-  comments: Map<string, Array<{ id: number; body: string }>>;
-  issues: Map<string, Array<{ number: number; title: string; body: string; labels: string[] }>>;
+  /** Comments by `owner/name#number`; a test may add others' comments. */
+  comments: Map<string, Array<{ id: number; body: string; user: GithubUser }>>;
+  issues: Map<string, Array<{ number: number; title: string; body: string; labels: string[]; user: GithubUser }>>;
 }
 
 /**
- * The parts of the GitHub REST API deliveries use (issue comments: list, create, edit;
- * issues: list, create, edit), answering only `Authorization: Bearer <token>`.
+ * The parts of the GitHub REST API deliveries use (who the token is; issue comments: list,
+ * create, edit; issues: list, create, edit), answering only `Authorization: Bearer <token>`.
+ * The token acts as `user` (a User: GET /user answers; a Bot, a GitHub App's: it answers 403).
  */
-export async function githubStandin(token: string): Promise<GithubStandin> {
-  const comments = new Map<string, Array<{ id: number; body: string }>>();
-  const issues = new Map<string, Array<{ number: number; title: string; body: string; labels: string[] }>>();
+export async function githubStandin(token: string, user: GithubUser = { login: 'hub-bot', type: 'User' }): Promise<GithubStandin> {
+  const comments: GithubStandin['comments'] = new Map();
+  const issues: GithubStandin['issues'] = new Map();
   let ids = 1000;
   const s = await listen((r, res) => {
     if (r.headers.authorization !== `Bearer ${token}`) return json(res, 401, { message: 'Bad credentials' });
     const url = new URL(r.path, 'http://x');
     let m: RegExpExecArray | null;
     const body = r.body ? (JSON.parse(r.body) as Record<string, unknown>) : {};
+    if (url.pathname === '/user') return user.type === 'Bot' ? json(res, 403, { message: 'Resource not accessible by integration' }) : json(res, 200, user);
     if ((m = /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname))) {
       const key = `${m[1]}#${m[2]}`;
       const list = comments.get(key) ?? [];
       comments.set(key, list);
       if (r.method === 'GET') return json(res, 200, list);
-      const c = { id: ++ids, body: String(body.body) };
+      const c = { id: ++ids, body: String(body.body), user };
       list.push(c);
       return json(res, 201, c);
     }
@@ -96,7 +105,7 @@ export async function githubStandin(token: string): Promise<GithubStandin> {
       issues.set(m[1] as string, list);
       if (r.method === 'GET') return json(res, 200, list);
       if (r.method === 'POST') {
-        const i = { number: list.length + 1, title: String(body.title), body: String(body.body), labels: (body.labels as string[]) ?? [] };
+        const i = { number: list.length + 1, title: String(body.title), body: String(body.body), labels: (body.labels as string[]) ?? [], user };
         list.push(i);
         return json(res, 201, i);
       }

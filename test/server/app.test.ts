@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -156,6 +157,24 @@ describe('who can reach the API', () => {
     }
     expect((await post('/api/reconcile', { host: 'hub.internal.example', origin: 'https://hub.internal.example', 'content-type': 'application/json' })).status).toBe(200);
     expect(await runs(h)).toHaveLength(1);
+  });
+
+  it('no other site may frame the dashboard (clickjacking its Run now, Pause and Resume buttons)', async () => {
+    const h = await startHubApp(repo(), fakeClaudeEnv().env);
+    for (const path of ['/', '/connectors/p', '/api/executions']) {
+      const a = await h.request(path);
+      expect(a.status, path).toBe(200);
+      expect(a.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(a.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+    }
+    // Pages run their own script and style only, named by hash: what the page holds must be what the policy allows.
+    const page = await h.request('/connectors/p');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    const hash = (tag: string) => `'sha256-${createHash('sha256').update(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(page.text)?.[1] ?? '').digest('base64')}'`;
+    expect(csp).toContain(`script-src ${hash('script')}`);
+    expect(csp).toContain(`style-src ${hash('style')}`);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
   });
 
   it('reads behind a token: Bearer or a browser password for pages, the read token opens reads only', async () => {
