@@ -6,7 +6,7 @@ import { agentSettings } from '../../spec/hub-config.js';
 import type { BackendContext, ExecutionBackend, Job, JobStart, QueueView, RunSettings } from '../backend.js';
 import { connectionFor, safeUrl, type QueueTarget } from './connection.js';
 import { RESULTS_QUEUE, WORKER_LOST, cancelChannel, cancelKey, finishFromWire, runQueue, type ResultMessage, type RunJobData } from './protocol.js';
-import { applyOutputs, sideRecord } from './records.js';
+import { applyOutputs, expectedOutput, sideRecord } from './records.js';
 import { recordDuplicate, recordWorker } from '../../registry/workers.js';
 import { Latencies, listWorkers } from './stats.js';
 import { tellListeners } from '../listeners.js';
@@ -252,7 +252,8 @@ export class BullMqBackend implements ExecutionBackend {
       return;
     }
     sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, m.worker));
-    this.end(h, applyOutputs(this.ctx, finishFromWire(m.finish), m.outputs));
+    const f = finishFromWire(m.finish);
+    this.end(h, applyOutputs(this.ctx, f, m.outputs, expectedOutput(this.ctx.root, h.job, f.startedAt)));
   }
 
   /** BullMQ failed a job: its worker stopped renewing the lock (stalled) or crashed outside the run. */
