@@ -1,5 +1,6 @@
 // What an operator sees of workers: the API, /metrics, `status`, and the worker on each run.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { QueueWorker } from '../../src/execute/queue/worker.js';
 import { gitdir } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startHubApp } from '../helpers/hub-app.js';
@@ -44,6 +45,24 @@ describe('queue visibility', () => {
     expect(home).toMatch(/<td>vis-1<\/td><td>[^<]+<\/td><td>claude<\/td><td>0 of 2<\/td>/);
     expect((await request(`/runs/${queued.json.id}`)).text).toMatch(/<dd id="worker">vis-1 on \S+ \(pid \d+, 2\.1\.197 \(Claude Code\)\)<\/dd>/);
     expect((await cli(['show', queued.json.id, '--repo', root])).stdout).toMatch(/^worker vis-1 on \S+ \(pid \d+, 2\.1\.197 \(Claude Code\)\)$/m);
+  });
+
+  it('a worker whose clock is off: each run records the offset, and its page says so', async () => {
+    const prefix = queuePrefix();
+    const root = gitdir({ 'hub.yaml': `queue: { type: bullmq, url: "${REDIS}", prefix: ${prefix} }\n`, 'connectors/v.yaml': JSON.stringify({ prompt: 'hello' }) });
+    const fake = fakeClaudeEnv();
+    const { hub, request } = await startHubApp(root, fake.env);
+    // A worker in this process whose clock runs 90 s ahead of the hub's.
+    const worker = new QueueWorker({ url: REDIS, prefix, concurrency: 1, agents: ['claude'], env: fake.env, name: 'ahead', heartbeatMs: 1000, now: () => new Date(Date.now() + 90_000) });
+    const started = worker.start();
+    onTestFinished(async () => { await started; await worker.stop(0); });
+    const queued = await request<{ id: string }>('/api/connectors/v/run', { method: 'POST', body: '{}' });
+    await hub.executor.wait(queued.json.id);
+    const run = await request<{ worker: { name: string; clockOffsetMs: number } }>(`/api/executions/${queued.json.id}`);
+    expect(run.json.worker.name).toBe('ahead');
+    expect(run.json.worker.clockOffsetMs).toBeGreaterThan(85_000);
+    expect(run.json.worker.clockOffsetMs).toBeLessThan(91_000);
+    expect((await request(`/runs/${queued.json.id}`)).text).toMatch(/clock \+(8[5-9]|90)\.\d s from the hub&#39;s|clock \+(8[5-9]|90)\.\d s from the hub's/);
   });
 
   it('a hub without a queue says so', async () => {

@@ -17,6 +17,8 @@ interface Held {
   state: State;
   /** Sweeps that found no job in Redis for this run. */
   missing: number;
+  /** The worker's clock less the hub's, ms, from its start message. */
+  clockOffsetMs?: number;
 }
 
 const KEEP_COMPLETED = { age: 3600, count: 10_000 };
@@ -241,7 +243,10 @@ export class BullMqBackend implements ExecutionBackend {
       if (!h || h.state === 'running') return;
       h.state = 'running';
       this.latencies.add(Date.parse(m.startedAt) - m.enqueuedAt);
-      sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, m.worker));
+      // The worker's clock against the hub's (its start time as it says it, less when the hub heard of it):
+      // times of the run are the worker's, so an offset beyond the transport's few ms is worth recording.
+      h.clockOffsetMs = Date.parse(m.startedAt) - this.ctx.now().getTime();
+      sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, { ...m.worker, clockOffsetMs: h.clockOffsetMs }));
       tellListeners(this.ctx.log, this.started, 'started', m.runId, { startedAt: new Date(m.startedAt), renderedPrompt: m.renderedPrompt, argv: m.argv });
       return;
     }
@@ -251,7 +256,7 @@ export class BullMqBackend implements ExecutionBackend {
       this.ctx.log.warn({ run: m.runId, worker: m.worker.name, status: m.finish.status }, 'a second result for a run already recorded was kept as a duplicate');
       return;
     }
-    sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, m.worker));
+    sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, { ...m.worker, ...(h.clockOffsetMs !== undefined ? { clockOffsetMs: h.clockOffsetMs } : {}) }));
     const f = finishFromWire(m.finish);
     this.end(h, applyOutputs(this.ctx, f, m.outputs, expectedOutput(this.ctx.root, h.job, f.startedAt)));
   }

@@ -33,6 +33,8 @@ export interface QueueWorkerOptions {
   log?: Logger;
   /** A run whose worker has not renewed its lock for this long is lost (BullMQ stalled-job detection). */
   lostAfterMs?: number;
+  /** This machine's clock (a test sets one that is off, as a worker's can be). */
+  now?: () => Date;
   heartbeatMs?: number;
 }
 
@@ -187,7 +189,7 @@ export class QueueWorker {
         }
         const at = root;
         f = await runAttempt({
-          root: at, env: this.env, hub: { [type]: d.agentSettings }, maxOutputBytes: d.maxOutputBytes, killGraceMs: d.killGraceMs, now: () => new Date(),
+          root: at, env: this.env, hub: { [type]: d.agentSettings }, maxOutputBytes: d.maxOutputBytes, killGraceMs: d.killGraceMs, now: this.o.now ?? (() => new Date()),
           onStart: (s) => {
             sent = sent.then(() => this.send(d.replyTo ?? RESULTS_QUEUE, { kind: 'started', runId: d.id, startedAt: s.startedAt.toISOString(), renderedPrompt: s.renderedPrompt, argv: s.argv, worker, enqueuedAt: d.enqueuedAt }));
           },
