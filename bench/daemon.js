@@ -72,12 +72,15 @@ function cpuTicks(pid) {
   return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks
 }
 
-async function idle(count = 1000, seconds = 30) {
+export async function idle(count = 1000, seconds = 30) {
   const root = tempRepo();
   git(root, 'init', '-q');
   writeConnectors(root, count); // each with a daily schedule
   const d = await start(root);
-  await new Promise((r) => setTimeout(r, 3000)); // settle after start-up
+  // Idle means started: the watcher's first scan of the files (seconds with 1,000) and the
+  // reconcile when it is ready are over once an edit shows up; then a moment to settle.
+  await watching(root, d.url);
+  await new Promise((r) => setTimeout(r, 2000));
   const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
   const before = cpuTicks(d.proc.pid);
   await new Promise((r) => setTimeout(r, seconds * 1000));
