@@ -65,6 +65,21 @@ describe('queue visibility', () => {
     expect((await request(`/runs/${queued.json.id}`)).text).toMatch(/clock \+(8[5-9]|90)\.\d s from the hub&#39;s|clock \+(8[5-9]|90)\.\d s from the hub's/);
   });
 
+  it('a run on a worker has its transcript at the hub, in order, as a local run does', async () => {
+    const prefix = queuePrefix();
+    const root = gitdir({ 'hub.yaml': `queue: { type: bullmq, url: "${REDIS}", prefix: ${prefix} }\n`, 'connectors/t.yaml': JSON.stringify({ prompt: 'look\n@fake say Let me look.\n@fake tool Bash {"command":"ls -la","description":"list"}' }) });
+    const fake = fakeClaudeEnv();
+    const { hub, request } = await startHubApp(root, fake.env);
+    await startWorker({ prefix, env: fake.env, name: 'tx' });
+    const queued = await request<{ id: string }>('/api/connectors/t/run', { method: 'POST', body: '{}' });
+    await hub.executor.wait(queued.json.id);
+    const { events } = (await request<{ events: Array<{ kind: string; seq: number; name?: string; text?: string }> }>(`/api/executions/${queued.json.id}/transcript`)).json;
+    expect(events.map((e) => e.kind)).toEqual(['init', 'text', 'tool', 'tool-result', 'text', 'result', 'end']);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events.find((e) => e.kind === 'tool')?.name).toBe('Bash');
+    expect((await cli(['show', queued.json.id, '--transcript', '--repo', root])).stdout).toContain('ls -la');
+  });
+
   it('a hub without a queue says so', async () => {
     const { request } = await startHubApp(gitdir({ 'connectors/v.yaml': JSON.stringify({ prompt: 'x' }) }), fakeClaudeEnv().env);
     expect((await request('/api/workers')).json).toEqual({ type: 'local' });

@@ -47,8 +47,11 @@ describe('runs on queue workers', () => {
     expect([...byWorker.keys()].sort()).toEqual(['w1', 'w2']);
     expect(listExecutions(hub.db, { connectorId: 'n', limit: 1000 })).toHaveLength(200);
     expect(await hub.gitState.commit()).toMatchObject({ runs: 200 });
-    const files = git(root, 'ls-tree', '-r', '--name-only', 'HEAD', 'state/runs/n').split('\n');
+    const all = git(root, 'ls-tree', '-r', '--name-only', 'HEAD', 'state/runs/n').split('\n');
+    // A record and a transcript a run, as for runs in the hub's own process.
+    const files = all.filter((f) => !f.endsWith('.transcript.jsonl'));
     expect(files.map((f) => f.replace(/.*\//, '').replace(/\.json$/, '')).sort()).toEqual([...ids].sort());
+    expect(all.filter((f) => f.endsWith('.transcript.jsonl'))).toHaveLength(200);
     expect(JSON.parse(git(root, 'show', `HEAD:${files[0]}`))).toMatchObject({ status: 'success', worker: { name: expect.stringMatching(/^w[12]$/) } });
   }, 120_000);
 

@@ -250,6 +250,11 @@ export class BullMqBackend implements ExecutionBackend {
       tellListeners(this.ctx.log, this.started, 'started', m.runId, { startedAt: new Date(m.startedAt), renderedPrompt: m.renderedPrompt, argv: m.argv });
       return;
     }
+    if (m.kind === 'events') {
+      // Only for a run this hub holds and has seen start: the run id names the transcript's file.
+      if (h?.state === 'running') for (const e of m.events) this.ctx.onEvent?.(m.runId, e);
+      return;
+    }
     if (!h) {
       // A stalled job run again, or a result after the run was recorded lost: never a second success or charge.
       sideRecord(this.ctx, `count a duplicate result of ${m.runId}`, (db) => recordDuplicate(db, m.runId));

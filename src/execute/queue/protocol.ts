@@ -1,6 +1,7 @@
 import type { ConnectorVersion } from '../../core/types.js';
 import type { Finish, Trigger } from '../../registry/executions.js';
 import type { AgentSettings } from '../../agents/types.js';
+import type { TranscriptEvent } from '../../agents/transcript.js';
 
 /**
  * What travels between the hub and its workers through Redis. The hub is the only writer
@@ -64,7 +65,9 @@ type WireFinish = Omit<Finish, 'finishedAt' | 'startedAt'> & { finishedAt: strin
 
 export type ResultMessage =
   | { kind: 'started'; runId: string; startedAt: string; renderedPrompt: string; argv: string[]; worker: WorkerInfo; enqueuedAt: number }
-  | { kind: 'finished'; runId: string; finish: WireFinish; outputs: SavedOutput[]; worker: WorkerInfo };
+  | { kind: 'finished'; runId: string; finish: WireFinish; outputs: SavedOutput[]; worker: WorkerInfo }
+  /** Transcript events as the run makes them (already redacted on the worker), in order, a burst at a time. */
+  | { kind: 'events'; runId: string; events: TranscriptEvent[]; worker: WorkerInfo };
 
 export function finishToWire(f: Finish): WireFinish {
   const { finishedAt, startedAt, ...rest } = f;

@@ -11,6 +11,7 @@ import { runAttempt } from '../attempt.js';
 import { agentVersion } from './agent-version.js';
 import { worktreeAt } from './checkout.js';
 import { connectionFor } from './connection.js';
+import type { TranscriptEvent } from '../../agents/transcript.js';
 import {
   RESULTS_QUEUE, cancelChannel, cancelKey, finishToWire, runQueue, workerKey,
   type ResultMessage, type RunJobData, type SavedOutput, type WorkerInfo,
@@ -155,6 +156,7 @@ export class QueueWorker {
     this.running.set(d.id, controller);
     let cleanup: (() => Promise<void>) | undefined;
     const outputs: SavedOutput[] = [];
+    const events: TranscriptEvent[] = [];
     let worker: WorkerInfo = { ...this.info, agentVersion: null };
     let sent: Promise<void> = Promise.resolve();
     let f: Finish;
@@ -194,6 +196,14 @@ export class QueueWorker {
             sent = sent.then(() => this.send(d.replyTo ?? RESULTS_QUEUE, { kind: 'started', runId: d.id, startedAt: s.startedAt.toISOString(), renderedPrompt: s.renderedPrompt, argv: s.argv, worker, enqueuedAt: d.enqueuedAt }));
           },
           onOutput: (rel) => outputs.push({ path: rel, content: readFileSync(path.join(at, rel), 'utf8') }),
+          // Transcript events go to the hub in order, the events of one burst in one message.
+          onEvent: (e) => {
+            if (events.push(e) > 1) return;
+            setImmediate(() => {
+              const batch = events.splice(0);
+              sent = sent.then(() => this.send(d.replyTo ?? RESULTS_QUEUE, { kind: 'events', runId: d.id, events: batch, worker }));
+            });
+          },
         }, {
           id: d.id, version: d.version, inputs: d.inputs, trigger: d.trigger, scheduledFor: d.scheduledFor ? new Date(d.scheduledFor) : null,
           attempt: d.attempt, signal: controller.signal,
