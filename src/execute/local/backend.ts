@@ -1,7 +1,7 @@
 import type { Finish } from '../../registry/executions.js';
 import { runAttempt } from '../attempt.js';
 import type { BackendContext, ExecutionBackend, Job, JobStart, RunSettings } from '../backend.js';
-import { tellListeners } from '../listeners.js';
+import { JobReports } from '../listeners.js';
 
 interface Held {
   job: Job;
@@ -16,14 +16,12 @@ export class LocalBackend implements ExecutionBackend {
   private settings: RunSettings;
   private readonly queue: Held[] = [];
   private readonly running = new Map<string, Held>();
-  private readonly started: Array<(id: string, start: JobStart) => void> = [];
-  private readonly finished: Array<(id: string, finish: Finish) => void> = [];
-  /** Resolved when a job reports finished: stop() waits for these. */
-  private readonly ended = new Map<string, Array<() => void>>();
+  private readonly reports: JobReports;
   private stopping = false;
 
   constructor(private readonly ctx: BackendContext) {
     this.settings = ctx.settings;
+    this.reports = new JobReports(ctx.log);
   }
 
   submit(job: Job): void {
@@ -60,17 +58,17 @@ export class LocalBackend implements ExecutionBackend {
   }
 
   onStarted(listener: (id: string, start: JobStart) => void): void {
-    this.started.push(listener);
+    this.reports.onStarted(listener);
   }
 
   onFinished(listener: (id: string, finish: Finish) => void): void {
-    this.finished.push(listener);
+    this.reports.onFinished(listener);
   }
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     for (const held of this.queue.splice(0)) this.end(held, this.cancelled('the hub stopped before this run started'));
-    const all = [...this.running.keys()].map((id) => new Promise<void>((resolve) => this.ended.set(id, [...(this.ended.get(id) ?? []), resolve])));
+    const all = this.reports.finishOf(this.running.keys());
     if (!all.length) return;
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
@@ -103,7 +101,7 @@ export class LocalBackend implements ExecutionBackend {
         ...(ctx.filesReadByConnectors ? { filesReadByConnectors: ctx.filesReadByConnectors } : {}),
         ...(ctx.onProcess ? { onProcess: (p) => ctx.onProcess?.(job.id, p) } : {}),
         ...(ctx.onEvent ? { onEvent: (e) => ctx.onEvent?.(job.id, e) } : {}),
-        onStart: (fields) => tellListeners(this.ctx.log, this.started, 'started', job.id, fields),
+        onStart: (fields) => this.reports.start(job.id, fields),
       }, {
         id: job.id, version: job.version, inputs: job.inputs, trigger: job.trigger, scheduledFor: job.scheduledFor, attempt: job.attempt, signal: held.controller.signal, ...(job.event ? { event: job.event } : {}),
       });
@@ -119,9 +117,7 @@ export class LocalBackend implements ExecutionBackend {
   private end(held: Held, f: Finish): void {
     const { id } = held.job;
     this.running.delete(id);
-    tellListeners(this.ctx.log, this.finished, 'finished', id, f);
-    for (const resolve of this.ended.get(id) ?? []) resolve();
-    this.ended.delete(id);
+    this.reports.finish(id, f);
     this.pump();
   }
 

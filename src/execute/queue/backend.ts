@@ -9,7 +9,7 @@ import { RESULTS_QUEUE, WORKER_LOST, cancelChannel, cancelKey, finishFromWire, r
 import { applyOutputs, expectedOutput, sideRecord } from './records.js';
 import { recordDuplicate, recordWorker } from '../../registry/workers.js';
 import { Latencies, listWorkers } from './stats.js';
-import { tellListeners } from '../listeners.js';
+import { JobReports } from '../listeners.js';
 
 type State = 'hub' | 'queued' | 'running';
 interface Held {
@@ -33,9 +33,7 @@ export class BullMqBackend implements ExecutionBackend {
   private settings: RunSettings;
   private readonly fifo: Held[] = [];
   private readonly held = new Map<string, Held>();
-  private readonly started: Array<(id: string, start: JobStart) => void> = [];
-  private readonly finished: Array<(id: string, finish: Finish) => void> = [];
-  private readonly ended = new Map<string, Array<() => void>>();
+  private readonly reports: JobReports;
   private readonly queues = new Map<string, Queue>();
   private readonly events: QueueEvents[] = [];
   /**
@@ -55,6 +53,7 @@ export class BullMqBackend implements ExecutionBackend {
   constructor(private readonly ctx: BackendContext, readonly target: QueueTarget, opts: { sweepMs?: number; stalledMs?: number; replyTo?: string } = {}) {
     this.replyTo = opts.replyTo ?? RESULTS_QUEUE;
     this.settings = ctx.settings;
+    this.reports = new JobReports(ctx.log);
     const connection = connectionFor(target.url);
     const { prefix } = target;
     this.redis = new Redis(target.url, { maxRetriesPerRequest: null });
@@ -122,11 +121,11 @@ export class BullMqBackend implements ExecutionBackend {
   }
 
   onStarted(listener: (id: string, start: JobStart) => void): void {
-    this.started.push(listener);
+    this.reports.onStarted(listener);
   }
 
   onFinished(listener: (id: string, finish: Finish) => void): void {
-    this.finished.push(listener);
+    this.reports.onFinished(listener);
   }
 
   /** Why the queue cannot be used now (Redis unreachable), or null. */
@@ -156,7 +155,7 @@ export class BullMqBackend implements ExecutionBackend {
     await Promise.all([...this.held.values()].filter((h) => h.state === 'queued').map(async (h) => {
       if (await this.unqueue(h, 'the hub stopped before this run started').catch(() => false)) return;
     }));
-    const all = () => [...this.held.keys()].map((id) => new Promise<void>((resolve) => this.ended.set(id, [...(this.ended.get(id) ?? []), resolve])));
+    const all = () => this.reports.finishOf(this.held.keys());
     await this.within(graceMs, all());
     for (const id of this.held.keys()) this.signalCancel(id, 'the hub stopped');
     // A worker that is gone cannot answer: what it held is recorded as stopped, and a late result is a duplicate.
@@ -247,7 +246,7 @@ export class BullMqBackend implements ExecutionBackend {
       // times of the run are the worker's, so an offset beyond the transport's few ms is worth recording.
       h.clockOffsetMs = Date.parse(m.startedAt) - this.ctx.now().getTime();
       sideRecord(this.ctx, `record the worker of ${m.runId}`, (db) => recordWorker(db, m.runId, { ...m.worker, clockOffsetMs: h.clockOffsetMs }));
-      tellListeners(this.ctx.log, this.started, 'started', m.runId, { startedAt: new Date(m.startedAt), renderedPrompt: m.renderedPrompt, argv: m.argv });
+      this.reports.start(m.runId, { startedAt: new Date(m.startedAt), renderedPrompt: m.renderedPrompt, argv: m.argv });
       return;
     }
     if (m.kind === 'events') {
@@ -291,9 +290,7 @@ export class BullMqBackend implements ExecutionBackend {
     const { id } = h.job;
     if (this.held.get(id) !== h) return;
     this.held.delete(id);
-    tellListeners(this.ctx.log, this.finished, 'finished', id, f);
-    for (const resolve of this.ended.get(id) ?? []) resolve();
-    this.ended.delete(id);
+    this.reports.finish(id, f);
     this.pump();
   }
 
