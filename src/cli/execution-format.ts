@@ -1,3 +1,4 @@
+import { tokenCounts } from '../core/usage.js';
 import { describeWorker } from '../core/worker.js';
 import type { Execution } from '../registry/executions.js';
 import { color, table } from './output.js';
@@ -8,10 +9,10 @@ const paint = (status: string) => (status === 'success' ? color.green(status) : 
 
 /** `tokens 2400 in, 52 out, 100 cache read, 0 cache creation`, from the agent's main-loop usage; none when it reported none. */
 function tokens(usage: Record<string, unknown> | null): string | undefined {
-  const u = usage?.usage as Record<string, unknown> | null | undefined;
-  if (!u || typeof u !== 'object') return undefined;
-  const counts = [['input_tokens', 'in'], ['output_tokens', 'out'], ['cache_read_input_tokens', 'cache read'], ['cache_creation_input_tokens', 'cache creation']]
-    .flatMap(([key, label]) => (typeof u[key as string] === 'number' ? [[u[key as string] as number, label] as const] : []));
+  const t = tokenCounts(usage);
+  if (!t) return undefined;
+  const counts = ([[t.in, 'in'], [t.out, 'out'], [t.cacheRead, 'cache read'], [t.cacheCreation, 'cache creation']] as const)
+    .flatMap(([n, label]) => (n === undefined ? [] : [[n, label] as const]));
   // A call that never reached the model (not logged in) used none: nothing to say.
   return counts.some(([n]) => n > 0) ? `tokens ${counts.map(([n, label]) => `${n} ${label}`).join(', ')}` : undefined;
 }

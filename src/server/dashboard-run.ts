@@ -1,3 +1,4 @@
+import { tokenCounts } from '../core/usage.js';
 import { describeWorker } from '../core/worker.js';
 import type { Execution } from '../registry/executions.js';
 import { html } from './html.js';
@@ -9,11 +10,10 @@ import type { HubView } from './view.js';
 
 /** "2400 in, 52 out, 100 cached" from a run's recorded usage. */
 function tokens(e: Execution): string {
-  const u = (e.usage as { usage?: Record<string, unknown> } | null)?.usage;
-  if (!u) return '';
-  const n = (k: string) => (typeof u[k] === 'number' ? (u[k] as number) : 0);
-  const cached = n('cache_read_input_tokens') + n('cache_creation_input_tokens');
-  return `${n('input_tokens')} in, ${n('output_tokens')} out${cached ? `, ${cached} cached` : ''}`;
+  const t = tokenCounts(e.usage);
+  if (!t) return '';
+  const cached = (t.cacheRead ?? 0) + (t.cacheCreation ?? 0);
+  return `${t.in ?? 0} in, ${t.out ?? 0} out${cached ? `, ${cached} cached` : ''}`;
 }
 
 interface DeliveryRow { kind: string; target: string; status: string; attempts: number; lastError: string | null; sentAt: string | null }
