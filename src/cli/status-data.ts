@@ -3,7 +3,7 @@ import type { Diagnostic } from '../core/types.js';
 import { connectorStatuses, partialsUsed, type ConnectorStatus } from '../registry/status.js';
 import { readDrift, type ConnectorDrift, type NewFile } from '../reconcile/drift.js';
 import { PARTIALS_DIR } from '../spec/load.js';
-import { loadHubConfig } from '../spec/hub-config.js';
+import type { HubConfig } from '../spec/hub-config.js';
 import { lastStateCommit, type StateCommit } from '../gitstate/last-commit.js';
 import { authorOf, stateTarget } from '../gitstate/state.js';
 import { lastCommits } from '../gitstate/file-commits.js';
@@ -48,10 +48,9 @@ export interface StatusReport {
 }
 
 /** Everything `status` says, read from the registry, the files, git and the lock; nothing is written. */
-export async function statusReport(root: string, db: Db): Promise<StatusReport> {
+export async function statusReport(root: string, db: Db, config: HubConfig): Promise<StatusReport> {
   const rows = connectorStatuses(db);
   const drift = await readDrift(root, db);
-  const config = loadHubConfig(root).config; // a broken hub.yaml shows under blocking; status still shows what it can
   const partials = partialsUsed(db);
   const synced = new Map<string, string[]>();
   for (const r of rows) {

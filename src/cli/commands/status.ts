@@ -19,9 +19,10 @@ export async function run(opts: GlobalOptions): Promise<void> {
   const { db, fromGit } = await openRunRegistry(root);
   if (fromGit && !opts.json) process.stderr.write(FROM_GIT_NOTE);
   try {
-    const report = await statusReport(root, db);
+    const config = loadHubConfig(root).config; // a broken hub.yaml shows under blocking; status still shows what it can
+    const report = await statusReport(root, db, config);
     // With workers (hub.yaml queue: bullmq): the queue and its workers, read from Redis.
-    const queue = await readQueueStatus(loadHubConfig(root).config, process.env);
+    const queue = await readQueueStatus(config, process.env);
     // A runtime pause is a drift from git: the file says the connector runs.
     const pauses = listPauses(db);
     if (opts.json) {
