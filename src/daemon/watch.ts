@@ -20,9 +20,11 @@ const HUB_FILE = 'hub.yaml';
  * One inotify watch per directory (node:fs watch), not per file: chokidar watched every
  * file and read the whole directory again, with an lstat of each of 5,000 files, on every
  * event in it. Here each raw event counts (none is throttled away), so the call after the
- * last write of a burst always comes, however short the debounce.
+ * last write of a burst always comes, however short the debounce: 20 ms of quiet is enough
+ * for an editor's save or a checkout (a pass started in the middle of a long one is
+ * followed by one more, see reconcile/queue.ts), and is most of an edit's way to live.
  */
-export function watchConnectors(root: string, onChange: (paths: string[]) => void, debounceMs = 50): ConnectorWatcher {
+export function watchConnectors(root: string, onChange: (paths: string[]) => void, debounceMs = 20): ConnectorWatcher {
   const watchers = new Map<string, FSWatcher>();
   let batch = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
