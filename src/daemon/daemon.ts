@@ -78,7 +78,9 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const metrics = new HubMetrics(metricsSource(hub));
 
   // Every trigger goes through the hub's one reconcile queue (same logs and metrics); the resync timer is the hub's.
-  const watcher = watchConnectors(root, () => void hub.reconcile('files').catch(() => undefined));
+  const watcher = watchConnectors(root, () => void hub.reconcile('files').catch(() => undefined), {
+    onError: (dir, err) => log.warn({ dir, err: err.message }, 'not watching a directory (raise fs.inotify.max_user_watches?); its changes go live at the next resync'),
+  });
   signals.onHangup(() => void hub.reconcile('SIGHUP').catch(() => undefined));
 
   const stop = async (): Promise<number> => {

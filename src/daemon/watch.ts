@@ -1,6 +1,13 @@
 import { watch, lstatSync, readdirSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
+export interface WatchOptions {
+  /** Quiet time after the last event before `onChange` is called. */
+  debounceMs?: number;
+  /** A directory that could not be watched (the system's limit of inotify watches reached): the resync still finds its changes. */
+  onError?: (dir: string, err: Error) => void;
+}
+
 /** What `watchConnectors` returns: stop it with close(). */
 export interface ConnectorWatcher {
   close(): Promise<void>;
@@ -24,7 +31,8 @@ const HUB_FILE = 'hub.yaml';
  * for an editor's save or a checkout (a pass started in the middle of a long one is
  * followed by one more, see reconcile/queue.ts), and is most of an edit's way to live.
  */
-export function watchConnectors(root: string, onChange: (paths: string[]) => void, debounceMs = 20): ConnectorWatcher {
+export function watchConnectors(root: string, onChange: (paths: string[]) => void, opts: WatchOptions = {}): ConnectorWatcher {
+  const { debounceMs = 20, onError = () => undefined } = opts;
   const watchers = new Map<string, FSWatcher>();
   let batch = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -50,23 +58,29 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     }
   };
 
+  /** A watch on a directory; none when it is gone already (its parent's event says so) or cannot be watched (reported). */
+  const watchDir = (rel: string, listener: (event: string, name: string | null) => void): FSWatcher | undefined => {
+    try {
+      return watch(rel === '' ? root : path.join(root, rel), listener);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(rel === '' ? '.' : rel, err as Error);
+      return undefined;
+    }
+  };
+
   const isDir = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory() === true;
 
   /** Watches a directory under connectors/ and every directory below it (not through symlinks: the loader does not follow them either). */
   const watchTree = (rel: string) => {
     if (closed || watchers.has(rel)) return;
-    let w: FSWatcher;
-    try {
-      w = watch(path.join(root, rel), (event, name) => {
-        if (!name) return changed(rel); // no name given: the whole directory, then
-        const child = `${rel}/${name}`;
-        changed(child);
-        // A directory appeared, went, or was replaced (removed and made again): its watches follow.
-        if (event === 'rename') follow(child);
-      });
-    } catch {
-      return; // gone already: its parent's event says so
-    }
+    const w = watchDir(rel, (event, name) => {
+      if (!name) return changed(rel); // no name given: the whole directory, then
+      const child = `${rel}/${name}`;
+      changed(child);
+      // A directory appeared, went, or was replaced (removed and made again): its watches follow.
+      if (event === 'rename') follow(child);
+    });
+    if (!w) return;
     w.on('error', () => {
       unwatch(rel);
       changed(rel);
@@ -88,13 +102,13 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   };
 
   // The repository root itself (not its subdirectories): hub.yaml, and connectors/ removed and created again.
-  const top = watch(root, (event, name) => {
+  const top = watchDir('', (event, name) => {
     if (name !== null && name !== HUB_FILE && name !== CONNECTORS) return;
     changed(name ?? CONNECTORS);
     // connectors/ made again: files written into it before its watch was set raised no event; the pass this call asks for finds them.
     if (name !== HUB_FILE && (event === 'rename' || !watchers.has(CONNECTORS))) follow(CONNECTORS);
   });
-  top.on('error', () => changed(CONNECTORS));
+  top?.on('error', () => changed(CONNECTORS));
   watchTree(CONNECTORS);
   // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
   setImmediate(() => {
@@ -105,7 +119,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     close() {
       closed = true;
       clearTimeout(timer);
-      top.close();
+      top?.close();
       for (const w of watchers.values()) w.close();
       watchers.clear();
       return Promise.resolve();

@@ -9,7 +9,7 @@ import { eventually } from '../helpers/fake-agent.js';
 function watched(files: Record<string, string>, debounceMs = 20) {
   const root = testdir(files);
   const calls: string[][] = [];
-  const w = watchConnectors(root, (paths) => calls.push(paths), debounceMs);
+  const w = watchConnectors(root, (paths) => calls.push(paths), { debounceMs });
   onTestFinished(() => w.close());
   /** Waits for the next call after `act` and returns its paths. */
   const next = async (act: () => void) => {
