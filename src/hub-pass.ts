@@ -38,13 +38,14 @@ export class ReconcilePasses {
     this.listeners.push(listener);
   }
 
-  async run(triggers: string[]): Promise<ReconcileResult> {
+  /** `changed`: the paths file events named (only file events: the other triggers ask for a full pass). */
+  async run(triggers: string[], changed?: readonly string[]): Promise<ReconcileResult> {
     const started = performance.now();
     const trigger = triggers.join(',');
     const { log } = this.o;
     try {
       this.o.beforePass();
-      const result = await reconcile(this.o.root, this.o.db);
+      const result = await reconcile(this.o.root, this.o.db, changed ? { changed } : {});
       // HEAD may have moved (a commit, a pull): connectors take the commit their files are in now.
       // Not on file events alone, which a commit does not make: those passes stay quick.
       const filesOnly = triggers.every((t) => t === 'files');

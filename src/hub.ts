@@ -70,7 +70,7 @@ export class Hub {
   /** The commit, pull and resync timers. */
   private readonly loops: HubLoops;
   /** Every reconcile trigger goes through this queue: one pass at a time, one more when something arrived during a pass. */
-  private readonly reconciles = new ReconcileQueue((triggers) => this.passes.run(triggers));
+  private readonly reconciles = new ReconcileQueue((triggers, changed) => this.passes.run(triggers, changed));
   /** What a pass does: files → registry → scheduler, logged and told to listeners. */
   private readonly passes: ReconcilePasses;
   /** hub.yaml as last loaded: a pass reloads the settings when the file changed. */
@@ -169,9 +169,10 @@ export class Hub {
   /**
    * Reconciles files → registry → scheduler through the one queue every trigger shares:
    * resolves with a pass that started after this call, so it saw the files as they are now.
+   * `changed`: the paths a file event named, for a pass that may check just those.
    */
-  reconcile(trigger = 'manual'): Promise<ReconcileResult> {
-    return this.reconciles.request(trigger);
+  reconcile(trigger = 'manual', changed?: readonly string[]): Promise<ReconcileResult> {
+    return this.reconciles.request(trigger, changed);
   }
 
   /** Called after every reconcile pass, whatever triggered it (metrics). */
