@@ -13,6 +13,13 @@ export interface ChangedState {
 }
 
 /**
+ * Beyond this many paths (a checkout, a sed over every file) the full pass is cheaper: its
+ * cache skips files whose content did not change, where each named file here is checked
+ * (~1 ms each, against ~70 ms for a full pass over 5,000).
+ */
+const MAX_PATHS = 50;
+
+/**
  * The state of the changed files alone, so that an edit to one of 5,000 connectors checks
  * one file and plans over one connector instead of stat-ing and planning all of them.
  * Paths no connector can depend on (an editor's swap and backup files, notes) are left out.
@@ -22,7 +29,7 @@ export interface ChangedState {
  * recorded digest. The resync and the start stay full passes.
  */
 export async function loadChanged(rootDir: string, all: Observed, cache: SourceCache, changed: readonly string[]): Promise<ChangedState | undefined> {
-  if (cache.digest === null || changed.length === 0) return undefined;
+  if (cache.digest === null || changed.length === 0 || changed.length > MAX_PATHS) return undefined;
   const root = repoRoot(rootDir);
   const paths = new Set<string>();
   const read = new Set([...cache.entries.values()].flatMap((e) => e.deps));
