@@ -1,6 +1,6 @@
 // Issue 5 figures: edit-to-live latency through a real daemon, and an idle hub's footprint.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { git, percentile, median, printTable, tempRepo, writeConnectors } from './lib.js';
@@ -29,8 +29,8 @@ async function start(root) {
 }
 
 /**
- * Waits until the daemon picks edits up: its port opens before the file watcher is ready
- * (seconds with 5,000 files), and an edit made in between is not seen until the next one.
+ * Waits until the daemon picks edits up (its watches are set before its port opens; with
+ * chokidar the port opened seconds before the watcher was ready), and warms it up.
  */
 async function watching(root, url) {
   for (let i = 0; ; i++) {
@@ -51,6 +51,7 @@ export async function editToLive(connectors, edits = 100) {
   const d = await start(root);
   await watching(root, d.url);
   const latencies = [];
+  const statMs = [];
   for (let i = 0; i < edits; i++) {
     const minute = i % 60;
     const t = performance.now();
@@ -61,10 +62,19 @@ export async function editToLive(connectors, edits = 100) {
       await new Promise((r) => setTimeout(r, 2));
     }
     latencies.push(performance.now() - t);
+    statMs.push(statAll(root));
     await new Promise((r) => setTimeout(r, 20));
   }
   await d.stop();
-  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), statMs: median(statMs) };
+}
+
+/** The yardstick, taken between edits: a readdir and a stat of every connector file, what a pass over all the files must do at least. */
+function statAll(root) {
+  const t = performance.now();
+  const dir = path.join(root, 'connectors');
+  for (const name of readdirSync(dir)) statSync(path.join(dir, name));
+  return performance.now() - t;
 }
 
 function cpuTicks(pid) {
@@ -96,7 +106,7 @@ export async function run() {
   const i = await idle();
   printTable('daemon: live reconcile and idle footprint', [
     { metric: 'edit to live (file written → API shows new version and next run), 50 connectors, p50 / p95 of 100', value: `${few.p50.toFixed(0)} / ${few.p95.toFixed(0)} ms`, target: 'p95 < 300 ms', ok: few.p95 < 300 },
-    { metric: 'edit to live, 5,000 connectors in the repo, p50 / p95 of 100', value: `${many.p50.toFixed(0)} / ${many.p95.toFixed(0)} ms`, target: 'p95 < 150 ms', ok: many.p95 < 150 },
+    { metric: 'edit to live, 5,000 connectors in the repo, p50 / p95 of 100', value: `${many.p50.toFixed(0)} / ${many.p95.toFixed(0)} ms`, yardstick: `${many.statMs.toFixed(1)} ms: stat of the 5,000 files`, ratio: many.p95 / many.statMs, target: 'p95 < 150 ms', ok: many.p95 < 150 },
     { metric: 'idle hub, 1,000 connectors: CPU over 30 s', value: `${i.cpu.toFixed(2)} %`, target: '< 1 %', ok: i.cpu < 1 },
     { metric: 'idle hub, 1,000 connectors: RSS', value: `${i.rssMb.toFixed(0)} MB`, target: '< 150 MB', ok: i.rssMb < 150 },
   ]);

@@ -7,13 +7,12 @@ import { createExecution } from './execute/factory.js';
 import { stopOrphans } from './execute/orphans.js';
 import { adoptableRuns } from './execute/queue/adopt.js';
 import { silentLogger, type Logger } from './log/logger.js';
-import { reconcile, type ReconcileResult } from './reconcile/reconcile.js';
-import { followCommits } from './reconcile/commits.js';
+import type { ReconcileResult } from './reconcile/reconcile.js';
 import { ReconcileQueue } from './reconcile/queue.js';
-import { planSummary } from './core/plan.js';
+import { ReconcilePasses, type ReconcilePass } from './hub-pass.js';
+import { ScheduleSync } from './hub-schedule.js';
 import { StorageHealth, type StorageProblem } from './registry/storage.js';
 import { readHubBytes } from './spec/hub-file.js';
-import { listSchedules } from './registry/schedules.js';
 import { dbPath, openDb, type Db } from './registry/db.js';
 import { failInterrupted } from './registry/executions.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -40,13 +39,7 @@ export interface HubOptions {
   storageRetryMs?: number;
 }
 
-/** One reconcile pass as every trigger sees it: for metrics and logs. */
-export interface ReconcilePass {
-  triggers: string[];
-  seconds: number;
-  result?: ReconcileResult;
-  error?: Error;
-}
+export type { ReconcilePass } from './hub-pass.js';
 
 /** What /healthz, the dashboard and `status` say of the hub as a whole. */
 export interface HubHealth {
@@ -74,12 +67,12 @@ export class Hub {
   private readonly freshDb: boolean;
   private readonly log: Logger;
   private readonly now: () => Date;
-  private versions = new Map<string, string>();
   /** The commit, pull and resync timers. */
   private readonly loops: HubLoops;
   /** Every reconcile trigger goes through this queue: one pass at a time, one more when something arrived during a pass. */
-  private readonly reconciles = new ReconcileQueue((triggers) => this.reconcilePass(triggers));
-  private readonly reconciledListeners: Array<(pass: ReconcilePass) => void> = [];
+  private readonly reconciles = new ReconcileQueue((triggers, changed) => this.passes.run(triggers, changed));
+  /** What a pass does: files → registry → scheduler, logged and told to listeners. */
+  private readonly passes: ReconcilePasses;
   /** hub.yaml as last loaded: a pass reloads the settings when the file changed. */
   private hubBytes: Uint8Array;
   /** Where failed writes (a full disk) are noted, and writes that must not be lost are kept and retried. */
@@ -113,6 +106,12 @@ export class Hub {
       .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'local transcripts not pruned; will try after the next commit')));
     this.slots = new SlotRunner({ db: this.db, executor: this.executor, storage: this.storage, log: this.log, now: this.now });
     this.scheduler = new Scheduler((id, slot) => this.slots.fire(id, slot), this.now);
+    const schedules = new ScheduleSync({ db: this.db, scheduler: this.scheduler, log: this.log, dropRetries: (id) => this.executor.dropRetries(id) });
+    // A changed hub.yaml is taken first, whatever triggered the pass (a file event, SIGHUP, a pull).
+    const beforePass = () => {
+      if (!sameBytes(readHubBytes(this.root), this.hubBytes)) this.reloadConfig();
+    };
+    this.passes = new ReconcilePasses({ root: this.root, db: this.db, log: this.log, storage: this.storage, schedules, beforePass });
     this.events = new HubEvents({ db: this.db, executor: this.executor, log: this.log, now: this.now, env: o.env ?? process.env, root: this.root, config: () => this.config, health: () => this.health() });
     this.loops = new HubLoops({
       gitState: this.gitState, inGit: this.inGit, log: this.log,
@@ -170,59 +169,15 @@ export class Hub {
   /**
    * Reconciles files → registry → scheduler through the one queue every trigger shares:
    * resolves with a pass that started after this call, so it saw the files as they are now.
+   * `changed`: the paths a file event named, for a pass that may check just those.
    */
-  reconcile(trigger = 'manual'): Promise<ReconcileResult> {
-    return this.reconciles.request(trigger);
+  reconcile(trigger = 'manual', changed?: readonly string[]): Promise<ReconcileResult> {
+    return this.reconciles.request(trigger, changed);
   }
 
   /** Called after every reconcile pass, whatever triggered it (metrics). */
   onReconciled(listener: (pass: ReconcilePass) => void): void {
-    this.reconciledListeners.push(listener);
-  }
-
-  private async reconcilePass(triggers: string[]): Promise<ReconcileResult> {
-    const started = performance.now();
-    const trigger = triggers.join(',');
-    const done = (pass: Omit<ReconcilePass, 'triggers' | 'seconds'>) => {
-      for (const listener of this.reconciledListeners) {
-        try {
-          listener({ triggers, seconds: (performance.now() - started) / 1000, ...pass });
-        } catch (err) {
-          this.log.error({ err: (err as Error).message }, 'a step after a reconcile failed');
-        }
-      }
-    };
-    try {
-      // A changed hub.yaml is taken first, whatever triggered the pass (a file event, SIGHUP, a pull).
-      if (!sameBytes(readHubBytes(this.root), this.hubBytes)) this.reloadConfig();
-      const result = await reconcile(this.root, this.db);
-      // HEAD may have moved (a commit, a pull): connectors take the commit their files are in now.
-      // Not on file events alone, which a commit does not make: those passes stay quick.
-      if (triggers.some((t) => t !== 'files')) {
-        await followCommits(this.root, this.db, result).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not read the commits of the connector files; kept the recorded ones'));
-      }
-      for (const d of result.blocking) this.log.error({ file: d.file, line: d.line, column: d.column }, d.message);
-      for (const a of result.plan.actions) {
-        if (a.kind === 'invalid') {
-          for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) {
-            this.log.warn({ file: d.file, line: d.line, column: d.column, field: d.path, connector: a.id, keepsLastGood: a.keepsLastGood }, `${d.message}${d.hint ? ` (${d.hint})` : ''}`);
-          }
-        } else if (a.kind !== 'unchanged') {
-          this.log.info({ connector: a.id, action: a.kind }, `connector ${a.kind === 'remove' ? 'removed' : `${a.kind}d`}`);
-        }
-      }
-      this.syncSchedule();
-      const fields = { trigger, durationMs: Math.round(performance.now() - started) };
-      if (result.applied) this.log.info(fields, `reconciled: ${planSummary(result.plan)}`);
-      else this.log.debug(fields, 'reconciled: no change');
-      done({ result });
-      return result;
-    } catch (err) {
-      this.storage.note('reconcile', err);
-      this.log.error({ trigger, err: (err as Error).message }, 'reconcile failed');
-      done({ error: err as Error });
-      throw err;
-    }
+    this.passes.onReconciled(listener);
   }
 
   /**
@@ -286,18 +241,6 @@ export class Hub {
     await this.reconciles.close();
     this.db.close();
   }
-
-  private syncSchedule(): void {
-    const all = listSchedules(this.db);
-    const seen = new Map(all.filter((c) => c.active).map((c) => [c.id, c.specHash]));
-    // A new version (or a removed connector) drops the retries still waiting for the old one.
-    for (const [id, hash] of this.versions) if (seen.get(id) !== hash) this.executor.dropRetries(id);
-    this.versions = seen;
-    const wanted = all.filter((c) => c.active && c.enabled && c.schedule);
-    const changes = this.scheduler.sync(wanted.map((c) => ({ id: c.id, schedule: c.schedule as string, ...(c.timezone ? { timezone: c.timezone } : {}) })));
-    if (changes.added.length + changes.changed.length + changes.removed.length) this.log.debug({ ...changes }, 'schedule updated');
-  }
-
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -78,7 +78,10 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const metrics = new HubMetrics(metricsSource(hub));
 
   // Every trigger goes through the hub's one reconcile queue (same logs and metrics); the resync timer is the hub's.
-  const watcher = watchConnectors(root, () => void hub.reconcile('files').catch(() => undefined));
+  // A file event's pass checks the paths it named (when no other file depends on them); the call once the watches are set (no paths) is a full one.
+  const watcher = watchConnectors(root, (paths) => void hub.reconcile('files', paths.length ? paths : undefined).catch(() => undefined), {
+    onError: (dir, err) => log.warn({ dir, err: err.message }, 'not watching a directory (raise fs.inotify.max_user_watches?); its changes go live at the next resync'),
+  });
   signals.onHangup(() => void hub.reconcile('SIGHUP').catch(() => undefined));
 
   const stop = async (): Promise<number> => {

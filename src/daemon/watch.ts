@@ -1,34 +1,128 @@
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, lstatSync, readdirSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
+export interface WatchOptions {
+  /** Quiet time after the last event before `onChange` is called. */
+  debounceMs?: number;
+  /** A directory that could not be watched (the system's limit of inotify watches reached): the resync still finds its changes. */
+  onError?: (dir: string, err: Error) => void;
+}
+
+/** What `watchConnectors` returns: stop it with close(). */
+export interface ConnectorWatcher {
+  close(): Promise<void>;
+}
+
+const CONNECTORS = 'connectors';
+const HUB_FILE = 'hub.yaml';
+
 /**
- * Watches connectors/ (connector files, prompt files, partials) and hub.yaml, and calls
- * `onChange` once per burst of events: an editor's write-temp-then-rename, a `git pull`
+ * Watches connectors/ (connector files, prompt files, partials; every directory under it)
+ * and hub.yaml, and calls `onChange` with the repository-relative paths once a burst of
+ * events has been quiet for `debounceMs`: an editor's write-temp-then-rename, a `git pull`
  * touching many files, a directory deleted and created again all end in one reconcile.
- * The reconcile itself reads the whole directory, so no single event needs to be right.
+ * The reconcile reads the files again itself, so no single event needs to be right; what
+ * matters is that every write is followed by a call.
+ *
+ * One inotify watch per directory (node:fs watch), not per file: chokidar watched every
+ * file and read the whole directory again, with an lstat of each of 5,000 files, on every
+ * event in it. Here each raw event counts (none is throttled away), so the call after the
+ * last write of a burst always comes, however short the debounce: 20 ms of quiet is enough
+ * for an editor's save or a checkout (a pass started in the middle of a long one is
+ * followed by one more, see reconcile/queue.ts), and is most of an edit's way to live.
  */
-export function watchConnectors(root: string, onChange: (paths: string[]) => void, debounceMs = 50): FSWatcher {
-  const connectors = path.join(root, 'connectors');
-  const hubFile = path.join(root, 'hub.yaml');
-  // The repository root is watched (not connectors/ itself) so the directory can be removed and recreated.
-  const watcher = watch(root, {
-    ignoreInitial: true,
-    atomic: true,
-    ignored: (p: string) => p !== root && p !== hubFile && p !== connectors && !p.startsWith(`${connectors}${path.sep}`),
-  });
-  let timer: NodeJS.Timeout | undefined;
+export function watchConnectors(root: string, onChange: (paths: string[]) => void, opts: WatchOptions = {}): ConnectorWatcher {
+  const { debounceMs = 20, onError = () => undefined } = opts;
+  const watchers = new Map<string, FSWatcher>();
   let batch = new Set<string>();
-  watcher.on('all', (_event, p) => {
-    batch.add(path.relative(root, p));
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const changed = (rel: string) => {
+    if (closed) return;
+    batch.add(rel);
     clearTimeout(timer);
     timer = setTimeout(() => {
       const paths = [...batch];
       batch = new Set();
       onChange(paths);
     }, debounceMs);
+  };
+
+  const unwatch = (rel: string) => {
+    for (const [dir, w] of watchers) {
+      if (dir === rel || dir.startsWith(`${rel}/`)) {
+        w.close();
+        watchers.delete(dir);
+      }
+    }
+  };
+
+  /** A watch on a directory; none when it is gone already (its parent's event says so) or cannot be watched (reported). */
+  const watchDir = (rel: string, listener: (event: string, name: string | null) => void): FSWatcher | undefined => {
+    try {
+      return watch(rel === '' ? root : path.join(root, rel), listener);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(rel === '' ? '.' : rel, err as Error);
+      return undefined;
+    }
+  };
+
+  const isDir = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory() === true;
+
+  /** Watches a directory under connectors/ and every directory below it (not through symlinks: the loader does not follow them either). */
+  const watchTree = (rel: string) => {
+    if (closed || watchers.has(rel)) return;
+    const w = watchDir(rel, (event, name) => {
+      if (!name) return changed(rel); // no name given: the whole directory, then
+      const child = `${rel}/${name}`;
+      changed(child);
+      // A directory appeared, went, or was replaced (removed and made again): its watches follow.
+      if (event === 'rename') follow(child);
+    });
+    if (!w) return;
+    w.on('error', () => {
+      unwatch(rel);
+      changed(rel);
+    });
+    watchers.set(rel, w);
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      // removed while we looked: its parent's event follows
+    }
+    for (const name of entries) watchTree(`${rel}/${name}`);
+  };
+
+  /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory is there now. */
+  const follow = (rel: string) => {
+    if (watchers.has(rel)) unwatch(rel);
+    if (isDir(rel)) watchTree(rel);
+  };
+
+  // The repository root itself (not its subdirectories): hub.yaml, and connectors/ removed and created again.
+  const top = watchDir('', (event, name) => {
+    if (name !== null && name !== HUB_FILE && name !== CONNECTORS) return;
+    changed(name ?? CONNECTORS);
+    // connectors/ made again: files written into it before its watch was set raised no event; the pass this call asks for finds them.
+    if (name !== HUB_FILE && (event === 'rename' || !watchers.has(CONNECTORS))) follow(CONNECTORS);
   });
-  // With thousands of files the watcher takes seconds to be ready, after the start's own
-  // reconcile: an edit made in between raised no event, so one more pass when it is ready.
-  watcher.once('ready', () => onChange([]));
-  return watcher;
+  top?.on('error', () => changed(CONNECTORS));
+  watchTree(CONNECTORS);
+  // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
+  setImmediate(() => {
+    if (!closed) onChange([]);
+  });
+
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      top?.close();
+      for (const w of watchers.values()) w.close();
+      watchers.clear();
+      return Promise.resolve();
+    },
+  };
 }

@@ -4,6 +4,7 @@ import type { Db } from '../registry/db.js';
 import { applyPlan, observe } from '../registry/connectors.js';
 import { loadDesired, PARTIALS_DIR, type DesiredState } from '../spec/load.js';
 import { HUB_FILE } from '../spec/hub-file.js';
+import { loadChanged } from './changed.js';
 
 export interface ReconcileResult {
   plan: Plan;
@@ -18,12 +19,15 @@ export interface ReconcileResult {
 /**
  * One reconcile: read the files (skipping unchanged ones), plan against the registry,
  * apply in one transaction. Idempotent: a second call with no change writes nothing.
+ * `changed` (a file event's paths): only those files are checked and planned, when no other
+ * file can be affected (see changed.ts); the plan then holds their connectors alone.
  */
-export async function reconcile(root: string, db: Db, opts: { dryRun?: boolean } = {}): Promise<ReconcileResult> {
+export async function reconcile(root: string, db: Db, opts: { dryRun?: boolean; changed?: readonly string[] } = {}): Promise<ReconcileResult> {
   const started = performance.now();
   const { observed, cache } = observe(db);
-  const desired = await loadDesired(root, opts.dryRun ? undefined : cache);
-  const p = makePlan(desired.files, observed);
+  const only = opts.changed && !opts.dryRun ? await loadChanged(root, observed, cache, opts.changed) : undefined;
+  const desired = only?.desired ?? await loadDesired(root, opts.dryRun ? undefined : cache);
+  const p = makePlan(desired.files, only?.observed ?? observed);
   const blocking = desired.global.filter((d) => d.severity === 'error');
   let applied = false;
   if (!opts.dryRun && blocking.length === 0 && !isNoop(p)) {

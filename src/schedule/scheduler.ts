@@ -36,13 +36,18 @@ export class Scheduler {
 
   constructor(private readonly onSlot: (id: string, slot: Date) => void, private readonly now: () => Date = () => new Date()) {}
 
-  /** Brings the jobs in line with `wanted` (active, enabled connectors with a schedule). */
-  sync(wanted: readonly Schedulable[]): SyncResult {
+  /**
+   * Brings the jobs in line with `wanted` (active, enabled connectors with a schedule). With
+   * `scope`, only the jobs of those ids are looked at (the connectors a reconcile changed):
+   * a job outside it stays, whether or not it is in `wanted`.
+   */
+  sync(wanted: readonly Schedulable[], scope?: ReadonlySet<string>): SyncResult {
     const result: SyncResult = { added: [], changed: [], removed: [] };
     const ids = new Set(wanted.map((w) => w.id));
-    for (const [id, job] of this.jobs) {
+    const looked = scope ? [...scope].filter((id) => this.jobs.has(id)) : [...this.jobs.keys()];
+    for (const id of looked) {
       if (!ids.has(id)) {
-        clearTimeout(job.timer);
+        clearTimeout(this.jobs.get(id)?.timer);
         this.jobs.delete(id);
         result.removed.push(id);
       }

@@ -63,6 +63,25 @@ describe('agent-hub start (a real daemon process)', () => {
     expect(await d.exited).toBe(0);
   });
 
+  it('with many connectors, an edit to one goes live with its next run, and a partial edit reaches every connector using it', async () => {
+    const many: Record<string, string> = { 'connectors/partials/rules.hbs': 'rules v1' };
+    for (let i = 0; i < 200; i++) many[`connectors/c-${i}.yaml`] = yaml({ prompt: i % 50 === 0 ? `c ${i} {{> rules}}` : `c ${i}`, schedule: `${i % 60} 3 * * *` });
+    const root = repo(many);
+    const d = await startDaemon(root, fakeClaudeEnv().env);
+    type One = ConnectorsBody['connectors'][number];
+    const one = async (id: string) => (await d.api<One>(`/api/connectors/${id}`)).body;
+    const before = await Promise.all(['c-0', 'c-50', 'c-100', 'c-150', 'c-1'].map(one));
+    writeFiles(root, { 'connectors/c-7.yaml': yaml({ prompt: 'c 7 v2', schedule: '45 4 * * *' }) });
+    await eventually(async () => expect((await one('c-7')).nextRun).toMatch(/T04:45:00\.000Z$/), 3000);
+    writeFiles(root, { 'connectors/partials/rules.hbs': 'rules v2' });
+    await eventually(async () => {
+      const after = await Promise.all(['c-0', 'c-50', 'c-100', 'c-150', 'c-1'].map(one));
+      expect(after.map((c, i) => c.version !== before[i]?.version)).toEqual([true, true, true, true, false]);
+    }, 3000);
+    d.proc.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+  });
+
   it('with a remote, what was merged while the hub was down goes live at start, not a pull interval later', async () => {
     const root = repo({ 'hub.yaml': 'remote:\n  enabled: true\n  pullInterval: 10m\n' });
     const bare = `${root}-remote.git`;

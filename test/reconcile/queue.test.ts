@@ -48,9 +48,9 @@ describe('an edit made while a reconcile pass runs', () => {
 describe('ReconcileQueue', () => {
   /** A pass that waits until released, recording the triggers it served. */
   function gatedPasses() {
-    const passes: Array<{ triggers: string[]; release: () => void }> = [];
-    const queue = new ReconcileQueue(async (triggers: string[]) => {
-      await new Promise<void>((release) => passes.push({ triggers, release }));
+    const passes: Array<{ triggers: string[]; changed: string[] | undefined; release: () => void }> = [];
+    const queue = new ReconcileQueue(async (triggers: string[], changed?: string[]) => {
+      await new Promise<void>((release) => passes.push({ triggers, changed, release }));
       return passes.length;
     });
     const flush = () => new Promise((r) => setImmediate(r));
@@ -76,6 +76,25 @@ describe('ReconcileQueue', () => {
     expect(await Promise.all([b, c, d])).toEqual([2, 2, 2]);
     await flush();
     expect(passes).toHaveLength(2); // and nothing more once the queue is clean
+  });
+
+  it('a pass gets the paths its file events named, merged; any request without paths makes it a full pass', async () => {
+    const { passes, queue, flush } = gatedPasses();
+    const a = queue.request('files', ['connectors/a.yaml']);
+    await flush();
+    const b = queue.request('files', ['connectors/b.yaml']);
+    const c = queue.request('files', ['connectors/a.yaml', 'connectors/c.yaml']);
+    passes[0]?.release();
+    await a;
+    await flush();
+    const d = queue.request('files', ['connectors/d.yaml']);
+    const e = queue.request('resync');
+    passes[1]?.release();
+    await Promise.all([b, c]);
+    await flush();
+    passes[2]?.release();
+    await Promise.all([d, e]);
+    expect(passes.map((p) => p.changed)).toEqual([['connectors/a.yaml'], ['connectors/b.yaml', 'connectors/a.yaml', 'connectors/c.yaml'], undefined]);
   });
 
   it('a failed pass fails its callers only; the next request runs a fresh pass', async () => {

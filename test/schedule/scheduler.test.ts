@@ -49,6 +49,19 @@ describe('Scheduler (fake timers)', () => {
     expect(fired).toHaveLength(2);
   });
 
+  it('a sync limited to some ids leaves the other jobs (and their timers) as they are', () => {
+    const fired: string[] = [];
+    const s = new Scheduler((id) => fired.push(id));
+    s.sync([{ id: 'a', schedule: '*/10 * * * *' }, { id: 'b', schedule: '*/10 * * * *' }, { id: 'c', schedule: '*/10 * * * *' }]);
+    // b changed, c is gone; a is outside the scope, so its absence from `wanted` does not remove it.
+    expect(s.sync([{ id: 'b', schedule: '5 * * * *' }], new Set(['b', 'c']))).toEqual({ added: [], changed: ['b'], removed: ['c'] });
+    expect(s.sync([{ id: 'd', schedule: '5 * * * *' }], new Set(['d']))).toEqual({ added: ['d'], changed: [], removed: [] });
+    expect([s.size, s.nextRun('a')?.toISOString(), s.nextRun('b')?.toISOString(), s.nextRun('c')]).toEqual([3, '2026-01-01T10:10:00.000Z', '2026-01-01T10:05:00.000Z', null]);
+    vi.advanceTimersByTime(10 * 60_000);
+    expect(fired.sort()).toEqual(['a', 'b', 'd']);
+    s.stop();
+  });
+
   it('waits out delays longer than a timer can hold, and honours time zones across DST', () => {
     const fired: string[] = [];
     const s = new Scheduler((_id, slot) => fired.push(slot.toISOString()));

@@ -1,0 +1,74 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import path from 'node:path';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { watchConnectors } from '../../src/daemon/watch.js';
+import { testdir, writeFiles } from '../helpers/repo.js';
+import { eventually } from '../helpers/fake-agent.js';
+
+/** A watcher on a temp repo, and every call it made. */
+function watched(files: Record<string, string>, debounceMs = 20) {
+  const root = testdir(files);
+  const calls: string[][] = [];
+  const w = watchConnectors(root, (paths) => calls.push(paths), { debounceMs });
+  onTestFinished(() => w.close());
+  /** Waits for the next call after `act` and returns its paths. */
+  const next = async (act: () => void) => {
+    const before = calls.length;
+    act();
+    await eventually(() => expect(calls.length).toBeGreaterThan(before), 3000, 5);
+    return calls.slice(before).flat();
+  };
+  return { root, calls, next, close: () => w.close() };
+}
+
+const settle = (ms = 100) => new Promise((r) => setTimeout(r, ms));
+
+describe('the connector watcher (real file events)', () => {
+  it('calls once when ready, then once per burst, with the paths; a write right after a call gets a call of its own', async () => {
+    const { root, calls, next } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'README.md': 'x' });
+    await eventually(() => expect(calls).toEqual([[]]), 3000, 5);
+    const burst = await next(() => {
+      for (let i = 0; i < 5; i++) writeFiles(root, { 'connectors/a.yaml': `prompt: a${i}\n` });
+    });
+    expect(new Set(burst)).toEqual(new Set(['connectors/a.yaml']));
+    // No write is lost to throttling, however close it follows the last call.
+    expect(await next(() => writeFiles(root, { 'connectors/a.yaml': 'prompt: again\n' }))).toEqual(['connectors/a.yaml']);
+    await settle(50);
+    expect(calls).toHaveLength(3);
+    expect(await next(() => writeFiles(root, { 'hub.yaml': 'resync: { interval: 1m }\n' }))).toEqual(['hub.yaml']);
+    writeFiles(root, { 'README.md': 'y', 'other/x.yaml': 'prompt: x\n' });
+    await settle();
+    expect(calls).toHaveLength(4);
+  });
+
+  it('follows editors\' atomic saves, new subdirectories, and connectors/ removed and made again', async () => {
+    const { root, next } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
+    await settle(50);
+    expect(await next(() => {
+      writeFileSync(path.join(root, 'connectors/.a.yaml.swp'), 'prompt: saved\n');
+      renameSync(path.join(root, 'connectors/.a.yaml.swp'), path.join(root, 'connectors/a.yaml'));
+    })).toContain('connectors/a.yaml');
+    await next(() => mkdirSync(path.join(root, 'connectors/team/deep'), { recursive: true }));
+    expect(await next(() => writeFiles(root, { 'connectors/team/deep/b.yaml': 'prompt: b\n' }))).toContain('connectors/team/deep/b.yaml');
+    await next(() => rmSync(path.join(root, 'connectors'), { recursive: true }));
+    await next(() => mkdirSync(path.join(root, 'connectors')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'connectors/back.yaml': 'prompt: back\n' }))).toContain('connectors/back.yaml');
+    // A subdirectory removed and made again under the same name is watched again too.
+    await next(() => mkdirSync(path.join(root, 'connectors/team')));
+    await next(() => rmSync(path.join(root, 'connectors/team'), { recursive: true }));
+    await next(() => mkdirSync(path.join(root, 'connectors/team')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'connectors/team/c.yaml': 'prompt: c\n' }))).toContain('connectors/team/c.yaml');
+  });
+
+  it('makes no call once closed', async () => {
+    const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
+    await settle(50);
+    await close();
+    const n = calls.length;
+    writeFiles(root, { 'connectors/a.yaml': 'prompt: b\n' });
+    await settle();
+    expect(calls).toHaveLength(n);
+  });
+});
