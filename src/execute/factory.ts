@@ -15,8 +15,11 @@ import { TranscriptSink } from './transcript-sink.js';
 /** Where finished runs and saved outputs go to be committed (the git state). */
 export interface RunRecords {
   recordRun(e: Execution): void;
+  /** recordRun with its write and flush on the thread pool, resolved once done. */
+  recordRunAsync(e: Execution): Promise<void>;
   /** A run that lists a transcript: its file goes next to the record. */
   recordTranscript?(e: Execution): void;
+  recordTranscriptAsync?(e: Execution): Promise<void>;
   recordOutput(path: string): void;
 }
 
@@ -70,13 +73,29 @@ export function createExecution(o: ExecutionOptions): Executor {
     hub = settings.hub;
     configure(settings);
   };
-  const executor = new Executor({ db: o.db, backend, storage, log, env, now, inRecord: (job, f) => {
-    if (queueDeliveries(o.db, job, f, now()) > 0) o.onDeliveriesQueued?.();
-  } });
-  // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
-  if (records) executor.onFinished((e) => void storage.keep(`write the run record of ${e.id}`, () => records.recordRun(e)));
+  const executor = new Executor({
+    db: o.db, backend, storage, log, env, now, inRecord: (job, f) => {
+      if (queueDeliveries(o.db, job, f, now()) > 0) o.onDeliveriesQueued?.();
+    },
+    ...(records ? { afterRecord: (e: Execution) => writeRecordFiles(records, storage, e) } : {}),
+  });
+  // Before the record files are written: the transcript copied next to the record ends with this.
   executor.onFinished((e) => sink.end(e, now()));
-  const { recordTranscript } = records ?? {};
-  if (records && recordTranscript) executor.onFinished((e) => void (e.transcript && storage.keep(`write the transcript of ${e.id}`, () => recordTranscript.call(records, e))));
   return executor;
+}
+
+/**
+ * A finished run's record file (and its transcript), flushed to disk off the event loop
+ * before the run's waiters are answered. One that cannot be written now (a full disk)
+ * degrades the hub and is written, once, when there is room.
+ */
+async function writeRecordFiles(records: RunRecords, storage: StorageHealth, e: Execution): Promise<void> {
+  try {
+    await storage.keepAsync(`write the run record of ${e.id}`, () => records.recordRunAsync(e), () => records.recordRun(e));
+  } finally {
+    const { recordTranscript, recordTranscriptAsync } = records;
+    if (e.transcript && recordTranscript && recordTranscriptAsync) {
+      await storage.keepAsync(`write the transcript of ${e.id}`, () => recordTranscriptAsync.call(records, e), () => recordTranscript.call(records, e));
+    }
+  }
 }
