@@ -197,7 +197,7 @@ describe('state commits on the checked-out branch', () => {
 
 describe('run records', () => {
   it('are on disk and queued when a wait for the run answers, a cancelled waiting retry\'s too', async () => {
-    const { root, hub } = await hubRepo({ 'connectors/c.yaml': yaml({ prompt: 'x\n@fake is_error down', retry: { attempts: 2, backoff: { initial: '1h', max: '1h' } } }) });
+    const { hub } = await hubRepo({ 'connectors/c.yaml': yaml({ prompt: 'x\n@fake is_error down', retry: { attempts: 2, backoff: { initial: '1h', max: '1h' } } }) });
     const first = await hub.executor.wait((hub.run('c') as { id: string }).id);
     expect(first.status).toBe('failed');
     // Queued once written: the queue is what the next commit takes.
