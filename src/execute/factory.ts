@@ -85,17 +85,17 @@ export function createExecution(o: ExecutionOptions): Executor {
 }
 
 /**
- * A finished run's record file (and its transcript), flushed to disk off the event loop
- * before the run's waiters are answered. One that cannot be written now (a full disk)
- * degrades the hub and is written, once, when there is room.
+ * A finished run's record file and its transcript, flushed to disk off the event loop, side
+ * by side (two flushes at once cost about one), before the run's waiters are answered. One
+ * that cannot be written now (a full disk) degrades the hub and is written, once, when
+ * there is room.
  */
 async function writeRecordFiles(records: RunRecords, storage: StorageHealth, e: Execution): Promise<void> {
-  try {
-    await storage.keepAsync(`write the run record of ${e.id}`, () => records.recordRunAsync(e), () => records.recordRun(e));
-  } finally {
-    const { recordTranscript, recordTranscriptAsync } = records;
-    if (e.transcript && recordTranscript && recordTranscriptAsync) {
-      await storage.keepAsync(`write the transcript of ${e.id}`, () => recordTranscriptAsync.call(records, e), () => recordTranscript.call(records, e));
-    }
+  const writes = [storage.keepAsync(`write the run record of ${e.id}`, () => records.recordRunAsync(e), () => records.recordRun(e))];
+  const { recordTranscript, recordTranscriptAsync } = records;
+  if (e.transcript && recordTranscript && recordTranscriptAsync) {
+    writes.push(storage.keepAsync(`write the transcript of ${e.id}`, () => recordTranscriptAsync.call(records, e), () => recordTranscript.call(records, e)));
   }
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -19,8 +19,8 @@ export type OutboxFile = QueuedFile & { source: string };
  * person (`git stash -u`, `git clean`) took away is written again from the registry.
  */
 export class Outbox {
-  /** Records being written off the event loop (recordRunAsync), by run id: not queued yet, and not repair()'s to write. */
-  private readonly writing = new Map<string, Promise<void>>();
+  /** Files being written off the event loop (recordRunAsync…), by run id: not queued yet, and not repair()'s to write. */
+  private readonly writing = new Map<string, Set<Promise<void>>>();
 
   constructor(private readonly db: Db, private readonly root: string, private readonly target: StateTarget, private readonly log: Logger) {}
 
@@ -57,14 +57,17 @@ export class Outbox {
 
   /** Resolves once no record is being written off the event loop (before a commit looks at the queue). */
   async idle(): Promise<void> {
-    while (this.writing.size) await Promise.allSettled(this.writing.values());
+    while (this.writing.size) await Promise.allSettled([...this.writing.values()].flatMap((set) => [...set]));
   }
 
   private track(id: string, work: () => Promise<void>): Promise<void> {
+    const set = this.writing.get(id) ?? new Set<Promise<void>>();
     const done: Promise<void> = work().finally(() => {
-      if (this.writing.get(id) === done) this.writing.delete(id);
+      set.delete(done);
+      if (!set.size) this.writing.delete(id);
     });
-    this.writing.set(id, done);
+    set.add(done);
+    this.writing.set(id, set);
     return done;
   }
 
