@@ -247,7 +247,7 @@ export class Executor {
     await this.backend.stop(graceMs);
     await this.recorder.settled();
     // One last try for records kept in memory; what still cannot be written, the caller reports.
-    if (this.recorder.unrecorded.size || this.storage.waiting) this.storage.flush();
+    if (this.recorder.unrecorded.size) this.storage.flush();
   }
 
   private redacted(inputs: Record<string, unknown>, agent: Job['version']['spec']['agent']): Record<string, unknown> {

@@ -62,7 +62,8 @@ export function createExecution(o: ExecutionOptions): Executor {
   const backend = (o.backend ?? configuredBackend(o.hub, env) ?? localBackend)({
     root: o.root, db: o.db, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
     filesReadByConnectors: () => connectorFilesRead(o.db, o.root),
-    onProcess: (id, p) => recordAgentProcess(o.db, id, p),
+    // On a full disk the run goes on without it: a crash then leaves its agent to be found by its run id alone.
+    onProcess: (id, p) => void storage.attempt(`record the agent process of ${id}`, () => recordAgentProcess(o.db, id, p)),
     onEvent: (id, e) => sink.event(id, e),
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),
