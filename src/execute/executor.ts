@@ -2,7 +2,7 @@ import { durationMs } from '../core/duration.js';
 import type { Db } from '../registry/db.js';
 import { getConnector } from '../registry/connectors.js';
 import {
-  finishExecution, getExecution, insertExecution, markRunning, newRunId, spentSince, type Execution, type Finish,
+  getExecution, insertExecution, markRunning, newRunId, spentSince, type Execution, type Finish,
 } from '../registry/executions.js';
 import { latestAttempt, runningSince } from '../registry/attempts.js';
 import { pausedMessage } from '../registry/pauses.js';
@@ -17,6 +17,7 @@ import { runSettings, type ExecutionBackend, type Job, type JobStart } from './b
 import { decideBudget, decideOverlap } from './policy.js';
 import { Retries, type Tracked } from './retries.js';
 import { Waiters } from './waiters.js';
+import { Recorder, type Entry } from './recorder.js';
 import { RunRequestError, type RunRequest, type SubmitResult } from './requests.js';
 
 export { RunRequestError, type RunRequest, type SubmitResult } from './requests.js';
@@ -33,12 +34,8 @@ export interface ExecutorOptions {
   now?: () => Date;
   /** Called inside the transaction that records a finished run (its deliveries are queued with it). */
   inRecord?: (job: Job, f: Finish) => void;
-}
-
-/** A job this hub handed to its backend and has not recorded as finished yet. */
-interface Entry extends Tracked {
-  /** What "run started" would have recorded, had the write not failed: written with the finish. */
-  unwrittenStart?: JobStart;
+  /** Writes, off the event loop, what must be on disk before wait() answers for a finished run (its record file). */
+  afterRecord?: (e: Execution) => Promise<void>;
 }
 
 /**
@@ -53,14 +50,11 @@ export class Executor {
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
   private readonly now: () => Date;
-  private readonly inRecord: ExecutorOptions['inRecord'];
   /** Jobs the backend holds (queued or running), by id. */
   private readonly inFlight = new Map<string, Entry>();
-  /** Runs that finished but whose record waits for room on the disk, by id. */
-  private readonly unrecorded = new Map<string, Entry>();
   private readonly retries: Retries;
   private readonly waiters = new Waiters();
-  private readonly listeners: Array<(e: Execution) => void> = [];
+  private readonly recorder: Recorder;
   private stopping = false;
 
   constructor(o: ExecutorOptions) {
@@ -69,14 +63,15 @@ export class Executor {
     this.storage = o.storage;
     this.log = o.log ?? silentLogger;
     this.env = o.env ?? process.env;
-    [this.now, this.inRecord] = [o.now ?? (() => new Date()), o.inRecord];
+    this.now = o.now ?? (() => new Date());
+    this.recorder = new Recorder({
+      db: this.db, storage: this.storage, log: this.log, waiters: this.waiters, inRecord: o.inRecord, afterRecord: o.afterRecord,
+      retry: (entry, f) => this.retries.schedule(entry, f, this.stopping),
+    });
     this.retries = new Retries({
       db: this.db, storage: this.storage, log: this.log, now: this.now, redact: (job) => this.redacted(job.inputs, job.version.spec.agent),
       due: (retry) => void this.enqueue(retry),
-      dropped: (e, rootId) => {
-        this.notifyFinished(e);
-        this.waiters.chainOver(rootId, e);
-      },
+      dropped: (e, rootId) => this.recorder.announce(e, rootId),
     });
     this.backend.onStarted((id, start) => this.started(id, start));
     this.backend.onFinished((id, f) => {
@@ -105,23 +100,12 @@ export class Executor {
 
   /** Runs that finished but are not recorded yet (the disk is full): kept in memory and retried. */
   get unrecordedRuns(): number {
-    return this.unrecorded.size;
+    return this.recorder.unrecorded.size;
   }
 
   /** Called with every finished execution (success or failure), once it is recorded. */
   onFinished(listener: (e: Execution) => void): void {
-    this.listeners.push(listener);
-  }
-
-  /** A listener that fails (a full disk under the run record) is logged; the queue goes on. */
-  private notifyFinished(execution: Execution): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(execution);
-      } catch (err) {
-        this.log.error({ run: execution.id, err: (err as Error).message }, 'a step after the run failed; the run itself is recorded in the registry');
-      }
-    }
+    this.recorder.onFinished(listener);
   }
 
   /** Ids of this connector's runs that are queued or running. */
@@ -136,7 +120,7 @@ export class Executor {
    */
   private runningElsewhere(connectorId: string, timeoutMs: number): string[] {
     const since = new Date(this.now().getTime() - timeoutMs - 60_000);
-    return runningSince(this.db, connectorId, since).filter((id) => !this.inFlight.has(id) && !this.unrecorded.has(id));
+    return runningSince(this.db, connectorId, since).filter((id) => !this.inFlight.has(id) && !this.recorder.unrecorded.has(id));
   }
 
   /**
@@ -212,7 +196,7 @@ export class Executor {
   /** Resolves with the execution once it has finished and been recorded. */
   wait(id: string): Promise<Execution> {
     const done = getExecution(this.db, id);
-    if (done && (done.status === 'success' || done.status === 'failed') && !this.inFlight.has(id)) return Promise.resolve(done);
+    if (done && (done.status === 'success' || done.status === 'failed') && !this.inFlight.has(id) && !this.recorder.writingFiles(id)) return Promise.resolve(done);
     return this.waiters.attempt(id);
   }
 
@@ -225,7 +209,7 @@ export class Executor {
     const latest = latestAttempt(this.db, id);
     // A retry waiting for its backoff is a pending row, so "finished" means the chain is over.
     const busy = [...this.inFlight.values()].some((e) => e.rootId === id);
-    if (latest && (latest.status === 'success' || latest.status === 'failed') && !busy) {
+    if (latest && (latest.status === 'success' || latest.status === 'failed') && !busy && !this.recorder.writingFiles(latest.id)) {
       return Promise.resolve(getExecution(this.db, latest.id) as Execution);
     }
     return this.waiters.chain(id);
@@ -261,8 +245,9 @@ export class Executor {
     this.retries.clear();
     // Waits for the agents to end, not for the disk: a record that still cannot be written is reported by the caller.
     await this.backend.stop(graceMs);
+    await this.recorder.settled();
     // One last try for records kept in memory; what still cannot be written, the caller reports.
-    if (this.unrecorded.size) this.storage.flush();
+    if (this.recorder.unrecorded.size) this.storage.flush();
   }
 
   private redacted(inputs: Record<string, unknown>, agent: Job['version']['spec']['agent']): Record<string, unknown> {
@@ -277,30 +262,9 @@ export class Executor {
     this.log.info({ run: id, connector: entry.job.connectorId, trigger: entry.job.trigger, attempt: entry.job.attempt }, 'run started');
   }
 
-  /** A run is over: its record is written now or, when the disk is full, kept in memory and written (once) when there is room. */
+  /** A run is over: the backend no longer holds it; see Recorder.finish. */
   private finish(entry: Entry, f: Finish): void {
-    const { id } = entry.job;
-    this.inFlight.delete(id);
-    this.unrecorded.set(id, entry);
-    if (!this.storage.keep(`record the finished run ${id}`, () => this.record(entry, f))) {
-      this.log.warn({ run: id, connector: entry.job.connectorId, status: f.status, reason: this.storage.problem?.reason }, 'run finished; its record is kept in memory until it can be written');
-    }
-  }
-
-  /** Writes a finished run (and, if that failed before, its start) in one transaction, then tells everyone. */
-  private record(entry: Entry, f: Finish): void {
-    const { job, unwrittenStart: start } = entry;
-    this.db.transaction(() => {
-      if (start) markRunning(this.db, job.id, start);
-      finishExecution(this.db, job.id, f);
-      this.inRecord?.(job, f);
-    })();
-    this.unrecorded.delete(job.id);
-    const execution = getExecution(this.db, job.id) as Execution;
-    const level = f.status === 'success' ? 'info' : 'warn';
-    this.log[level]({ run: job.id, connector: job.connectorId, status: f.status, errorKind: f.errorKind ?? undefined, costUsd: f.costUsd ?? undefined, savedTo: f.savedTo ?? undefined }, `run ${f.status}`);
-    if (!this.retries.schedule(entry, f, this.stopping)) this.waiters.chainOver(entry.rootId, execution);
-    this.notifyFinished(execution);
-    this.waiters.attemptOver(execution);
+    this.inFlight.delete(entry.job.id);
+    this.recorder.finish(entry, f);
   }
 }

@@ -15,8 +15,11 @@ import { TranscriptSink } from './transcript-sink.js';
 /** Where finished runs and saved outputs go to be committed (the git state). */
 export interface RunRecords {
   recordRun(e: Execution): void;
+  /** recordRun with its write and flush on the thread pool, resolved once done. */
+  recordRunAsync(e: Execution): Promise<void>;
   /** A run that lists a transcript: its file goes next to the record. */
   recordTranscript?(e: Execution): void;
+  recordTranscriptAsync?(e: Execution): Promise<void>;
   recordOutput(path: string): void;
 }
 
@@ -59,7 +62,8 @@ export function createExecution(o: ExecutionOptions): Executor {
   const backend = (o.backend ?? configuredBackend(o.hub, env) ?? localBackend)({
     root: o.root, db: o.db, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
     filesReadByConnectors: () => connectorFilesRead(o.db, o.root),
-    onProcess: (id, p) => recordAgentProcess(o.db, id, p),
+    // On a full disk the run goes on without it: a crash then leaves its agent to be found by its run id alone.
+    onProcess: (id, p) => void storage.attempt(`record the agent process of ${id}`, () => recordAgentProcess(o.db, id, p)),
     onEvent: (id, e) => sink.event(id, e),
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),
@@ -70,13 +74,29 @@ export function createExecution(o: ExecutionOptions): Executor {
     hub = settings.hub;
     configure(settings);
   };
-  const executor = new Executor({ db: o.db, backend, storage, log, env, now, inRecord: (job, f) => {
-    if (queueDeliveries(o.db, job, f, now()) > 0) o.onDeliveriesQueued?.();
-  } });
-  // A record that cannot be written now (a full disk) degrades the hub and is written, once, when there is room.
-  if (records) executor.onFinished((e) => void storage.keep(`write the run record of ${e.id}`, () => records.recordRun(e)));
+  const executor = new Executor({
+    db: o.db, backend, storage, log, env, now, inRecord: (job, f) => {
+      if (queueDeliveries(o.db, job, f, now()) > 0) o.onDeliveriesQueued?.();
+    },
+    ...(records ? { afterRecord: (e: Execution) => writeRecordFiles(records, storage, e) } : {}),
+  });
+  // Before the record files are written: the transcript copied next to the record ends with this.
   executor.onFinished((e) => sink.end(e, now()));
-  const { recordTranscript } = records ?? {};
-  if (records && recordTranscript) executor.onFinished((e) => void (e.transcript && storage.keep(`write the transcript of ${e.id}`, () => recordTranscript.call(records, e))));
   return executor;
+}
+
+/**
+ * A finished run's record file and its transcript, flushed to disk off the event loop, side
+ * by side (two flushes at once cost about one), before the run's waiters are answered. One
+ * that cannot be written now (a full disk) degrades the hub and is written, once, when
+ * there is room.
+ */
+async function writeRecordFiles(records: RunRecords, storage: StorageHealth, e: Execution): Promise<void> {
+  const writes = [storage.keepAsync(`write the run record of ${e.id}`, () => records.recordRunAsync(e), () => records.recordRun(e))];
+  const { recordTranscript, recordTranscriptAsync } = records;
+  if (e.transcript && recordTranscript && recordTranscriptAsync) {
+    writes.push(storage.keepAsync(`write the transcript of ${e.id}`, () => recordTranscriptAsync.call(records, e), () => recordTranscript.call(records, e)));
+  }
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -119,7 +119,8 @@ const SAME_PROCESS_MS = 250;
  * SAME_PROCESS_MS) did not see: a run's descendant is a new process, read when first seen.
  * Runs ending together (8 at a time, many times a second) read each environment once
  * instead of once per run. A process whose environment could not be read, or was empty
- * (exiting, a kernel thread), is read again next time.
+ * (exiting, or in the middle of an exec), is read again next time; a kernel thread (empty
+ * for good, and most of /proc on a small machine) is known as one after its first look.
  */
 export function findByEnv(name: string, value: string): number[] {
   let entries: string[];
@@ -141,7 +142,7 @@ export function findByEnv(name: string, value: string): number[] {
     listed.add(pid);
     let values = cache.values.get(pid);
     if (!values) {
-      values = envValues(pid, key);
+      values = envValues(pid, key) ?? (isKernelThread(pid) ? NONE : undefined);
       if (values) cache.values.set(pid, values);
     }
     if (values?.includes(value)) found.push(pid);
@@ -171,3 +172,19 @@ function envValues(pid: number, key: Buffer): string[] | undefined {
 }
 
 const NUL = Buffer.from([0]);
+const NONE: string[] = [];
+
+/** PF_KTHREAD in the flags of /proc/<pid>/stat (field 9): a kernel thread, which never has an environment. */
+const PF_KTHREAD = 0x00200000;
+
+export function isKernelThread(pid: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // Field 9 is f[6] after the command name (see procStat).
+  const flags = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[6]);
+  return (flags & PF_KTHREAD) !== 0;
+}

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeWithoutLinks } from '../execute/safe-write.js';
+import { readFile } from 'node:fs/promises';
+import { writeWithoutLinks, writeWithoutLinksAsync } from '../execute/safe-write.js';
 import path from 'node:path';
 import type { Db } from '../registry/db.js';
 import { getExecution, type Execution } from '../registry/executions.js';
@@ -18,6 +19,9 @@ export type OutboxFile = QueuedFile & { source: string };
  * person (`git stash -u`, `git clean`) took away is written again from the registry.
  */
 export class Outbox {
+  /** Files being written off the event loop (recordRunAsync…), by run id: not queued yet, and not repair()'s to write. */
+  private readonly writing = new Map<string, Set<Promise<void>>>();
+
   constructor(private readonly db: Db, private readonly root: string, private readonly target: StateTarget, private readonly log: Logger) {}
 
   /**
@@ -28,6 +32,43 @@ export class Outbox {
     const rel = runFilePath(e);
     this.write(rel, e);
     queueFile(this.db, { path: rel, kind: 'run', runId: e.id });
+  }
+
+  /** recordRun with the write and its flush to disk on the thread pool: resolves once the file is on disk and queued. */
+  recordRunAsync(e: Execution): Promise<void> {
+    return this.track(e.id, async () => {
+      const rel = runFilePath(e);
+      mkdirSync(this.target.dir, { recursive: true });
+      await writeWithoutLinksAsync(this.target.dir, rel, runRecord(e));
+      queueFile(this.db, { path: rel, kind: 'run', runId: e.id });
+    });
+  }
+
+  /** recordTranscript, likewise off the event loop. */
+  recordTranscriptAsync(e: Execution): Promise<void> {
+    return this.track(e.id, async () => {
+      if (!e.transcript || !existsSync(localTranscriptPath(this.root, e.id))) return;
+      const rel = transcriptFilePath(e);
+      mkdirSync(this.target.dir, { recursive: true });
+      await writeWithoutLinksAsync(this.target.dir, rel, await readFile(localTranscriptPath(this.root, e.id)));
+      queueFile(this.db, { path: rel, kind: 'run', runId: e.id });
+    });
+  }
+
+  /** Resolves once no record is being written off the event loop (before a commit looks at the queue). */
+  async idle(): Promise<void> {
+    while (this.writing.size) await Promise.allSettled([...this.writing.values()].flatMap((set) => [...set]));
+  }
+
+  private track(id: string, work: () => Promise<void>): Promise<void> {
+    const set = this.writing.get(id) ?? new Set<Promise<void>>();
+    const done: Promise<void> = work().finally(() => {
+      set.delete(done);
+      if (!set.size) this.writing.delete(id);
+    });
+    set.add(done);
+    this.writing.set(id, set);
+    return done;
   }
 
   /**
@@ -53,7 +94,8 @@ export class Outbox {
    * many it wrote and how many it could not write (a full disk).
    */
   async repair(): Promise<{ written: number; failed: number }> {
-    const ids = finishedSinceLastCommit(this.db);
+    // A record being written now is queued when it is on disk.
+    const ids = finishedSinceLastCommit(this.db).filter((id) => !this.writing.has(id));
     if (!ids.length) return { written: 0, failed: 0 };
     const runs = ids.map((id) => getExecution(this.db, id) as Execution);
     const have = await this.target.existing(runs.map((e) => runFilePath(e)));

@@ -102,6 +102,16 @@ export class GitState {
     this.outbox.recordRun(e);
   }
 
+  /** recordRun off the event loop; see Outbox.recordRunAsync. */
+  recordRunAsync(e: Execution): Promise<void> {
+    return this.outbox.recordRunAsync(e);
+  }
+
+  /** recordTranscript off the event loop. */
+  recordTranscriptAsync(e: Execution): Promise<void> {
+    return this.outbox.recordTranscriptAsync(e);
+  }
+
   /** Writes the records finished runs lack (after a crash or a full disk); see Outbox.repair. */
   repairRecords(): Promise<{ written: number; failed: number }> {
     return this.outbox.repair();
@@ -122,6 +132,7 @@ export class GitState {
     return this.writer.run(async () => {
       // Records that could not be written when their run finished (a full disk) are written now; while
       // one still cannot be, the last-commit stamp stays where it is, so the next pass finds it again.
+      await this.outbox.idle();
       const { failed } = await this.outbox.repair();
       if (!pendingCount(this.db) && !opts.snapshotAlone) return { sha: null, runs: 0, outputs: 0 };
       return this.tracker.track('commit', () => this.committer.commit({ keepStamp: failed > 0 }), (o) => (o.deferred ? `put off: ${o.deferred}` : undefined));

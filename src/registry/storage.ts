@@ -110,6 +110,27 @@ export class StorageHealth {
     return false;
   }
 
+  /**
+   * keep() for a write done off the event loop (`write`, a promise): tried at once unless
+   * earlier kept writes still wait; on a storage failure its synchronous form `retry` is
+   * kept and retried like keep()'s. Resolves true when the write is done; rejects with any
+   * other error, as keep() throws it.
+   */
+  async keepAsync(what: string, write: () => Promise<void>, retry: () => void): Promise<boolean> {
+    if (!this.kept.length) {
+      try {
+        await write();
+        return true;
+      } catch (err) {
+        this.fail(what, err);
+      }
+    }
+    this.kept.push({ what, write: retry });
+    this.changed();
+    this.arm();
+    return false;
+  }
+
   /** Notes a storage failure raised elsewhere (a reconcile, a stray rejection); false if `err` is not one. */
   note(what: string, err: unknown): boolean {
     if (!storageFailure(err, this.o.dbFile)) return false;

@@ -60,6 +60,19 @@ describe('a failed claude run reads as its outcome, with what to do', () => {
     expect(e.error).toContain(`hint: claude.command in hub.yaml is "${missing}": no such program on this machine`);
     expect(e.error).not.toContain('npm install');
   });
+
+  it('with claude.command set, a file that is not executable cannot be run, and the run says so', async () => {
+    const dir = testdir({ 'bin/claude': '#!/bin/sh\necho never\n' });
+    const file = path.join(dir, 'bin/claude');
+    const root = testdir({ 'hub.yaml': `claude:\n  command: ${file}\n`, 'connectors/a.yaml': yaml({ prompt: 'x' }) });
+    const hub = new Hub({ repo: root, env: { PATH: '/usr/bin:/bin', HOME: '/tmp' } });
+    onTestFinished(() => hub.stop(0));
+    await hub.start();
+    const e = await runOnce(hub, 'a');
+    expect(e).toMatchObject({ status: 'failed', errorKind: 'spawn-error' });
+    expect(e.error).toContain(`could not start ${file}: spawn ${file} EACCES`);
+    expect(e.error).toContain(`hint: claude.command in hub.yaml is "${file}": it cannot be run on this machine`);
+  });
 });
 
 describe('output.schema is passed to claude as --json-schema', () => {

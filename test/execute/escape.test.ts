@@ -81,4 +81,14 @@ describe('descendants that leave the process group', () => {
     expect(e).toMatchObject({ status: 'success', result: 'done' });
     await eventually(() => expect(running(pidIn(`${pids}/escaped`))).toBe(false), 2000);
   }, 15_000);
+
+  // The agent is in the run's cgroup before its first instruction (so what it forks at once is too); the hub never is.
+  it.runIf(cgroupsWritable())('an agent starts inside its run\'s cgroup, and the hub stays in its own', async () => {
+    const own = readFileSync('/proc/self/cgroup', 'utf8');
+    const { hub } = await hubWith({ 'connectors/cg.yaml': sh('cat /proc/self/cgroup & wait') });
+    const e = await runOnce(hub, 'cg');
+    expect(e.status).toBe('success');
+    expect(e.result).toMatch(new RegExp(`^0::.*/agent-hub-run\\.${e.id}$`, 'm'));
+    expect(readFileSync('/proc/self/cgroup', 'utf8')).toBe(own);
+  }, 15_000);
 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findByEnv } from '../../src/execute/procfs.js';
+import { findByEnv, isKernelThread } from '../../src/execute/procfs.js';
 
 // The run-id scan reads each process's environment once and keeps what it read for the
 // scans that follow at once (runs ending together): a process started in between, such as
@@ -38,5 +38,15 @@ describe.skipIf(!existsSync('/proc/self/environ'))('findByEnv', () => {
     await new Promise((r) => first.once('exit', r));
     expect(await until(() => !findByEnv('SCAN_TEST_ID', id).includes(first.pid as number))).toBe(true);
     for (const pid of findByEnv('SCAN_TEST_ID', id)) process.kill(pid, 'SIGKILL');
+  });
+});
+
+describe.skipIf(!existsSync('/proc/2/stat'))('isKernelThread', () => {
+  it('tells kernel threads (no environment, ever) from processes', () => {
+    // pid 2 is kthreadd wherever the host's /proc is visible; it may be another process in a pid namespace.
+    const kthreadd = readFileSync('/proc/2/stat', 'utf8').includes('(kthreadd)');
+    expect(isKernelThread(2)).toBe(kthreadd);
+    expect(isKernelThread(process.pid)).toBe(false);
+    expect(isKernelThread(999_999_999)).toBe(false);
   });
 });

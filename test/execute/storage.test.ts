@@ -1,8 +1,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { Hub } from '../../src/hub.js';
 import { getExecution, type Execution } from '../../src/registry/executions.js';
-import { testdir } from '../helpers/repo.js';
+import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
@@ -33,4 +35,45 @@ describe('a registry that cannot grow (SQLite: database or disk is full)', () =>
     await eventually(() => expect(hub.health()).toMatchObject({ status: 'ok', reasons: [], storage: null }), 5000);
     expect(finished.map((x) => x.id)).toEqual([r.id]);
   });
+
+  // A disk that is really full: SQLite cannot even append to its WAL (max_page_count leaves in-place updates alone).
+  it.skipIf(process.getuid?.() !== 0)('a queued run that starts while the disk is full runs all the same, and is recorded once there is room', async () => {
+    const mount = testdir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
+    onTestFinished(() => void spawnSync('umount', ['-l', mount]));
+    const root = path.join(mount, 'hub');
+    writeFiles(root, { 'hub.yaml': 'concurrency: 1\n', 'connectors/s.yaml': yaml({ prompt: 'x {{run.id}}\n@fake sleep 0.5', concurrency: 'allow' }) });
+    const hub = new Hub({ repo: root, env: fakeClaudeEnv().env, storageRetryMs: 50 });
+    onTestFinished(() => hub.stop(0).catch(() => undefined));
+    await hub.start();
+    const first = hub.run('s');
+    const second = hub.run('s');
+    if (first.status !== 'queued' || second.status !== 'queued') throw new Error(JSON.stringify([first, second]));
+    await eventually(() => expect(getExecution(hub.db, first.id)?.status).toBe('running'));
+    // The second starts when the first ends, while nothing can be written: what it would record of its start waits.
+    const filler = path.join(mount, 'filler');
+    fill(filler);
+    await eventually(() => expect(hub.executor.unrecordedRuns).toBe(2), 10_000);
+    rmSync(filler);
+    for (const id of [first.id, second.id]) expect(await hub.executor.wait(id)).toMatchObject({ status: 'success', error: null });
+  });
 });
+
+/** Fills the file system until not one more 4 KB block fits. */
+function fill(file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const size of [1 << 20, 64 << 10, 4 << 10]) {
+      const chunk = Buffer.alloc(size, 1);
+      for (;;) {
+        try {
+          writeSync(fd, chunk);
+        } catch {
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -5,6 +5,8 @@ import { Hub } from '../../src/hub.js';
 import { git, gitdir, writeFiles } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { cli } from '../helpers/cli.js';
+import { runFilePath } from '../../src/gitstate/records.js';
+import { queuedFiles } from '../../src/registry/git-outbox.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -190,6 +192,23 @@ describe('state commits on the checked-out branch', () => {
     expect((await cli(['start', '--repo', clone2, '--init-only'])).code).toBe(0);
     expect((await cli(['history', '--repo', clone2, '--json'])).stdout).toBe(original);
     expect(git(clone2, 'status', '--porcelain')).toBe('');
+  });
+});
+
+describe('run records', () => {
+  it('are on disk and queued when a wait for the run answers, a cancelled waiting retry\'s too', async () => {
+    const { hub } = await hubRepo({ 'connectors/c.yaml': yaml({ prompt: 'x\n@fake is_error down', retry: { attempts: 2, backoff: { initial: '1h', max: '1h' } } }) });
+    const first = await hub.executor.wait((hub.run('c') as { id: string }).id);
+    expect(first.status).toBe('failed');
+    // Queued once written: the queue is what the next commit takes.
+    const queued = () => queuedFiles(hub.db).map((f) => f.path);
+    expect(queued()).toContain(runFilePath(first));
+    // The retry waits an hour; a new version of the connector drops it, recorded as cancelled.
+    hub.executor.dropRetries('c');
+    const last = await hub.executor.waitFinal(first.id);
+    expect(last).toMatchObject({ attempt: 2, status: 'failed', errorKind: 'cancelled' });
+    expect(queued()).toContain(runFilePath(last));
+    expect(await hub.gitState.commit()).toMatchObject({ runs: 2 });
   });
 });
 
