@@ -186,14 +186,14 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
     const { key: statKey, newestMs } = statFiles(root, [file, ...(cached?.deps ?? [])]);
     const racy = cached?.checkedAtMs === undefined || newestMs >= cached.checkedAtMs - RACY_MS;
     if (cached && trustStat && cached.statKey === statKey && !racy) {
-      files.push({ path: file, sourceHash: cached.sourceHash, statKey, ...pick(cached), diagnostics: cached.diagnostics });
+      files.push(fromCache(file, cached, statKey));
       deps.set(file, cached.deps);
       continue;
     }
     const bytes = readOrMissing(path.join(root, file));
     if (!bytes) continue; // deleted while we were listing
     if (cached && sourceHash(root, digest, bytes, cached.deps) === cached.sourceHash) {
-      files.push({ path: file, sourceHash: cached.sourceHash, statKey, ...pick(cached), diagnostics: cached.diagnostics });
+      files.push(fromCache(file, cached, statKey));
       deps.set(file, cached.deps);
       continue;
     }
@@ -211,14 +211,23 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   return { root, digest, partials, files, deps, global: [...(hub?.diagnostics ?? []), ...partialErrors], checked };
 }
 
-function pick(c: CachedSource): { id?: string; specHash?: string } {
-  return { ...(c.id ? { id: c.id } : {}), ...(c.specHash ? { specHash: c.specHash } : {}) };
+/** A file taken as the registry recorded it (built field by field: this runs for every unchanged file). */
+function fromCache(file: string, c: CachedSource, statKey: string): DesiredFile {
+  const out: DesiredFile = { path: file, sourceHash: c.sourceHash, statKey, diagnostics: c.diagnostics };
+  if (c.id) out.id = c.id;
+  if (c.specHash) out.specHash = c.specHash;
+  return out;
 }
 
 /** Two files with one id are both invalid: neither silently wins. */
 function markDuplicateIds(files: DesiredFile[]): void {
   const byId = new Map<string, DesiredFile[]>();
-  for (const f of files) if (f.id) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
+  for (const f of files) {
+    if (!f.id) continue;
+    const group = byId.get(f.id);
+    if (group) group.push(f);
+    else byId.set(f.id, [f]);
+  }
   for (const [id, group] of byId) {
     if (group.length < 2) continue;
     for (const f of group) {
