@@ -215,7 +215,7 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
   const now = (opts.now ?? new Date()).toISOString();
   const upsert = db.prepare(`INSERT INTO connectors (id, name, description, schedule, prompt, config, enabled, created_at, updated_at,
       spec, spec_hash, source_path, git_commit, active, applied_at, last_error, last_error_at)
-    VALUES (@id, @name, @description, @schedule, @prompt, @config, @enabled, @now, @now, @spec, @specHash, @sourcePath, @gitCommit, 1, @now, NULL, NULL)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, NULL, NULL)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description, schedule = excluded.schedule,
       prompt = excluded.prompt, config = excluded.config, enabled = excluded.enabled, updated_at = excluded.updated_at,
       spec = excluded.spec, spec_hash = excluded.spec_hash, source_path = excluded.source_path, git_commit = excluded.git_commit,
@@ -238,11 +238,9 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
         const config = JSON.stringify(spec);
         const json = versionJson(a.version, config);
         const gitCommit = opts.commits?.get(a.id) ?? null;
-        upsert.run({
-          id: a.id, name: spec.name ?? a.id, description: spec.description ?? null, schedule: spec.schedule ?? null,
-          prompt: a.version.template, config, enabled: spec.enabled ? 1 : 0, now,
-          spec: json, specHash: a.file.specHash, sourcePath: a.file.path, gitCommit,
-        });
+        // Positional, in the order of the columns above (binding by name looked each one up).
+        upsert.run(a.id, spec.name ?? a.id, spec.description ?? null, spec.schedule ?? null, a.version.template, config, spec.enabled ? 1 : 0, now, now,
+          json, a.file.specHash, a.file.path, gitCommit, now);
         version.run(a.id, a.file.specHash, json, a.file.path, gitCommit, now);
         return;
       }
