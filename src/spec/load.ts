@@ -173,7 +173,8 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   // it is parsed only when it changed or some file needs its defaults.
   const trustStat = cache.digest === digest;
   let hub: LoadedHubConfig | undefined;
-  const hubConfig = async () => (hub ??= (await import('./hub-config.js')).parseHubConfig(hubBytes));
+  // No hub.yaml: no settings, as parseHubConfig says of empty bytes, without loading it (nor hub.yaml's schema).
+  const hubConfig = async () => (hub ??= hubBytes.length === 0 ? { config: {}, bytes: hubBytes, diagnostics: [] } : (await import('./hub-config.js')).parseHubConfig(hubBytes));
   if (!trustStat) await hubConfig();
 
   const files: DesiredFile[] = [];
