@@ -1,5 +1,5 @@
 import type { ConnectorSpec, InputSpec } from '../core/types.js';
-import { DEFAULT_AGENT_TYPE } from '../agents/index.js';
+import { DEFAULT_AGENT_TYPE } from '../agents/descriptions.js';
 
 /** Hub-wide defaults a connector inherits (hub.yaml `defaults:`). */
 export interface SpecDefaults {
