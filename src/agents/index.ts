@@ -13,7 +13,7 @@ export const agentTypes: Readonly<Record<string, AgentType>> = Object.freeze({
 });
 
 /** What a connector without `agent.type` runs. */
-export const DEFAULT_AGENT_TYPE = claudeAgent.name;
+export { DEFAULT_AGENT_TYPE } from './descriptions.js';
 
 /** The agent type of that name; undefined for a name this hub does not know. */
 export function findAgentType(name: string): AgentType | undefined {

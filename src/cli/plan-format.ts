@@ -1,9 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { type Action, type Plan } from '../core/plan.js';
 import type { ConnectorVersion } from '../core/types.js';
-import { formatDiagnostic } from '../core/diagnostic.js';
-import { shortHash } from '../spec/hash.js';
-import { describeSchedule } from '../schedule/describe.js';
 import { previewPrompt } from '../template/preview.js';
 import { formatForecast } from '../review/forecast.js';
 import { formatUsd } from '../review/money.js';
@@ -12,6 +9,9 @@ import type { ConnectorReview, PreviousVersions, Review } from '../review/review
 import type { Risk } from '../review/risks.js';
 import { HUB_ID, type HubReview } from '../review/hub-changes.js';
 import { color } from './output.js';
+import { actionLine, detail, errorLines, target } from './plan-lines.js';
+
+export { detail, SIGN, target, VERB } from './plan-lines.js';
 
 export type { PreviousVersions } from '../review/review.js';
 
@@ -39,24 +39,6 @@ function replacement(from: string, to: string, a: string, b: string): string {
 
 function ensureNewline(s: string): string {
   return s === '' || s.endsWith('\n') ? s : `${s}\n`;
-}
-
-/** The connector and file an action is about. */
-export function target(a: Action): { id: string; file: string } {
-  if (a.kind === 'remove') return { id: a.id, file: a.sourcePath };
-  if (a.kind === 'invalid') return { id: a.id ?? '?', file: a.file.path };
-  return { id: a.id, file: a.file.path };
-}
-
-/** The one-line detail of an action when there is no review (apply's output). */
-export function detail(a: Action): string {
-  switch (a.kind) {
-    case 'create': return `${describeSchedule(a.version.spec.schedule, a.version.spec.timezone)}${a.reactivated ? ' (reactivated)' : ''}`;
-    case 'update': return `version ${shortHash(a.previousHash)} → ${shortHash(a.file.specHash ?? '')}`;
-    case 'remove': return 'file removed: deactivated, history kept';
-    case 'invalid': return a.keepsLastGood ? 'last good version stays active' : 'not applied';
-    case 'unchanged': return '';
-  }
 }
 
 /** The one-line detail of an action with a review: fields changed, a new connector's schedule and runs per day. */
@@ -91,12 +73,6 @@ export function totalLine(review: Review): string {
   return `≈ ${formatUsd(t.before)}/day → ${formatUsd(t.after)}/day${missing ? ` (${missing})` : ''}`;
 }
 
-export const SIGN: Record<Action['kind'], string> = { create: '+', update: '~', remove: '-', invalid: '!', unchanged: ' ' };
-export const VERB: Record<Action['kind'], [string, string]> = {
-  create: ['create', 'created'], update: ['update', 'updated'], remove: ['remove', 'removed'], invalid: ['invalid', 'invalid'], unchanged: ['', ''],
-};
-const PAINT: Record<Action['kind'], (s: string) => string> = { create: color.green, update: color.yellow, remove: color.red, invalid: color.red, unchanged: (s) => s };
-
 /**
  * The plan for a terminal: risky changes first (with a review), then one line a change with
  * its old → new fields and cost forecast, diagnostics under invalid files, prompt diffs with `diffs`.
@@ -113,13 +89,8 @@ export function renderPlanText(p: Plan, opts: { past?: boolean; previous?: Previ
   }
   for (const a of p.actions) {
     if (a.kind === 'unchanged') continue;
-    const { id, file } = target(a);
-    const verb = VERB[a.kind][opts.past ? 1 : 0];
-    const r = review?.connectors.get(id);
-    const summary = r ? reviewedDetail(a, r) : detail(a);
-    const cost = r ? formatForecast(r.forecast) : '';
-    lines.push(PAINT[a.kind](`${SIGN[a.kind]} ${verb.padEnd(8)} ${id.padEnd(24)} ${file}  ${summary}${cost ? `  ${cost}` : ''}`.trimEnd()));
-    if (a.kind === 'invalid') for (const d of a.file.diagnostics.filter((x) => x.severity === 'error')) lines.push(`    ${formatDiagnostic(d).replace(/\n/g, '\n    ')}`);
+    const r = review?.connectors.get(target(a).id);
+    lines.push(actionLine(a, { past: opts.past, summary: r ? reviewedDetail(a, r) : detail(a), cost: r ? formatForecast(r.forecast) : '' }), ...errorLines(a));
     if (r && (a.kind === 'update' || r.renamedFrom)) for (const c of r.changes) lines.push(`    ${changeLine(c)}`);
     else if (r && a.kind === 'create') for (const c of r.changes.filter((x) => x.field !== 'schedule')) lines.push(`    ${c.field}: ${c.after ?? '(none)'}`);
     if (opts.diffs && (a.kind === 'create' || a.kind === 'update')) {

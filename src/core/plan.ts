@@ -64,14 +64,16 @@ export function isInvalid(file: DesiredFile): boolean {
  * inputs give the same plan, and a plan of only `unchanged` means applying is a no-op.
  */
 export function plan(desired: DesiredFile[], observed: Observed): Plan {
-  const connectors = new Map(observed.connectors.map((c) => [c.id, c]));
-  const previousOwner = new Map(observed.sources.map((s) => [s.path, s.connectorId]));
+  const connectors = new Map<string, ObservedConnector>();
+  for (const c of observed.connectors) connectors.set(c.id, c);
+  const seen = new Map<string, ObservedSource>();
+  for (const s of observed.sources) seen.set(s.path, s);
   const claimed = new Set<string>();
   const actions: Action[] = [];
 
-  for (const file of [...desired].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const file of byPath(desired)) {
     if (isInvalid(file)) {
-      const id = file.id ?? previousOwner.get(file.path) ?? undefined;
+      const id = file.id ?? seen.get(file.path)?.connectorId ?? undefined;
       const current = id === undefined ? undefined : connectors.get(id);
       if (id !== undefined && current?.active) claimed.add(id);
       actions.push({ kind: 'invalid', file, ...(id === undefined ? {} : { id }), keepsLastGood: current?.active === true });
@@ -96,7 +98,6 @@ export function plan(desired: DesiredFile[], observed: Observed): Plan {
     if (c.active && !claimed.has(c.id)) actions.push({ kind: 'remove', id: c.id, sourcePath: c.sourcePath });
   }
 
-  const seen = new Map(observed.sources.map((s) => [s.path, s]));
   const changedSources = desired.filter((f) => {
     const s = seen.get(f.path);
     return s?.sourceHash !== f.sourceHash || (f.statKey !== undefined && s.statKey !== f.statKey);
@@ -106,6 +107,14 @@ export function plan(desired: DesiredFile[], observed: Observed): Plan {
   const counts = { create: 0, update: 0, unchanged: 0, remove: 0, invalid: 0 };
   for (const a of actions) counts[a.kind]++;
   return { actions, changedSources, forgottenSources, counts };
+}
+
+/** The files in path order; the loader lists them so already, which is checked rather than sorted again. */
+function byPath(files: DesiredFile[]): DesiredFile[] {
+  for (let i = 1; i < files.length; i++) {
+    if ((files[i - 1] as DesiredFile).path > (files[i] as DesiredFile).path) return [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+  return files;
 }
 
 /** True when applying the plan would write nothing. */

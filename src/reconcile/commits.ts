@@ -3,6 +3,7 @@ import { recordCommits, recordedCommits } from '../registry/commits.js';
 import { partialsUsed } from '../registry/status.js';
 import { PARTIALS_DIR } from '../spec/load.js';
 import type { ReconcileResult } from './reconcile.js';
+import { mayBeInGit } from './git-presence.js';
 
 /**
  * After a reconcile: each connector now in line with its files gets, as its recorded
@@ -13,13 +14,17 @@ import type { ReconcileResult } from './reconcile.js';
  * were updated.
  */
 export async function followCommits(root: string, db: Db, result: ReconcileResult, o: { onlyUncommitted?: boolean } = {}): Promise<number> {
-  if (result.blocking.length) return 0;
+  if (result.blocking.length || !mayBeInGit(root)) return 0;
   // A command's apply looks only at connectors recorded as uncommitted: with none, git is not asked.
   const recorded = recordedCommits(db, o);
   if (recorded.size === 0) return 0;
   const files = new Map<string, string[]>();
+  // Connectors this reconcile just created or updated got their commit from the same work tree
+  // moments ago: a command's apply looks again only at the unchanged ones.
+  const justApplied = o.onlyUncommitted === true && result.applied;
   for (const a of result.plan.actions) {
-    if ((a.kind === 'unchanged' || a.kind === 'create' || a.kind === 'update') && recorded.has(a.id)) files.set(a.id, [a.file.path, ...(result.desired.deps.get(a.file.path) ?? [])]);
+    const looked = a.kind === 'unchanged' || ((a.kind === 'create' || a.kind === 'update') && !justApplied);
+    if (looked && recorded.has(a.id)) files.set(a.id, [a.file.path, ...(result.desired.deps.get(a.file.path) ?? [])]);
   }
   if (files.size === 0) return 0;
   const partials = partialsUsed(db, [...files.keys()]);

@@ -5,6 +5,7 @@ import { applyPlan, observe } from '../registry/connectors.js';
 import { loadDesired, PARTIALS_DIR, type DesiredState } from '../spec/load.js';
 import { HUB_FILE } from '../spec/hub-file.js';
 import { loadChanged } from './changed.js';
+import { mayBeInGit } from './git-presence.js';
 
 export interface ReconcileResult {
   plan: Plan;
@@ -42,7 +43,7 @@ export async function reconcile(root: string, db: Db, opts: { dryRun?: boolean; 
 async function versionCommits(desired: DesiredState, p: Plan): Promise<Map<string, string>> {
   const changed = p.actions.filter((a) => a.kind === 'create' || a.kind === 'update');
   const commits = new Map<string, string>();
-  if (changed.length === 0) return commits;
+  if (changed.length === 0 || !mayBeInGit(desired.root)) return commits;
   const filesOf = new Map(changed.map((a) => [a.id, [
     a.file.path, HUB_FILE, ...(desired.deps.get(a.file.path) ?? []), ...Object.keys(a.version.partials).map((n) => `${PARTIALS_DIR}/${n}.hbs`),
   ]]));

@@ -192,6 +192,15 @@ function patchObserved(db: Db, before: string, ids: ReadonlySet<string>, paths: 
   observedCache.set(db, { key: observeKey(db), value: { observed: { connectors, sources }, cache: { digest, entries } } });
 }
 
+const VERSION_KEYS = 'spec,sourcePath,template,partials';
+
+/** JSON.stringify(version), reusing the spec's text already made for the config column (a cold apply writes 5,000). */
+function versionJson(version: ConnectorVersion, specJson: string): string {
+  const plain = Object.keys(version).join(',') === VERSION_KEYS && typeof version.sourcePath === 'string' && typeof version.template === 'string';
+  if (!plain) return JSON.stringify(version);
+  return `{"spec":${specJson},"sourcePath":${JSON.stringify(version.sourcePath)},"template":${JSON.stringify(version.template)},"partials":${JSON.stringify(version.partials)}}`;
+}
+
 export interface ApplyOptions {
   now?: Date;
   deps: ReadonlyMap<string, string[]>;
@@ -206,7 +215,7 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
   const now = (opts.now ?? new Date()).toISOString();
   const upsert = db.prepare(`INSERT INTO connectors (id, name, description, schedule, prompt, config, enabled, created_at, updated_at,
       spec, spec_hash, source_path, git_commit, active, applied_at, last_error, last_error_at)
-    VALUES (@id, @name, @description, @schedule, @prompt, @config, @enabled, @now, @now, @spec, @specHash, @sourcePath, @gitCommit, 1, @now, NULL, NULL)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, NULL, NULL)
     ON CONFLICT(id) DO UPDATE SET name = excluded.name, description = excluded.description, schedule = excluded.schedule,
       prompt = excluded.prompt, config = excluded.config, enabled = excluded.enabled, updated_at = excluded.updated_at,
       spec = excluded.spec, spec_hash = excluded.spec_hash, source_path = excluded.source_path, git_commit = excluded.git_commit,
@@ -226,13 +235,12 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
       case 'create':
       case 'update': {
         const { spec } = a.version;
-        const json = JSON.stringify(a.version);
+        const config = JSON.stringify(spec);
+        const json = versionJson(a.version, config);
         const gitCommit = opts.commits?.get(a.id) ?? null;
-        upsert.run({
-          id: a.id, name: spec.name ?? a.id, description: spec.description ?? null, schedule: spec.schedule ?? null,
-          prompt: a.version.template, config: JSON.stringify(spec), enabled: spec.enabled ? 1 : 0, now,
-          spec: json, specHash: a.file.specHash, sourcePath: a.file.path, gitCommit,
-        });
+        // Positional, in the order of the columns above (binding by name looked each one up).
+        upsert.run(a.id, spec.name ?? a.id, spec.description ?? null, spec.schedule ?? null, a.version.template, config, spec.enabled ? 1 : 0, now, now,
+          json, a.file.specHash, a.file.path, gitCommit, now);
         version.run(a.id, a.file.specHash, json, a.file.path, gitCommit, now);
         return;
       }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../core/types.js';
 import { parseDuration } from '../core/duration.js';
-import { agentTypes, findAgentType } from '../agents/index.js';
+import { agentDescriptions, describeAgentType } from '../agents/descriptions.js';
 import { describeLink, insideRepo, linkLeavingRepo } from './paths.js';
 import { at, type Rule } from './rule-env.js';
 
@@ -12,10 +12,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Options another agent type owns, set on this connector: each names its type. */
 const foreignOptions: Rule = (spec, env) => {
   const a = spec.agent;
-  const own = findAgentType(a.type);
+  const own = describeAgentType(a.type);
   const out: Diagnostic[] = [];
   if (env.rejected(['agent', 'type'])) return out;
-  for (const owner of Object.values(agentTypes)) {
+  for (const owner of Object.values(agentDescriptions)) {
     if (owner === own) continue;
     for (const { field } of owner.options) {
       if (a[field] === undefined || own?.options.some((o) => o.field === field)) continue;
@@ -29,7 +29,7 @@ const foreignOptions: Rule = (spec, env) => {
 /** Files in the repository the agent type reads (`repoFile` options): inside it, not by a link out, present. */
 const repoFiles: Rule = (spec, env) => {
   const out: Diagnostic[] = [];
-  for (const { field, repoFile } of findAgentType(spec.agent.type)?.options ?? []) {
+  for (const { field, repoFile } of describeAgentType(spec.agent.type)?.options ?? []) {
     const value = spec.agent[field];
     if (repoFile === undefined || typeof value !== 'string') continue;
     const rel = insideRepo(env.root, '.', value);

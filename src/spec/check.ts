@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ConnectorVersion, Diagnostic } from '../core/types.js';
 import { compareDiagnostics } from '../core/diagnostic.js';
 import type { DesiredFile } from '../core/plan.js';
-import { locateSchemaErrors, schemaErrors } from './schema.js';
+import { CONNECTOR_SCHEMA, locateSchemaErrors, schemaErrors } from './schema.js';
 import { acceptedPart, touches } from './salvage.js';
 import { decodeText } from './text.js';
 import { parseYaml } from './yaml.js';
@@ -47,7 +47,7 @@ export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8
   const known = ID.test(id) ? { id } : {};
 
   // Errors are reported all at once: the rules check every field the schema did not reject.
-  const errors = schemaErrors('connector', fields);
+  const errors = schemaErrors(CONNECTOR_SCHEMA, fields);
   const diagnostics: Diagnostic[] = locateSchemaErrors(errors, doc, file);
   const accepted = errors.length ? acceptedPart(fields, errors) : { value: fields, rejected: [] };
   if (!accepted) return { path: file, ...known, deps: [], diagnostics: diagnostics.sort(compareDiagnostics) };

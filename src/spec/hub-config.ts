@@ -1,7 +1,9 @@
 import { HUB_FILE, readHubBytes } from './hub-file.js';
 import type { Diagnostic } from '../core/types.js';
 import { compareDiagnostics, formatDiagnostic } from '../core/diagnostic.js';
+import type { ValidateFunction } from 'ajv';
 import { checkSchema } from './schema.js';
+import * as generated from './hub-validator.generated.js';
 import { decodeText } from './text.js';
 import { parseYaml, type SourceDoc } from './yaml.js';
 import { parseDuration } from '../core/duration.js';
@@ -84,6 +86,9 @@ export function loadHubConfig(root: string): LoadedHubConfig {
   return parseHubConfig(readHubBytes(root));
 }
 
+/** hub.yaml's schema, compiled ahead of time (scripts/gen-validators.js). */
+const HUB_SCHEMA = (generated as unknown as { hub: ValidateFunction }).hub;
+
 /** Parses and checks hub.yaml's bytes. */
 export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   if (bytes.length === 0) return { config: {}, bytes, diagnostics: [] };
@@ -98,7 +103,7 @@ export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {
   if (Array.isArray(doc)) return { config: {}, bytes, diagnostics: doc };
   if (doc.value === null || doc.value === undefined) return { config: {}, bytes, diagnostics: [] };
   if (typeof doc.value !== 'object' || Array.isArray(doc.value)) return fail('hub.yaml must be a mapping of settings', 'see schemas/hub.schema.json');
-  const diagnostics = checkSchema('hub', doc, HUB_FILE);
+  const diagnostics = checkSchema(HUB_SCHEMA, doc, HUB_FILE);
   // All errors at once: these checks read only values of the right shape, beside the schema's errors.
   diagnostics.push(...intervalProblems(doc), ...allowedHostProblems(doc), ...queueProblems(doc));
   diagnostics.sort(compareDiagnostics);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../core/types.js';
 import type { DesiredFile } from '../core/plan.js';
@@ -136,6 +136,29 @@ function readOrMissing(abs: string): Uint8Array | undefined {
   }
 }
 
+/** A file's bytes and its stat key (as statFiles gives it), from one open: what readFileSync does, plus keeping the fstat. */
+function readWithKey(abs: string): { bytes: Uint8Array; key: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(abs, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    const bytes = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    for (let got = -1; n < st.size && got !== 0; n += got) got = readSync(fd, bytes, n, st.size - n, null);
+    return { bytes: n < st.size ? bytes.subarray(0, n) : bytes, key: statKeyOf(st) };
+  } catch {
+    return undefined; // a directory, or unreadable: as readOrMissing says
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const statKeyOf = (st: Stats) => `${st.size}:${st.mtimeMs}:${st.ino}`;
+
 /** Size, mtime and inode of a file and its dependencies, and the newest mtime among them. */
 function statFiles(root: string, files: readonly string[]): { key: string; newestMs: number } {
   let newestMs = 0;
@@ -143,7 +166,7 @@ function statFiles(root: string, files: readonly string[]): { key: string; newes
     const st = statSync(path.join(root, f), { throwIfNoEntry: false });
     if (!st) return 'missing';
     newestMs = Math.max(newestMs, st.mtimeMs);
-    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+    return statKeyOf(st);
   });
   return { key: key.join('|'), newestMs };
 }
@@ -173,7 +196,8 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   // it is parsed only when it changed or some file needs its defaults.
   const trustStat = cache.digest === digest;
   let hub: LoadedHubConfig | undefined;
-  const hubConfig = async () => (hub ??= (await import('./hub-config.js')).parseHubConfig(hubBytes));
+  // No hub.yaml: no settings, as parseHubConfig says of empty bytes, without loading it (nor hub.yaml's schema).
+  const hubConfig = async () => (hub ??= hubBytes.length === 0 ? { config: {}, bytes: hubBytes, diagnostics: [] } : (await import('./hub-config.js')).parseHubConfig(hubBytes));
   if (!trustStat) await hubConfig();
 
   const files: DesiredFile[] = [];
@@ -183,17 +207,27 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
 
   for (const file of listConnectorFiles(root)) {
     const cached = cache.entries.get(file);
-    const { key: statKey, newestMs } = statFiles(root, [file, ...(cached?.deps ?? [])]);
-    const racy = cached?.checkedAtMs === undefined || newestMs >= cached.checkedAtMs - RACY_MS;
-    if (cached && trustStat && cached.statKey === statKey && !racy) {
-      files.push({ path: file, sourceHash: cached.sourceHash, statKey, ...pick(cached), diagnostics: cached.diagnostics });
-      deps.set(file, cached.deps);
-      continue;
+    let bytes: Uint8Array | undefined;
+    let statKey: string;
+    if (cached) {
+      const st = statFiles(root, [file, ...cached.deps]);
+      statKey = st.key;
+      const racy = cached.checkedAtMs === undefined || st.newestMs >= cached.checkedAtMs - RACY_MS;
+      if (trustStat && cached.statKey === statKey && !racy) {
+        files.push(fromCache(file, cached, statKey));
+        deps.set(file, cached.deps);
+        continue;
+      }
+      bytes = readOrMissing(path.join(root, file));
+    } else {
+      // A file the registry never saw (all of them, on a first apply): its key from the read's own fstat.
+      const read = readWithKey(path.join(root, file));
+      bytes = read?.bytes;
+      statKey = read?.key ?? 'missing';
     }
-    const bytes = readOrMissing(path.join(root, file));
     if (!bytes) continue; // deleted while we were listing
     if (cached && sourceHash(root, digest, bytes, cached.deps) === cached.sourceHash) {
-      files.push({ path: file, sourceHash: cached.sourceHash, statKey, ...pick(cached), diagnostics: cached.diagnostics });
+      files.push(fromCache(file, cached, statKey));
       deps.set(file, cached.deps);
       continue;
     }
@@ -211,14 +245,23 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   return { root, digest, partials, files, deps, global: [...(hub?.diagnostics ?? []), ...partialErrors], checked };
 }
 
-function pick(c: CachedSource): { id?: string; specHash?: string } {
-  return { ...(c.id ? { id: c.id } : {}), ...(c.specHash ? { specHash: c.specHash } : {}) };
+/** A file taken as the registry recorded it (built field by field: this runs for every unchanged file). */
+function fromCache(file: string, c: CachedSource, statKey: string): DesiredFile {
+  const out: DesiredFile = { path: file, sourceHash: c.sourceHash, statKey, diagnostics: c.diagnostics };
+  if (c.id) out.id = c.id;
+  if (c.specHash) out.specHash = c.specHash;
+  return out;
 }
 
 /** Two files with one id are both invalid: neither silently wins. */
 function markDuplicateIds(files: DesiredFile[]): void {
   const byId = new Map<string, DesiredFile[]>();
-  for (const f of files) if (f.id) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
+  for (const f of files) {
+    if (!f.id) continue;
+    const group = byId.get(f.id);
+    if (group) group.push(f);
+    else byId.set(f.id, [f]);
+  }
   for (const [id, group] of byId) {
     if (group.length < 2) continue;
     for (const f of group) {

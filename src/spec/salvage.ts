@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { pointerToPath, schemaErrors } from './schema.js';
+import { CONNECTOR_SCHEMA, pointerToPath, schemaErrors } from './schema.js';
 import { closest } from './suggest.js';
 
 export type FieldPath = ReadonlyArray<string | number>;
@@ -62,7 +62,7 @@ export function acceptedPart(value: Record<string, unknown>, errors: readonly Er
     if (removals.some((l) => l.path.length === 0)) return undefined;
     for (const { path } of removals) current = without(current, path);
     if (current === null || typeof current !== 'object') return undefined;
-    pending = schemaErrors('connector', current);
+    pending = schemaErrors(CONNECTOR_SCHEMA, current);
   }
   if (!pending.every((e) => e.keyword === 'required')) return undefined;
   return { value: current as Record<string, unknown>, rejected: [...rejected, ...pending.map((e) => located(e).path)] };

@@ -5,21 +5,21 @@ import { closest } from './suggest.js';
 import * as generated from './validators.generated.js';
 
 /**
- * The schemas compiled ahead of time by ajv (scripts/gen-validators.js, run by `npm run
- * build`): loading ajv and compiling them at each start cost ~200 ms of every command.
+ * The connector schema compiled ahead of time by ajv (scripts/gen-validators.js, run by
+ * `npm run build`): loading ajv and compiling it at each start cost ~200 ms of every
+ * command. hub.yaml's is in hub-validator.generated.ts, loaded by hub-config.ts alone.
  */
-const validators = generated as unknown as Record<'connector' | 'hub', ValidateFunction>;
+export const CONNECTOR_SCHEMA = (generated as unknown as { connector: ValidateFunction }).connector;
 
-/** What one of our schemas says of a value: nothing when it is valid (`if` errors are reported by their `then`). */
-export function schemaErrors(name: 'connector' | 'hub', value: unknown): ErrorObject[] {
-  const validate = validators[name];
+/** What one of our compiled schemas says of a value: nothing when it is valid (`if` errors are reported by their `then`). */
+export function schemaErrors(validate: ValidateFunction, value: unknown): ErrorObject[] {
   if (validate(value)) return [];
   return (validate.errors ?? []).filter((e) => e.keyword !== 'if');
 }
 
-/** Checks a parsed document against one of our schemas; each error is located in the file. */
-export function checkSchema(name: 'connector' | 'hub', doc: SourceDoc, file: string): Diagnostic[] {
-  return locateSchemaErrors(schemaErrors(name, doc.value), doc, file);
+/** Checks a parsed document against one of our compiled schemas; each error is located in the file. */
+export function checkSchema(validate: ValidateFunction, doc: SourceDoc, file: string): Diagnostic[] {
+  return locateSchemaErrors(schemaErrors(validate, doc.value), doc, file);
 }
 
 /** Schema errors as located diagnostics, each with what to do. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ConnectorVersion } from '../core/types.js';
 import { insideRepo } from './paths.js';
-import { agentTypes, findAgentType } from '../agents/index.js';
+import { agentDescriptions, describeAgentType } from '../agents/descriptions.js';
 
 /** What every refusal of a saveTo suggests instead. */
 export const SAVE_TO_HINT = 'save results in a directory of their own, like reports/{{connector.id}}.md';
@@ -24,7 +24,7 @@ const RESERVED: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Files agent CLIs read as instructions from the directory they run in and every parent, with who reads them. */
-const AGENT_INSTRUCTIONS: ReadonlyMap<string, string> = new Map(Object.values(agentTypes).flatMap((t) =>
+const AGENT_INSTRUCTIONS: ReadonlyMap<string, string> = new Map(Object.values(agentDescriptions).flatMap((t) =>
   (t.instructionFiles?.names ?? []).map((name): [string, string] => [name, t.instructionFiles?.readBy ?? t.name])));
 
 /**
@@ -60,7 +60,7 @@ export function filesReadBy(root: string, versions: Iterable<Pick<ConnectorVersi
   for (const { spec, sourcePath } of versions) {
     const prompt = spec.promptFile === undefined ? undefined : insideRepo(root, path.posix.dirname(sourcePath), spec.promptFile);
     if (prompt) out.set(prompt.toLowerCase(), `the prompt file of connector ${spec.id}`);
-    for (const { field, repoFile } of findAgentType(spec.agent.type)?.options ?? []) {
+    for (const { field, repoFile } of describeAgentType(spec.agent.type)?.options ?? []) {
       const value = spec.agent[field];
       const file = repoFile === undefined || typeof value !== 'string' ? undefined : insideRepo(root, '.', value);
       if (file) out.set(file.toLowerCase(), `the ${repoFile} of connector ${spec.id}`);

@@ -64,7 +64,8 @@ export function parseYaml(text: string, file: string): SourceDoc | Diagnostic[] 
       }
       value = undefined; // the careful parser explains it
     }
-    if (value !== undefined && !hasSharedNodes(value)) {
+    // An alias needs an anchor (`&name`): text without `&` has no shared nodes to look for.
+    if (value !== undefined && !(text.includes('&') && hasSharedNodes(value))) {
       let located: SourceDoc | undefined;
       return {
         value,

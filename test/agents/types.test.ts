@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { agentTypes, DEFAULT_AGENT_TYPE } from '../../src/agents/index.js';
+import { agentDescriptions } from '../../src/agents/descriptions.js';
 import { loadDesired } from '../../src/spec/load.js';
 import { formatDiagnostic } from '../../src/core/diagnostic.js';
 import { testdir } from '../helpers/repo.js';
@@ -37,6 +38,13 @@ function connectorOf(type: string, extra: Json = {}): string {
 }
 
 describe('agent types: a new one is its folder, a line in agentTypes and the schema', () => {
+  it('describes to the checks every agent type the hub runs, with its own options and hints (descriptions.ts)', () => {
+    expect(Object.keys(agentDescriptions)).toEqual(Object.keys(agentTypes));
+    for (const [name, t] of Object.entries(agentTypes)) {
+      expect(agentDescriptions[name]).toEqual({ name: t.name, options: t.options, ...(t.foreignOptionHint ? { foreignOptionHint: t.foreignOptionHint } : {}), ...(t.instructionFiles ? { instructionFiles: t.instructionFiles } : {}) });
+    }
+  });
+
   it('the schema lists exactly the registered types, with the same default', () => {
     const enumOf = agentSchema.properties.type as { enum: string[]; default: string };
     expect([...enumOf.enum].sort()).toEqual(Object.keys(agentTypes).sort());

@@ -7,8 +7,10 @@ const root = path.join(import.meta.dirname, '..', '..');
 
 describe('precompiled schema validators', () => {
   it('match schemas/*.schema.json: a schema edit without `npm run build` would check files against the old schema', () => {
-    const fresh = execFileSync(process.execPath, [path.join(root, 'scripts/gen-validators.js'), '--print'], { encoding: 'utf8' });
-    const committed = readFileSync(path.join(root, 'src/spec/validators.generated.ts'), 'utf8');
-    expect(committed === fresh, 'src/spec/validators.generated.ts is stale: run npm run build (or node scripts/gen-validators.js) and commit it').toBe(true);
+    for (const [name, file] of [['connector', 'src/spec/validators.generated.ts'], ['hub', 'src/spec/hub-validator.generated.ts']]) {
+      const fresh = execFileSync(process.execPath, [path.join(root, 'scripts/gen-validators.js'), '--print', name as string], { encoding: 'utf8' });
+      const committed = readFileSync(path.join(root, file as string), 'utf8');
+      expect(committed === fresh, `${file} is stale: run npm run build (or node scripts/gen-validators.js) and commit it`).toBe(true);
+    }
   });
 });

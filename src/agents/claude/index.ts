@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { processFailure, stderrSummary } from '../result.js';
 import type { AgentType } from '../types.js';
+import { claudeDescription } from '../descriptions.js';
 import { claudeEnvironment } from './environment.js';
 import { parseResult, partialResult, usageOf } from './result.js';
 import { outcomeOf } from './outcome.js';
@@ -12,13 +13,8 @@ import { streamSteps } from './stream.js';
  * stdin; each line of its output is an event of the transcript, the last one its result.
  */
 export const claudeAgent: AgentType = {
-  name: 'claude',
-  options: [
-    { field: 'model' }, { field: 'maxTurns' }, { field: 'allowedTools' }, { field: 'disallowedTools' },
-    { field: 'permissionMode' }, { field: 'appendSystemPrompt' }, { field: 'mcpConfig', repoFile: 'MCP config' }, { field: 'addDirs' },
-  ],
-
-  instructionFiles: { readBy: 'Claude Code', names: ['claude.md', 'claude.local.md'] },
+  // Its options and instruction files: in descriptions.ts, which the checks load without this file.
+  ...claudeDescription,
 
   environment: claudeEnvironment,
 

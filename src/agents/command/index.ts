@@ -1,5 +1,6 @@
 import { processFailure, stderrSummary } from '../result.js';
 import type { AgentType } from '../types.js';
+import { commandDescription } from '../descriptions.js';
 
 /**
  * Any CLI: the connector's argv, the prompt on stdin, stdout as the result. For Codex
@@ -7,9 +8,8 @@ import type { AgentType } from '../types.js';
  * environment and what the connector lists: no hub variable reaches it unasked.
  */
 export const commandAgent: AgentType = {
-  name: 'command',
-  options: [{ field: 'command' }],
-  foreignOptionHint: 'pass the equivalent flag in agent.command instead',
+  // Its option and hint: in descriptions.ts, which the checks load without this file.
+  ...commandDescription,
 
   environment: () => ({ env: {}, secrets: [] }),
   preflight: () => undefined,

@@ -4,6 +4,7 @@ import { followCommits } from '../../reconcile/commits.js';
 import { planSummary } from '../../core/plan.js';
 import { ExitError } from '../../core/errors.js';
 import { printJson } from '../output.js';
+import { renderActions } from '../plan-lines.js';
 import { openRegistry, resolveRepo } from '../repo.js';
 import type { GlobalOptions } from '../options.js';
 
@@ -17,9 +18,8 @@ export async function run(opts: GlobalOptions): Promise<void> {
   try {
     const result = await reconcile(root, db);
     await followCommits(root, db, result, { onlyUncommitted: true }); // "(uncommitted)" goes once the files are committed
-    // Formatting pulls in Handlebars, croner and diff: load it only when there is something to show.
-    const quiet = !opts.json && result.plan.actions.every((a) => a.kind === 'unchanged');
-    const { planToJson, renderPlanText } = quiet ? { planToJson: () => ({}), renderPlanText: () => '' } : await import('../plan-format.js');
+    // The JSON form pulls in the review's modules (Handlebars, diff): loaded only for --json.
+    const { planToJson } = opts.json ? await import('../plan-format.js') : { planToJson: () => ({}) };
     const blocking = result.blocking.sort(compareDiagnostics);
     if (opts.json) {
       printJson({ applied: result.applied, blocking, ...planToJson(result.plan), durationMs: Math.round(result.durationMs) });
@@ -27,7 +27,7 @@ export async function run(opts: GlobalOptions): Promise<void> {
       for (const d of blocking) process.stdout.write(`${formatDiagnostic(d)}\n`);
       if (blocking.length) process.stdout.write('nothing applied: fix the errors above first\n');
       else {
-        process.stdout.write(renderPlanText(result.plan, { past: true }));
+        process.stdout.write(renderActions(result.plan, { past: true }));
         process.stdout.write(`${result.applied ? 'applied' : 'nothing to apply'}: ${planSummary(result.plan)}\n`);
       }
     }

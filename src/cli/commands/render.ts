@@ -10,7 +10,7 @@ import { resolveInputs } from '../../template/inputs.js';
 import { renderPrompt } from '../../template/render.js';
 import { UserError } from '../../core/errors.js';
 import { printJson } from '../output.js';
-import { resolveRepo } from '../repo.js';
+import { resolveRepo } from '../repo-root.js';
 import type { GlobalOptions } from '../options.js';
 
 interface RenderOptions extends GlobalOptions {

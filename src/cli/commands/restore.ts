@@ -1,7 +1,7 @@
 import { restore } from '../../gitstate/restore.js';
 import { acquireLock } from '../../daemon/lock.js';
 import { printJson } from '../output.js';
-import { resolveRepo } from '../repo.js';
+import { resolveRepo } from '../repo-root.js';
 import { requireHubConfig } from '../../spec/hub-config.js';
 import type { GlobalOptions } from '../options.js';
 

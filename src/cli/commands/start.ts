@@ -1,6 +1,6 @@
 import { runDaemon } from '../../daemon/daemon.js';
 import { UsageError } from '../../core/errors.js';
-import { resolveRepo } from '../repo.js';
+import { resolveRepo } from '../repo-root.js';
 
 interface StartOptions {
   repo?: string;

@@ -5,7 +5,7 @@ import { analyzeTemplate } from '../../template/analyze.js';
 import type { Diagnostic } from '../../core/types.js';
 import { ExitError } from '../../core/errors.js';
 import { color, printJson } from '../output.js';
-import { resolveRepo } from '../repo.js';
+import { resolveRepo } from '../repo-root.js';
 import type { GlobalOptions } from '../options.js';
 
 /** `agent-hub validate`: every file fully checked, every error listed, exit 1 on any. */
