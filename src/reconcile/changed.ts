@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DesiredFile, Observed } from '../core/plan.js';
 import { HUB_FILE, readHubBytes } from '../spec/hub-file.js';
 import { parseHubConfig } from '../spec/hub-config.js';
-import { CONNECTORS_DIR, PARTIALS_DIR, loadPartials, repoRoot, type DesiredState, type SourceCache } from '../spec/load.js';
+import { CONNECTORS_DIR, PARTIALS_DIR, loadPartials, repoRoot, sourceHash, type DesiredState, type SourceCache } from '../spec/load.js';
 
 /** The desired and observed state of just the files a file event named, for plan(). */
 export interface ChangedState {
@@ -89,15 +88,4 @@ function readOrMissing(abs: string): Uint8Array | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The file's cache key as the loader makes it (spec/load.ts sourceHash): under the digest
- * the registry's entries were made with, its bytes and its dependencies' bytes. Should the
- * two ever differ, the next full pass checks the file once more; nothing else follows.
- */
-function sourceHash(root: string, digest: string, bytes: Uint8Array, deps: readonly string[]): string {
-  const h = createHash('sha256').update(digest).update('\0').update(bytes);
-  for (const dep of deps) h.update(`\0dep\0${dep}\0`).update(readOrMissing(path.join(root, dep)) ?? '\0missing\0');
-  return h.digest('hex');
 }

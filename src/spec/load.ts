@@ -171,8 +171,8 @@ function statFiles(root: string, files: readonly string[]): { key: string; newes
   return { key: key.join('|'), newestMs };
 }
 
-/** The cache key of a file: the repository-wide digest, its bytes and its dependencies' bytes. */
-function sourceHash(root: string, digest: string, bytes: Uint8Array, deps: readonly string[]): string {
+/** The cache key of a file: the repository-wide digest, its bytes and its dependencies' bytes (also reconcile/changed.ts's). */
+export function sourceHash(root: string, digest: string, bytes: Uint8Array, deps: readonly string[]): string {
   const h = createHash('sha256').update(digest).update('\0').update(bytes);
   for (const dep of deps) {
     const content = readOrMissing(path.join(root, dep));
