@@ -221,6 +221,9 @@ export function describeBackend(name: string, make: BackendMaker): void {
     });
 
     describe('the backend contract', () => {
+      /** Started ids with the first two, which start together, in submission order. */
+      const startOrder = (ids: string[]) => [...ids.slice(0, 2).sort(), ...ids.slice(2)];
+
       /** The backend alone, on jobs for connectors of a real registry. */
       async function bare(files: Files, concurrency: number) {
         const { db, root, fake } = await setup(files);
@@ -241,7 +244,8 @@ export function describeBackend(name: string, make: BackendMaker): void {
         backend.submit(job('j4', 'slow'));
         backend.submit(job('j1', 'quick')); // the same job again: taken once
         await eventually(() => expect(finished.map(([id]) => id)).toContain('j1'));
-        await eventually(() => expect(started).toEqual(['j1', 'j2', 'j3']));
+        // j1 and j2 start at once (a limit of 2), in either order; j3 takes j1's place; j4 waits.
+        await eventually(() => expect(startOrder(started)).toEqual(['j1', 'j2', 'j3']));
         expect(backend.cancel('j4', 'not needed')).toBe(true);
         expect(backend.cancel('j3', 'replaced')).toBe(true);
         expect(backend.cancel('nope', 'x')).toBe(false);
@@ -253,7 +257,7 @@ export function describeBackend(name: string, make: BackendMaker): void {
         expect(byId.get('j2')).toMatchObject({ status: 'failed', errorKind: 'cancelled', error: 'cancelled: the hub stopped' });
         expect(byId.get('j3')).toMatchObject({ status: 'failed', errorKind: 'cancelled', error: 'cancelled: replaced' });
         expect(byId.get('j4')).toMatchObject({ status: 'failed', errorKind: 'cancelled', error: 'not needed' });
-        expect(started).toEqual(['j1', 'j2', 'j3']);
+        expect(startOrder(started)).toEqual(['j1', 'j2', 'j3']);
       });
 
       it('counts waiting and running jobs; a higher limit starts waiting jobs at once', async () => {
