@@ -30,7 +30,7 @@ async function start(root) {
 
 /**
  * Waits until the daemon picks edits up (its watches are set before its port opens; with
- * chokidar the port opened seconds before the watcher was ready), and warms it up.
+ * the old watcher the port opened seconds before it was ready), and warms it up.
  */
 async function watching(root, url) {
   for (let i = 0; ; i++) {
