@@ -3,7 +3,7 @@ import type { Diagnostic } from '../core/types.js';
 import { compareDiagnostics, formatDiagnostic } from '../core/diagnostic.js';
 import type { ValidateFunction } from 'ajv';
 import { checkSchema } from './schema.js';
-import * as generated from './hub-validator.generated.js';
+import { compiledValidator } from './compiled.js';
 import { decodeText } from './text.js';
 import { parseYaml, type SourceDoc } from './yaml.js';
 import { parseDuration } from '../core/duration.js';
@@ -87,7 +87,7 @@ export function loadHubConfig(root: string): LoadedHubConfig {
 }
 
 /** hub.yaml's schema, compiled ahead of time (scripts/gen-validators.js). */
-const HUB_SCHEMA = (generated as unknown as { hub: ValidateFunction }).hub;
+const HUB_SCHEMA = compiledValidator('hub') ?? ((await import('./hub-validator.generated.js')) as unknown as { hub: ValidateFunction }).hub;
 
 /** Parses and checks hub.yaml's bytes. */
 export function parseHubConfig(bytes: Uint8Array): LoadedHubConfig {

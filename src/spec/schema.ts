@@ -2,14 +2,16 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../core/types.js';
 import type { SourceDoc } from './yaml.js';
 import { closest } from './suggest.js';
-import * as generated from './validators.generated.js';
+import { compiledValidator } from './compiled.js';
 
 /**
  * The connector schema compiled ahead of time by ajv (scripts/gen-validators.js, run by
  * `npm run build`): loading ajv and compiling it at each start cost ~200 ms of every
- * command. hub.yaml's is in hub-validator.generated.ts, loaded by hub-config.ts alone.
+ * command. From V8's code cache where the build made one (compiled.ts), else the ES module.
+ * hub.yaml's is in hub-validator.generated.ts, loaded by hub-config.ts alone.
  */
-export const CONNECTOR_SCHEMA = (generated as unknown as { connector: ValidateFunction }).connector;
+export const CONNECTOR_SCHEMA = compiledValidator('connector')
+  ?? ((await import('./validators.generated.js')) as unknown as { connector: ValidateFunction }).connector;
 
 /** What one of our compiled schemas says of a value: nothing when it is valid (`if` errors are reported by their `then`). */
 export function schemaErrors(validate: ValidateFunction, value: unknown): ErrorObject[] {

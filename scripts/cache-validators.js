@@ -1,0 +1,35 @@
+// After tsc (`npm run build`): writes each schema's validator as a CommonJS script beside
+// dist/spec/compiled.js, with V8's code cache of it once it has checked some documents, so
+// a command starts without parsing and compiling the validators (see src/spec/compiled.ts).
+//   node scripts/cache-validators.js
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import yaml from 'js-yaml';
+import { generateScript } from './gen-validators.js';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { compiledFiles, wrapScript } = await import(path.join(root, 'dist/spec/compiled.js'));
+
+/** Documents to check before the cache is taken, valid and not, so their code is compiled into it. */
+function samples(name) {
+  const examples = path.join(root, 'examples');
+  const broken = { bogus: true, prompt: 1, schedule: 5, inputs: { x: { type: 'nope' } }, agent: { type: 'nope', permissionMode: 1, env: { a: 1 } }, output: { format: 'x' } };
+  if (name === 'hub') return [yaml.load(readFileSync(path.join(examples, 'hub.yaml'), 'utf8')), {}, { bogus: 1, concurrency: 'x', defaults: { timeout: 5 }, state: { transcripts: 'x' } }];
+  const dir = path.join(examples, 'connectors');
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+  return [...files.map((f) => yaml.load(readFileSync(path.join(dir, f), 'utf8'))), {}, broken];
+}
+
+for (const name of ['connector', 'hub']) {
+  const files = compiledFiles(name, new URL(`file://${path.join(root, 'dist/spec')}/`));
+  const source = generateScript(name);
+  writeFileSync(files.script, source);
+  const script = new Script(wrapScript(source), { filename: fileURLToPath(files.script) });
+  const module = { exports: {} };
+  script.runInThisContext()(module, module.exports, createRequire(files.script));
+  for (const doc of samples(name)) module.exports[name](doc);
+  writeFileSync(files.cache, script.createCachedData());
+}
