@@ -1,5 +1,6 @@
-import { Queue, QueueEvents, Worker, type Job as BullJob } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job as BullJob, Queue, QueueEvents, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bullmq, ioredis } from './modules.js';
 import type { Finish } from '../../registry/executions.js';
 import { agentTypes } from '../../agents/index.js';
 import { agentSettings } from '../../spec/hub-config.js';
@@ -56,7 +57,8 @@ export class BullMqBackend implements ExecutionBackend {
     this.reports = new JobReports(ctx.log);
     const connection = connectionFor(target.url);
     const { prefix } = target;
-    this.redis = new Redis(target.url, { maxRetriesPerRequest: null });
+    const { Queue, QueueEvents, Worker } = bullmq();
+    this.redis = new (ioredis().Redis)(target.url, { maxRetriesPerRequest: null });
     this.redis.on('error', () => undefined); // health() tells; ioredis reconnects
     for (const type of Object.keys(agentTypes)) {
       this.queues.set(type, new Queue(runQueue(type), { connection, prefix }));
@@ -169,7 +171,7 @@ export class BullMqBackend implements ExecutionBackend {
       clearInterval(this.sweeper);
       await this.results.close();
       if (this.replyTo !== RESULTS_QUEUE) {
-        const own = new Queue(this.replyTo, { connection: connectionFor(this.target.url), prefix: this.target.prefix });
+        const own = new (bullmq().Queue)(this.replyTo, { connection: connectionFor(this.target.url), prefix: this.target.prefix });
         await own.obliterate({ force: true }).catch(() => undefined);
         await own.close();
       }

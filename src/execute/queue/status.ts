@@ -1,5 +1,4 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { bullmq, ioredis } from './modules.js';
 import { agentTypes } from '../../agents/index.js';
 import type { HubConfig } from '../../spec/hub-config.js';
 import type { WorkerView } from '../backend.js';
@@ -27,7 +26,8 @@ export async function readQueueStatus(hub: HubConfig, env: NodeJS.ProcessEnv): P
     return { url: safeUrl(hub.queue.url ?? ''), prefix: hub.queue.prefix ?? '', reachable: false, error: (err as Error).message, waiting: {}, workers: [] };
   }
   const base = { url: safeUrl(target.url), prefix: target.prefix };
-  const redis = new Redis(target.url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const { Queue } = bullmq();
+  const redis = new (ioredis().Redis)(target.url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1, retryStrategy: () => null });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Queue, Worker, type Job as BullJob } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Job as BullJob, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bullmq, ioredis } from './modules.js';
 import type { ConnectorSpec } from '../../core/types.js';
 import type { Finish } from '../../registry/executions.js';
 import { findAgentType } from '../../agents/index.js';
@@ -80,6 +81,8 @@ export class QueueWorker {
   async start(): Promise<void> {
     const { url, prefix } = this.o;
     const connection = connectionFor(url);
+    const { Redis } = ioredis();
+    const { Worker } = bullmq();
     this.redis = new Redis(url, { maxRetriesPerRequest: null });
     this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
     await this.subscriber.subscribe(cancelChannel(prefix));
@@ -143,7 +146,7 @@ export class QueueWorker {
   private async send(replyTo: string, message: ResultMessage): Promise<void> {
     let q = this.results.get(replyTo);
     if (!q) {
-      q = new Queue(replyTo, { connection: connectionFor(this.o.url), prefix: this.o.prefix });
+      q = new (bullmq().Queue)(replyTo, { connection: connectionFor(this.o.url), prefix: this.o.prefix });
       q.on('error', () => undefined);
       this.results.set(replyTo, q);
     }
