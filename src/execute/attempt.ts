@@ -28,13 +28,14 @@ export interface AttemptContext {
   maxOutputBytes: number;
   killGraceMs: number;
   now: () => Date;
-  /** Called once the agent is about to start, with what is then known (already redacted). */
-  onStart: (fields: { startedAt: Date; renderedPrompt: string; argv: string[] }) => void;
+  /**
+   * Called once the agent runs (or could not be spawned), with what is then known (already
+   * redacted) and what finds the agent again if the hub crashes: one write records both.
+   */
+  onStart: (fields: { startedAt: Date; renderedPrompt: string; argv: string[]; agentProcess?: AgentProcess }) => void;
   onOutput?: (path: string) => void;
   /** Files connectors read (prompt files, MCP configs), which no output may replace; see filesReadBy(). */
   filesReadByConnectors?: () => ReadonlyMap<string, string>;
-  /** Called once the agent runs, with what finds it again if the hub crashes (recorded on the run). */
-  onProcess?: (p: AgentProcess) => void;
   /** Told each step of the transcript as it happens, redacted and cut to size. */
   onEvent?: (e: TranscriptEvent) => void;
 }
@@ -115,7 +116,11 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   const ownCwd = spec.agent.cwd === undefined;
   // Made off the event loop, like its removal: creating a directory took ~0.8 ms of the hub's time a run.
   const cwd = ownCwd ? await mkdtemp(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
-  ctx.onStart({ startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]) });
+  let told = false;
+  const tellStart = (agentProcess?: AgentProcess) => {
+    told = true;
+    ctx.onStart({ startedAt, renderedPrompt: redact.text(prompt), argv: redact.value([inv.command, ...inv.args]), ...(agentProcess ? { agentProcess } : {}) });
+  };
 
   const mode = ctx.hub?.state?.transcripts ?? DEFAULT_TRANSCRIPTS;
   const reader = new TranscriptReader({
@@ -123,12 +128,15 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     redact, now: ctx.now, emit: (e) => ctx.onEvent?.(e),
   });
   try {
-    const spawned = await spawnAgent({
+    const spawning = spawnAgent({
       command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
       timeoutMs: durationMs(spec.agent.timeout), graceMs: ctx.killGraceMs, maxOutputBytes: ctx.maxOutputBytes, signal: a.signal,
-      runId: a.id, ...(ctx.onProcess ? { onSpawn: ctx.onProcess } : {}),
+      runId: a.id, onSpawn: tellStart,
       onStdout: (c) => reader.stdout(c), onStderr: (c) => reader.stderr(c), collectStdout: !agent.streamSteps,
     });
+    // The spawn is synchronous: an agent that did not start (no pid) is told started all the same, at once.
+    if (!told) tellStart();
+    const spawned = await spawning;
     const read = reader.finish();
     // A streaming agent's stdout is its events: interpret reads what the reader kept of it.
     const p = agent.streamSteps ? { ...spawned, ...read } : spawned;

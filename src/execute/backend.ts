@@ -36,6 +36,8 @@ export interface JobStart {
   startedAt: Date;
   renderedPrompt: string;
   argv: string[];
+  /** What finds the agent again after a crash of the hub (a run in this process): recorded in the same write. */
+  agentProcess?: AgentProcess;
 }
 
 /** The hub.yaml settings a backend runs with; configure() takes new ones without a restart. */
@@ -134,8 +136,6 @@ export interface BackendContext {
   onOutput?: (path: string) => void;
   /** Files connectors read (prompt files, MCP configs), which no output may replace. */
   filesReadByConnectors?: () => ReadonlyMap<string, string>;
-  /** What finds a job's agent again if the hub crashes (recorded on the run). */
-  onProcess?: (id: string, p: AgentProcess) => void;
   /** The registry, for what a backend records beside the executor (the worker that ran a run). */
   db?: Db;
   /** Each transcript event of a job as it happens (already redacted): stored and streamed live by the hub. */

@@ -1,6 +1,6 @@
 import type { Db } from '../registry/db.js';
 import { connectorFilesRead } from '../registry/connectors.js';
-import { recordAgentProcess, type Execution } from '../registry/executions.js';
+import { type Execution } from '../registry/executions.js';
 import { StorageHealth } from '../registry/storage.js';
 import type { HubConfig } from '../spec/hub-config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -62,8 +62,6 @@ export function createExecution(o: ExecutionOptions): Executor {
   const backend = (o.backend ?? configuredBackend(o.hub, env) ?? localBackend)({
     root: o.root, db: o.db, env, log, now, killGraceMs: o.killGraceMs ?? DEFAULT_KILL_GRACE_MS, settings: runSettings(o.hub),
     filesReadByConnectors: () => connectorFilesRead(o.db, o.root),
-    // On a full disk the run goes on without it: a crash then leaves its agent to be found by its run id alone.
-    onProcess: (id, p) => void storage.attempt(`record the agent process of ${id}`, () => recordAgentProcess(o.db, id, p)),
     onEvent: (id, e) => sink.event(id, e),
     // A saveTo output is on disk already; queuing it for the commit waits for room if need be.
     ...(records ? { onOutput: (p: string) => void storage.keep(`queue ${p} for the next commit`, () => records.recordOutput(p)) } : {}),

@@ -127,9 +127,10 @@ export function insertExecution(db: Db, e: NewExecution): boolean {
   return r.changes === 1;
 }
 
-export function markRunning(db: Db, id: string, fields: { startedAt: Date; renderedPrompt: string; argv: string[] }): void {
-  stmt(db, "UPDATE executions SET status = 'running', started_at = ?, rendered_prompt = ?, argv = ? WHERE id = ?")
-    .run(fields.startedAt.toISOString(), fields.renderedPrompt, canonicalJson(fields.argv), id);
+/** A run's start; with `agentProcess` (see recordAgentProcess), what finds its agent again, in the same write. */
+export function markRunning(db: Db, id: string, fields: { startedAt: Date; renderedPrompt: string; argv: string[]; agentProcess?: object }): void {
+  stmt(db, "UPDATE executions SET status = 'running', started_at = ?, rendered_prompt = ?, argv = ?, agent_process = COALESCE(?, agent_process) WHERE id = ?")
+    .run(fields.startedAt.toISOString(), fields.renderedPrompt, canonicalJson(fields.argv), fields.agentProcess ? canonicalJson(fields.agentProcess) : null, id);
 }
 
 /** What a finished run records; every field optional but the status. */

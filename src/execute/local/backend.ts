@@ -99,7 +99,6 @@ export class LocalBackend implements ExecutionBackend {
         root: ctx.root, env: ctx.env, hub: settings.hub, maxOutputBytes: settings.maxOutputBytes, killGraceMs: ctx.killGraceMs, now: ctx.now,
         ...(ctx.onOutput ? { onOutput: ctx.onOutput } : {}),
         ...(ctx.filesReadByConnectors ? { filesReadByConnectors: ctx.filesReadByConnectors } : {}),
-        ...(ctx.onProcess ? { onProcess: (p) => ctx.onProcess?.(job.id, p) } : {}),
         ...(ctx.onEvent ? { onEvent: (e) => ctx.onEvent?.(job.id, e) } : {}),
         onStart: (fields) => this.reports.start(job.id, fields),
       }, {
