@@ -1,12 +1,13 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { git, writeFiles } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { fillDisk } from '../helpers/disk.js';
 import { startDaemon } from '../helpers/daemon.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
@@ -31,24 +32,6 @@ function repoOnTinyDisk(files: Record<string, string>): { dir: string; mount: st
   return { dir, mount };
 }
 
-/** Fills the file system until not one more 4 KB block fits. */
-function fill(file: string): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10]) {
-      const chunk = Buffer.alloc(size, 1);
-      for (;;) {
-        try {
-          writeSync(fd, chunk);
-        } catch {
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 interface Health { status: string; reasons: string[]; storage: { reason: string; unrecordedRuns: number } | null }
 
@@ -68,7 +51,7 @@ describe.runIf(root)('a full disk', () => {
     const long = await d.api<{ id: string }>('/api/connectors/long/run', { method: 'POST' });
     expect(long.status).toBe(202);
     const filler = path.join(mount, 'filler');
-    fill(filler);
+    fillDisk(filler);
     await eventually(async () => {
       const health = (await d.api<Health>('/healthz')).body;
       expect(health.status).toBe('degraded');

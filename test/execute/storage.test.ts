@@ -1,11 +1,12 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { Hub } from '../../src/hub.js';
 import { getExecution, type Execution } from '../../src/registry/executions.js';
 import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { fillDisk } from '../helpers/disk.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -52,28 +53,10 @@ describe('a registry that cannot grow (SQLite: database or disk is full)', () =>
     await eventually(() => expect(getExecution(hub.db, first.id)?.status).toBe('running'));
     // The second starts when the first ends, while nothing can be written: what it would record of its start waits.
     const filler = path.join(mount, 'filler');
-    fill(filler);
+    fillDisk(filler);
     await eventually(() => expect(hub.executor.unrecordedRuns).toBe(2), 10_000);
     rmSync(filler);
     for (const id of [first.id, second.id]) expect(await hub.executor.wait(id)).toMatchObject({ status: 'success', error: null });
   });
 });
 
-/** Fills the file system until not one more 4 KB block fits. */
-function fill(file: string): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10]) {
-      const chunk = Buffer.alloc(size, 1);
-      for (;;) {
-        try {
-          writeSync(fd, chunk);
-        } catch {
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
