@@ -36,9 +36,9 @@ export async function loadChanged(rootDir: string, all: Observed, cache: SourceC
     if (p === HUB_FILE || p === PARTIALS_DIR || p.startsWith(`${PARTIALS_DIR}/`) || read.has(p) || !p.startsWith(`${CONNECTORS_DIR}/`)) return undefined;
     const st = lstatSync(path.join(root, p), { throwIfNoEntry: false });
     if (st?.isDirectory()) return undefined;
+    // Gone: it may have been a directory holding connector files, whatever its name (a directory `x.yaml` too).
+    if (!st && all.sources.some((s) => s.path.startsWith(`${p}/`))) return undefined;
     if (isConnectorPath(p)) paths.add(p);
-    // Gone and not a connector file: it may have been a directory holding some.
-    else if (!st && all.sources.some((s) => s.path.startsWith(`${p}/`))) return undefined;
   }
   if (paths.size === 0) return { desired: { root, digest: cache.digest, partials: new Map(), files: [], deps: new Map(), global: [], checked: 0 }, observed: { connectors: [], sources: [] } };
   const hub = parseHubConfig(readHubBytes(root));

@@ -80,6 +80,13 @@ describe('reconcile with the changed paths (a file event)', () => {
     t.close();
   });
 
+  it('takes a directory named like a connector file, moved away with the connectors in it, as a directory', async () => {
+    const t = await twins({ ...many, 'connectors/old.yaml/x.yaml': connector(), 'connectors/old.yaml/y.yaml': connector() });
+    // Moved out of connectors/: one event, for the directory.
+    await t.step((r) => renameSync(path.join(r, 'connectors/old.yaml'), path.join(r, 'old-connectors')), ['connectors/old.yaml']);
+    t.close();
+  });
+
   it('takes the full pass for a burst naming many files (a checkout, a sed over all of them): its cache skips the unchanged ones, checking each named file would not', async () => {
     const files: Files = {};
     for (let i = 0; i < 80; i++) files[`connectors/m-${i}.yaml`] = connector({ prompt: `m ${i}` });
