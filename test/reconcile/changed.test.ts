@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { openDb, type Db } from '../../src/registry/db.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { listConnectors, listInvalidSources } from '../../src/registry/connectors.js';
@@ -77,6 +77,18 @@ describe('reconcile with the changed paths (a file event)', () => {
       writeFiles(r, { 'connectors/sub/s.yaml': connector() });
     }, ['connectors/sub', 'connectors/sub/s.yaml'], false);
     await t.step((r) => rmSync(path.join(r, 'connectors/sub'), { recursive: true }), ['connectors/sub'], false);
+    t.close();
+  });
+
+  it('follows a file that other files read through a symlink: a connector file or a promptFile linked to it is checked again by the full pass', async () => {
+    const t = await twins({ ...many, 'connectors/a.yaml': connector({ schedule: '0 9 * * *' }), 'connectors/pf.yaml': 'promptFile: pf.prompt.hbs\n', 'connectors/shared.hbs': 'shared v1' });
+    await t.step((r) => {
+      symlinkSync('a.yaml', path.join(r, 'connectors/link.yaml'));
+      symlinkSync('shared.hbs', path.join(r, 'connectors/pf.prompt.hbs'));
+    }, ['connectors/link.yaml', 'connectors/pf.prompt.hbs']);
+    // The file event names the link's target only: the connector read through the link changes too.
+    await t.step((r) => writeFiles(r, { 'connectors/a.yaml': connector({ schedule: '0 10 * * *' }) }), ['connectors/a.yaml']);
+    await t.step((r) => writeFiles(r, { 'connectors/shared.hbs': 'shared v2' }), ['connectors/shared.hbs']);
     t.close();
   });
 
