@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { linkSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { openDb, type Db } from '../../src/registry/db.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { listConnectors, listInvalidSources } from '../../src/registry/connectors.js';
@@ -89,6 +89,13 @@ describe('reconcile with the changed paths (a file event)', () => {
     // The file event names the link's target only: the connector read through the link changes too.
     await t.step((r) => writeFiles(r, { 'connectors/a.yaml': connector({ schedule: '0 10 * * *' }) }), ['connectors/a.yaml']);
     await t.step((r) => writeFiles(r, { 'connectors/shared.hbs': 'shared v2' }), ['connectors/shared.hbs']);
+    t.close();
+  });
+
+  it('follows a connector file with another name (a hard link): an edit in place changes the connector of each name', async () => {
+    const t = await twins({ ...many, 'connectors/a.yaml': connector({ schedule: '0 9 * * *' }) });
+    await t.step((r) => linkSync(path.join(r, 'connectors/a.yaml'), path.join(r, 'connectors/b.yaml')), ['connectors/b.yaml']);
+    await t.step((r) => writeFiles(r, { 'connectors/a.yaml': connector({ schedule: '0 10 * * *' }) }), ['connectors/a.yaml']);
     t.close();
   });
 
