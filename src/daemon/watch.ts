@@ -1,4 +1,4 @@
-import { watch, lstatSync, readdirSync, type FSWatcher } from 'node:fs';
+import { watch, lstatSync, readdirSync, statSync, type Dirent, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
 export interface WatchOptions {
@@ -69,6 +69,27 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   };
 
   const isDir = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory() === true;
+  const isLink = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isSymbolicLink() === true;
+
+  /**
+   * A symlink under connectors/ (a connector or prompt file linked, maybe from outside
+   * connectors/): a watch on the file it leads to, whose events name the link, since the
+   * loader reads through it. Replaced (an editor's save of the target), it is watched anew.
+   * A link to a directory is not followed, as the loader does not walk one.
+   */
+  const watchLink = (rel: string) => {
+    if (closed || watchers.has(rel) || statSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory() !== false) return;
+    const w = watchDir(rel, (event) => {
+      changed(rel);
+      if (event === 'rename') follow(rel);
+    });
+    if (!w) return;
+    w.on('error', () => {
+      unwatch(rel);
+      changed(rel);
+    });
+    watchers.set(rel, w);
+  };
 
   /** Watches a directory under connectors/ and every directory below it (not through symlinks: the loader does not follow them either). */
   const watchTree = (rel: string) => {
@@ -86,19 +107,23 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       changed(rel);
     });
     watchers.set(rel, w);
-    let entries: string[] = [];
+    let entries: Dirent[] = [];
     try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
     } catch {
       // removed while we looked: its parent's event follows
     }
-    for (const name of entries) watchTree(`${rel}/${name}`);
+    for (const e of entries) {
+      if (e.isDirectory()) watchTree(`${rel}/${e.name}`);
+      else if (e.isSymbolicLink()) watchLink(`${rel}/${e.name}`);
+    }
   };
 
-  /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory is there now. */
+  /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory (or a symlink) is there now. */
   const follow = (rel: string) => {
     if (watchers.has(rel)) unwatch(rel);
     if (isDir(rel)) watchTree(rel);
+    else if (isLink(rel)) watchLink(rel);
   };
 
   // The repository root itself (not its subdirectories): hub.yaml, and connectors/ removed and created again.

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { watchConnectors } from '../../src/daemon/watch.js';
 import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually } from '../helpers/fake-agent.js';
@@ -60,6 +60,24 @@ describe('the connector watcher (real file events)', () => {
     await next(() => mkdirSync(path.join(root, 'connectors/team')));
     await settle(50);
     expect(await next(() => writeFiles(root, { 'connectors/team/c.yaml': 'prompt: c\n' }))).toContain('connectors/team/c.yaml');
+  });
+
+  it('follows the file a symlink under connectors/ leads to, outside connectors/ too: its edits (in place or an atomic save) name the link', async () => {
+    const { root, next } = watched({ 'connectors/team/t.yaml': 'prompt: t\n', 'shared/base.yaml': 'prompt: base\n', 'shared/p.hbs': 'v1' });
+    symlinkSync('../shared/base.yaml', path.join(root, 'connectors/base.yaml'));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v2\n' }))).toContain('connectors/base.yaml');
+    // An editor's save of the target replaces it: the link is followed to the new file.
+    expect(await next(() => {
+      writeFileSync(path.join(root, 'shared/.base.yaml.swp'), 'prompt: base v3\n');
+      renameSync(path.join(root, 'shared/.base.yaml.swp'), path.join(root, 'shared/base.yaml'));
+    })).toContain('connectors/base.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v4\n' }))).toContain('connectors/base.yaml');
+    // A link made while watching (a promptFile linked out of connectors/) is followed as well.
+    await next(() => symlinkSync('../../shared/p.hbs', path.join(root, 'connectors/team/p.prompt.hbs')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/p.hbs': 'v2' }))).toContain('connectors/team/p.prompt.hbs');
   });
 
   it('makes no call once closed', async () => {
