@@ -99,6 +99,14 @@ describe('reconcile with the changed paths (a file event)', () => {
     t.close();
   });
 
+  it('lists a connector file linked before the file it links to was made, once that file is made', async () => {
+    const t = await twins({ ...many });
+    // A dangling link is no connector file yet (nothing to read); the file made, the link reads it.
+    await t.step((r) => symlinkSync('target.yaml', path.join(r, 'connectors/link.yaml')), ['connectors/link.yaml']);
+    await t.step((r) => writeFiles(r, { 'connectors/target.yaml': connector({ schedule: '0 9 * * *' }) }), ['connectors/target.yaml']);
+    t.close();
+  });
+
   it('takes a directory named like a connector file, moved away with the connectors in it, as a directory', async () => {
     const t = await twins({ ...many, 'connectors/old.yaml/x.yaml': connector(), 'connectors/old.yaml/y.yaml': connector() });
     // Moved out of connectors/: one event, for the directory.
