@@ -73,7 +73,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
 
   /**
    * A symlink under connectors/ (a connector or prompt file linked, maybe from outside
-   * connectors/): a watch on the file it leads to, whose events name the link, since the
+   * connectors/), or hub.yaml linked: a watch on the file it leads to, whose events name the link, since the
    * loader reads through it. Replaced (an editor's save of the target), it is watched anew.
    * A link to a directory is not followed, as the loader does not walk one.
    */
@@ -130,11 +130,15 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   const top = watchDir('', (event, name) => {
     if (name !== null && name !== HUB_FILE && name !== CONNECTORS) return;
     changed(name ?? CONNECTORS);
+    // hub.yaml replaced (a symlink to a file elsewhere made or removed): its link watch follows.
     // connectors/ made again: files written into it before its watch was set raised no event; the pass this call asks for finds them.
-    if (name !== HUB_FILE && (event === 'rename' || !watchers.has(CONNECTORS))) follow(CONNECTORS);
+    if (name === HUB_FILE) {
+      if (event === 'rename') follow(HUB_FILE);
+    } else if (event === 'rename' || !watchers.has(CONNECTORS)) follow(CONNECTORS);
   });
   top?.on('error', () => changed(CONNECTORS));
   watchTree(CONNECTORS);
+  if (isLink(HUB_FILE)) watchLink(HUB_FILE);
   // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
   setImmediate(() => {
     if (!closed) onChange([]);

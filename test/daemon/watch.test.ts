@@ -6,8 +6,9 @@ import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually } from '../helpers/fake-agent.js';
 
 /** A watcher on a temp repo, and every call it made. */
-function watched(files: Record<string, string>, debounceMs = 20) {
+function watched(files: Record<string, string>, debounceMs = 20, before?: (root: string) => void) {
   const root = testdir(files);
+  before?.(root);
   const calls: string[][] = [];
   const w = watchConnectors(root, (paths) => calls.push(paths), { debounceMs });
   onTestFinished(() => w.close());
@@ -78,6 +79,19 @@ describe('the connector watcher (real file events)', () => {
     await next(() => symlinkSync('../../shared/p.hbs', path.join(root, 'connectors/team/p.prompt.hbs')));
     await settle(50);
     expect(await next(() => writeFiles(root, { 'shared/p.hbs': 'v2' }))).toContain('connectors/team/p.prompt.hbs');
+  });
+
+  it('follows hub.yaml linked to a file elsewhere, linked before the start or after', async () => {
+    const { root, next, close } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'shared/hub.yaml': 'resync: { interval: 1m }\n', 'shared/other.yaml': 'resync: { interval: 2m }\n' }, 20, (r) => symlinkSync('shared/hub.yaml', path.join(r, 'hub.yaml')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/hub.yaml': 'resync: { interval: 3m }\n' }))).toContain('hub.yaml');
+    await next(() => {
+      rmSync(path.join(root, 'hub.yaml'));
+      symlinkSync('shared/other.yaml', path.join(root, 'hub.yaml'));
+    });
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/other.yaml': 'resync: { interval: 4m }\n' }))).toContain('hub.yaml');
+    await close();
   });
 
   it('makes no call once closed', async () => {
