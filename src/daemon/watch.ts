@@ -1,4 +1,4 @@
-import { watch, lstatSync, readdirSync, statSync, type Dirent, type FSWatcher } from 'node:fs';
+import { watch, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
 export interface WatchOptions {
@@ -73,17 +73,37 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
 
   /**
    * A symlink under connectors/ (a connector or prompt file linked, maybe from outside
-   * connectors/), or hub.yaml linked: a watch on the file it leads to, whose events name the link, since the
-   * loader reads through it. Replaced (an editor's save of the target), it is watched anew.
-   * A link to a directory is not followed, as the loader does not walk one.
+   * connectors/), or hub.yaml linked: a watch on the directory of the file it leads to, whose
+   * events for that file name the link, since the loader reads through it. The directory, not
+   * the file: a target replaced (an editor's save, a checkout's unlink and create) or made
+   * after the link (a dangling one) is seen too. The link itself replaced, its parent's event
+   * sets the watch again (follow). A link to a directory is not followed, as the loader does
+   * not walk one.
    */
   const watchLink = (rel: string) => {
-    if (closed || watchers.has(rel) || statSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory() !== false) return;
-    const w = watchDir(rel, (event) => {
-      changed(rel);
-      if (event === 'rename') follow(rel);
-    });
-    if (!w) return;
+    if (closed || watchers.has(rel)) return;
+    const abs = path.join(root, rel);
+    let target: string;
+    try {
+      target = realpathSync(abs);
+    } catch {
+      try {
+        target = path.resolve(path.dirname(abs), readlinkSync(abs)); // dangling: the file it names
+      } catch {
+        return; // gone, or no symlink any more: its parent's event follows
+      }
+    }
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) return;
+    const name = path.basename(target);
+    let w: FSWatcher;
+    try {
+      w = watch(path.dirname(target), (_event, n) => {
+        if (n === null || n === name) changed(rel);
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(rel, err as Error);
+      return;
+    }
     w.on('error', () => {
       unwatch(rel);
       changed(rel);

@@ -79,6 +79,13 @@ describe('the connector watcher (real file events)', () => {
     await next(() => symlinkSync('../../shared/p.hbs', path.join(root, 'connectors/team/p.prompt.hbs')));
     await settle(50);
     expect(await next(() => writeFiles(root, { 'shared/p.hbs': 'v2' }))).toContain('connectors/team/p.prompt.hbs');
+    // The target removed and made again (a checkout's unlink and create), or made after the link: both name the link.
+    await next(() => rmSync(path.join(root, 'shared/base.yaml')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v5\n' }))).toContain('connectors/base.yaml');
+    await next(() => symlinkSync('later.yaml', path.join(root, 'connectors/team/link.yaml')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'connectors/team/later.yaml': 'prompt: later\n' }))).toEqual(expect.arrayContaining(['connectors/team/later.yaml', 'connectors/team/link.yaml']));
   });
 
   it('follows hub.yaml linked to a file elsewhere, linked before the start or after', async () => {

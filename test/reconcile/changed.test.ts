@@ -102,8 +102,9 @@ describe('reconcile with the changed paths (a file event)', () => {
   it('lists a connector file linked before the file it links to was made, once that file is made', async () => {
     const t = await twins({ ...many });
     // A dangling link is no connector file yet (nothing to read); the file made, the link reads it.
+    // The registry has no row for the link to send the target's event to the full pass: the watcher names the link too (test/daemon/watch.test.ts).
     await t.step((r) => symlinkSync('target.yaml', path.join(r, 'connectors/link.yaml')), ['connectors/link.yaml']);
-    await t.step((r) => writeFiles(r, { 'connectors/target.yaml': connector({ schedule: '0 9 * * *' }) }), ['connectors/target.yaml']);
+    await t.step((r) => writeFiles(r, { 'connectors/target.yaml': connector({ schedule: '0 9 * * *' }) }), ['connectors/target.yaml', 'connectors/link.yaml']);
     t.close();
   });
 
