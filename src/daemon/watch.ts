@@ -81,7 +81,8 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
    * not walk one.
    */
   const watchLink = (rel: string) => {
-    if (closed || watchers.has(rel)) return;
+    // Dot entries are no files the loader reads (an editor's lock file is a dangling symlink: .#a.yaml).
+    if (closed || watchers.has(rel) || path.basename(rel).startsWith('.')) return;
     const abs = path.join(root, rel);
     let target: string;
     try {
