@@ -15,6 +15,7 @@ export interface ConnectorWatcher {
 
 const CONNECTORS = 'connectors';
 const HUB_FILE = 'hub.yaml';
+const PARTIALS = `${CONNECTORS}/partials`;
 
 /**
  * Watches connectors/ (connector files, prompt files, partials; every directory under it)
@@ -78,7 +79,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
    * the file: a target replaced (an editor's save, a checkout's unlink and create) or made
    * after the link (a dangling one) is seen too. The link itself replaced, its parent's event
    * sets the watch again (follow). A link to a directory is not followed, as the loader does
-   * not walk one.
+   * not walk one (but connectors/partials itself).
    */
   const watchLink = (rel: string) => {
     // Dot entries are no files the loader reads (an editor's lock file is a dangling symlink: .#a.yaml).
@@ -94,7 +95,11 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
         return; // gone, or no symlink any more: its parent's event follows
       }
     }
-    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) return;
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+      // connectors/partials linked to a directory: the partials loader reads through it, and so this watches.
+      if (rel === PARTIALS) watchTree(rel);
+      return;
+    }
     const name = path.basename(target);
     let w: FSWatcher;
     try {

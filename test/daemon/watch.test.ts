@@ -88,6 +88,15 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => writeFiles(root, { 'connectors/team/later.yaml': 'prompt: later\n' }))).toEqual(expect.arrayContaining(['connectors/team/later.yaml', 'connectors/team/link.yaml']));
   });
 
+  it('follows connectors/partials linked to a directory elsewhere, as the loader reads the partials through it', async () => {
+    const { root, next } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'shared/partials/f.hbs': 'v1' }, 20, (r) => symlinkSync('../shared/partials', path.join(r, 'connectors/partials')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/partials/f.hbs': 'v2' }))).toContain('connectors/partials/f.hbs');
+    expect(await next(() => writeFiles(root, { 'shared/partials/sub/g.hbs': 'v1' }))).toContain('connectors/partials/sub');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/partials/sub/g.hbs': 'v2' }))).toContain('connectors/partials/sub/g.hbs');
+  });
+
   it('follows hub.yaml linked to a file elsewhere, linked before the start or after', async () => {
     const { root, next, close } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'shared/hub.yaml': 'resync: { interval: 1m }\n', 'shared/other.yaml': 'resync: { interval: 2m }\n' }, 20, (r) => symlinkSync('shared/hub.yaml', path.join(r, 'hub.yaml')));
     await settle(50);
