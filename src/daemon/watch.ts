@@ -10,6 +10,12 @@ export interface WatchOptions {
 
 /** What `watchConnectors` returns: stop it with close(). */
 export interface ConnectorWatcher {
+  /**
+   * The files outside connectors/ that connectors read (a promptFile `../prompts/x.hbs`),
+   * repository-relative: their edits are followed too (a watch on each one's directory),
+   * until a later call leaves them out.
+   */
+  followFiles(files: Iterable<string>): void;
   close(): Promise<void>;
 }
 
@@ -170,13 +176,49 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     if (!closed) onChange([]);
   });
 
+  /** Directories outside connectors/ holding files connectors read: their watch, and the names in them that count. */
+  const outside = new Map<string, { w: FSWatcher; names: Set<string> }>();
+
   return {
+    followFiles(files) {
+      if (closed) return;
+      const wanted = new Map<string, Set<string>>();
+      for (const f of files) {
+        if (f === HUB_FILE || f.startsWith(`${CONNECTORS}/`)) continue; // watched already
+        const dir = path.posix.dirname(f);
+        const names = wanted.get(dir) ?? new Set<string>();
+        wanted.set(dir, names.add(path.posix.basename(f)));
+      }
+      for (const [dir, o] of outside) {
+        if (wanted.has(dir)) continue;
+        o.w.close();
+        outside.delete(dir);
+      }
+      for (const [dir, names] of wanted) {
+        const known = outside.get(dir);
+        if (known) {
+          known.names = names;
+          continue;
+        }
+        const at = (name: string) => (dir === '.' ? name : `${dir}/${name}`);
+        const w = watchDir(dir === '.' ? '' : dir, (_event, name) => {
+          const o = outside.get(dir);
+          if (!o) return;
+          if (name === null) o.names.forEach((n) => changed(at(n)));
+          else if (o.names.has(name)) changed(at(name));
+        });
+        // A directory not there yet: the connector reading from it is invalid (missing file) until it is, and the resync sees it made.
+        if (w) outside.set(dir, { w, names });
+      }
+    },
     close() {
       closed = true;
       clearTimeout(timer);
       top?.close();
       for (const w of watchers.values()) w.close();
       watchers.clear();
+      for (const o of outside.values()) o.w.close();
+      outside.clear();
       return Promise.resolve();
     },
   };
