@@ -177,7 +177,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   });
 
   /** Directories outside connectors/ holding files connectors read: their watch, and the names in them that count. */
-  const outside = new Map<string, { w: FSWatcher; names: Set<string> }>();
+  const outside = new Map<string, { w: FSWatcher; names: Set<string>; ino: number | undefined }>();
 
   return {
     followFiles(files) {
@@ -196,10 +196,14 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       }
       for (const [dir, names] of wanted) {
         const known = outside.get(dir);
-        if (known) {
+        const ino = statSync(path.join(root, dir), { throwIfNoEntry: false })?.ino;
+        if (known && known.ino === ino) {
           known.names = names;
           continue;
         }
+        // Not watched yet, or removed and made again since (a checkout): a watch on the directory there now.
+        known?.w.close();
+        outside.delete(dir);
         const at = (name: string) => (dir === '.' ? name : `${dir}/${name}`);
         const w = watchDir(dir === '.' ? '' : dir, (_event, name) => {
           const o = outside.get(dir);
@@ -208,7 +212,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
           else if (o.names.has(name)) changed(at(name));
         });
         // A directory not there yet: the connector reading from it is invalid (missing file) until it is, and the resync sees it made.
-        if (w) outside.set(dir, { w, names });
+        if (w) outside.set(dir, { w, names, ino });
       }
     },
     close() {

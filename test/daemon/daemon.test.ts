@@ -96,6 +96,12 @@ describe('agent-hub start (a real daemon process)', () => {
     await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/q')).body.template).toBe('q v1'), 3000);
     writeFiles(root, { 'more/q.hbs': 'q v2' });
     await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/q')).body.template).toBe('q v2'), 3000);
+    // Its directory removed and made again (a checkout to a branch without it and back, the connector file changed with it).
+    rmSync(path.join(root, 'prompts'), { recursive: true });
+    writeFiles(root, { 'prompts/p.hbs': 'p v4', 'connectors/p.yaml': yaml({ promptFile: '../prompts/p.hbs', schedule: '0 10 * * *' }) });
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/p')).body.template).toBe('p v4'), 3000);
+    writeFiles(root, { 'prompts/p.hbs': 'p v5' });
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/p')).body.template).toBe('p v5'), 3000);
     d.proc.kill('SIGTERM');
     expect(await d.exited).toBe(0);
   });
