@@ -177,7 +177,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   });
 
   /** Directories outside connectors/ holding files connectors read: their watch, and the names in them that count. */
-  const outside = new Map<string, { w: FSWatcher; names: Set<string>; ino: number | undefined }>();
+  const outside = new Map<string, { w: FSWatcher; names: Set<string> }>();
 
   return {
     followFiles(files) {
@@ -195,15 +195,9 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
         outside.delete(dir);
       }
       for (const [dir, names] of wanted) {
+        // Watched anew at each call: the directory may have been removed and made again since (a checkout away and back),
+        // its old watch dead, and an inode number can come back. The new watch is set before the old one goes: no event is lost between.
         const known = outside.get(dir);
-        const ino = statSync(path.join(root, dir), { throwIfNoEntry: false })?.ino;
-        if (known && known.ino === ino) {
-          known.names = names;
-          continue;
-        }
-        // Not watched yet, or removed and made again since (a checkout): a watch on the directory there now.
-        known?.w.close();
-        outside.delete(dir);
         const at = (name: string) => (dir === '.' ? name : `${dir}/${name}`);
         const w = watchDir(dir === '.' ? '' : dir, (_event, name) => {
           const o = outside.get(dir);
@@ -211,8 +205,10 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
           if (name === null) o.names.forEach((n) => changed(at(n)));
           else if (o.names.has(name)) changed(at(name));
         });
+        known?.w.close();
+        outside.delete(dir);
         // A directory not there yet: the connector reading from it is invalid (missing file) until it is, and the resync sees it made.
-        if (w) outside.set(dir, { w, names, ino });
+        if (w) outside.set(dir, { w, names });
       }
     },
     close() {
