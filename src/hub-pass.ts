@@ -30,6 +30,12 @@ export interface PassOptions {
  */
 export class ReconcilePasses {
   private readonly listeners: Array<(pass: ReconcilePass) => void> = [];
+  /**
+   * The last pass failed (the registry locked or the disk full): the files it was to apply,
+   * and the connectors it may have changed, are in no later file event. The next pass is a
+   * full one, its schedules synced in full.
+   */
+  private failed = false;
 
   constructor(private readonly o: PassOptions) {}
 
@@ -45,7 +51,8 @@ export class ReconcilePasses {
     const { log } = this.o;
     try {
       this.o.beforePass();
-      const result = await reconcile(this.o.root, this.o.db, changed ? { changed } : {});
+      const full = this.failed;
+      const result = await reconcile(this.o.root, this.o.db, changed && !full ? { changed } : {});
       // HEAD may have moved (a commit, a pull): connectors take the commit their files are in now.
       // Not on file events alone, which a commit does not make: those passes stay quick.
       const filesOnly = triggers.every((t) => t === 'files');
@@ -54,13 +61,15 @@ export class ReconcilePasses {
       }
       logPlan(log, result);
       // File events: only the connectors this pass changed are rescheduled. Any other trigger (start, resync, SIGHUP, a pull) syncs them all.
-      this.o.schedules.sync(filesOnly ? changedIds(result) : undefined);
+      this.o.schedules.sync(filesOnly && !full ? changedIds(result) : undefined);
+      this.failed = false;
       const fields = { trigger, durationMs: Math.round(performance.now() - started) };
       if (result.applied) log.info(fields, `reconciled: ${planSummary(result.plan)}`);
       else log.debug(fields, 'reconciled: no change');
       this.tell({ triggers, seconds: (performance.now() - started) / 1000, result });
       return result;
     } catch (err) {
+      this.failed = true;
       this.o.storage.note('reconcile', err);
       log.error({ trigger, err: (err as Error).message }, 'reconcile failed');
       this.tell({ triggers, seconds: (performance.now() - started) / 1000, error: err as Error });

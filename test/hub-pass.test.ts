@@ -66,3 +66,23 @@ describe.each([['with the paths they named', true], ['without paths (a full pass
     expect(hourOf(hub, 'b')).toBe(16);
   });
 });
+
+describe('a reconcile pass that failed (the registry locked by another process, the disk full)', () => {
+  it('is followed by a full pass: the edits it missed go live with the next file event, not at the resync', async () => {
+    const { root, hub } = await started({
+      'connectors/a.yaml': connector({ schedule: '0 9 * * *' }),
+      'connectors/b.yaml': connector({ schedule: '0 10 * * *' }),
+    });
+    // Another process holds the registry's write lock longer than the busy timeout: the pass for a.yaml fails.
+    const other = openDb(path.join(root, '.agent-hub/hub.db'));
+    other.exec('BEGIN IMMEDIATE');
+    writeFiles(root, { 'connectors/a.yaml': connector({ schedule: '0 11 * * *' }) });
+    await expect(hub.reconcile('files', ['connectors/a.yaml'])).rejects.toThrow();
+    other.exec('ROLLBACK');
+    other.close();
+    // The next edit's event names b.yaml alone.
+    writeFiles(root, { 'connectors/b.yaml': connector({ schedule: '0 12 * * *' }) });
+    await hub.reconcile('files', ['connectors/b.yaml']);
+    expect(['a', 'b'].map((id) => hourOf(hub, id))).toEqual([11, 12]);
+  }, 20_000);
+});

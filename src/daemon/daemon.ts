@@ -10,6 +10,7 @@ import { hubView, metricsSource } from '../server/hub-view.js';
 import { accessPolicy } from '../server/access.js';
 import { acquireLock } from './lock.js';
 import { watchConnectors } from './watch.js';
+import { depsOutsideConnectors } from '../registry/connectors.js';
 import { DaemonSignals } from './signals.js';
 import { HealthFile } from './health-file.js';
 import { removeServerFile, writeServerFile } from './server-file.js';
@@ -81,6 +82,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   // A file event's pass checks the paths it named (when no other file depends on them); the call once the watches are set (no paths) is a full one.
   const watcher = watchConnectors(root, (paths) => void hub.reconcile('files', paths.length ? paths : undefined).catch(() => undefined), {
     onError: (dir, err) => log.warn({ dir, err: err.message }, 'not watching a directory (raise fs.inotify.max_user_watches?); its changes go live at the next resync'),
+  });
+  // Files outside connectors/ that connectors read (promptFile: ../prompts/x.hbs): followed as the registry records them.
+  const followDeps = () => watcher.followFiles(depsOutsideConnectors(hub.db));
+  followDeps();
+  hub.onReconciled((pass) => {
+    if (pass.result?.applied) followDeps();
   });
   signals.onHangup(() => void hub.reconcile('SIGHUP').catch(() => undefined));
 

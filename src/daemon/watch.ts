@@ -1,4 +1,4 @@
-import { watch, lstatSync, readdirSync, type FSWatcher } from 'node:fs';
+import { watch, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
 export interface WatchOptions {
@@ -10,11 +10,18 @@ export interface WatchOptions {
 
 /** What `watchConnectors` returns: stop it with close(). */
 export interface ConnectorWatcher {
+  /**
+   * The files outside connectors/ that connectors read (a promptFile `../prompts/x.hbs`),
+   * repository-relative: their edits are followed too (a watch on each one's directory),
+   * until a later call leaves them out.
+   */
+  followFiles(files: Iterable<string>): void;
   close(): Promise<void>;
 }
 
 const CONNECTORS = 'connectors';
 const HUB_FILE = 'hub.yaml';
+const PARTIALS = `${CONNECTORS}/partials`;
 
 /**
  * Watches connectors/ (connector files, prompt files, partials; every directory under it)
@@ -69,6 +76,52 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   };
 
   const isDir = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory() === true;
+  const isLink = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isSymbolicLink() === true;
+
+  /**
+   * A symlink under connectors/ (a connector or prompt file linked, maybe from outside
+   * connectors/), or hub.yaml linked: a watch on the directory of the file it leads to, whose
+   * events for that file name the link, since the loader reads through it. The directory, not
+   * the file: a target replaced (an editor's save, a checkout's unlink and create) or made
+   * after the link (a dangling one) is seen too. The link itself replaced, its parent's event
+   * sets the watch again (follow). A link to a directory is not followed, as the loader does
+   * not walk one (but connectors/partials itself).
+   */
+  const watchLink = (rel: string) => {
+    // Dot entries are no files the loader reads (an editor's lock file is a dangling symlink: .#a.yaml).
+    if (closed || watchers.has(rel) || path.basename(rel).startsWith('.')) return;
+    const abs = path.join(root, rel);
+    let target: string;
+    try {
+      target = realpathSync(abs);
+    } catch {
+      try {
+        target = path.resolve(path.dirname(abs), readlinkSync(abs)); // dangling: the file it names
+      } catch {
+        return; // gone, or no symlink any more: its parent's event follows
+      }
+    }
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+      // connectors/partials linked to a directory: the partials loader reads through it, and so this watches.
+      if (rel === PARTIALS) watchTree(rel);
+      return;
+    }
+    const name = path.basename(target);
+    let w: FSWatcher;
+    try {
+      w = watch(path.dirname(target), (_event, n) => {
+        if (n === null || n === name) changed(rel);
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(rel, err as Error);
+      return;
+    }
+    w.on('error', () => {
+      unwatch(rel);
+      changed(rel);
+    });
+    watchers.set(rel, w);
+  };
 
   /** Watches a directory under connectors/ and every directory below it (not through symlinks: the loader does not follow them either). */
   const watchTree = (rel: string) => {
@@ -86,42 +139,86 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       changed(rel);
     });
     watchers.set(rel, w);
-    let entries: string[] = [];
+    let entries: Dirent[] = [];
     try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
     } catch {
       // removed while we looked: its parent's event follows
     }
-    for (const name of entries) watchTree(`${rel}/${name}`);
+    for (const e of entries) {
+      if (e.isDirectory()) watchTree(`${rel}/${e.name}`);
+      else if (e.isSymbolicLink()) watchLink(`${rel}/${e.name}`);
+    }
   };
 
-  /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory is there now. */
+  /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory (or a symlink) is there now. */
   const follow = (rel: string) => {
     if (watchers.has(rel)) unwatch(rel);
     if (isDir(rel)) watchTree(rel);
+    else if (isLink(rel)) watchLink(rel);
   };
 
   // The repository root itself (not its subdirectories): hub.yaml, and connectors/ removed and created again.
   const top = watchDir('', (event, name) => {
     if (name !== null && name !== HUB_FILE && name !== CONNECTORS) return;
     changed(name ?? CONNECTORS);
+    // hub.yaml replaced (a symlink to a file elsewhere made or removed): its link watch follows.
     // connectors/ made again: files written into it before its watch was set raised no event; the pass this call asks for finds them.
-    if (name !== HUB_FILE && (event === 'rename' || !watchers.has(CONNECTORS))) follow(CONNECTORS);
+    if (name === HUB_FILE) {
+      if (event === 'rename') follow(HUB_FILE);
+    } else if (event === 'rename' || !watchers.has(CONNECTORS)) follow(CONNECTORS);
   });
   top?.on('error', () => changed(CONNECTORS));
   watchTree(CONNECTORS);
+  if (isLink(HUB_FILE)) watchLink(HUB_FILE);
   // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
   setImmediate(() => {
     if (!closed) onChange([]);
   });
 
+  /** Directories outside connectors/ holding files connectors read: their watch, and the names in them that count. */
+  const outside = new Map<string, { w: FSWatcher; names: Set<string> }>();
+
   return {
+    followFiles(files) {
+      if (closed) return;
+      const wanted = new Map<string, Set<string>>();
+      for (const f of files) {
+        if (f === HUB_FILE || f.startsWith(`${CONNECTORS}/`)) continue; // watched already
+        const dir = path.posix.dirname(f);
+        const names = wanted.get(dir) ?? new Set<string>();
+        wanted.set(dir, names.add(path.posix.basename(f)));
+      }
+      for (const [dir, o] of outside) {
+        if (wanted.has(dir)) continue;
+        o.w.close();
+        outside.delete(dir);
+      }
+      for (const [dir, names] of wanted) {
+        // Watched anew at each call: the directory may have been removed and made again since (a checkout away and back),
+        // its old watch dead, and an inode number can come back. The new watch is set before the old one goes: no event is lost between.
+        const known = outside.get(dir);
+        const at = (name: string) => (dir === '.' ? name : `${dir}/${name}`);
+        const w = watchDir(dir === '.' ? '' : dir, (_event, name) => {
+          const o = outside.get(dir);
+          if (!o) return;
+          if (name === null) o.names.forEach((n) => changed(at(n)));
+          else if (o.names.has(name)) changed(at(name));
+        });
+        known?.w.close();
+        outside.delete(dir);
+        // A directory not there yet: the connector reading from it is invalid (missing file) until it is, and the resync sees it made.
+        if (w) outside.set(dir, { w, names });
+      }
+    },
     close() {
       closed = true;
       clearTimeout(timer);
       top?.close();
       for (const w of watchers.values()) w.close();
       watchers.clear();
+      for (const o of outside.values()) o.w.close();
+      outside.clear();
       return Promise.resolve();
     },
   };

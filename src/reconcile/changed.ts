@@ -23,9 +23,9 @@ const MAX_PATHS = 50;
  * one file and plans over one connector instead of stat-ing and planning all of them.
  * Paths no connector can depend on (an editor's swap and backup files, notes) are left out.
  * Undefined when the change may matter to other files, and the full pass decides: hub.yaml,
- * a partial, a file some connector reads (promptFile), a directory, an id another file has
- * or had (duplicates, moves), a hub.yaml or partial with errors, or a registry without a
- * recorded digest. The resync and the start stay full passes.
+ * a partial, a file some connector reads (promptFile, a symlink's target), a directory, a file
+ * with hard links, an id another file has or had (duplicates, moves), a hub.yaml or partial
+ * with errors, or a registry without a recorded digest. The resync and the start stay full passes.
  */
 export async function loadChanged(rootDir: string, all: Observed, cache: SourceCache, changed: readonly string[]): Promise<ChangedState | undefined> {
   if (cache.digest === null || changed.length === 0 || changed.length > MAX_PATHS) return undefined;
@@ -36,9 +36,11 @@ export async function loadChanged(rootDir: string, all: Observed, cache: SourceC
     if (p === HUB_FILE || p === PARTIALS_DIR || p.startsWith(`${PARTIALS_DIR}/`) || read.has(p) || !p.startsWith(`${CONNECTORS_DIR}/`)) return undefined;
     const st = lstatSync(path.join(root, p), { throwIfNoEntry: false });
     if (st?.isDirectory()) return undefined;
+    // A file with other names (hard links): an edit in place changes what each name reads, and the event names one.
+    if (st && st.nlink > 1) return undefined;
+    // Gone: it may have been a directory holding connector files, whatever its name (a directory `x.yaml` too).
+    if (!st && all.sources.some((s) => s.path.startsWith(`${p}/`))) return undefined;
     if (isConnectorPath(p)) paths.add(p);
-    // Gone and not a connector file: it may have been a directory holding some.
-    else if (!st && all.sources.some((s) => s.path.startsWith(`${p}/`))) return undefined;
   }
   if (paths.size === 0) return { desired: { root, digest: cache.digest, partials: new Map(), files: [], deps: new Map(), global: [], checked: 0 }, observed: { connectors: [], sources: [] } };
   const hub = parseHubConfig(readHubBytes(root));

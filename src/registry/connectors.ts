@@ -275,3 +275,9 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
   const ids = new Set(p.actions.filter((a) => a.kind !== 'unchanged' || a.clearsError).flatMap((a) => (a.id === undefined ? [] : [a.id])));
   patchObserved(db, before, ids, new Set([...p.changedSources.map((f) => f.path), ...p.forgottenSources]), opts.digest);
 }
+
+/** The files outside connectors/ that connectors read (a promptFile `../prompts/x.hbs`), for the daemon's watcher to follow. */
+export function depsOutsideConnectors(db: Db): string[] {
+  const rows = db.prepare("SELECT DISTINCT d.value AS dep FROM sources, json_each(sources.deps) AS d WHERE substr(d.value, 1, 11) <> 'connectors/'").all() as Array<{ dep: string }>;
+  return rows.map((r) => r.dep);
+}

@@ -11,6 +11,7 @@ import { RULES } from './rules.js';
 import type { RuleEnv } from './rule-env.js';
 import { checkPrompt, type Partials } from './template-check.js';
 import { specHash } from './hash.js';
+import { linkTargets } from './paths.js';
 
 /** What checking a connector needs to know about the repository around it. */
 export interface CheckContext {
@@ -27,8 +28,17 @@ export interface CheckedFile extends Omit<DesiredFile, 'sourceHash'> {
 
 const ID = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
 
-/** Runs every check on one connector file: text → YAML → schema → rules → a version. */
+/**
+ * Runs every check on one connector file: text → YAML → schema → rules → a version. A file
+ * that is a symlink depends on the file it links to as well.
+ */
 export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8Array): CheckedFile {
+  const checked = checkFile(ctx, file, bytes);
+  const links = linkTargets(ctx.root, file);
+  return links.length ? { ...checked, deps: [...links, ...checked.deps.filter((d) => !links.includes(d))] } : checked;
+}
+
+function checkFile(ctx: CheckContext, file: string, bytes: Uint8Array): CheckedFile {
   const stem = path.basename(file).replace(/\.ya?ml$/, '');
   const whole = (message: string, hint: string, rule: string): CheckedFile => ({
     path: file, deps: [], diagnostics: [{ file, line: 1, column: 1, path: '', message, hint, severity: 'error', rule }],

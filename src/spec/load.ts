@@ -13,7 +13,7 @@ export const CONNECTORS_DIR = 'connectors';
 export const PARTIALS_DIR = 'connectors/partials';
 
 /** Bump when checks change, so every file is checked again after an upgrade. */
-const CHECKS_VERSION = 'agent-hub-checks-2';
+const CHECKS_VERSION = 'agent-hub-checks-3';
 
 /** What the registry remembers of a file from the last apply: enough to skip checking it again. */
 export interface CachedSource {

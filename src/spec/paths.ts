@@ -45,6 +45,31 @@ export function symlinkOnPath(root: string, rel: string): LinkOnPath | undefined
   return undefined;
 }
 
+/**
+ * The files repository-relative `rel` is read through when it is a symlink (or a chain of
+ * them): each link's target inside the repository, dangling or not. Editing one changes what
+ * `rel` reads, while its file event names the target alone: as deps they send such an event
+ * to the full pass (reconcile/changed.ts) and into the file's cache key.
+ */
+export function linkTargets(root: string, rel: string): string[] {
+  const out: string[] = [];
+  let at = rel;
+  for (let hops = 0; hops < 8; hops++) {
+    let text: string;
+    try {
+      text = readlinkSync(path.join(root, at));
+    } catch {
+      break; // not a symlink, or missing
+    }
+    const abs = path.resolve(root, path.dirname(at), text);
+    const next = path.relative(root, abs).split(path.sep).join('/');
+    if (next === '' || outside(root, abs) || next === rel || out.includes(next)) break;
+    out.push(next);
+    at = next;
+  }
+  return out;
+}
+
 /** Whether an absolute real path is outside the repository. */
 function outside(root: string, real: string): boolean {
   const fromRoot = path.relative(root, real);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ConnectorSpec, Diagnostic } from '../core/types.js';
 import { analyzeTemplate, type TemplateRef } from '../template/analyze.js';
 import { HELPER_NAMES } from '../template/helpers.js';
-import { insideRepo } from './paths.js';
+import { insideRepo, linkTargets } from './paths.js';
 import { closest } from './suggest.js';
 import { decodeText } from './text.js';
 import type { RuleEnv } from './rule-env.js';
@@ -148,7 +148,8 @@ export function checkPrompt(spec: ConnectorSpec, env: RuleEnv, partials: Partial
   if (spec.promptFile !== undefined) {
     const rel = insideRepo(env.root, path.dirname(env.file), spec.promptFile);
     if (rel === undefined) return fail('promptFile', `promptFile "${spec.promptFile}" is outside the repository`, 'prompt files live in the repository, next to the connector', 'path-escape');
-    result.deps.push(rel);
+    // A promptFile that is a symlink reads the file it links to: that file is a dependency too.
+    result.deps.push(rel, ...linkTargets(env.root, rel));
     const abs = path.join(env.root, rel);
     let bytes: Buffer;
     try {

@@ -82,6 +82,30 @@ describe('agent-hub start (a real daemon process)', () => {
     expect(await d.exited).toBe(0);
   });
 
+  it('an edit to a promptFile outside connectors/ (promptFile: ../prompts/p.hbs) goes live at once', async () => {
+    const root = repo({ 'connectors/p.yaml': yaml({ promptFile: '../prompts/p.hbs', schedule: '0 9 * * *' }), 'prompts/p.hbs': 'p v1' });
+    const d = await startDaemon(root, fakeClaudeEnv().env);
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/p')).body.template).toBe('p v1'), 3000);
+    writeFiles(root, { 'prompts/p.hbs': 'p v2' });
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/p')).body.template).toBe('p v2'), 3000);
+    // An editor's atomic save of it, and a connector made later reading another file there.
+    writeFileSync(path.join(root, 'prompts/.p.hbs.swp'), 'p v3');
+    renameSync(path.join(root, 'prompts/.p.hbs.swp'), path.join(root, 'prompts/p.hbs'));
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/p')).body.template).toBe('p v3'), 3000);
+    writeFiles(root, { 'more/q.hbs': 'q v1', 'connectors/q.yaml': yaml({ promptFile: '../more/q.hbs' }) });
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/q')).body.template).toBe('q v1'), 3000);
+    writeFiles(root, { 'more/q.hbs': 'q v2' });
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/q')).body.template).toBe('q v2'), 3000);
+    // Its directory removed and made again (a checkout to a branch without it and back, the connector file changed with it).
+    rmSync(path.join(root, 'prompts'), { recursive: true });
+    writeFiles(root, { 'prompts/p.hbs': 'p v4', 'connectors/p.yaml': yaml({ promptFile: '../prompts/p.hbs', schedule: '0 10 * * *' }) });
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/p')).body.template).toBe('p v4'), 3000);
+    writeFiles(root, { 'prompts/p.hbs': 'p v5' });
+    await eventually(async () => expect((await d.api<{ template: string }>('/api/connectors/p')).body.template).toBe('p v5'), 3000);
+    d.proc.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+  });
+
   it('with a remote, what was merged while the hub was down goes live at start, not a pull interval later', async () => {
     const root = repo({ 'hub.yaml': 'remote:\n  enabled: true\n  pullInterval: 10m\n' });
     const bare = `${root}-remote.git`;

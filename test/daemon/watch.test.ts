@@ -1,13 +1,14 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { watchConnectors } from '../../src/daemon/watch.js';
 import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually } from '../helpers/fake-agent.js';
 
 /** A watcher on a temp repo, and every call it made. */
-function watched(files: Record<string, string>, debounceMs = 20) {
+function watched(files: Record<string, string>, debounceMs = 20, before?: (root: string) => void) {
   const root = testdir(files);
+  before?.(root);
   const calls: string[][] = [];
   const w = watchConnectors(root, (paths) => calls.push(paths), { debounceMs });
   onTestFinished(() => w.close());
@@ -60,6 +61,53 @@ describe('the connector watcher (real file events)', () => {
     await next(() => mkdirSync(path.join(root, 'connectors/team')));
     await settle(50);
     expect(await next(() => writeFiles(root, { 'connectors/team/c.yaml': 'prompt: c\n' }))).toContain('connectors/team/c.yaml');
+  });
+
+  it('follows the file a symlink under connectors/ leads to, outside connectors/ too: its edits (in place or an atomic save) name the link', async () => {
+    const { root, next } = watched({ 'connectors/team/t.yaml': 'prompt: t\n', 'shared/base.yaml': 'prompt: base\n', 'shared/p.hbs': 'v1' });
+    symlinkSync('../shared/base.yaml', path.join(root, 'connectors/base.yaml'));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v2\n' }))).toContain('connectors/base.yaml');
+    // An editor's save of the target replaces it: the link is followed to the new file.
+    expect(await next(() => {
+      writeFileSync(path.join(root, 'shared/.base.yaml.swp'), 'prompt: base v3\n');
+      renameSync(path.join(root, 'shared/.base.yaml.swp'), path.join(root, 'shared/base.yaml'));
+    })).toContain('connectors/base.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v4\n' }))).toContain('connectors/base.yaml');
+    // A link made while watching (a promptFile linked out of connectors/) is followed as well.
+    await next(() => symlinkSync('../../shared/p.hbs', path.join(root, 'connectors/team/p.prompt.hbs')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/p.hbs': 'v2' }))).toContain('connectors/team/p.prompt.hbs');
+    // The target removed and made again (a checkout's unlink and create), or made after the link: both name the link.
+    await next(() => rmSync(path.join(root, 'shared/base.yaml')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v5\n' }))).toContain('connectors/base.yaml');
+    await next(() => symlinkSync('later.yaml', path.join(root, 'connectors/team/link.yaml')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'connectors/team/later.yaml': 'prompt: later\n' }))).toEqual(expect.arrayContaining(['connectors/team/later.yaml', 'connectors/team/link.yaml']));
+  });
+
+  it('follows connectors/partials linked to a directory elsewhere, as the loader reads the partials through it', async () => {
+    const { root, next } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'shared/partials/f.hbs': 'v1' }, 20, (r) => symlinkSync('../shared/partials', path.join(r, 'connectors/partials')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/partials/f.hbs': 'v2' }))).toContain('connectors/partials/f.hbs');
+    expect(await next(() => writeFiles(root, { 'shared/partials/sub/g.hbs': 'v1' }))).toContain('connectors/partials/sub');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/partials/sub/g.hbs': 'v2' }))).toContain('connectors/partials/sub/g.hbs');
+  });
+
+  it('follows hub.yaml linked to a file elsewhere, linked before the start or after', async () => {
+    const { root, next, close } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'shared/hub.yaml': 'resync: { interval: 1m }\n', 'shared/other.yaml': 'resync: { interval: 2m }\n' }, 20, (r) => symlinkSync('shared/hub.yaml', path.join(r, 'hub.yaml')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/hub.yaml': 'resync: { interval: 3m }\n' }))).toContain('hub.yaml');
+    await next(() => {
+      rmSync(path.join(root, 'hub.yaml'));
+      symlinkSync('shared/other.yaml', path.join(root, 'hub.yaml'));
+    });
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/other.yaml': 'resync: { interval: 4m }\n' }))).toContain('hub.yaml');
+    await close();
   });
 
   it('makes no call once closed', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { linkSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { openDb, type Db } from '../../src/registry/db.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { listConnectors, listInvalidSources } from '../../src/registry/connectors.js';
@@ -77,6 +77,41 @@ describe('reconcile with the changed paths (a file event)', () => {
       writeFiles(r, { 'connectors/sub/s.yaml': connector() });
     }, ['connectors/sub', 'connectors/sub/s.yaml'], false);
     await t.step((r) => rmSync(path.join(r, 'connectors/sub'), { recursive: true }), ['connectors/sub'], false);
+    t.close();
+  });
+
+  it('follows a file that other files read through a symlink: a connector file or a promptFile linked to it is checked again by the full pass', async () => {
+    const t = await twins({ ...many, 'connectors/a.yaml': connector({ schedule: '0 9 * * *' }), 'connectors/pf.yaml': 'promptFile: pf.prompt.hbs\n', 'connectors/shared.hbs': 'shared v1' });
+    await t.step((r) => {
+      symlinkSync('a.yaml', path.join(r, 'connectors/link.yaml'));
+      symlinkSync('shared.hbs', path.join(r, 'connectors/pf.prompt.hbs'));
+    }, ['connectors/link.yaml', 'connectors/pf.prompt.hbs']);
+    // The file event names the link's target only: the connector read through the link changes too.
+    await t.step((r) => writeFiles(r, { 'connectors/a.yaml': connector({ schedule: '0 10 * * *' }) }), ['connectors/a.yaml']);
+    await t.step((r) => writeFiles(r, { 'connectors/shared.hbs': 'shared v2' }), ['connectors/shared.hbs']);
+    t.close();
+  });
+
+  it('follows a connector file with another name (a hard link): an edit in place changes the connector of each name', async () => {
+    const t = await twins({ ...many, 'connectors/a.yaml': connector({ schedule: '0 9 * * *' }) });
+    await t.step((r) => linkSync(path.join(r, 'connectors/a.yaml'), path.join(r, 'connectors/b.yaml')), ['connectors/b.yaml']);
+    await t.step((r) => writeFiles(r, { 'connectors/a.yaml': connector({ schedule: '0 10 * * *' }) }), ['connectors/a.yaml']);
+    t.close();
+  });
+
+  it('lists a connector file linked before the file it links to was made, once that file is made', async () => {
+    const t = await twins({ ...many });
+    // A dangling link is no connector file yet (nothing to read); the file made, the link reads it.
+    // The registry has no row for the link to send the target's event to the full pass: the watcher names the link too (test/daemon/watch.test.ts).
+    await t.step((r) => symlinkSync('target.yaml', path.join(r, 'connectors/link.yaml')), ['connectors/link.yaml']);
+    await t.step((r) => writeFiles(r, { 'connectors/target.yaml': connector({ schedule: '0 9 * * *' }) }), ['connectors/target.yaml', 'connectors/link.yaml']);
+    t.close();
+  });
+
+  it('takes a directory named like a connector file, moved away with the connectors in it, as a directory', async () => {
+    const t = await twins({ ...many, 'connectors/old.yaml/x.yaml': connector(), 'connectors/old.yaml/y.yaml': connector() });
+    // Moved out of connectors/: one event, for the directory.
+    await t.step((r) => renameSync(path.join(r, 'connectors/old.yaml'), path.join(r, 'old-connectors')), ['connectors/old.yaml']);
     t.close();
   });
 
