@@ -127,7 +127,10 @@ export function insertExecution(db: Db, e: NewExecution): boolean {
   return r.changes === 1;
 }
 
-/** A run's start; with `agentProcess` (see recordAgentProcess), what finds its agent again, in the same write. */
+/**
+ * A run's start; with `agentProcess`, what finds its agent again after a crash (see
+ * execute/orphans.ts; not part of the run's record), in the same write.
+ */
 export function markRunning(db: Db, id: string, fields: { startedAt: Date; renderedPrompt: string; argv: string[]; agentProcess?: object }): void {
   stmt(db, "UPDATE executions SET status = 'running', started_at = ?, rendered_prompt = ?, argv = ?, agent_process = COALESCE(?, agent_process) WHERE id = ?")
     .run(fields.startedAt.toISOString(), fields.renderedPrompt, canonicalJson(fields.argv), fields.agentProcess ? canonicalJson(fields.agentProcess) : null, id);
@@ -198,11 +201,6 @@ export function listExecutions(db: Db, f: ExecutionFilter = {}): Execution[] {
 export function spentSince(db: Db, connectorId: string, since: Date): number {
   const r = stmt(db, 'SELECT COALESCE(SUM(cost_usd), 0) AS total FROM executions WHERE connector_id = ? AND created_at >= ?').get(connectorId, since.toISOString()) as { total: number };
   return r.total;
-}
-
-/** Records how to find a running run's agent again (see execute/orphans.ts); not part of the run's record. */
-export function recordAgentProcess(db: Db, id: string, agentProcess: object): void {
-  stmt(db, 'UPDATE executions SET agent_process = ? WHERE id = ?').run(canonicalJson(agentProcess), id);
 }
 
 /** Runs recorded as running, with what was recorded about their agent process (null: nothing). */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Hub } from '../../src/hub.js';
 import { dbPath, openDb } from '../../src/registry/db.js';
-import { getExecution, insertExecution, markRunning, recordAgentProcess } from '../../src/registry/executions.js';
+import { getExecution, insertExecution, markRunning } from '../../src/registry/executions.js';
 import { testdir } from '../helpers/repo.js';
 import { running } from '../helpers/procs.js';
 
@@ -24,8 +24,7 @@ describe('agents a crash left running', () => {
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     const db = openDb(dbPath(root));
     insertExecution(db, { id: 'r1', connectorId: 'a', trigger: 'api', attempt: 1, parentId: null, specHash: 'h', gitCommit: null, scheduledFor: null, inputs: {}, createdAt: new Date() });
-    markRunning(db, 'r1', { startedAt: new Date(), renderedPrompt: 'x', argv: ['claude'] });
-    recordAgentProcess(db, 'r1', { pid, process: { pid, startTime: '1', bootId }, hub: null, cgroup: null });
+    markRunning(db, 'r1', { startedAt: new Date(), renderedPrompt: 'x', argv: ['claude'], agentProcess: { pid, process: { pid, startTime: '1', bootId }, hub: null, cgroup: null } });
     db.close();
 
     const hub = new Hub({ repo: root, env: { PATH: process.env.PATH }, killGraceMs: 300 });
