@@ -34,6 +34,8 @@ export interface ProcStat {
   state: string;
   ppid: number;
   pgid: number;
+  /** Field 9: the kernel's PF_* flags (PF_KTHREAD: a kernel thread). */
+  flags: number;
   startTime: string;
 }
 
@@ -48,9 +50,9 @@ export function procStat(pid: number): ProcStat | null {
   // The command name (field 2) is in parentheses and may itself hold spaces and parentheses.
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // f[0] is field 3 (state), so field n is f[n - 3].
-  const [state, ppid, pgid, startTime] = [f[0], f[1], f[2], f[19]];
+  const [state, ppid, pgid, flags, startTime] = [f[0], f[1], f[2], f[6], f[19]];
   if (!state || !startTime) return null;
-  return { state, ppid: Number(ppid), pgid: Number(pgid), startTime };
+  return { state, ppid: Number(ppid), pgid: Number(pgid), flags: Number(flags), startTime };
 }
 
 /** The identity of a live process, or null when it is gone or /proc is missing. */
@@ -178,13 +180,5 @@ const NONE: string[] = [];
 const PF_KTHREAD = 0x00200000;
 
 export function isKernelThread(pid: number): boolean {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  // Field 9 is f[6] after the command name (see procStat).
-  const flags = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[6]);
-  return (flags & PF_KTHREAD) !== 0;
+  return ((procStat(pid)?.flags ?? 0) & PF_KTHREAD) !== 0;
 }
