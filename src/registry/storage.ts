@@ -104,10 +104,7 @@ export class StorageHealth {
    */
   keep(what: string, write: () => void): boolean {
     if (!this.kept.length && this.attempt(what, write)) return true;
-    this.kept.push({ what, write });
-    this.changed();
-    this.arm();
-    return false;
+    return this.hold(what, write);
   }
 
   /**
@@ -125,7 +122,12 @@ export class StorageHealth {
         this.fail(what, err);
       }
     }
-    this.kept.push({ what, write: retry });
+    return this.hold(what, retry);
+  }
+
+  /** Keeps a write in memory, behind those already kept, to be retried when there is room. */
+  private hold(what: string, write: () => void): false {
+    this.kept.push({ what, write });
     this.changed();
     this.arm();
     return false;
