@@ -65,18 +65,32 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     }
   };
 
-  /** A watch on a directory; none when it is gone already (its parent's event says so) or cannot be watched (reported). */
-  const watchDir = (rel: string, listener: (event: string, name: string | null) => void): FSWatcher | undefined => {
+  /**
+   * A watch on the directory `abs`, for what the repository calls `label`; none when it is gone
+   * already (its parent's event says so) or cannot be watched (reported).
+   */
+  const watchAt = (abs: string, label: string, listener: (event: string, name: string | null) => void): FSWatcher | undefined => {
     try {
-      return watch(rel === '' ? root : path.join(root, rel), listener);
+      return watch(abs, listener);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(rel === '' ? '.' : rel, err as Error);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(label, err as Error);
       return undefined;
     }
   };
+  /** A watch on a directory of the repository ('' for its root). */
+  const watchDir = (rel: string, listener: (event: string, name: string | null) => void) =>
+    watchAt(rel === '' ? root : path.join(root, rel), rel === '' ? '.' : rel, listener);
 
-  const isDir = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isDirectory() === true;
-  const isLink = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  /** Kept under `rel`; should it fail (its directory gone), dropped, and a pass asked for: the loader sees what is there now. */
+  const keepWatch = (rel: string, w: FSWatcher) => {
+    w.on('error', () => {
+      unwatch(rel);
+      changed(rel);
+    });
+    watchers.set(rel, w);
+  };
+
+  const entryAt = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false });
 
   /**
    * A symlink under connectors/ (a connector or prompt file linked, maybe from outside
@@ -107,20 +121,10 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       return;
     }
     const name = path.basename(target);
-    let w: FSWatcher;
-    try {
-      w = watch(path.dirname(target), (_event, n) => {
-        if (n === null || n === name) changed(rel);
-      });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(rel, err as Error);
-      return;
-    }
-    w.on('error', () => {
-      unwatch(rel);
-      changed(rel);
+    const w = watchAt(path.dirname(target), rel, (_event, n) => {
+      if (n === null || n === name) changed(rel);
     });
-    watchers.set(rel, w);
+    if (w) keepWatch(rel, w);
   };
 
   /** Watches a directory under connectors/ and every directory below it (not through symlinks: the loader does not follow them either). */
@@ -134,11 +138,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       if (event === 'rename') follow(child);
     });
     if (!w) return;
-    w.on('error', () => {
-      unwatch(rel);
-      changed(rel);
-    });
-    watchers.set(rel, w);
+    keepWatch(rel, w);
     let entries: Dirent[] = [];
     try {
       entries = readdirSync(path.join(root, rel), { withFileTypes: true });
@@ -154,8 +154,9 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory (or a symlink) is there now. */
   const follow = (rel: string) => {
     if (watchers.has(rel)) unwatch(rel);
-    if (isDir(rel)) watchTree(rel);
-    else if (isLink(rel)) watchLink(rel);
+    const st = entryAt(rel);
+    if (st?.isDirectory()) watchTree(rel);
+    else if (st?.isSymbolicLink()) watchLink(rel);
   };
 
   // The repository root itself (not its subdirectories): hub.yaml, and connectors/ removed and created again.
@@ -170,7 +171,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   });
   top?.on('error', () => changed(CONNECTORS));
   watchTree(CONNECTORS);
-  if (isLink(HUB_FILE)) watchLink(HUB_FILE);
+  if (entryAt(HUB_FILE)?.isSymbolicLink()) watchLink(HUB_FILE);
   // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
   setImmediate(() => {
     if (!closed) onChange([]);
