@@ -278,6 +278,7 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
 
 /** The files outside connectors/ that connectors read (a promptFile `../prompts/x.hbs`), for the daemon's watcher to follow. */
 export function depsOutsideConnectors(db: Db): string[] {
-  const rows = db.prepare("SELECT DISTINCT d.value AS dep FROM sources, json_each(sources.deps) AS d WHERE substr(d.value, 1, 11) <> 'connectors/'").all() as Array<{ dep: string }>;
+  // After every applied pass of the daemon: a statement prepared once.
+  const rows = stmt(db, "SELECT DISTINCT d.value AS dep FROM sources, json_each(sources.deps) AS d WHERE substr(d.value, 1, 11) <> 'connectors/'").all() as Array<{ dep: string }>;
   return rows.map((r) => r.dep);
 }
