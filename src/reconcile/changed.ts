@@ -1,9 +1,9 @@
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { DesiredFile, Observed } from '../core/plan.js';
 import { HUB_FILE, readHubBytes } from '../spec/hub-file.js';
 import { parseHubConfig } from '../spec/hub-config.js';
-import { CONNECTORS_DIR, PARTIALS_DIR, loadPartials, repoRoot, sourceHash, type DesiredState, type SourceCache } from '../spec/load.js';
+import { CONNECTORS_DIR, PARTIALS_DIR, loadPartials, readOrMissing, repoRoot, sourceHash, type DesiredState, type SourceCache } from '../spec/load.js';
 
 /** The desired and observed state of just the files a file event named, for plan(). */
 export interface ChangedState {
@@ -82,12 +82,4 @@ export async function loadChanged(rootDir: string, all: Observed, cache: SourceC
 /** A file the loader lists as a connector file (listConnectorFiles): YAML under connectors/, not a partial, no dot entry on the way. */
 function isConnectorPath(p: string): boolean {
   return p.startsWith(`${CONNECTORS_DIR}/`) && !p.startsWith(`${PARTIALS_DIR}/`) && /\.ya?ml$/.test(p) && !p.split('/').some((part) => part.startsWith('.'));
-}
-
-function readOrMissing(abs: string): Uint8Array | undefined {
-  try {
-    return readFileSync(abs);
-  } catch {
-    return undefined;
-  }
 }

@@ -128,7 +128,8 @@ function digestOf(hubBytes: Uint8Array, partials: Partials): string {
   return h.digest('hex');
 }
 
-function readOrMissing(abs: string): Uint8Array | undefined {
+/** A file's bytes, or undefined when it is missing or unreadable. */
+export function readOrMissing(abs: string): Uint8Array | undefined {
   try {
     return readFileSync(abs);
   } catch {
