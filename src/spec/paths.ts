@@ -55,15 +55,18 @@ export function linkTargets(root: string, rel: string): string[] {
   const out: string[] = [];
   let at = rel;
   for (let hops = 0; hops < 8; hops++) {
+    const abs = path.join(root, at);
+    // Most files are no link: an lstat that cannot throw says so for a fraction of a failed readlink's cost.
+    if (!lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink()) break;
     let text: string;
     try {
-      text = readlinkSync(path.join(root, at));
+      text = readlinkSync(abs);
     } catch {
-      break; // not a symlink, or missing
+      break; // replaced meanwhile
     }
-    const abs = path.resolve(root, path.dirname(at), text);
-    const next = path.relative(root, abs).split(path.sep).join('/');
-    if (next === '' || outside(root, abs) || next === rel || out.includes(next)) break;
+    const to = path.resolve(root, path.dirname(at), text);
+    const next = path.relative(root, to).split(path.sep).join('/');
+    if (next === '' || outside(root, to) || next === rel || out.includes(next)) break;
     out.push(next);
     at = next;
   }
