@@ -81,6 +81,19 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   const watchDir = (rel: string, listener: (event: string, name: string | null) => void) =>
     watchAt(rel === '' ? root : path.join(root, rel), rel === '' ? '.' : rel, listener);
 
+  /**
+   * For a directory `abs` not there (yet): a watch on its nearest parent that is, calling
+   * `made` when the next directory towards it appears (or is replaced).
+   */
+  const waitFor = (abs: string, label: string, made: () => void): FSWatcher | undefined => {
+    let parent = path.dirname(abs);
+    while (parent !== path.dirname(parent) && !statSync(parent, { throwIfNoEntry: false })?.isDirectory()) parent = path.dirname(parent);
+    const next = path.relative(parent, abs).split(path.sep)[0];
+    return watchAt(parent, label, (_event, name) => {
+      if (name === null || name === next) made();
+    });
+  };
+
   /** Kept under `rel`; should it fail (its directory gone), dropped, and a pass asked for: the loader sees what is there now. */
   const keepWatch = (rel: string, w: FSWatcher) => {
     w.on('error', () => {
@@ -121,9 +134,18 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       return;
     }
     const name = path.basename(target);
-    const w = watchAt(path.dirname(target), rel, (_event, n) => {
-      if (n === null || n === name) changed(rel);
-    });
+    const dir = path.dirname(target);
+    // A dangling link into a directory not made yet: followed from the nearest parent there, then set again once it is.
+    const w = statSync(dir, { throwIfNoEntry: false })?.isDirectory()
+      ? watchAt(dir, rel, (_event, n) => {
+        if (n === null || n === name) changed(rel);
+      })
+      : waitFor(dir, rel, () => {
+        if (watchers.get(rel) !== w) return;
+        unwatch(rel);
+        watchLink(rel);
+        changed(rel);
+      });
     if (w) keepWatch(rel, w);
   };
 
@@ -177,8 +199,50 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     if (!closed) onChange([]);
   });
 
-  /** Directories outside connectors/ holding files connectors read: their watch, and the names in them that count. */
-  const outside = new Map<string, { w: FSWatcher; names: Set<string> }>();
+  /**
+   * Directories outside connectors/ holding files connectors read, and the names in each that
+   * count. Each has a watch on itself or, while it is missing, on its nearest parent that is
+   * there, waiting for it to be made: a checkout away and back, which changes no connector
+   * file (so no pass calls followFiles again), is followed all the same.
+   */
+  const outside = new Map<string, { w?: FSWatcher; names: Set<string> }>();
+  const named = (dir: string, name: string) => (dir === '.' ? name : `${dir}/${name}`);
+  const touchAll = (dir: string) => outside.get(dir)?.names.forEach((n) => changed(named(dir, n)));
+
+  /** (Re)sets the watch for outside directory `dir`: on it when it is a directory, else on the nearest parent that is one. */
+  const armOutside = (dir: string) => {
+    const o = outside.get(dir);
+    if (!o || closed) return;
+    const old = o.w; // closed once the new watch is set: no event is lost in between
+    const rel = dir === '.' ? '' : dir;
+    const abs = path.join(root, rel);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    let w: FSWatcher | undefined;
+    if (st?.isDirectory()) {
+      w = watchDir(rel, (event, name) => {
+        if (outside.get(dir) !== o || o.w !== w) return; // a watch set again since
+        if (name === null) touchAll(dir);
+        else if (o.names.has(name)) changed(named(dir, name));
+        // The directory itself removed or moved (its own event bears its name), or replaced: its files are gone or new, and the watch moves.
+        if (event === 'rename' && (name === path.basename(abs) || statSync(abs, { throwIfNoEntry: false })?.ino !== st.ino)) {
+          armOutside(dir);
+          touchAll(dir);
+        }
+      });
+    } else {
+      w = waitFor(abs, dir, () => {
+        if (outside.get(dir) !== o || o.w !== w) return;
+        armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
+        if (statSync(abs, { throwIfNoEntry: false })?.isDirectory()) touchAll(dir);
+      });
+    }
+    w?.on('error', () => {
+      if (outside.get(dir) === o && o.w === w) armOutside(dir);
+      touchAll(dir);
+    });
+    o.w = w;
+    old?.close();
+  };
 
   return {
     followFiles(files) {
@@ -192,24 +256,15 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       }
       for (const [dir, o] of outside) {
         if (wanted.has(dir)) continue;
-        o.w.close();
+        o.w?.close();
         outside.delete(dir);
       }
       for (const [dir, names] of wanted) {
-        // Watched anew at each call: the directory may have been removed and made again since (a checkout away and back),
-        // its old watch dead, and an inode number can come back. The new watch is set before the old one goes: no event is lost between.
+        // Watched anew at each call as well, should a watch have died unnoticed: setting one again loses nothing.
         const known = outside.get(dir);
-        const at = (name: string) => (dir === '.' ? name : `${dir}/${name}`);
-        const w = watchDir(dir === '.' ? '' : dir, (_event, name) => {
-          const o = outside.get(dir);
-          if (!o) return;
-          if (name === null) o.names.forEach((n) => changed(at(n)));
-          else if (o.names.has(name)) changed(at(name));
-        });
-        known?.w.close();
-        outside.delete(dir);
-        // A directory not there yet: the connector reading from it is invalid (missing file) until it is, and the resync sees it made.
-        if (w) outside.set(dir, { w, names });
+        if (known) known.names = names;
+        else outside.set(dir, { names });
+        armOutside(dir);
       }
     },
     close() {
@@ -218,7 +273,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       top?.close();
       for (const w of watchers.values()) w.close();
       watchers.clear();
-      for (const o of outside.values()) o.w.close();
+      for (const o of outside.values()) o.w?.close();
       outside.clear();
       return Promise.resolve();
     },

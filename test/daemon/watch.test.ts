@@ -19,7 +19,7 @@ function watched(files: Record<string, string>, debounceMs = 20, before?: (root:
     await eventually(() => expect(calls.length).toBeGreaterThan(before), 3000, 5);
     return calls.slice(before).flat();
   };
-  return { root, calls, next, close: () => w.close() };
+  return { root, calls, next, follow: (files: string[]) => w.followFiles(files), close: () => w.close() };
 }
 
 const settle = (ms = 100) => new Promise((r) => setTimeout(r, ms));
@@ -86,6 +86,12 @@ describe('the connector watcher (real file events)', () => {
     await next(() => symlinkSync('later.yaml', path.join(root, 'connectors/team/link.yaml')));
     await settle(50);
     expect(await next(() => writeFiles(root, { 'connectors/team/later.yaml': 'prompt: later\n' }))).toEqual(expect.arrayContaining(['connectors/team/later.yaml', 'connectors/team/link.yaml']));
+    // A dangling link into directories not made yet (a checkout that brings them later): followed once they are.
+    await next(() => symlinkSync('../vendor/agents/v.yaml', path.join(root, 'connectors/v.yaml')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'vendor/agents/v.yaml': 'prompt: v1\n' }))).toContain('connectors/v.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'vendor/agents/v.yaml': 'prompt: v2\n' }))).toEqual(['connectors/v.yaml']);
   });
 
   it('follows connectors/partials linked to a directory elsewhere, as the loader reads the partials through it', async () => {
@@ -108,6 +114,22 @@ describe('the connector watcher (real file events)', () => {
     await settle(50);
     expect(await next(() => writeFiles(root, { 'shared/other.yaml': 'resync: { interval: 4m }\n' }))).toContain('hub.yaml');
     await close();
+  });
+
+  it('follows a prompt directory outside connectors/ made after the call, and removed and made again, with no new call in between', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'promptFile: ../docs/prompts/p.hbs\n' });
+    await settle(50);
+    follow(['docs/prompts/p.hbs']); // as the daemon does after a pass: neither docs/ nor docs/prompts/ is there yet
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v1', 'docs/prompts/other.hbs': 'x' }))).toContain('docs/prompts/p.hbs');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v2' }))).toEqual(['docs/prompts/p.hbs']);
+    // A checkout to a branch without it and back: the connector file does not change, so no pass calls follow() again.
+    expect(await next(() => rmSync(path.join(root, 'docs/prompts'), { recursive: true }))).toContain('docs/prompts/p.hbs');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v3' }))).toContain('docs/prompts/p.hbs');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v4' }))).toEqual(['docs/prompts/p.hbs']);
   });
 
   it('makes no call once closed', async () => {
