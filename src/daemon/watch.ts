@@ -82,12 +82,14 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     watchAt(rel === '' ? root : path.join(root, rel), rel === '' ? '.' : rel, listener);
 
   /**
-   * For a directory `abs` not there (yet): a watch on its nearest parent that is, calling
-   * `made` when the next directory towards it appears (or is replaced).
+   * For a directory `abs` of the repository not there (yet): a watch on its nearest parent
+   * that is, calling `made` when the next directory towards it appears (or is replaced).
    */
   const waitFor = (abs: string, label: string, made: () => void): FSWatcher | undefined => {
+    // Within the repository only: the loader refuses a link that leads out of it, so there is nothing to wait for.
+    if (path.relative(root, abs).startsWith('..')) return undefined;
     let parent = path.dirname(abs);
-    while (parent !== path.dirname(parent) && !statSync(parent, { throwIfNoEntry: false })?.isDirectory()) parent = path.dirname(parent);
+    while (parent !== root && parent.startsWith(root) && !statSync(parent, { throwIfNoEntry: false })?.isDirectory()) parent = path.dirname(parent);
     const next = path.relative(parent, abs).split(path.sep)[0];
     return watchAt(parent, label, (_event, name) => {
       if (name === null || name === next) made();
