@@ -16,6 +16,22 @@ describe('registry database', () => {
     db.close();
   });
 
+  it('makes a new database with 8 KiB pages (three connector rows a page, not one), and keeps an existing one as it is', () => {
+    const fresh = openDb(path.join(testdir(), 'hub.db'));
+    expect(fresh.pragma('page_size', { simple: true })).toBe(8192);
+    fresh.close();
+    const file = path.join(testdir(), 'old.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(MIGRATIONS[0] as string);
+    old.pragma('user_version = 1');
+    old.close();
+    const db = openDb(file);
+    expect(db.pragma('page_size', { simple: true })).toBe(4096);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
   it('migrates a database of the original design and keeps its rows', () => {
     const file = path.join(testdir(), 'old.db');
     const old = new Database(file);
