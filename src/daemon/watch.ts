@@ -83,7 +83,8 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
 
   /**
    * For a directory `abs` of the repository not there (yet): a watch on its nearest parent
-   * that is, calling `made` when the next directory towards it appears (or is replaced).
+   * that is, calling `made` when the next directory towards it appears (or is replaced), or
+   * when that parent goes.
    */
   const waitFor = (abs: string, label: string, made: () => void): FSWatcher | undefined => {
     // Within the repository only: the loader refuses a link that leads out of it, so there is nothing to wait for.
@@ -91,8 +92,9 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     let parent = path.dirname(abs);
     while (parent !== root && parent.startsWith(root) && !statSync(parent, { throwIfNoEntry: false })?.isDirectory()) parent = path.dirname(parent);
     const next = path.relative(parent, abs).split(path.sep)[0];
+    // The parent itself removed or moved (a checkout away: its own event bears its name) is a step too: waited for from further up.
     return watchAt(parent, label, (_event, name) => {
-      if (name === null || name === next) made();
+      if (name === null || name === next || name === path.basename(parent)) made();
     });
   };
 

@@ -132,6 +132,22 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v4' }))).toEqual(['docs/prompts/p.hbs']);
   });
 
+  it('keeps waiting for a directory whose nearest parent, watched meanwhile, is removed (a checkout away): followed once made again', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'promptFile: ../docs/prompts/p.hbs\n', 'docs/README.md': 'x', 'vendor/README.md': 'x' });
+    symlinkSync('../vendor/agents/v.yaml', path.join(root, 'connectors/v.yaml')); // dangling: waited for from vendor/
+    await settle(50);
+    follow(['docs/prompts/p.hbs']); // waited for from docs/
+    await settle(50);
+    rmSync(path.join(root, 'docs'), { recursive: true });
+    rmSync(path.join(root, 'vendor'), { recursive: true });
+    await settle();
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v1' }))).toContain('docs/prompts/p.hbs');
+    expect(await next(() => writeFiles(root, { 'vendor/agents/v.yaml': 'prompt: v1\n' }))).toContain('connectors/v.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v2' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => writeFiles(root, { 'vendor/agents/v.yaml': 'prompt: v2\n' }))).toEqual(['connectors/v.yaml']);
+  });
+
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
     await settle(50);
