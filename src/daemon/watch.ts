@@ -139,17 +139,20 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     }
     const name = path.basename(target);
     const dir = path.dirname(target);
+    const again = () => {
+      if (watchers.get(rel) !== w) return;
+      unwatch(rel);
+      watchLink(rel);
+      changed(rel);
+    };
     // A dangling link into a directory not made yet: followed from the nearest parent there, then set again once it is.
+    // The directory removed or moved (a checkout away: its own event bears its name), or partials' directory made: set again too.
     const w = statSync(dir, { throwIfNoEntry: false })?.isDirectory()
-      ? watchAt(dir, rel, (_event, n) => {
+      ? watchAt(dir, rel, (event, n) => {
         if (n === null || n === name) changed(rel);
+        if (event === 'rename' && (n === path.basename(dir) || (n === name && rel === PARTIALS))) again();
       })
-      : waitFor(dir, rel, () => {
-        if (watchers.get(rel) !== w) return;
-        unwatch(rel);
-        watchLink(rel);
-        changed(rel);
-      });
+      : waitFor(dir, rel, again);
     if (w) keepWatch(rel, w);
   };
 
@@ -162,6 +165,8 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       changed(child);
       // A directory appeared, went, or was replaced (removed and made again): its watches follow.
       if (event === 'rename') follow(child);
+      // connectors/partials' linked directory itself removed or moved (its own event bears its name): the link is followed again.
+      if (event === 'rename' && rel === PARTIALS && name === 'partials') follow(rel);
     });
     if (!w) return;
     keepWatch(rel, w);

@@ -148,6 +148,24 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => writeFiles(root, { 'vendor/agents/v.yaml': 'prompt: v2\n' }))).toEqual(['connectors/v.yaml']);
   });
 
+  it('follows a linked file\'s directory, or connectors/partials\' linked directory, removed and made again (a checkout away and back)', async () => {
+    const { root, next } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'shared/base.yaml': 'prompt: base\n', 'lib/partials/f.hbs': 'v1' }, 20, (r) => {
+      symlinkSync('../shared/base.yaml', path.join(r, 'connectors/base.yaml'));
+      symlinkSync('../lib/partials', path.join(r, 'connectors/partials'));
+    });
+    await settle(50);
+    expect(await next(() => rmSync(path.join(root, 'shared'), { recursive: true }))).toContain('connectors/base.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v2\n' }))).toContain('connectors/base.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v3\n' }))).toEqual(['connectors/base.yaml']);
+    await next(() => rmSync(path.join(root, 'lib/partials'), { recursive: true }));
+    await settle(50);
+    expect((await next(() => writeFiles(root, { 'lib/partials/f.hbs': 'v2' }))).some((p) => p.startsWith('connectors/partials'))).toBe(true);
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'lib/partials/f.hbs': 'v3' }))).toEqual(['connectors/partials/f.hbs']);
+  });
+
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
     await settle(50);
