@@ -214,7 +214,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
    * there, waiting for it to be made: a checkout away and back, which changes no connector
    * file (so no pass calls followFiles again), is followed all the same.
    */
-  const outside = new Map<string, { w?: FSWatcher; names: Set<string> }>();
+  const outside = new Map<string, { w?: FSWatcher; up?: FSWatcher; names: Set<string> }>();
   const named = (dir: string, name: string) => (dir === '.' ? name : `${dir}/${name}`);
   const touchAll = (dir: string) => outside.get(dir)?.names.forEach((n) => changed(named(dir, n)));
 
@@ -222,11 +222,16 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   const armOutside = (dir: string) => {
     const o = outside.get(dir);
     if (!o || closed) return;
-    const old = o.w; // closed once the new watch is set: no event is lost in between
+    const old = [o.w, o.up]; // closed once the new watches are set: no event is lost in between
     const rel = dir === '.' ? '' : dir;
     const abs = path.join(root, rel);
     const st = statSync(abs, { throwIfNoEntry: false });
     let w: FSWatcher | undefined;
+    const made = () => {
+      if (outside.get(dir) !== o || o.w !== w) return;
+      armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
+      if (statSync(abs, { throwIfNoEntry: false })?.isDirectory()) touchAll(dir);
+    };
     if (st?.isDirectory()) {
       w = watchDir(rel, (event, name) => {
         if (outside.get(dir) !== o || o.w !== w) return; // a watch set again since
@@ -238,19 +243,18 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
           touchAll(dir);
         }
       });
+      // A symlink to a directory (docs/prompts -> ../v1) re-pointed raises no event in the directory it led to; in its parent, it does.
+      o.up = lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() ? waitFor(abs, dir, made) : undefined;
     } else {
-      w = waitFor(abs, dir, () => {
-        if (outside.get(dir) !== o || o.w !== w) return;
-        armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
-        if (statSync(abs, { throwIfNoEntry: false })?.isDirectory()) touchAll(dir);
-      });
+      w = waitFor(abs, dir, made);
+      o.up = undefined;
     }
     w?.on('error', () => {
       if (outside.get(dir) === o && o.w === w) armOutside(dir);
       touchAll(dir);
     });
     o.w = w;
-    old?.close();
+    for (const x of old) x?.close();
   };
 
   return {
@@ -266,6 +270,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       for (const [dir, o] of outside) {
         if (wanted.has(dir)) continue;
         o.w?.close();
+        o.up?.close();
         outside.delete(dir);
       }
       for (const [dir, names] of wanted) {
@@ -282,7 +287,10 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       top?.close();
       for (const w of watchers.values()) w.close();
       watchers.clear();
-      for (const o of outside.values()) o.w?.close();
+      for (const o of outside.values()) {
+        o.w?.close();
+        o.up?.close();
+      }
       outside.clear();
       return Promise.resolve();
     },

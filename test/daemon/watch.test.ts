@@ -166,6 +166,20 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => writeFiles(root, { 'lib/partials/f.hbs': 'v3' }))).toEqual(['connectors/partials/f.hbs']);
   });
 
+  it('follows a prompt directory that is a symlink to a directory, re-pointed elsewhere (a checkout to a branch where it leads elsewhere)', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'promptFile: ../docs/prompts/p.hbs\n', 'docs/README.md': 'x', 'v1/p.hbs': 'a', 'v2/p.hbs': 'b' }, 20, (r) => symlinkSync('../v1', path.join(r, 'docs/prompts')));
+    await settle(50);
+    follow(['docs/prompts/p.hbs']);
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v1/p.hbs': 'a2' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => {
+      rmSync(path.join(root, 'docs/prompts'));
+      symlinkSync('../v2', path.join(root, 'docs/prompts'));
+    })).toContain('docs/prompts/p.hbs');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v2/p.hbs': 'b2' }))).toEqual(['docs/prompts/p.hbs']);
+  });
+
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
     await settle(50);
