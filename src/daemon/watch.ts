@@ -23,6 +23,15 @@ const CONNECTORS = 'connectors';
 const HUB_FILE = 'hub.yaml';
 const PARTIALS = `${CONNECTORS}/partials`;
 
+/** What is at `abs` (through links; the entry itself with `lstat`), or nothing: missing, or not reachable (a loop of links, a file on the way) throws nowhere, in an event least of all. */
+function infoAt(abs: string, lstat = false) {
+  try {
+    return lstat ? lstatSync(abs, { throwIfNoEntry: false }) : statSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Watches connectors/ (connector files, prompt files, partials; every directory under it)
  * and hub.yaml, and calls `onChange` with the repository-relative paths once a burst of
@@ -90,7 +99,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     // Within the repository only: the loader refuses a link that leads out of it, so there is nothing to wait for.
     if (path.relative(root, abs).startsWith('..')) return undefined;
     let parent = path.dirname(abs);
-    while (parent !== root && parent.startsWith(root) && !statSync(parent, { throwIfNoEntry: false })?.isDirectory()) parent = path.dirname(parent);
+    while (parent !== root && parent.startsWith(root) && !infoAt(parent)?.isDirectory()) parent = path.dirname(parent);
     const next = path.relative(parent, abs).split(path.sep)[0];
     // The parent itself removed or moved (a checkout away: its own event bears its name) is a step too: waited for from further up.
     return watchAt(parent, label, (_event, name) => {
@@ -106,8 +115,6 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     });
     watchers.set(rel, w);
   };
-
-  const entryAt = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false });
 
   /**
    * A symlink under connectors/ (a connector or prompt file linked, maybe from outside
@@ -132,7 +139,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
         return; // gone, or no symlink any more: its parent's event follows
       }
     }
-    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+    if (infoAt(target)?.isDirectory()) {
       // connectors/partials linked to a directory: the partials loader reads through it, and so this watches.
       if (rel === PARTIALS) watchTree(rel);
       return;
@@ -147,7 +154,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     };
     // A dangling link into a directory not made yet: followed from the nearest parent there, then set again once it is.
     // The directory removed or moved (a checkout away: its own event bears its name), or partials' directory made: set again too.
-    const w = statSync(dir, { throwIfNoEntry: false })?.isDirectory()
+    const w = infoAt(dir)?.isDirectory()
       ? watchAt(dir, rel, (event, n) => {
         if (n === null || n === name) changed(rel);
         if (event === 'rename' && (n === path.basename(dir) || (n === name && rel === PARTIALS))) again();
@@ -163,10 +170,9 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       if (!name) return changed(rel); // no name given: the whole directory, then
       const child = `${rel}/${name}`;
       changed(child);
-      // A directory appeared, went, or was replaced (removed and made again): its watches follow.
-      if (event === 'rename') follow(child);
-      // connectors/partials' linked directory itself removed or moved (its own event bears its name): the link is followed again.
-      if (event === 'rename' && rel === PARTIALS && name === 'partials') follow(rel);
+      // A directory appeared, went, or was replaced (removed and made again): its watches follow. connectors/partials' linked
+      // directory itself removed or moved (its own event bears its name; a subdirectory so named is walked again too): the link is.
+      if (event === 'rename') follow(rel === PARTIALS && name === 'partials' ? rel : child);
     });
     if (!w) return;
     keepWatch(rel, w);
@@ -185,7 +191,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory (or a symlink) is there now. */
   const follow = (rel: string) => {
     if (watchers.has(rel)) unwatch(rel);
-    const st = entryAt(rel);
+    const st = infoAt(path.join(root, rel), true);
     if (st?.isDirectory()) watchTree(rel);
     else if (st?.isSymbolicLink()) watchLink(rel);
   };
@@ -202,7 +208,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   });
   top?.on('error', () => changed(CONNECTORS));
   watchTree(CONNECTORS);
-  if (entryAt(HUB_FILE)?.isSymbolicLink()) watchLink(HUB_FILE);
+  if (infoAt(path.join(root, HUB_FILE), true)?.isSymbolicLink()) watchLink(HUB_FILE);
   // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
   setImmediate(() => {
     if (!closed) onChange([]);
@@ -225,12 +231,13 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     const old = [o.w, o.up]; // closed once the new watches are set: no event is lost in between
     const rel = dir === '.' ? '' : dir;
     const abs = path.join(root, rel);
-    const st = statSync(abs, { throwIfNoEntry: false });
+    const st = infoAt(abs);
     let w: FSWatcher | undefined;
+    o.up = undefined;
     const made = () => {
       if (outside.get(dir) !== o || o.w !== w) return;
       armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
-      if (statSync(abs, { throwIfNoEntry: false })?.isDirectory()) touchAll(dir);
+      if (infoAt(abs)?.isDirectory()) touchAll(dir);
     };
     if (st?.isDirectory()) {
       w = watchDir(rel, (event, name) => {
@@ -238,17 +245,14 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
         if (name === null) touchAll(dir);
         else if (o.names.has(name)) changed(named(dir, name));
         // The directory itself removed or moved (its own event bears its name), or replaced: its files are gone or new, and the watch moves.
-        if (event === 'rename' && (name === path.basename(abs) || statSync(abs, { throwIfNoEntry: false })?.ino !== st.ino)) {
+        if (event === 'rename' && (name === path.basename(abs) || infoAt(abs)?.ino !== st.ino)) {
           armOutside(dir);
           touchAll(dir);
         }
       });
       // A symlink to a directory (docs/prompts -> ../v1) re-pointed raises no event in the directory it led to; in its parent, it does.
-      o.up = lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() ? waitFor(abs, dir, made) : undefined;
-    } else {
-      w = waitFor(abs, dir, made);
-      o.up = undefined;
-    }
+      if (infoAt(abs, true)?.isSymbolicLink()) o.up = waitFor(abs, dir, made);
+    } else w = waitFor(abs, dir, made);
     w?.on('error', () => {
       if (outside.get(dir) === o && o.w === w) armOutside(dir);
       touchAll(dir);
@@ -269,8 +273,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       }
       for (const [dir, o] of outside) {
         if (wanted.has(dir)) continue;
-        o.w?.close();
-        o.up?.close();
+        for (const x of [o.w, o.up]) x?.close();
         outside.delete(dir);
       }
       for (const [dir, names] of wanted) {
@@ -287,10 +290,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       top?.close();
       for (const w of watchers.values()) w.close();
       watchers.clear();
-      for (const o of outside.values()) {
-        o.w?.close();
-        o.up?.close();
-      }
+      for (const o of outside.values()) for (const x of [o.w, o.up]) x?.close();
       outside.clear();
       return Promise.resolve();
     },

@@ -180,6 +180,26 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => writeFiles(root, { 'v2/p.hbs': 'b2' }))).toEqual(['docs/prompts/p.hbs']);
   });
 
+  it('throws nowhere on links that loop or lead through a file (ELOOP, ENOTDIR), at the start or made while watching: their names give calls', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'README.md': 'x', 'docs/README.md': 'x' }, 20, (r) => symlinkSync('loop.yaml', path.join(r, 'connectors/loop.yaml')));
+    await settle(50);
+    expect(await next(() => symlinkSync('../README.md/x.yaml', path.join(root, 'connectors/through-file.yaml')))).toContain('connectors/through-file.yaml');
+    expect(await next(() => {
+      symlinkSync('b.yaml', path.join(root, 'connectors/c.yaml'));
+      symlinkSync('c.yaml', path.join(root, 'connectors/b.yaml'));
+    })).toEqual(expect.arrayContaining(['connectors/b.yaml', 'connectors/c.yaml']));
+    symlinkSync('prompts', path.join(root, 'docs/prompts'));
+    follow(['docs/prompts/p.hbs', 'README.md/p.hbs']);
+    // The loop replaced by a directory: followed like any.
+    await next(() => {
+      rmSync(path.join(root, 'docs/prompts'));
+      mkdirSync(path.join(root, 'docs/prompts'));
+    });
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v1' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => writeFiles(root, { 'connectors/a.yaml': 'prompt: b\n' }))).toEqual(['connectors/a.yaml']);
+  });
+
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
     await settle(50);
