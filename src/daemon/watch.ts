@@ -76,35 +76,42 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
 
   /**
    * A watch on the directory `abs`, for what the repository calls `label`; none when it is gone
-   * already (its parent's event says so) or cannot be watched (reported).
+   * already (`missing` says so until the next call: another process may have removed it since
+   * the caller looked) or cannot be watched (reported).
    */
+  let missing = false;
   const watchAt = (abs: string, label: string, listener: (event: string, name: string | null) => void): FSWatcher | undefined => {
+    missing = false;
     try {
       return watch(abs, listener);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(label, err as Error);
+      missing = ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+      if (!missing) onError(label, err as Error);
       return undefined;
     }
   };
   /** A watch on a directory of the repository ('' for its root). */
-  const watchDir = (rel: string, listener: (event: string, name: string | null) => void) =>
-    watchAt(rel === '' ? root : path.join(root, rel), rel === '' ? '.' : rel, listener);
+  const watchDir = (rel: string, listener: (event: string, name: string | null) => void) => watchAt(path.join(root, rel), rel || '.', listener);
 
   /**
    * For a directory `abs` of the repository not there (yet): a watch on its nearest parent
    * that is, calling `made` when the next directory towards it appears (or is replaced), or
-   * when that parent goes.
+   * when that parent goes. With `up`, `abs` is there, and only its parent's events count.
    */
-  const waitFor = (abs: string, label: string, made: () => void): FSWatcher | undefined => {
+  const waitFor = (abs: string, label: string, made: () => void, up = false): FSWatcher | undefined => {
     // Within the repository only: the loader refuses a link that leads out of it, so there is nothing to wait for.
     if (path.relative(root, abs).startsWith('..')) return undefined;
-    let parent = path.dirname(abs);
-    while (parent !== root && parent.startsWith(root) && !infoAt(parent)?.isDirectory()) parent = path.dirname(parent);
-    const next = path.relative(parent, abs).split(path.sep)[0];
-    // The parent itself removed or moved (a checkout away: its own event bears its name) is a step too: waited for from further up.
-    return watchAt(parent, label, (_event, name) => {
-      if (name === null || name === next || name === path.basename(parent)) made();
-    });
+    for (let parent = path.dirname(abs); ; parent = path.dirname(parent)) {
+      if (parent !== root && parent.startsWith(root) && !infoAt(parent)?.isDirectory()) continue;
+      const [next = ''] = path.relative(parent, abs).split(path.sep);
+      // The parent itself removed or moved (a checkout away: its own event bears its name) is a step too: waited for from further up.
+      const w = watchAt(parent, label, (_event, name) => {
+        if (name === null || name === next || name === path.basename(parent)) made();
+      });
+      // Another process is quicker than a look and a watch: the next directory made in between (no event to come) is a step taken now; the parent removed in between, the one above is watched.
+      if (w && !up && infoAt(path.join(parent, next))?.isDirectory()) setImmediate(made);
+      if (w || !missing || parent === root || !parent.startsWith(root)) return w;
+    }
   };
 
   /** Kept under `rel`; should it fail (its directory gone), dropped, and a pass asked for: the loader sees what is there now. */
@@ -148,18 +155,17 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     const dir = path.dirname(target);
     const again = () => {
       if (watchers.get(rel) !== w) return;
-      unwatch(rel);
-      watchLink(rel);
+      follow(rel); // the link set again, or what replaced it followed
       changed(rel);
     };
-    // A dangling link into a directory not made yet: followed from the nearest parent there, then set again once it is.
-    // The directory removed or moved (a checkout away: its own event bears its name), or partials' directory made: set again too.
-    const w = infoAt(dir)?.isDirectory()
-      ? watchAt(dir, rel, (event, n) => {
-        if (n === null || n === name) changed(rel);
-        if (event === 'rename' && (n === path.basename(dir) || (n === name && rel === PARTIALS))) again();
-      })
-      : waitFor(dir, rel, again);
+    // The directory removed or moved (a checkout away: its own event bears its name), or partials' directory made: set again.
+    const there = infoAt(dir)?.isDirectory();
+    let w = !there ? undefined : watchAt(dir, rel, (event, n) => {
+      if (n === null || n === name) changed(rel);
+      if (event === 'rename' && (n === path.basename(dir) || (n === name && rel === PARTIALS))) again();
+    });
+    // A dangling link into a directory not made yet (or removed since the look): followed from the nearest parent there, then set again once it is.
+    if (!there || missing) w = waitFor(dir, rel, again);
     if (w) keepWatch(rel, w);
   };
 
@@ -179,9 +185,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     let entries: Dirent[] = [];
     try {
       entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      // removed while we looked: its parent's event follows
-    }
+    } catch { /* removed while we looked: its parent's event follows */ }
     for (const e of entries) {
       if (e.isDirectory()) watchTree(`${rel}/${e.name}`);
       else if (e.isSymbolicLink()) watchLink(`${rel}/${e.name}`);
@@ -210,9 +214,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   watchTree(CONNECTORS);
   if (infoAt(path.join(root, HUB_FILE), true)?.isSymbolicLink()) watchLink(HUB_FILE);
   // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
-  setImmediate(() => {
-    if (!closed) onChange([]);
-  });
+  setImmediate(() => closed || onChange([]));
 
   /**
    * Directories outside connectors/ holding files connectors read, and the names in each that
@@ -229,35 +231,36 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     const o = outside.get(dir);
     if (!o || closed) return;
     const old = [o.w, o.up]; // closed once the new watches are set: no event is lost in between
-    const rel = dir === '.' ? '' : dir;
-    const abs = path.join(root, rel);
+    const abs = path.join(root, dir);
     const st = infoAt(abs);
     let w: FSWatcher | undefined;
-    o.up = undefined;
+    let up: FSWatcher | undefined;
     const made = () => {
       if (outside.get(dir) !== o || o.w !== w) return;
       armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
       if (infoAt(abs)?.isDirectory()) touchAll(dir);
     };
+    // The directory removed, moved or replaced, or its watch failed: its files are gone or new, and the watch moves.
+    const moved = () => {
+      if (outside.get(dir) === o && o.w === w) armOutside(dir);
+      touchAll(dir);
+    };
     if (st?.isDirectory()) {
-      w = watchDir(rel, (event, name) => {
+      w = watchDir(dir, (event, name) => {
         if (outside.get(dir) !== o || o.w !== w) return; // a watch set again since
         if (name === null) touchAll(dir);
         else if (o.names.has(name)) changed(named(dir, name));
-        // The directory itself removed or moved (its own event bears its name), or replaced: its files are gone or new, and the watch moves.
-        if (event === 'rename' && (name === path.basename(abs) || infoAt(abs)?.ino !== st.ino)) {
-          armOutside(dir);
-          touchAll(dir);
-        }
+        // Its own event bears its name; replaced, its inode differs.
+        if (event === 'rename' && (name === path.basename(abs) || infoAt(abs)?.ino !== st.ino)) moved();
       });
+      // Removed (and maybe made again) by another process since the look: looked at again.
+      if (missing) return armOutside(dir);
       // A symlink to a directory (docs/prompts -> ../v1) re-pointed raises no event in the directory it led to; in its parent, it does.
-      if (infoAt(abs, true)?.isSymbolicLink()) o.up = waitFor(abs, dir, made);
+      if (infoAt(abs, true)?.isSymbolicLink()) up = waitFor(abs, dir, made, true);
     } else w = waitFor(abs, dir, made);
-    w?.on('error', () => {
-      if (outside.get(dir) === o && o.w === w) armOutside(dir);
-      touchAll(dir);
-    });
+    for (const x of [w, up]) x?.on('error', moved);
     o.w = w;
+    o.up = up;
     for (const x of old) x?.close();
   };
 
@@ -268,8 +271,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       for (const f of files) {
         if (f === HUB_FILE || f.startsWith(`${CONNECTORS}/`)) continue; // watched already
         const dir = path.posix.dirname(f);
-        const names = wanted.get(dir) ?? new Set<string>();
-        wanted.set(dir, names.add(path.posix.basename(f)));
+        wanted.set(dir, (wanted.get(dir) ?? new Set<string>()).add(path.posix.basename(f)));
       }
       for (const [dir, o] of outside) {
         if (wanted.has(dir)) continue;
@@ -287,10 +289,8 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     close() {
       closed = true;
       clearTimeout(timer);
-      top?.close();
-      for (const w of watchers.values()) w.close();
+      for (const w of [top, ...watchers.values(), ...[...outside.values()].flatMap((o) => [o.w, o.up])]) w?.close();
       watchers.clear();
-      for (const o of outside.values()) for (const x of [o.w, o.up]) x?.close();
       outside.clear();
       return Promise.resolve();
     },

@@ -1,6 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { watchConnectors } from '../../src/daemon/watch.js';
 import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually } from '../helpers/fake-agent.js';
@@ -198,6 +200,20 @@ describe('the connector watcher (real file events)', () => {
     await settle(50);
     expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v1' }))).toEqual(['docs/prompts/p.hbs']);
     expect(await next(() => writeFiles(root, { 'connectors/a.yaml': 'prompt: b\n' }))).toEqual(['connectors/a.yaml']);
+  });
+
+  it('follows directories another process removes and makes again while their watches are being set again: no gap between a look and its watch loses one', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { root, next, follow } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'docs/a/prompts/p.hbs': 'v0', 'shared/x/base.yaml': 'prompt: b\n' }, 20, (r) => symlinkSync('../shared/x/base.yaml', path.join(r, 'connectors/base.yaml')));
+      follow(['docs/a/prompts/p.hbs']);
+      await settle(50);
+      // In another process, so the watcher's looks and watches interleave with the removals and mkdirs; it ends with both there.
+      const churn = `const fs = require('fs'); for (let i = 0; i < ${10 + round * 13}; i++) for (const [top, deep] of [['docs', 'docs/a/prompts'], ['shared', 'shared/x']]) {
+        fs.rmSync(${JSON.stringify(root)} + '/' + top, { recursive: true, force: true }); fs.mkdirSync(${JSON.stringify(root)} + '/' + deep, { recursive: true }); }`;
+      await promisify(execFile)(process.execPath, ['-e', churn]);
+      await settle(150);
+      expect(await next(() => writeFiles(root, { 'docs/a/prompts/p.hbs': 'v1', 'shared/x/base.yaml': 'prompt: b1\n' }))).toEqual(expect.arrayContaining(['docs/a/prompts/p.hbs', 'connectors/base.yaml']));
+    }
   });
 
   it('makes no call once closed', async () => {
