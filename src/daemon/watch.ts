@@ -22,6 +22,8 @@ export interface ConnectorWatcher {
 const CONNECTORS = 'connectors';
 const HUB_FILE = 'hub.yaml';
 const PARTIALS = `${CONNECTORS}/partials`;
+/** The directories the loader reads through a symlink (it walks no other linked one), and so the watches. */
+const readThrough = (rel: string) => rel === CONNECTORS || rel === PARTIALS;
 
 /** What is at `abs` (through links; the entry itself with `lstat`), or nothing: missing, or not reachable (a loop of links, a file on the way) throws nowhere, in an event least of all. */
 function infoAt(abs: string, lstat = false) {
@@ -130,7 +132,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
    * the file: a target replaced (an editor's save, a checkout's unlink and create) or made
    * after the link (a dangling one) is seen too. The link itself replaced, its parent's event
    * sets the watch again (follow). A link to a directory is not followed, as the loader does
-   * not walk one (but connectors/partials itself).
+   * not walk one (but connectors/ or connectors/partials itself).
    */
   const watchLink = (rel: string) => {
     // Dot entries are no files the loader reads (an editor's lock file is a dangling symlink: .#a.yaml).
@@ -147,8 +149,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       }
     }
     if (infoAt(target)?.isDirectory()) {
-      // connectors/partials linked to a directory: the partials loader reads through it, and so this watches.
-      if (rel === PARTIALS) watchTree(rel);
+      if (readThrough(rel)) watchTree(rel);
       return;
     }
     const name = path.basename(target);
@@ -158,11 +159,11 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       follow(rel); // the link set again, or what replaced it followed
       changed(rel);
     };
-    // The directory removed or moved (a checkout away: its own event bears its name), or partials' directory made: set again.
+    // The directory removed or moved (a checkout away: its own event bears its name), or connectors/' (partials') made: set again.
     const there = infoAt(dir)?.isDirectory();
     let w = !there ? undefined : watchAt(dir, rel, (event, n) => {
       if (n === null || n === name) changed(rel);
-      if (event === 'rename' && (n === path.basename(dir) || (n === name && rel === PARTIALS))) again();
+      if (event === 'rename' && (n === path.basename(dir) || (n === name && readThrough(rel)))) again();
     });
     // A dangling link into a directory not made yet (or removed since the look): followed from the nearest parent there, then set again once it is.
     if (!there || missing) w = waitFor(dir, rel, again);
@@ -176,9 +177,9 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       if (!name) return changed(rel); // no name given: the whole directory, then
       const child = `${rel}/${name}`;
       changed(child);
-      // A directory appeared, went, or was replaced (removed and made again): its watches follow. connectors/partials' linked
-      // directory itself removed or moved (its own event bears its name; a subdirectory so named is walked again too): the link is.
-      if (event === 'rename') follow(rel === PARTIALS && name === 'partials' ? rel : child);
+      // A directory appeared, went, or was replaced (removed and made again): its watches follow. The linked directory of
+      // connectors/ (or partials) itself removed or moved (its own event bears its name; a subdirectory so named is walked again too): the link is.
+      if (event === 'rename') follow(readThrough(rel) && name === path.basename(rel) ? rel : child);
     });
     if (!w) return;
     keepWatch(rel, w);

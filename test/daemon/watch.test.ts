@@ -216,6 +216,23 @@ describe('the connector watcher (real file events)', () => {
     }
   });
 
+  it('follows connectors/ itself linked to a directory elsewhere (the loader reads through it): re-pointed, or its directory removed and made again', async () => {
+    const { root, next } = watched({ 'real1/a.yaml': 'prompt: a\n', 'real2/a.yaml': 'prompt: b\n' }, 20, (r) => symlinkSync('real1', path.join(r, 'connectors')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real1/a.yaml': 'prompt: a2\n' }))).toEqual(['connectors/a.yaml']);
+    await next(() => {
+      rmSync(path.join(root, 'connectors'));
+      symlinkSync('real2', path.join(root, 'connectors'));
+    });
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real2/a.yaml': 'prompt: b2\n' }))).toEqual(['connectors/a.yaml']);
+    await next(() => rmSync(path.join(root, 'real2'), { recursive: true }));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real2/a.yaml': 'prompt: b3\n' }))).toContain('connectors');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real2/a.yaml': 'prompt: b4\n' }))).toEqual(['connectors/a.yaml']);
+  });
+
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
     await settle(50);
