@@ -236,15 +236,11 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     const st = infoAt(abs);
     let w: FSWatcher | undefined;
     let up: FSWatcher | undefined;
-    const made = () => {
+    // The next directory towards it made; or (`gone`) it removed, moved or replaced, or its watch failed: its files are gone or new.
+    const made = (gone = false) => {
       if (outside.get(dir) !== o || o.w !== w) return;
       armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
-      if (infoAt(abs)?.isDirectory()) touchAll(dir);
-    };
-    // The directory removed, moved or replaced, or its watch failed: its files are gone or new, and the watch moves.
-    const moved = () => {
-      if (outside.get(dir) === o && o.w === w) armOutside(dir);
-      touchAll(dir);
+      if (gone || infoAt(abs)?.isDirectory()) touchAll(dir);
     };
     if (st?.isDirectory()) {
       w = watchDir(dir, (event, name) => {
@@ -252,14 +248,16 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
         if (name === null) touchAll(dir);
         else if (o.names.has(name)) changed(named(dir, name));
         // Its own event bears its name; replaced, its inode differs.
-        if (event === 'rename' && (name === path.basename(abs) || infoAt(abs)?.ino !== st.ino)) moved();
+        if (event === 'rename' && (name === path.basename(abs) || infoAt(abs)?.ino !== st.ino)) made(true);
       });
       // Removed (and maybe made again) by another process since the look: looked at again.
       if (missing) return armOutside(dir);
-      // A symlink to a directory (docs/prompts -> ../v1) re-pointed raises no event in the directory it led to; in its parent, it does.
-      if (infoAt(abs, true)?.isSymbolicLink()) up = waitFor(abs, dir, made, true);
+      // A symlink on its way (docs/prompts -> ../v1, or docs -> v1) re-pointed raises no event in the directory it led to; in its parent, it does.
+      let link = abs;
+      while (link.startsWith(`${root}/`) && !infoAt(link, true)?.isSymbolicLink()) link = path.dirname(link);
+      if (link.startsWith(`${root}/`)) up = waitFor(link, dir, () => made(true), true);
     } else w = waitFor(abs, dir, made);
-    for (const x of [w, up]) x?.on('error', moved);
+    for (const x of [w, up]) x?.on('error', () => made(true));
     o.w = w;
     o.up = up;
     for (const x of old) x?.close();

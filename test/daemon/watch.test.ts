@@ -233,6 +233,22 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => writeFiles(root, { 'real2/a.yaml': 'prompt: b4\n' }))).toEqual(['connectors/a.yaml']);
   });
 
+  it('follows a prompt directory below a symlink to a directory (docs -> v1, then docs/prompts), the link re-pointed elsewhere', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'promptFile: ../docs/prompts/p.hbs\n', 'v1/prompts/p.hbs': 'a', 'v2/prompts/p.hbs': 'b' }, 20, (r) => symlinkSync('v1', path.join(r, 'docs')));
+    await settle(50);
+    follow(['docs/prompts/p.hbs']);
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v1/prompts/p.hbs': 'a2' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => {
+      rmSync(path.join(root, 'docs'));
+      symlinkSync('v2', path.join(root, 'docs'));
+    })).toContain('docs/prompts/p.hbs');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v2/prompts/p.hbs': 'b2' }))).toEqual(['docs/prompts/p.hbs']);
+    // The link removed (a checkout to a branch without it): the file is gone, which is a change too.
+    expect(await next(() => rmSync(path.join(root, 'docs')))).toContain('docs/prompts/p.hbs');
+  });
+
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
     await settle(50);
