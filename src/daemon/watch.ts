@@ -54,11 +54,15 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   const watchers = new Map<string, FSWatcher>();
   let batch = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let since = 0; // when the batch's first event came
   let closed = false;
 
+  // Each event puts the call off to debounceMs of quiet, but by 25 times that at most: a tool writing in connectors/ without a pause holds no edit back.
   const changed = (rel: string) => {
     if (closed) return;
+    if (!batch.size) since = Date.now();
     batch.add(rel);
+    if (Date.now() - since >= 25 * debounceMs) return; // put off long enough: the timer set fires
     clearTimeout(timer);
     timer = setTimeout(() => {
       const paths = [...batch];
@@ -69,10 +73,9 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
 
   const unwatch = (rel: string) => {
     for (const [dir, w] of watchers) {
-      if (dir === rel || dir.startsWith(`${rel}/`)) {
-        w.close();
-        watchers.delete(dir);
-      }
+      if (dir !== rel && !dir.startsWith(`${rel}/`)) continue;
+      w.close();
+      watchers.delete(dir);
     }
   };
 
@@ -118,11 +121,10 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
 
   /** Kept under `rel`; should it fail (its directory gone), dropped, and a pass asked for: the loader sees what is there now. */
   const keepWatch = (rel: string, w: FSWatcher) => {
-    w.on('error', () => {
+    watchers.set(rel, w.on('error', () => {
       unwatch(rel);
       changed(rel);
-    });
-    watchers.set(rel, w);
+    }));
   };
 
   /**

@@ -249,6 +249,16 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => rmSync(path.join(root, 'docs')))).toContain('docs/prompts/p.hbs');
   });
 
+  it('calls within a second of an edit while a tool writes in connectors/ without a pause (each event puts the call off, but not for ever)', async () => {
+    const { root, calls } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
+    await settle(50);
+    const stream = setInterval(() => writeFileSync(path.join(root, 'connectors/.tool.log'), String(Date.now())), 5);
+    onTestFinished(() => clearInterval(stream));
+    await settle(50);
+    writeFiles(root, { 'connectors/a.yaml': 'prompt: b\n' });
+    await eventually(() => expect(calls.flat()).toContain('connectors/a.yaml'), 1000, 5);
+  });
+
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
     await settle(50);
