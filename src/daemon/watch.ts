@@ -61,8 +61,8 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   const changed = (rel: string) => {
     if (closed) return;
     if (!batch.size) since = Date.now();
+    else if (Date.now() - since >= 25 * debounceMs) return void batch.add(rel); // put off long enough: the timer set fires
     batch.add(rel);
-    if (Date.now() - since >= 25 * debounceMs) return; // put off long enough: the timer set fires
     clearTimeout(timer);
     timer = setTimeout(() => {
       const paths = [...batch];

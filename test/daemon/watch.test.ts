@@ -257,6 +257,10 @@ describe('the connector watcher (real file events)', () => {
     await settle(50);
     writeFiles(root, { 'connectors/a.yaml': 'prompt: b\n' });
     await eventually(() => expect(calls.flat()).toContain('connectors/a.yaml'), 1000, 5);
+    // No quiet time asked for: each burst is called at once all the same.
+    const quick = watched({ 'connectors/a.yaml': 'prompt: a\n' }, 0);
+    await settle(50);
+    expect(await quick.next(() => writeFiles(quick.root, { 'connectors/a.yaml': 'prompt: b\n' }))).toEqual(['connectors/a.yaml']);
   });
 
   it('makes no call once closed', async () => {
