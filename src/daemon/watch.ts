@@ -22,6 +22,17 @@ export interface ConnectorWatcher {
 const CONNECTORS = 'connectors';
 const HUB_FILE = 'hub.yaml';
 const PARTIALS = `${CONNECTORS}/partials`;
+/** The directories the loader reads through a symlink (it walks no other linked one), and so the watches. */
+const readThrough = (rel: string) => rel === CONNECTORS || rel === PARTIALS;
+
+/** What is at `abs` (through links; the entry itself with `lstat`), or nothing: missing, or not reachable (a loop of links, a file on the way) throws nowhere, in an event least of all. */
+function infoAt(abs: string, lstat = false) {
+  try {
+    return lstat ? lstatSync(abs, { throwIfNoEntry: false }) : statSync(abs, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Watches connectors/ (connector files, prompt files, partials; every directory under it)
@@ -43,10 +54,14 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   const watchers = new Map<string, FSWatcher>();
   let batch = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let since = 0; // when the batch's first event came
   let closed = false;
 
+  // Each event puts the call off to debounceMs of quiet, but by 25 times that at most: a tool writing in connectors/ without a pause holds no edit back.
   const changed = (rel: string) => {
     if (closed) return;
+    if (!batch.size) since = Date.now();
+    else if (Date.now() - since >= 25 * debounceMs) return void batch.add(rel); // put off long enough: the timer set fires
     batch.add(rel);
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -58,54 +73,59 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
 
   const unwatch = (rel: string) => {
     for (const [dir, w] of watchers) {
-      if (dir === rel || dir.startsWith(`${rel}/`)) {
-        w.close();
-        watchers.delete(dir);
-      }
+      if (dir !== rel && !dir.startsWith(`${rel}/`)) continue;
+      w.close();
+      watchers.delete(dir);
     }
   };
 
   /**
    * A watch on the directory `abs`, for what the repository calls `label`; none when it is gone
-   * already (its parent's event says so) or cannot be watched (reported).
+   * already (`missing` says so until the next call: another process may have removed it since
+   * the caller looked) or cannot be watched (reported).
    */
+  let missing = false;
   const watchAt = (abs: string, label: string, listener: (event: string, name: string | null) => void): FSWatcher | undefined => {
+    missing = false;
     try {
       return watch(abs, listener);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(label, err as Error);
+      missing = ['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+      if (!missing) onError(label, err as Error);
       return undefined;
     }
   };
   /** A watch on a directory of the repository ('' for its root). */
-  const watchDir = (rel: string, listener: (event: string, name: string | null) => void) =>
-    watchAt(rel === '' ? root : path.join(root, rel), rel === '' ? '.' : rel, listener);
+  const watchDir = (rel: string, listener: (event: string, name: string | null) => void) => watchAt(path.join(root, rel), rel || '.', listener);
 
   /**
    * For a directory `abs` of the repository not there (yet): a watch on its nearest parent
-   * that is, calling `made` when the next directory towards it appears (or is replaced).
+   * that is, calling `made` when the next directory towards it appears (or is replaced), or
+   * when that parent goes. With `up`, `abs` is there, and only its parent's events count.
    */
-  const waitFor = (abs: string, label: string, made: () => void): FSWatcher | undefined => {
+  const waitFor = (abs: string, label: string, made: () => void, up = false): FSWatcher | undefined => {
     // Within the repository only: the loader refuses a link that leads out of it, so there is nothing to wait for.
     if (path.relative(root, abs).startsWith('..')) return undefined;
-    let parent = path.dirname(abs);
-    while (parent !== root && parent.startsWith(root) && !statSync(parent, { throwIfNoEntry: false })?.isDirectory()) parent = path.dirname(parent);
-    const next = path.relative(parent, abs).split(path.sep)[0];
-    return watchAt(parent, label, (_event, name) => {
-      if (name === null || name === next) made();
-    });
+    for (let parent = path.dirname(abs); ; parent = path.dirname(parent)) {
+      if (parent !== root && parent.startsWith(root) && !infoAt(parent)?.isDirectory()) continue;
+      const [next = ''] = path.relative(parent, abs).split(path.sep);
+      // The parent itself removed or moved (a checkout away: its own event bears its name) is a step too: waited for from further up.
+      const w = watchAt(parent, label, (_event, name) => {
+        if (name === null || name === next || name === path.basename(parent)) made();
+      });
+      // Another process is quicker than a look and a watch: the next directory made in between (no event to come) is a step taken now; the parent removed in between, the one above is watched.
+      if (w && !up && infoAt(path.join(parent, next))?.isDirectory()) setImmediate(made);
+      if (w || !missing || parent === root || !parent.startsWith(root)) return w;
+    }
   };
 
   /** Kept under `rel`; should it fail (its directory gone), dropped, and a pass asked for: the loader sees what is there now. */
   const keepWatch = (rel: string, w: FSWatcher) => {
-    w.on('error', () => {
+    watchers.set(rel, w.on('error', () => {
       unwatch(rel);
       changed(rel);
-    });
-    watchers.set(rel, w);
+    }));
   };
-
-  const entryAt = (rel: string) => lstatSync(path.join(root, rel), { throwIfNoEntry: false });
 
   /**
    * A symlink under connectors/ (a connector or prompt file linked, maybe from outside
@@ -114,7 +134,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
    * the file: a target replaced (an editor's save, a checkout's unlink and create) or made
    * after the link (a dangling one) is seen too. The link itself replaced, its parent's event
    * sets the watch again (follow). A link to a directory is not followed, as the loader does
-   * not walk one (but connectors/partials itself).
+   * not walk one (but connectors/ or connectors/partials itself).
    */
   const watchLink = (rel: string) => {
     // Dot entries are no files the loader reads (an editor's lock file is a dangling symlink: .#a.yaml).
@@ -130,24 +150,25 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
         return; // gone, or no symlink any more: its parent's event follows
       }
     }
-    if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
-      // connectors/partials linked to a directory: the partials loader reads through it, and so this watches.
-      if (rel === PARTIALS) watchTree(rel);
+    if (infoAt(target)?.isDirectory()) {
+      if (readThrough(rel)) watchTree(rel);
       return;
     }
     const name = path.basename(target);
     const dir = path.dirname(target);
-    // A dangling link into a directory not made yet: followed from the nearest parent there, then set again once it is.
-    const w = statSync(dir, { throwIfNoEntry: false })?.isDirectory()
-      ? watchAt(dir, rel, (_event, n) => {
-        if (n === null || n === name) changed(rel);
-      })
-      : waitFor(dir, rel, () => {
-        if (watchers.get(rel) !== w) return;
-        unwatch(rel);
-        watchLink(rel);
-        changed(rel);
-      });
+    const again = () => {
+      if (watchers.get(rel) !== w) return;
+      follow(rel); // the link set again, or what replaced it followed
+      changed(rel);
+    };
+    // The directory removed or moved (a checkout away: its own event bears its name), or connectors/' (partials') made: set again.
+    const there = infoAt(dir)?.isDirectory();
+    let w = !there ? undefined : watchAt(dir, rel, (event, n) => {
+      if (n === null || n === name) changed(rel);
+      if (event === 'rename' && (n === path.basename(dir) || (n === name && readThrough(rel)))) again();
+    });
+    // A dangling link into a directory not made yet (or removed since the look): followed from the nearest parent there, then set again once it is.
+    if (!there || missing) w = waitFor(dir, rel, again);
     if (w) keepWatch(rel, w);
   };
 
@@ -158,17 +179,16 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       if (!name) return changed(rel); // no name given: the whole directory, then
       const child = `${rel}/${name}`;
       changed(child);
-      // A directory appeared, went, or was replaced (removed and made again): its watches follow.
-      if (event === 'rename') follow(child);
+      // A directory appeared, went, or was replaced (removed and made again): its watches follow. The linked directory of
+      // connectors/ (or partials) itself removed or moved (its own event bears its name; a subdirectory so named is walked again too): the link is.
+      if (event === 'rename') follow(readThrough(rel) && name === path.basename(rel) ? rel : child);
     });
     if (!w) return;
     keepWatch(rel, w);
     let entries: Dirent[] = [];
     try {
       entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      // removed while we looked: its parent's event follows
-    }
+    } catch { /* removed while we looked: its parent's event follows */ }
     for (const e of entries) {
       if (e.isDirectory()) watchTree(`${rel}/${e.name}`);
       else if (e.isSymbolicLink()) watchLink(`${rel}/${e.name}`);
@@ -178,7 +198,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   /** After a rename event for a directory entry: the watches below it dropped, and set again if a directory (or a symlink) is there now. */
   const follow = (rel: string) => {
     if (watchers.has(rel)) unwatch(rel);
-    const st = entryAt(rel);
+    const st = infoAt(path.join(root, rel), true);
     if (st?.isDirectory()) watchTree(rel);
     else if (st?.isSymbolicLink()) watchLink(rel);
   };
@@ -195,11 +215,9 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   });
   top?.on('error', () => changed(CONNECTORS));
   watchTree(CONNECTORS);
-  if (entryAt(HUB_FILE)?.isSymbolicLink()) watchLink(HUB_FILE);
+  if (infoAt(path.join(root, HUB_FILE), true)?.isSymbolicLink()) watchLink(HUB_FILE);
   // The start's reconcile ran before these watches were set: one more pass catches an edit made in between.
-  setImmediate(() => {
-    if (!closed) onChange([]);
-  });
+  setImmediate(() => closed || onChange([]));
 
   /**
    * Directories outside connectors/ holding files connectors read, and the names in each that
@@ -207,7 +225,7 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
    * there, waiting for it to be made: a checkout away and back, which changes no connector
    * file (so no pass calls followFiles again), is followed all the same.
    */
-  const outside = new Map<string, { w?: FSWatcher; names: Set<string> }>();
+  const outside = new Map<string, { w?: FSWatcher; up?: FSWatcher; names: Set<string> }>();
   const named = (dir: string, name: string) => (dir === '.' ? name : `${dir}/${name}`);
   const touchAll = (dir: string) => outside.get(dir)?.names.forEach((n) => changed(named(dir, n)));
 
@@ -215,35 +233,36 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
   const armOutside = (dir: string) => {
     const o = outside.get(dir);
     if (!o || closed) return;
-    const old = o.w; // closed once the new watch is set: no event is lost in between
-    const rel = dir === '.' ? '' : dir;
-    const abs = path.join(root, rel);
-    const st = statSync(abs, { throwIfNoEntry: false });
+    const old = [o.w, o.up]; // closed once the new watches are set: no event is lost in between
+    const abs = path.join(root, dir);
+    const st = infoAt(abs);
     let w: FSWatcher | undefined;
+    let up: FSWatcher | undefined;
+    // The next directory towards it made; or (`gone`) it removed, moved or replaced, or its watch failed: its files are gone or new.
+    const made = (gone = false) => {
+      if (outside.get(dir) !== o || o.w !== w) return;
+      armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
+      if (gone || infoAt(abs)?.isDirectory()) touchAll(dir);
+    };
     if (st?.isDirectory()) {
-      w = watchDir(rel, (event, name) => {
+      w = watchDir(dir, (event, name) => {
         if (outside.get(dir) !== o || o.w !== w) return; // a watch set again since
         if (name === null) touchAll(dir);
         else if (o.names.has(name)) changed(named(dir, name));
-        // The directory itself removed or moved (its own event bears its name), or replaced: its files are gone or new, and the watch moves.
-        if (event === 'rename' && (name === path.basename(abs) || statSync(abs, { throwIfNoEntry: false })?.ino !== st.ino)) {
-          armOutside(dir);
-          touchAll(dir);
-        }
+        // Its own event bears its name; replaced, its inode differs.
+        if (event === 'rename' && (name === path.basename(abs) || infoAt(abs)?.ino !== st.ino)) made(true);
       });
-    } else {
-      w = waitFor(abs, dir, () => {
-        if (outside.get(dir) !== o || o.w !== w) return;
-        armOutside(dir); // one step nearer, or on the directory itself: files written into it before then raised no event
-        if (statSync(abs, { throwIfNoEntry: false })?.isDirectory()) touchAll(dir);
-      });
-    }
-    w?.on('error', () => {
-      if (outside.get(dir) === o && o.w === w) armOutside(dir);
-      touchAll(dir);
-    });
+      // Removed (and maybe made again) by another process since the look: looked at again.
+      if (missing) return armOutside(dir);
+      // A symlink on its way (docs/prompts -> ../v1, or docs -> v1) re-pointed raises no event in the directory it led to; in its parent, it does.
+      let link = abs;
+      while (link.startsWith(`${root}/`) && !infoAt(link, true)?.isSymbolicLink()) link = path.dirname(link);
+      if (link.startsWith(`${root}/`)) up = waitFor(link, dir, () => made(true), true);
+    } else w = waitFor(abs, dir, made);
+    for (const x of [w, up]) x?.on('error', () => made(true));
     o.w = w;
-    old?.close();
+    o.up = up;
+    for (const x of old) x?.close();
   };
 
   return {
@@ -253,12 +272,11 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
       for (const f of files) {
         if (f === HUB_FILE || f.startsWith(`${CONNECTORS}/`)) continue; // watched already
         const dir = path.posix.dirname(f);
-        const names = wanted.get(dir) ?? new Set<string>();
-        wanted.set(dir, names.add(path.posix.basename(f)));
+        wanted.set(dir, (wanted.get(dir) ?? new Set<string>()).add(path.posix.basename(f)));
       }
       for (const [dir, o] of outside) {
         if (wanted.has(dir)) continue;
-        o.w?.close();
+        for (const x of [o.w, o.up]) x?.close();
         outside.delete(dir);
       }
       for (const [dir, names] of wanted) {
@@ -272,10 +290,8 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     close() {
       closed = true;
       clearTimeout(timer);
-      top?.close();
-      for (const w of watchers.values()) w.close();
+      for (const w of [top, ...watchers.values(), ...[...outside.values()].flatMap((o) => [o.w, o.up])]) w?.close();
       watchers.clear();
-      for (const o of outside.values()) o.w?.close();
       outside.clear();
       return Promise.resolve();
     },

@@ -1,6 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { watchConnectors } from '../../src/daemon/watch.js';
 import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually } from '../helpers/fake-agent.js';
@@ -130,6 +132,135 @@ describe('the connector watcher (real file events)', () => {
     expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v3' }))).toContain('docs/prompts/p.hbs');
     await settle(50);
     expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v4' }))).toEqual(['docs/prompts/p.hbs']);
+  });
+
+  it('keeps waiting for a directory whose nearest parent, watched meanwhile, is removed (a checkout away): followed once made again', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'promptFile: ../docs/prompts/p.hbs\n', 'docs/README.md': 'x', 'vendor/README.md': 'x' });
+    symlinkSync('../vendor/agents/v.yaml', path.join(root, 'connectors/v.yaml')); // dangling: waited for from vendor/
+    await settle(50);
+    follow(['docs/prompts/p.hbs']); // waited for from docs/
+    await settle(50);
+    rmSync(path.join(root, 'docs'), { recursive: true });
+    rmSync(path.join(root, 'vendor'), { recursive: true });
+    await settle();
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v1' }))).toContain('docs/prompts/p.hbs');
+    expect(await next(() => writeFiles(root, { 'vendor/agents/v.yaml': 'prompt: v1\n' }))).toContain('connectors/v.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v2' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => writeFiles(root, { 'vendor/agents/v.yaml': 'prompt: v2\n' }))).toEqual(['connectors/v.yaml']);
+  });
+
+  it('follows a linked file\'s directory, or connectors/partials\' linked directory, removed and made again (a checkout away and back)', async () => {
+    const { root, next } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'shared/base.yaml': 'prompt: base\n', 'lib/partials/f.hbs': 'v1' }, 20, (r) => {
+      symlinkSync('../shared/base.yaml', path.join(r, 'connectors/base.yaml'));
+      symlinkSync('../lib/partials', path.join(r, 'connectors/partials'));
+    });
+    await settle(50);
+    expect(await next(() => rmSync(path.join(root, 'shared'), { recursive: true }))).toContain('connectors/base.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v2\n' }))).toContain('connectors/base.yaml');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'shared/base.yaml': 'prompt: base v3\n' }))).toEqual(['connectors/base.yaml']);
+    await next(() => rmSync(path.join(root, 'lib/partials'), { recursive: true }));
+    await settle(50);
+    expect((await next(() => writeFiles(root, { 'lib/partials/f.hbs': 'v2' }))).some((p) => p.startsWith('connectors/partials'))).toBe(true);
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'lib/partials/f.hbs': 'v3' }))).toEqual(['connectors/partials/f.hbs']);
+  });
+
+  it('follows a prompt directory that is a symlink to a directory, re-pointed elsewhere (a checkout to a branch where it leads elsewhere)', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'promptFile: ../docs/prompts/p.hbs\n', 'docs/README.md': 'x', 'v1/p.hbs': 'a', 'v2/p.hbs': 'b' }, 20, (r) => symlinkSync('../v1', path.join(r, 'docs/prompts')));
+    await settle(50);
+    follow(['docs/prompts/p.hbs']);
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v1/p.hbs': 'a2' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => {
+      rmSync(path.join(root, 'docs/prompts'));
+      symlinkSync('../v2', path.join(root, 'docs/prompts'));
+    })).toContain('docs/prompts/p.hbs');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v2/p.hbs': 'b2' }))).toEqual(['docs/prompts/p.hbs']);
+  });
+
+  it('throws nowhere on links that loop or lead through a file (ELOOP, ENOTDIR), at the start or made while watching: their names give calls', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'README.md': 'x', 'docs/README.md': 'x' }, 20, (r) => symlinkSync('loop.yaml', path.join(r, 'connectors/loop.yaml')));
+    await settle(50);
+    expect(await next(() => symlinkSync('../README.md/x.yaml', path.join(root, 'connectors/through-file.yaml')))).toContain('connectors/through-file.yaml');
+    expect(await next(() => {
+      symlinkSync('b.yaml', path.join(root, 'connectors/c.yaml'));
+      symlinkSync('c.yaml', path.join(root, 'connectors/b.yaml'));
+    })).toEqual(expect.arrayContaining(['connectors/b.yaml', 'connectors/c.yaml']));
+    symlinkSync('prompts', path.join(root, 'docs/prompts'));
+    follow(['docs/prompts/p.hbs', 'README.md/p.hbs']);
+    // The loop replaced by a directory: followed like any.
+    await next(() => {
+      rmSync(path.join(root, 'docs/prompts'));
+      mkdirSync(path.join(root, 'docs/prompts'));
+    });
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'docs/prompts/p.hbs': 'v1' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => writeFiles(root, { 'connectors/a.yaml': 'prompt: b\n' }))).toEqual(['connectors/a.yaml']);
+  });
+
+  it('follows directories another process removes and makes again while their watches are being set again: no gap between a look and its watch loses one', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { root, next, follow } = watched({ 'connectors/a.yaml': 'prompt: a\n', 'docs/a/prompts/p.hbs': 'v0', 'shared/x/base.yaml': 'prompt: b\n' }, 20, (r) => symlinkSync('../shared/x/base.yaml', path.join(r, 'connectors/base.yaml')));
+      follow(['docs/a/prompts/p.hbs']);
+      await settle(50);
+      // In another process, so the watcher's looks and watches interleave with the removals and mkdirs; it ends with both there.
+      const churn = `const fs = require('fs'); for (let i = 0; i < ${10 + round * 13}; i++) for (const [top, deep] of [['docs', 'docs/a/prompts'], ['shared', 'shared/x']]) {
+        fs.rmSync(${JSON.stringify(root)} + '/' + top, { recursive: true, force: true }); fs.mkdirSync(${JSON.stringify(root)} + '/' + deep, { recursive: true }); }`;
+      await promisify(execFile)(process.execPath, ['-e', churn]);
+      await settle(150);
+      expect(await next(() => writeFiles(root, { 'docs/a/prompts/p.hbs': 'v1', 'shared/x/base.yaml': 'prompt: b1\n' }))).toEqual(expect.arrayContaining(['docs/a/prompts/p.hbs', 'connectors/base.yaml']));
+    }
+  });
+
+  it('follows connectors/ itself linked to a directory elsewhere (the loader reads through it): re-pointed, or its directory removed and made again', async () => {
+    const { root, next } = watched({ 'real1/a.yaml': 'prompt: a\n', 'real2/a.yaml': 'prompt: b\n' }, 20, (r) => symlinkSync('real1', path.join(r, 'connectors')));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real1/a.yaml': 'prompt: a2\n' }))).toEqual(['connectors/a.yaml']);
+    await next(() => {
+      rmSync(path.join(root, 'connectors'));
+      symlinkSync('real2', path.join(root, 'connectors'));
+    });
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real2/a.yaml': 'prompt: b2\n' }))).toEqual(['connectors/a.yaml']);
+    await next(() => rmSync(path.join(root, 'real2'), { recursive: true }));
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real2/a.yaml': 'prompt: b3\n' }))).toContain('connectors');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'real2/a.yaml': 'prompt: b4\n' }))).toEqual(['connectors/a.yaml']);
+  });
+
+  it('follows a prompt directory below a symlink to a directory (docs -> v1, then docs/prompts), the link re-pointed elsewhere', async () => {
+    const { root, next, follow } = watched({ 'connectors/a.yaml': 'promptFile: ../docs/prompts/p.hbs\n', 'v1/prompts/p.hbs': 'a', 'v2/prompts/p.hbs': 'b' }, 20, (r) => symlinkSync('v1', path.join(r, 'docs')));
+    await settle(50);
+    follow(['docs/prompts/p.hbs']);
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v1/prompts/p.hbs': 'a2' }))).toEqual(['docs/prompts/p.hbs']);
+    expect(await next(() => {
+      rmSync(path.join(root, 'docs'));
+      symlinkSync('v2', path.join(root, 'docs'));
+    })).toContain('docs/prompts/p.hbs');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'v2/prompts/p.hbs': 'b2' }))).toEqual(['docs/prompts/p.hbs']);
+    // The link removed (a checkout to a branch without it): the file is gone, which is a change too.
+    expect(await next(() => rmSync(path.join(root, 'docs')))).toContain('docs/prompts/p.hbs');
+  });
+
+  it('calls within a second of an edit while a tool writes in connectors/ without a pause (each event puts the call off, but not for ever)', async () => {
+    const { root, calls } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
+    await settle(50);
+    const stream = setInterval(() => writeFileSync(path.join(root, 'connectors/.tool.log'), String(Date.now())), 5);
+    onTestFinished(() => clearInterval(stream));
+    await settle(50);
+    writeFiles(root, { 'connectors/a.yaml': 'prompt: b\n' });
+    await eventually(() => expect(calls.flat()).toContain('connectors/a.yaml'), 1000, 5);
+    // No quiet time asked for: each burst is called at once all the same.
+    const quick = watched({ 'connectors/a.yaml': 'prompt: a\n' }, 0);
+    await settle(50);
+    expect(await quick.next(() => writeFiles(quick.root, { 'connectors/a.yaml': 'prompt: b\n' }))).toEqual(['connectors/a.yaml']);
   });
 
   it('makes no call once closed', async () => {
