@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DesiredFile, Observed } from '../core/plan.js';
 import { HUB_FILE, readHubBytes } from '../spec/hub-file.js';
 import { parseHubConfig } from '../spec/hub-config.js';
-import { CONNECTORS_DIR, PARTIALS_DIR, loadPartials, readOrMissing, repoRoot, sourceHash, type DesiredState, type SourceCache } from '../spec/load.js';
+import { CONNECTORS_DIR, PARTIALS_DIR, addUnreadable, loadPartials, readOrMissing, repoRoot, sourceHash, type DesiredState, type SourceCache } from '../spec/load.js';
 
 /** The desired and observed state of just the files a file event named, for plan(). */
 export interface ChangedState {
@@ -54,7 +54,10 @@ export async function loadChanged(rootDir: string, all: Observed, cache: SourceC
   const deps = new Map<string, string[]>();
   for (const file of [...paths].sort()) {
     const bytes = readOrMissing(path.join(root, file));
-    if (!bytes) continue; // removed
+    if (!bytes) {
+      addUnreadable(root, cache.digest, file, files, deps); // or nothing, removed
+      continue;
+    }
     const { deps: fileDeps, ...checked } = checkConnectorFile({ root, partials, defaults }, file, bytes);
     // No stat key: the next full pass reads the file once and records it.
     files.push({ ...checked, sourceHash: sourceHash(root, cache.digest, bytes, fileDeps) });

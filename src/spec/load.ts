@@ -6,7 +6,8 @@ import type { DesiredFile } from '../core/plan.js';
 import { readHubBytes } from './hub-file.js';
 import type { LoadedHubConfig } from './hub-config.js';
 import { decodeText } from './text.js';
-import { describeLink, symlinkOnPath } from './paths.js';
+import { describeLink, linkTargets, symlinkOnPath } from './paths.js';
+import { whyUnreadable } from './unreadable.js';
 import type { Partials, PartialFile } from './template-check.js';
 
 export const CONNECTORS_DIR = 'connectors';
@@ -182,6 +183,15 @@ export function sourceHash(root: string, digest: string, bytes: Uint8Array, deps
   return h.digest('hex');
 }
 
+/** A listed connector file that could not be read (unreadable.ts says why), added as an invalid file; nothing when it is no file at all. */
+export function addUnreadable(root: string, digest: string, file: string, files: DesiredFile[], deps: Map<string, string[]>): void {
+  const problem = whyUnreadable(root, file);
+  if (!problem) return;
+  const links = linkTargets(root, file);
+  files.push({ path: file, sourceHash: sourceHash(root, digest, new TextEncoder().encode(`\0unreadable\0${problem.message}`), links), diagnostics: [problem] });
+  deps.set(file, links);
+}
+
 /**
  * Reads the connector files of a repository into desired state. A file whose stat or
  * content matches `cache` is taken as it was (no parsing); every other file is fully
@@ -226,7 +236,10 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
       bytes = read?.bytes;
       statKey = read?.key ?? 'missing';
     }
-    if (!bytes) continue; // deleted while we were listing
+    if (!bytes) {
+      addUnreadable(root, digest, file, files, deps); // or nothing, deleted while we were listing
+      continue;
+    }
     if (cached && sourceHash(root, digest, bytes, cached.deps) === cached.sourceHash) {
       files.push(fromCache(file, cached, statKey));
       deps.set(file, cached.deps);

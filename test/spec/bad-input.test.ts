@@ -108,6 +108,35 @@ describe('bad connector files get a clear, located error', () => {
     expect(desired.files[0]?.diagnostics[0]?.message).toContain('links outside the repository');
   });
 
+  it('a connector file that is a dangling symlink or a symlink loop: an error, not a file silently left out', async () => {
+    const root = testdir({ 'connectors/good.yaml': GOOD });
+    symlinkSync('gone.yaml', path.join(root, 'connectors/dangling.yaml'));
+    symlinkSync('loop.yaml', path.join(root, 'connectors/loop.yaml'));
+    const errors = (await loadDesired(root)).files.filter((f) => f.path !== 'connectors/good.yaml').flatMap((f) => f.diagnostics.map(formatDiagnostic));
+    expect(errors).toEqual([
+      'connectors/dangling.yaml:1:1: error: the file is a symlink to "gone.yaml", which does not exist\n    hint: create the file it points to, or remove the link',
+      'connectors/loop.yaml:1:1: error: the file is a symlink that leads back to itself (a loop of links)\n    hint: point the link at a file, or replace it with the file',
+    ]);
+  });
+
+  it('a connector whose file turns into a dangling symlink keeps its last good version, with the error shown', async () => {
+    const root = testdir({ 'connectors/a.yaml': connector({ schedule: '0 9 * * *', prompt: 'A.' }), 'shared/keep.txt': '' });
+    const db = openDb(path.join(root, '.agent-hub/hub.db'));
+    await reconcile(root, db);
+    writeFiles(root, { 'shared/a.yaml': connector({ schedule: '0 9 * * *', prompt: 'A linked.' }) });
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(root, 'connectors/a.yaml'));
+    symlinkSync('../shared/a.yaml', path.join(root, 'connectors/a.yaml'));
+    await reconcile(root, db);
+    expect(getConnector(db, 'a')?.version.template).toBe('A linked.');
+    rmSync(path.join(root, 'shared/a.yaml'));
+    const r = await reconcile(root, db);
+    expect(r.plan.counts).toMatchObject({ invalid: 1, remove: 0 });
+    expect(getConnector(db, 'a')).toMatchObject({ active: true, version: { template: 'A linked.' } });
+    expect(getConnector(db, 'a')?.lastError?.[0]?.message).toContain('does not exist');
+    db.close();
+  });
+
   it('two files with one id: both are refused', async () => {
     const errors = await errorsFor({ 'connectors/a.yaml': connector({ id: 'same' }), 'connectors/b.yaml': connector({ id: 'same' }) });
     expect(errors).toEqual([
