@@ -125,6 +125,8 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let spawnError: SpawnResult['spawnError'];
     let open = 2; // stdout and stderr
+    /** The leader exited and what it left behind has been signalled (see ProcessTree.killLeftBehind). */
+    let swept = false;
     let done = false;
     let deadline: NodeJS.Timeout | undefined;
     /** Set once the end is certain: the deadline plus the grace, or the leader's exit plus the grace. */
@@ -157,7 +159,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       });
     };
     const settled = () => {
-      if (exit && open === 0) finish();
+      if (exit && swept && open === 0) finish();
     };
     const stop = () => {
       if (exit) return;
@@ -191,9 +193,11 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       exit = { code, signal };
       clearTimeout(deadline);
       // What the agent left behind goes with it, so the pipes close; a holder not found is cut off after the grace.
-      tree.signal('SIGKILL');
       hardStop ??= setTimeout(finish, o.graceMs);
-      settled();
+      void tree.killLeftBehind().then(() => {
+        swept = true;
+        settled();
+      });
     });
 
     deadline = setTimeout(() => {
