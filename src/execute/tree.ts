@@ -1,3 +1,4 @@
+import { withoutStack } from '../os/no-stack.js';
 import type { RunCgroup } from './cgroup.js';
 import { childrenOf, findByEnv, findByEnvSoon, procStat } from './procfs.js';
 
@@ -9,12 +10,14 @@ import { childrenOf, findByEnv, findByEnvSoon, procStat } from './procfs.js';
 export const RUN_ID_VAR = 'AGENT_HUB_RUN_ID';
 
 function kill(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false; // ESRCH: gone; EPERM: not ours to signal
-  }
+  return withoutStack(() => {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false; // ESRCH: gone; EPERM: not ours to signal
+    }
+  });
 }
 
 /**
