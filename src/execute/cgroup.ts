@@ -1,4 +1,4 @@
-import { close, closeSync, constants, existsSync, mkdir, mkdirSync, open, openSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
+import { close, closeSync, constants, existsSync, mkdir, mkdirSync, open, openSync, readFileSync, rmdir, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -163,6 +163,13 @@ export class RunCgroup {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EBUSY' && tries > 1) setTimeout(() => this.remove(tries - 1), 100).unref();
     }
+  }
+
+  /** remove() off the event loop, for the end of a run: nothing waits for it. */
+  removeLater(tries = 50): void {
+    rmdir(this.dir, (err) => {
+      if (err?.code === 'EBUSY' && tries > 1) setTimeout(() => this.removeLater(tries - 1), 100).unref();
+    });
   }
 }
 

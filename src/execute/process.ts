@@ -149,7 +149,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       child.stdin?.destroy();
       child.stdout?.destroy();
       child.stderr?.destroy();
-      cgroup?.remove();
+      cgroup?.removeLater();
       resolve({
         exitCode: exit?.code ?? null,
         signal: exit ? exit.signal : pid !== undefined && !spawnError ? 'SIGKILL' : null,

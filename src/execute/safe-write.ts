@@ -112,7 +112,8 @@ function target(root: string, rel: string): Target {
 
 /** The directory written in is still the one walked: not swapped for a symlink meanwhile. */
 function sameDir(root: string, rel: string, t: Target): void {
-  if (realpathSync(t.dir) !== path.join(realpathSync(root), ...t.parts)) {
+  // The native call: one realpath(3) each, not a JS lstat walk of every component.
+  if (realpathSync.native(t.dir) !== path.join(realpathSync.native(root), ...t.parts)) {
     throw new OutputWriteError(`a directory on "${rel}" was replaced by a symlink while writing; nothing written`);
   }
 }
