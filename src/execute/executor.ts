@@ -196,6 +196,8 @@ export class Executor {
 
   /** Resolves with the execution once it has finished and been recorded. */
   wait(id: string): Promise<Execution> {
+    // A run still held has not finished: no need to read its row.
+    if (this.inFlight.has(id)) return this.waiters.attempt(id);
     const done = getExecution(this.db, id);
     if (done && (done.status === 'success' || done.status === 'failed') && !this.inFlight.has(id) && !this.recorder.writingFiles(id)) return Promise.resolve(done);
     return this.waiters.attempt(id);
