@@ -198,7 +198,8 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       clearTimeout(deadline);
       // What the agent left behind goes with it, so the pipes close; a holder not found is cut off after the grace.
       hardStop ??= setTimeout(finish, o.graceMs);
-      void tree.killLeftBehind().then(() => {
+      // Should the sweep fail, the run still ends: nothing is left waiting for it.
+      void tree.killLeftBehind().catch(() => undefined).then(() => {
         swept = true;
         settled();
       });
