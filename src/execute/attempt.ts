@@ -18,7 +18,6 @@ import { checkOutput, outputTarget, saveOutput } from './output.js';
 import { runPathLeavingRepo } from './run-paths.js';
 import { SAVE_TO_HINT } from '../spec/write-paths.js';
 import { spawnAgent, type AgentProcess } from './process.js';
-import { RunCgroup } from './cgroup.js';
 import { Redactor } from './redact.js';
 
 /** What one attempt needs from the hub around it. */
@@ -122,16 +121,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
   const inv = agent.invocation(spec, { root: ctx.root, settings });
   const ownCwd = spec.agent.cwd === undefined;
   // Made off the event loop, like its removal: creating a directory took ~0.8 ms of the hub's time a run.
-  // The run's cgroup likewise, meanwhile (see RunCgroup.prepare).
-  const ready = RunCgroup.prepare(a.id);
-  let cwd: string;
-  try {
-    cwd = ownCwd ? await mkdtempCb(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
-  } catch (err) {
-    RunCgroup.discard(await ready);
-    throw err;
-  }
-  const cgroup = await ready;
+  const cwd = ownCwd ? await mkdtempCb(path.join(tmpdir(), 'agent-hub-run-')) : path.resolve(ctx.root, spec.agent.cwd as string);
   let told = false;
   const tellStart = (agentProcess?: AgentProcess) => {
     told = true;
@@ -147,7 +137,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Finis
     const spawning = spawnAgent({
       command: inv.command, args: inv.args, input: prompt, cwd, env: env.env,
       timeoutMs: durationMs(spec.agent.timeout), graceMs: ctx.killGraceMs, maxOutputBytes: ctx.maxOutputBytes, signal: a.signal,
-      runId: a.id, cgroup, onSpawn: tellStart,
+      runId: a.id, onSpawn: tellStart,
       onStdout: (c) => reader.stdout(c), onStderr: (c) => reader.stderr(c), collectStdout: !agent.streamSteps,
     });
     // The spawn is synchronous: an agent that did not start (no pid) is told started all the same, at once.

@@ -1,15 +1,5 @@
-import { close, closeSync, constants, existsSync, mkdir, mkdirSync, open, openSync, readFileSync, rmdir, rmdirSync, writeFileSync, writeSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const mkdirAsync = promisify(mkdir);
-const openAsync = promisify(open);
-
-/** A run's cgroup made ahead of its spawn (RunCgroup.prepare): its directory, and its cgroup.procs open for writing. */
-export interface ReadyCgroup {
-  dir: string;
-  procs: number;
-}
 
 /**
  * A cgroup (v2) of its own for one run, where the system lets the hub make one: Linux
@@ -31,22 +21,22 @@ export class RunCgroup {
    * moment of the fork, so the child is in it from its first instruction: moving it in
    * after the spawn would miss what it forks at once (`sh -c 'cmd &'` does, within a
    * millisecond). The spawn is synchronous, so nothing else of the hub's starts meanwhile.
-   * `ready`: the cgroup prepare() made for the run (null: it could make none); without it,
-   * the cgroup is made here.
    */
-  static spawnInside<T>(runId: string, start: () => T, ready?: ReadyCgroup | null): { cgroup: RunCgroup; started: T } | null {
+  static spawnInside<T>(runId: string, start: () => T): { cgroup: RunCgroup; started: T } | null {
     const parent = ownCgroupDir();
-    if (!parent || ready === null) return null;
-    const made = ready ?? RunCgroup.make(parent, runId);
-    if (!made) return null;
-    const cgroup = new RunCgroup(made.dir);
+    if (!parent) return null;
+    const dir = path.join(parent, `${RunCgroup.PREFIX}${runId}`);
     try {
-      writeSync(made.procs, String(process.pid));
+      mkdirSync(dir);
+    } catch {
+      return null; // read-only, not ours to write, or no cgroup v2 here
+    }
+    const cgroup = new RunCgroup(dir);
+    try {
+      writeFileSync(path.join(dir, 'cgroup.procs'), String(process.pid));
     } catch {
       cgroup.remove();
       return null;
-    } finally {
-      closeSync(made.procs);
     }
     let started: T;
     try {
@@ -58,51 +48,6 @@ export class RunCgroup {
     }
     cgroup.leave(parent);
     return { cgroup, started };
-  }
-
-  /**
-   * spawnInside's first step, made before the spawn and off the event loop (making a cgroup
-   * costs the kernel a while): resolves with the run's cgroup, or null where the system
-   * allows none. Hand it to spawnInside, or to discard() if the run does not start.
-   */
-  static async prepare(runId: string): Promise<ReadyCgroup | null> {
-    const parent = ownCgroupDir();
-    if (!parent) return null;
-    const dir = path.join(parent, `${RunCgroup.PREFIX}${runId}`);
-    try {
-      await mkdirAsync(dir);
-    } catch {
-      return null; // read-only, not ours to write, or no cgroup v2 here
-    }
-    try {
-      return { dir, procs: await openAsync(path.join(dir, 'cgroup.procs'), constants.O_WRONLY) };
-    } catch {
-      new RunCgroup(dir).remove();
-      return null;
-    }
-  }
-
-  /** A prepared cgroup whose run did not start: removed. */
-  static discard(ready: ReadyCgroup | null): void {
-    if (!ready) return;
-    close(ready.procs, () => undefined);
-    new RunCgroup(ready.dir).remove();
-  }
-
-  /** The run's cgroup made now, on the event loop (spawnInside without prepare), or null. */
-  private static make(parent: string, runId: string): ReadyCgroup | null {
-    const dir = path.join(parent, `${RunCgroup.PREFIX}${runId}`);
-    try {
-      mkdirSync(dir);
-    } catch {
-      return null; // read-only, not ours to write, or no cgroup v2 here
-    }
-    try {
-      return { dir, procs: openSync(path.join(dir, 'cgroup.procs'), constants.O_WRONLY) };
-    } catch {
-      new RunCgroup(dir).remove();
-      return null;
-    }
   }
 
   /** The hub back to its own cgroup. Should that fail, kill() still spares the hub. */
@@ -163,13 +108,6 @@ export class RunCgroup {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EBUSY' && tries > 1) setTimeout(() => this.remove(tries - 1), 100).unref();
     }
-  }
-
-  /** remove() off the event loop, for the end of a run: nothing waits for it. */
-  removeLater(tries = 50): void {
-    rmdir(this.dir, (err) => {
-      if (err?.code === 'EBUSY' && tries > 1) setTimeout(() => this.removeLater(tries - 1), 100).unref();
-    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ProcessResult } from '../agents/types.js';
 import { withoutStack } from '../os/no-stack.js';
-import { RunCgroup, type ReadyCgroup } from './cgroup.js';
+import { RunCgroup } from './cgroup.js';
 import { identify, type ProcessIdentity } from './procfs.js';
 import { ProcessTree, RUN_ID_VAR } from './tree.js';
 
@@ -27,8 +27,6 @@ export interface SpawnOptions {
   onStderr?: (chunk: Buffer) => void;
   /** False when onStdout keeps what matters (a stream of events): stdout is then not collected. */
   collectStdout?: boolean;
-  /** The run's cgroup, made ahead by RunCgroup.prepare (null: none could be); made at the spawn when absent. */
-  cgroup?: ReadyCgroup | null;
 }
 
 /** What finds a running agent again, recorded on its run: at the next start after a crash, it is stopped. */
@@ -81,7 +79,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
     cwd: o.cwd, env: { ...o.env, [RUN_ID_VAR]: o.runId }, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
   });
   try {
-    const inside = RunCgroup.spawnInside(o.runId, start, o.cgroup);
+    const inside = RunCgroup.spawnInside(o.runId, start);
     cgroup = inside?.cgroup ?? null;
     child = inside?.started ?? start();
   } catch (err) {
@@ -149,7 +147,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       child.stdin?.destroy();
       child.stdout?.destroy();
       child.stderr?.destroy();
-      cgroup?.removeLater();
+      cgroup?.remove();
       resolve({
         exitCode: exit?.code ?? null,
         signal: exit ? exit.signal : pid !== undefined && !spawnError ? 'SIGKILL' : null,
