@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -53,9 +53,15 @@ export class RunCgroup {
   /** The hub back to its own cgroup. Should that fail, kill() still spares the hub. */
   private leave(parent: string): void {
     try {
-      writeFileSync(path.join(parent, 'cgroup.procs'), String(process.pid));
+      // Through a descriptor kept open (close-on-exec, as Node opens every file): no agent inherits it.
+      parentProcs ??= openSync(path.join(parent, 'cgroup.procs'), constants.O_WRONLY);
+      writeSync(parentProcs, String(process.pid));
     } catch {
-      // stays inside: see kill()
+      try {
+        writeFileSync(path.join(parent, 'cgroup.procs'), String(process.pid));
+      } catch {
+        // stays inside: see kill()
+      }
     }
   }
 
@@ -106,6 +112,8 @@ export class RunCgroup {
 }
 
 let ownDir: string | null | undefined;
+/** The hub's own cgroup.procs, open for writing: where leave() moves it back after each spawn. */
+let parentProcs: number | undefined;
 
 /** This process's cgroup v2 directory, or null (no /proc, no unified hierarchy, or not visible). */
 export function ownCgroupDir(): string | null {

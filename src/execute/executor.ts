@@ -139,7 +139,8 @@ export class Executor {
     const inputs = resolveInputs(spec.inputs, req.inputs ?? {}, req.coerceInputs === true);
     if (!inputs.ok) throw new RunRequestError('bad-inputs', `bad inputs for ${spec.id}: ${inputs.errors.join('; ')}`, inputs.errors);
 
-    const here = this.unfinished(spec.id);
+    // Whatever else runs, `allow` and a retry run (decideOverlap): no need to look through every run held.
+    const here = spec.concurrency === 'allow' || req.trigger === 'retry' ? [] : this.unfinished(spec.id);
     const elsewhere = spec.concurrency === 'allow' ? [] : this.runningElsewhere(spec.id, durationMs(spec.agent.timeout));
     const overlap = decideOverlap({ id: spec.id, policy: spec.concurrency, trigger: req.trigger, here, elsewhere });
     if (!overlap.run) {
@@ -195,6 +196,8 @@ export class Executor {
 
   /** Resolves with the execution once it has finished and been recorded. */
   wait(id: string): Promise<Execution> {
+    // A run still held has not finished: no need to read its row.
+    if (this.inFlight.has(id)) return this.waiters.attempt(id);
     const done = getExecution(this.db, id);
     if (done && (done.status === 'success' || done.status === 'failed') && !this.inFlight.has(id) && !this.recorder.writingFiles(id)) return Promise.resolve(done);
     return this.waiters.attempt(id);

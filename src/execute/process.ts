@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ProcessResult } from '../agents/types.js';
+import { withoutStack } from '../os/no-stack.js';
 import { RunCgroup } from './cgroup.js';
 import { identify, type ProcessIdentity } from './procfs.js';
 import { ProcessTree, RUN_ID_VAR } from './tree.js';
@@ -89,6 +90,10 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       spawnError: { code: e.code ?? 'ESPAWN', message: e.message }, durationMs: performance.now() - started,
     });
   }
+  // The prompt first, while the agent surely runs: one that exits at once without reading
+  // it (a command agent) then rarely makes the write fail (EPIPE, not our failure).
+  child.stdin?.on('error', () => undefined);
+  withoutStack(() => child.stdin?.end(o.input));
   const { pid } = child;
   const tree = new ProcessTree(pid, o.runId, cgroup);
   if (pid !== undefined) o.onSpawn?.({ pid, process: identify(pid), hub: hubIdentity(), cgroup: cgroup?.dir ?? null });
@@ -115,9 +120,6 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
     stderr = Buffer.concat([stderr, chunk]);
     if (stderr.length > STDERR_TAIL_BYTES) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
   });
-  // An agent that exits without reading its prompt closes the pipe: EPIPE is not our failure.
-  child.stdin?.on('error', () => undefined);
-  child.stdin?.end(o.input);
 
   return new Promise<SpawnResult>((resolve) => {
     let timedOut = false;
@@ -125,6 +127,8 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let spawnError: SpawnResult['spawnError'];
     let open = 2; // stdout and stderr
+    /** The leader exited and what it left behind has been signalled (see ProcessTree.killLeftBehind). */
+    let swept = false;
     let done = false;
     let deadline: NodeJS.Timeout | undefined;
     /** Set once the end is certain: the deadline plus the grace, or the leader's exit plus the grace. */
@@ -157,7 +161,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       });
     };
     const settled = () => {
-      if (exit && open === 0) finish();
+      if (exit && swept && open === 0) finish();
     };
     const stop = () => {
       if (exit) return;
@@ -191,9 +195,12 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
       exit = { code, signal };
       clearTimeout(deadline);
       // What the agent left behind goes with it, so the pipes close; a holder not found is cut off after the grace.
-      tree.signal('SIGKILL');
       hardStop ??= setTimeout(finish, o.graceMs);
-      settled();
+      // Should the sweep fail, the run still ends: nothing is left waiting for it.
+      void tree.killLeftBehind().catch(() => undefined).then(() => {
+        swept = true;
+        settled();
+      });
     });
 
     deadline = setTimeout(() => {

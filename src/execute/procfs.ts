@@ -125,11 +125,17 @@ const SAME_PROCESS_MS = 250;
  * for good, and most of /proc on a small machine) is known as one after its first look.
  */
 export function findByEnv(name: string, value: string): number[] {
+  return findByEnvAll(name, new Set([value])).get(value) ?? [];
+}
+
+/** findByEnv for several values at once, in one pass over /proc: the pids found, by value (absent: none). */
+export function findByEnvAll(name: string, wanted: ReadonlySet<string>): Map<string, number[]> {
+  const found = new Map<string, number[]>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return [];
+    return found;
   }
   const now = performance.now();
   let cache = envCaches.get(name);
@@ -137,7 +143,6 @@ export function findByEnv(name: string, value: string): number[] {
   cache.at = now;
   const key = Buffer.from(`\0${name}=`);
   const listed = new Set<number>();
-  const found: number[] = [];
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const pid = Number(entry);
@@ -147,10 +152,33 @@ export function findByEnv(name: string, value: string): number[] {
       values = envValues(pid, key) ?? (isKernelThread(pid) ? NONE : undefined);
       if (values) cache.values.set(pid, values);
     }
-    if (values?.includes(value)) found.push(pid);
+    for (const v of values ?? NONE) if (wanted.has(v)) found.set(v, [...(found.get(v) ?? []), pid]);
   }
   for (const pid of cache.values.keys()) if (!listed.has(pid)) cache.values.delete(pid);
   return found;
+}
+
+/** Scans asked for in this turn of the event loop, by variable name: the values wanted, and who waits. */
+const soon = new Map<string, Array<{ value: string; resolve: (pids: number[]) => void }>>();
+
+/**
+ * findByEnv made once for every run that asks in the same turn of the event loop (runs
+ * ending together: their exits are handled in one turn), right after that turn's I/O: each
+ * asker gets a scan made after it asked, and one listing of /proc serves them all.
+ */
+export function findByEnvSoon(name: string, value: string): Promise<number[]> {
+  return new Promise((resolve) => {
+    let waiting = soon.get(name);
+    if (!waiting) {
+      soon.set(name, (waiting = []));
+      setImmediate(() => {
+        soon.delete(name);
+        const found = findByEnvAll(name, new Set(waiting?.map((w) => w.value)));
+        for (const w of waiting ?? []) w.resolve(found.get(w.value) ?? []);
+      });
+    }
+    waiting.push({ value, resolve });
+  });
 }
 
 /** Every value `key` (`\0NAME=`) has in a process's environment, or undefined when it could not be read or was empty. */

@@ -1,5 +1,6 @@
+import { withoutStack } from '../os/no-stack.js';
 import type { RunCgroup } from './cgroup.js';
-import { childrenOf, findByEnv, procStat } from './procfs.js';
+import { childrenOf, findByEnv, findByEnvSoon, procStat } from './procfs.js';
 
 /**
  * Every agent gets its run's id in this variable. Children inherit their parent's
@@ -9,12 +10,14 @@ import { childrenOf, findByEnv, procStat } from './procfs.js';
 export const RUN_ID_VAR = 'AGENT_HUB_RUN_ID';
 
 function kill(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false; // ESRCH: gone; EPERM: not ours to signal
-  }
+  return withoutStack(() => {
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false; // ESRCH: gone; EPERM: not ours to signal
+    }
+  });
 }
 
 /**
@@ -53,7 +56,12 @@ export class ProcessTree {
    * an agent running as the hub's user may have moved a process out of it on purpose.
    */
   private outside(): number[] {
-    const pids = new Set([...findByEnv(RUN_ID_VAR, this.runId), ...(this.cgroup?.pids() ?? [])]);
+    return this.outsideOf(findByEnv(RUN_ID_VAR, this.runId));
+  }
+
+  /** outside(), given the pids a /proc scan found with the run id. */
+  private outsideOf(byEnv: number[]): number[] {
+    const pids = new Set([...byEnv, ...(this.cgroup?.pids() ?? [])]);
     for (const [pid, startTime] of this.seen) {
       const stat = procStat(pid);
       if (stat?.startTime === startTime) pids.add(pid);
@@ -73,6 +81,18 @@ export class ProcessTree {
     const outside = this.outside();
     for (const pid of outside) kill(pid, signal);
     return outside;
+  }
+
+  /**
+   * At the leader's exit: SIGKILL to the group and the cgroup at once, then to what left
+   * both, found by a /proc scan made right after this turn of the event loop, one for all
+   * the runs ending in it (findByEnvSoon). Resolves once all of it has been signalled.
+   */
+  async killLeftBehind(): Promise<void> {
+    if (this.pgid) kill(-this.pgid, 'SIGKILL');
+    this.cgroup?.kill();
+    const byEnv = await findByEnvSoon(RUN_ID_VAR, this.runId);
+    for (const pid of this.outsideOf(byEnv)) kill(pid, 'SIGKILL');
   }
 
   /** True while anything of it is left. */

@@ -1,7 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { findByEnv, isKernelThread } from '../../src/execute/procfs.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { findByEnv, findByEnvSoon, isKernelThread } from '../../src/execute/procfs.js';
+
+/** Listings of /proc made by the code under test. */
+const listings = vi.hoisted(() => ({ count: 0 }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const readdirSync = ((dir: string, ...rest: unknown[]) => {
+    if (dir === '/proc') listings.count++;
+    return (fs.readdirSync as (...a: unknown[]) => unknown)(dir, ...rest);
+  }) as typeof fs.readdirSync;
+  return { ...fs, readdirSync, default: { ...fs, readdirSync } };
+});
 
 // The run-id scan reads each process's environment once and keeps what it read for the
 // scans that follow at once (runs ending together): a process started in between, such as
@@ -38,6 +49,25 @@ describe.skipIf(!existsSync('/proc/self/environ'))('findByEnv', () => {
     await new Promise((r) => first.once('exit', r));
     expect(await until(() => !findByEnv('SCAN_TEST_ID', id).includes(first.pid as number))).toBe(true);
     for (const pid of findByEnv('SCAN_TEST_ID', id)) process.kill(pid, 'SIGKILL');
+  });
+});
+
+describe.skipIf(!existsSync('/proc/self/environ'))('findByEnvSoon', () => {
+  it('serves every run asking in one turn of the event loop with one scan, made after they all asked', async () => {
+    const id = `run-${process.pid}-${Date.now()}`;
+    const a = sleeper({ SCAN_TEST_ID: `${id}-a` });
+    const b = sleeper({ SCAN_TEST_ID: `${id}-b` });
+    expect(await until(() => findByEnv('SCAN_TEST_ID', `${id}-a`).length === 1 && findByEnv('SCAN_TEST_ID', `${id}-b`).length === 1)).toBe(true);
+    listings.count = 0;
+    const forA = findByEnvSoon('SCAN_TEST_ID', `${id}-a`);
+    const forB = findByEnvSoon('SCAN_TEST_ID', `${id}-b`);
+    const none = findByEnvSoon('SCAN_TEST_ID', `${id}-c`);
+    // Started after the runs asked, in the same turn: the scan still sees it.
+    const late = sleeper({ SCAN_TEST_ID: `${id}-a` });
+    expect((await forA).sort()).toEqual([a.pid, late.pid].sort());
+    expect(await forB).toEqual([b.pid]);
+    expect(await none).toEqual([]);
+    expect(listings.count).toBe(1);
   });
 });
 

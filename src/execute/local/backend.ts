@@ -15,6 +15,8 @@ interface Held {
 export class LocalBackend implements ExecutionBackend {
   private settings: RunSettings;
   private readonly queue: Held[] = [];
+  /** The ids of the jobs in `queue`: a job submitted twice is told at once, however long the queue. */
+  private readonly queuedIds = new Set<string>();
   private readonly running = new Map<string, Held>();
   private readonly reports: JobReports;
   private stopping = false;
@@ -25,20 +27,22 @@ export class LocalBackend implements ExecutionBackend {
   }
 
   submit(job: Job): void {
-    if (this.running.has(job.id) || this.queue.some((h) => h.job.id === job.id)) {
+    if (this.running.has(job.id) || this.queuedIds.has(job.id)) {
       this.ctx.log.warn({ run: job.id }, 'job submitted twice; the one held already stands');
       return;
     }
     const held = { job, controller: new AbortController() };
     if (this.stopping) return this.end(held, this.cancelled('the hub stopped before this run started'));
     this.queue.push(held);
+    this.queuedIds.add(job.id);
     this.pump();
   }
 
   cancel(id: string, reason: string): boolean {
-    const queued = this.queue.findIndex((h) => h.job.id === id);
+    const queued = this.queuedIds.has(id) ? this.queue.findIndex((h) => h.job.id === id) : -1;
     if (queued >= 0) {
       const [held] = this.queue.splice(queued, 1);
+      this.queuedIds.delete(id);
       this.end(held as Held, this.cancelled(reason));
       return true;
     }
@@ -67,6 +71,7 @@ export class LocalBackend implements ExecutionBackend {
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.queuedIds.clear();
     for (const held of this.queue.splice(0)) this.end(held, this.cancelled('the hub stopped before this run started'));
     const all = this.reports.finishOf(this.running.keys());
     if (!all.length) return;
@@ -85,6 +90,7 @@ export class LocalBackend implements ExecutionBackend {
   private pump(): void {
     while (this.running.size < this.settings.concurrency && this.queue.length) {
       const held = this.queue.shift() as Held;
+      this.queuedIds.delete(held.job.id);
       this.running.set(held.job.id, held);
       void this.execute(held);
     }
