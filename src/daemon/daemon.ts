@@ -88,6 +88,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   followDeps();
   hub.onReconciled((pass) => {
     if (pass.result?.applied) followDeps();
+    // A full pass (the resync, SIGHUP, a pull) also watches directories whose creation the kernel's event queue dropped.
+    if (pass.triggers.some((t) => t !== 'files')) watcher.rescan();
   });
   signals.onHangup(() => void hub.reconcile('SIGHUP').catch(() => undefined));
 

@@ -1,4 +1,6 @@
-import { watch, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type FSWatcher } from 'node:fs';
+import { watch, readlinkSync, realpathSync, type FSWatcher } from 'node:fs';
+import { entriesOf, infoAt } from './fs-info.js';
+import { Burst } from './burst.js';
 import path from 'node:path';
 
 export interface WatchOptions {
@@ -16,6 +18,12 @@ export interface ConnectorWatcher {
    * until a later call leaves them out.
    */
   followFiles(files: Iterable<string>): void;
+  /**
+   * Watches the directories under connectors/ that have none, and names them to the next
+   * call: their creation was lost (the kernel drops events when its queue overflows, as in a
+   * checkout of tens of thousands of files). For the periodic resync.
+   */
+  rescan(): void;
   close(): Promise<void>;
 }
 
@@ -24,15 +32,6 @@ const HUB_FILE = 'hub.yaml';
 const PARTIALS = `${CONNECTORS}/partials`;
 /** The directories the loader reads through a symlink (it walks no other linked one), and so the watches. */
 const readThrough = (rel: string) => rel === CONNECTORS || rel === PARTIALS;
-
-/** What is at `abs` (through links; the entry itself with `lstat`), or nothing: missing, or not reachable (a loop of links, a file on the way) throws nowhere, in an event least of all. */
-function infoAt(abs: string, lstat = false) {
-  try {
-    return lstat ? lstatSync(abs, { throwIfNoEntry: false }) : statSync(abs, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Watches connectors/ (connector files, prompt files, partials; every directory under it)
@@ -52,23 +51,10 @@ function infoAt(abs: string, lstat = false) {
 export function watchConnectors(root: string, onChange: (paths: string[]) => void, opts: WatchOptions = {}): ConnectorWatcher {
   const { debounceMs = 20, onError = () => undefined } = opts;
   const watchers = new Map<string, FSWatcher>();
-  let batch = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let since = 0; // when the batch's first event came
   let closed = false;
-
-  // Each event puts the call off to debounceMs of quiet, but by 25 times that at most: a tool writing in connectors/ without a pause holds no edit back.
+  const burst = new Burst(onChange, debounceMs);
   const changed = (rel: string) => {
-    if (closed) return;
-    if (!batch.size) since = Date.now();
-    else if (Date.now() - since >= 25 * debounceMs) return void batch.add(rel); // put off long enough: the timer set fires
-    batch.add(rel);
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const paths = [...batch];
-      batch = new Set();
-      onChange(paths);
-    }, debounceMs);
+    if (!closed) burst.add(rel);
   };
 
   const unwatch = (rel: string) => {
@@ -185,13 +171,19 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
     });
     if (!w) return;
     keepWatch(rel, w);
-    let entries: Dirent[] = [];
-    try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch { /* removed while we looked: its parent's event follows */ }
-    for (const e of entries) {
+    for (const e of entriesOf(path.join(root, rel))) { // none when removed while we looked: its parent's event follows
       if (e.isDirectory()) watchTree(`${rel}/${e.name}`);
       else if (e.isSymbolicLink()) watchLink(`${rel}/${e.name}`);
+    }
+  };
+
+  /** rescan() below `rel`: a directory without a watch is followed (with all below it) and named; one with a watch is looked into. */
+  const rescan = (rel: string) => {
+    if (watchers.has(rel)) {
+      for (const e of entriesOf(path.join(root, rel))) if (e.isDirectory()) rescan(`${rel}/${e.name}`);
+    } else if (infoAt(path.join(root, rel), true)?.isDirectory()) {
+      follow(rel);
+      changed(rel);
     }
   };
 
@@ -287,9 +279,12 @@ export function watchConnectors(root: string, onChange: (paths: string[]) => voi
         armOutside(dir);
       }
     },
+    rescan: () => {
+      if (!closed) rescan(CONNECTORS);
+    },
     close() {
       closed = true;
-      clearTimeout(timer);
+      burst.cancel();
       for (const w of [top, ...watchers.values(), ...[...outside.values()].flatMap((o) => [o.w, o.up])]) w?.close();
       watchers.clear();
       outside.clear();

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
-import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { watchConnectors } from '../../src/daemon/watch.js';
@@ -21,7 +21,7 @@ function watched(files: Record<string, string>, debounceMs = 20, before?: (root:
     await eventually(() => expect(calls.length).toBeGreaterThan(before), 3000, 5);
     return calls.slice(before).flat();
   };
-  return { root, calls, next, follow: (files: string[]) => w.followFiles(files), close: () => w.close() };
+  return { root, calls, next, follow: (files: string[]) => w.followFiles(files), rescan: () => w.rescan(), close: () => w.close() };
 }
 
 const settle = (ms = 100) => new Promise((r) => setTimeout(r, ms));
@@ -262,6 +262,25 @@ describe('the connector watcher (real file events)', () => {
     await settle(50);
     expect(await quick.next(() => writeFiles(quick.root, { 'connectors/a.yaml': 'prompt: b\n' }))).toEqual(['connectors/a.yaml']);
   });
+
+  it('watches, at a rescan (the resync), a directory whose creation the kernel dropped when its event queue overflowed', async () => {
+    const { root, calls, next, rescan } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
+    await settle(50);
+    // A checkout writing more files than the kernel queues events for (fs.inotify.max_queued_events) while the event loop is busy, then a new directory.
+    const queued = Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8'));
+    await next(() => {
+      for (let i = 0; i < queued + 4000; i++) writeFileSync(path.join(root, `connectors/f-${i}.yaml`), 'prompt: x\n');
+      mkdirSync(path.join(root, 'connectors/late'));
+    });
+    await settle(100);
+    const before = calls.length;
+    writeFiles(root, { 'connectors/late/l.yaml': 'prompt: late\n' });
+    await settle(300);
+    expect(calls.slice(before)).toEqual([]); // lost: no watch was set on connectors/late
+    expect(await next(() => rescan())).toContain('connectors/late');
+    await settle(50);
+    expect(await next(() => writeFiles(root, { 'connectors/late/l.yaml': 'prompt: later\n' }))).toEqual(['connectors/late/l.yaml']);
+  }, 30_000);
 
   it('makes no call once closed', async () => {
     const { root, calls, close } = watched({ 'connectors/a.yaml': 'prompt: a\n' });
