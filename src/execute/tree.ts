@@ -76,9 +76,17 @@ export class ProcessTree {
 
   /** Signals the group and everything of the run outside it; returns the pids signalled outside the group. */
   signal(signal: NodeJS.Signals): number[] {
+    this.signalGroup(signal);
+    return this.signalOutside(signal, this.outside());
+  }
+
+  /** The group, and with SIGKILL the cgroup: what needs no scan. */
+  private signalGroup(signal: NodeJS.Signals): void {
     if (this.pgid) kill(-this.pgid, signal);
     if (signal === 'SIGKILL') this.cgroup?.kill();
-    const outside = this.outside();
+  }
+
+  private signalOutside(signal: NodeJS.Signals, outside: number[]): number[] {
     for (const pid of outside) kill(pid, signal);
     return outside;
   }
@@ -89,10 +97,8 @@ export class ProcessTree {
    * the runs ending in it (findByEnvSoon). Resolves once all of it has been signalled.
    */
   async killLeftBehind(): Promise<void> {
-    if (this.pgid) kill(-this.pgid, 'SIGKILL');
-    this.cgroup?.kill();
-    const byEnv = await findByEnvSoon(RUN_ID_VAR, this.runId);
-    for (const pid of this.outsideOf(byEnv)) kill(pid, 'SIGKILL');
+    this.signalGroup('SIGKILL');
+    this.signalOutside('SIGKILL', this.outsideOf(await findByEnvSoon(RUN_ID_VAR, this.runId)));
   }
 
   /** True while anything of it is left. */
