@@ -199,7 +199,7 @@ export class Executor {
     // A run still held has not finished: no need to read its row.
     if (this.inFlight.has(id)) return this.waiters.attempt(id);
     const done = getExecution(this.db, id);
-    if (done && (done.status === 'success' || done.status === 'failed') && !this.inFlight.has(id) && !this.recorder.writingFiles(id)) return Promise.resolve(done);
+    if (done && (done.status === 'success' || done.status === 'failed') && !this.recorder.writingFiles(id)) return Promise.resolve(done);
     return this.waiters.attempt(id);
   }
 
