@@ -40,7 +40,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     // A new database only (an existing one keeps its pages: WAL mode fixes them). A connector's
     // row (~2.4 KB with 5,000 of them) filled a 4 KiB page alone: 8 KiB pages hold three, and a
     // cold apply of 5,000 writes ~23 MB in a third fewer WAL frames (~25% less SQLite time).
-    if (db.pragma('user_version', { simple: true }) === 0 && db.pragma('page_count', { simple: true }) === 0) db.pragma('page_size = 8192');
+    if (db.pragma('page_count', { simple: true }) === 0) db.pragma('page_size = 8192');
     db.pragma('journal_mode = WAL');
     // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commit.
     db.pragma('synchronous = NORMAL');
