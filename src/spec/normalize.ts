@@ -13,33 +13,40 @@ type Raw = Record<string, unknown>;
  * Fills every default so the rest of the hub never asks "was this set?". Input is schema-valid.
  * The spec's fields keep the file's order, the filled ones follow (id, enabled, timezone,
  * inputs, agent, output, retry, concurrency, budget): its JSON is stored and committed.
- * Built by assignment rather than by spreading optional parts: a cold apply normalizes 5,000.
+ * Built by assignment rather than by spreading (see copyOf): a cold apply normalizes 5,000.
  */
 export function normalize(raw: Raw, id: string, defaults: SpecDefaults): ConnectorSpec {
   const agent = (raw.agent ?? {}) as Raw;
   const output = (raw.output ?? {}) as Raw;
   const retry = (raw.retry ?? {}) as Raw;
   const backoff = (retry.backoff ?? {}) as Raw;
-  const inputs: Record<string, InputSpec> = {};
-  for (const [name, decl] of Object.entries((raw.inputs ?? {}) as Record<string, Raw>)) {
-    const input = { ...(decl as object), type: (decl.type as InputSpec['type']) ?? 'string', required: decl.required === true } as InputSpec;
-    // Defined, not assigned: an input named "__proto__" stays an input (and is refused by name) instead of becoming the object's prototype.
-    Object.defineProperty(inputs, name, { value: input, enumerable: true, writable: true, configurable: true });
+  const inputs: Raw = {};
+  const declared = (raw.inputs ?? {}) as Record<string, Raw>;
+  for (const name of Object.keys(declared)) {
+    const decl = declared[name] as Raw;
+    const input = copyOf(decl);
+    input.type = (decl.type as InputSpec['type']) ?? 'string';
+    input.required = decl.required === true;
+    put(inputs, name, input);
   }
   const timezone = (raw.timezone as string | undefined) ?? defaults.timezone;
   const format = (output.format as 'text' | 'json') ?? 'text';
-  const spec: Raw = { ...raw };
+  const spec = copyOf(raw);
   spec.id = id;
   spec.enabled = raw.enabled !== false;
   if (timezone) spec.timezone = timezone;
   spec.inputs = inputs;
-  spec.agent = {
-    ...(agent as object),
-    type: (agent.type as string | undefined) ?? DEFAULT_AGENT_TYPE,
-    env: (agent.env as Record<string, string>) ?? {},
-    timeout: (agent.timeout as string) ?? defaults.timeout ?? '5m',
-  };
-  spec.output = { ...(output as object), format };
+  const agentSpec = copyOf(agent);
+  agentSpec.type = (agent.type as string | undefined) ?? DEFAULT_AGENT_TYPE;
+  agentSpec.env = (agent.env as Record<string, string>) ?? {};
+  agentSpec.timeout = (agent.timeout as string) ?? defaults.timeout ?? '5m';
+  spec.agent = agentSpec;
+  const outputSpec = copyOf(output);
+  outputSpec.format = format;
+  // A file delivery is output.saveTo (same rules, same commit); validate refuses a second one.
+  const saveTo = fileDelivery(raw);
+  if (saveTo && output.saveTo === undefined) outputSpec.saveTo = saveTo;
+  spec.output = outputSpec;
   spec.retry = {
     attempts: (retry.attempts as number) ?? 1,
     backoff: {
@@ -49,11 +56,25 @@ export function normalize(raw: Raw, id: string, defaults: SpecDefaults): Connect
     },
   };
   spec.concurrency = (raw.concurrency as ConnectorSpec['concurrency']) ?? 'forbid';
-  // A file delivery is output.saveTo (same rules, same commit); validate refuses a second one.
-  const saveTo = fileDelivery(raw);
-  if (saveTo && output.saveTo === undefined) spec.output = { ...(output as object), format, saveTo };
   spec.budget = (raw.budget as ConnectorSpec['budget']) ?? {};
   return spec as unknown as ConnectorSpec;
+}
+
+/**
+ * A shallow copy, keys in the same order as `{ ...o }` gives them. Copied by assignment: V8
+ * spreads these parsed objects through a slow generic path, ~3× the cost (normalize ran at
+ * ~16 µs a file with spreads, ~5 µs without, a cold apply normalizing 5,000).
+ */
+function copyOf(o: Raw): Raw {
+  const out: Raw = {};
+  for (const k of Object.keys(o)) put(out, k, o[k]);
+  return out;
+}
+
+/** `out[k] = v`, except that a key "__proto__" stays a field (and is refused by name) instead of setting the prototype. */
+function put(out: Raw, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
 }
 
 /** The path of the first `deliver: [{ type: file, path }]`, if any. */
