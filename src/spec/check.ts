@@ -30,11 +30,12 @@ const ID = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
 
 /**
  * Runs every check on one connector file: text → YAML → schema → rules → a version. A file
- * that is a symlink depends on the file it links to as well.
+ * that is a symlink depends on the file it links to as well. `isLink`: whether it is one, when
+ * the caller knows (a directory listing's file type); asked of the file system otherwise.
  */
-export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8Array): CheckedFile {
+export function checkConnectorFile(ctx: CheckContext, file: string, bytes: Uint8Array, isLink?: boolean): CheckedFile {
   const checked = checkFile(ctx, file, bytes);
-  const links = linkTargets(ctx.root, file);
+  const links = isLink === false ? [] : linkTargets(ctx.root, file);
   return links.length ? { ...checked, deps: [...links, ...checked.deps.filter((d) => !links.includes(d))] } : checked;
 }
 

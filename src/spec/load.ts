@@ -67,8 +67,11 @@ function entriesOf(root: string, rel: string): Dirent[] {
   }
 }
 
-/** Connector files, repository-relative and sorted; partials/ and dot-entries excluded. */
-export function listConnectorFiles(root: string): string[] {
+/**
+ * Connector files, repository-relative and sorted; partials/ and dot-entries excluded.
+ * `links`, when given, receives those that are symlinks (the listing's file types say so).
+ */
+export function listConnectorFiles(root: string, links?: Set<string>): string[] {
   const out: string[] = [];
   // Node's recursive readdir stats every entry; file types from one readdir per directory are enough.
   const walk = (rel: string) => {
@@ -79,6 +82,7 @@ export function listConnectorFiles(root: string): string[] {
         if (child !== PARTIALS_DIR) walk(child);
       } else if (/\.ya?ml$/.test(e.name)) {
         out.push(child);
+        if (e.isSymbolicLink()) links?.add(child);
       }
     }
   };
@@ -216,7 +220,8 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   let checked = 0;
   let check: typeof import('./check.js').checkConnectorFile | undefined;
 
-  for (const file of listConnectorFiles(root)) {
+  const links = new Set<string>();
+  for (const file of listConnectorFiles(root, links)) {
     const cached = cache.entries.get(file);
     let bytes: Uint8Array | undefined;
     let statKey: string;
@@ -248,7 +253,7 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
     check ??= (await import('./check.js')).checkConnectorFile;
     const { timezone, timeout } = (await hubConfig()).config.defaults ?? {};
     const defaults = { ...(timezone ? { timezone } : {}), ...(timeout ? { timeout } : {}) };
-    const { deps: fileDeps, ...desired } = check({ root, partials, defaults }, file, bytes);
+    const { deps: fileDeps, ...desired } = check({ root, partials, defaults }, file, bytes, links.has(file));
     checked++;
     const sameDeps = (cached?.deps ?? []).join('\0') === fileDeps.join('\0');
     const key = sameDeps ? statKey : statFiles(root, [file, ...fileDeps]).key;
