@@ -36,10 +36,10 @@ function toRow(r: RawConnector): ConnectorRow {
   };
 }
 
-/** Every connector the registry knows, active or not, by id. */
-/** The columns a ConnectorRow is made of: not the prompt and config copies, which the spec holds too (5 MB for 5,000 connectors). */
+/** The columns a ConnectorRow is made of: not the prompt and config columns, written empty (migrations.ts, version 1). */
 const ROW_COLUMNS = 'id, name, description, schedule, enabled, active, spec_hash, source_path, git_commit, applied_at, spec, last_error, last_error_at';
 
+/** Every connector the registry knows, active or not, by id. */
 export function listConnectors(db: Db): ConnectorRow[] {
   return (db.prepare(`SELECT ${ROW_COLUMNS} FROM connectors WHERE spec IS NOT NULL ORDER BY id`).all() as RawConnector[]).map(toRow);
 }
@@ -194,11 +194,11 @@ function patchObserved(db: Db, before: string, ids: ReadonlySet<string>, paths: 
 
 const VERSION_KEYS = 'spec,sourcePath,template,partials';
 
-/** JSON.stringify(version), reusing the spec's text already made for the config column (a cold apply writes 5,000). */
-function versionJson(version: ConnectorVersion, specJson: string): string {
+/** JSON.stringify(version), built around the spec's own text (a cold apply writes 5,000). */
+function versionJson(version: ConnectorVersion): string {
   const plain = Object.keys(version).join(',') === VERSION_KEYS && typeof version.sourcePath === 'string' && typeof version.template === 'string';
   if (!plain) return JSON.stringify(version);
-  return `{"spec":${specJson},"sourcePath":${JSON.stringify(version.sourcePath)},"template":${JSON.stringify(version.template)},"partials":${JSON.stringify(version.partials)}}`;
+  return `{"spec":${JSON.stringify(version.spec)},"sourcePath":${JSON.stringify(version.sourcePath)},"template":${JSON.stringify(version.template)},"partials":${JSON.stringify(version.partials)}}`;
 }
 
 export interface ApplyOptions {
@@ -235,11 +235,11 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
       case 'create':
       case 'update': {
         const { spec } = a.version;
-        const config = JSON.stringify(spec);
-        const json = versionJson(a.version, config);
+        const json = versionJson(a.version);
         const gitCommit = opts.commits?.get(a.id) ?? null;
         // Positional, in the order of the columns above (binding by name looked each one up).
-        upsert.run(a.id, spec.name ?? a.id, spec.description ?? null, spec.schedule ?? null, a.version.template, config, spec.enabled ? 1 : 0, now, now,
+        // prompt and config: written empty, the spec holds both (migrations.ts, version 1).
+        upsert.run(a.id, spec.name ?? a.id, spec.description ?? null, spec.schedule ?? null, '', '{}', spec.enabled ? 1 : 0, now, now,
           json, a.file.specHash, a.file.path, gitCommit, now);
         version.run(a.id, a.file.specHash, json, a.file.path, gitCommit, now);
         return;

@@ -4,7 +4,9 @@
  * opens, migrates, and keeps every row.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: the original design.
+  // 1: the original design. `prompt` and `config` are written empty now: the `spec` column
+  // (version 2 on) holds both, and the copies doubled each row (a cold apply of 5,000
+  // connectors wrote ~8 MB more); older databases and snapshots that hold them still load.
   `CREATE TABLE connectors (
      id TEXT PRIMARY KEY,
      name TEXT NOT NULL,

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { openDb } from '../../src/registry/db.js';
 import { snapshotFiles } from '../../src/gitstate/snapshot.js';
-import { testdir } from '../helpers/repo.js';
+import { connector, testdir } from '../helpers/repo.js';
+import { reconcile } from '../../src/reconcile/reconcile.js';
 import { FIXTURES } from '../helpers/fake-agent.js';
 
 describe('registry snapshot', () => {
@@ -15,6 +16,17 @@ describe('registry snapshot', () => {
     const lines = (one.get('state/registry/connectors.jsonl') ?? '').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).id)).toEqual(['a', 'b']);
     expect(lines[0]?.startsWith('{"active":1,"applied_at":null,"config":"{}"')).toBe(true); // keys sorted
+    db.close();
+  });
+
+  it('commits a connector\'s prompt in its row no more often than in its version (no stored copies beside the spec)', async () => {
+    const root = testdir({ 'connectors/digest.yaml': connector({ prompt: 'Summarise quokka-marker-7 for today' }) });
+    const db = openDb(path.join(root, '.agent-hub/hub.db'));
+    await reconcile(root, db);
+    const files = snapshotFiles(db);
+    const times = (file: string) => (files.get(`state/registry/${file}`) ?? '').split('quokka-marker-7').length - 1;
+    expect(times('connector-versions.jsonl')).toBeGreaterThan(0);
+    expect(times('connectors.jsonl')).toBe(times('connector-versions.jsonl'));
     db.close();
   });
 
