@@ -9,6 +9,7 @@ import { decodeText } from './text.js';
 import { describeLink, linkTargets, symlinkOnPath } from './paths.js';
 import { whyUnreadable } from './unreadable.js';
 import type { Partials, PartialFile } from './template-check.js';
+import type { CheckedFile } from './check.js';
 
 export const CONNECTORS_DIR = 'connectors';
 export const PARTIALS_DIR = 'connectors/partials';
@@ -253,15 +254,24 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
     check ??= (await import('./check.js')).checkConnectorFile;
     const { timezone, timeout } = (await hubConfig()).config.defaults ?? {};
     const defaults = { ...(timezone ? { timezone } : {}), ...(timeout ? { timeout } : {}) };
-    const { deps: fileDeps, ...desired } = check({ root, partials, defaults }, file, bytes, links.has(file));
+    const desired = check({ root, partials, defaults }, file, bytes, links.has(file));
+    const fileDeps = desired.deps;
     checked++;
     const sameDeps = (cached?.deps ?? []).join('\0') === fileDeps.join('\0');
-    const key = sameDeps ? statKey : statFiles(root, [file, ...fileDeps]).key;
-    files.push({ ...desired, sourceHash: sourceHash(root, digest, bytes, fileDeps), statKey: key });
+    files.push(asDesired(desired, sourceHash(root, digest, bytes, fileDeps), sameDeps ? statKey : statFiles(root, [file, ...fileDeps]).key));
     deps.set(file, fileDeps);
   }
   markDuplicateIds(files);
   return { root, digest, partials, files, deps, global: [...(hub?.diagnostics ?? []), ...partialErrors], checked };
+}
+
+/** A checked file as desired state: its fields without deps, built by assignment (5,000 on a cold apply). */
+function asDesired(c: CheckedFile, sourceHash: string, statKey: string): DesiredFile {
+  const out: DesiredFile = { path: c.path, sourceHash, statKey, diagnostics: c.diagnostics };
+  if (c.id !== undefined) out.id = c.id;
+  if (c.specHash !== undefined) out.specHash = c.specHash;
+  if (c.version !== undefined) out.version = c.version;
+  return out;
 }
 
 /** A file taken as the registry recorded it (built field by field: this runs for every unchanged file). */
