@@ -27,17 +27,21 @@ const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 const cgroupOf = (runId: string) => path.join(ownCgroupDir() as string, `${RunCgroup.PREFIX}${runId}`);
 const procsIn = (dir: string) => readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
 
-/** Kills what the fake agent started and waits until the run's cgroup is empty (but still there: the leak). */
-async function agentEnds(fake: ReturnType<typeof fakeClaudeEnv>, dir: string): Promise<void> {
-  await eventually(() => expect(fake.livePids().length).toBeGreaterThan(0), 5000);
-  for (const pid of fake.livePids()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
+/**
+ * The agent of the killed process ends (here: killed; left alone it runs on until it is
+ * done), and its run's cgroup is empty, but still there: the leak.
+ */
+async function agentEnds(dir: string): Promise<void> {
+  await eventually(() => {
+    for (const pid of procsIn(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
     }
-  }
-  await eventually(() => expect(procsIn(dir)).toEqual([]), 10_000);
+    expect(procsIn(dir)).toEqual([]);
+  }, 10_000);
   expect(existsSync(dir)).toBe(true);
 }
 
@@ -49,9 +53,11 @@ describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
     const other = path.join(parent, `not-agent-hub-${randomUUID()}`);
     for (const dir of [empty, busy, other]) mkdirSync(dir);
     const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-    onTestFinished(() => {
+    const exited = new Promise((resolve) => sleeper.on('exit', resolve));
+    onTestFinished(async () => {
       sleeper.kill('SIGKILL');
-      for (const dir of [empty, busy, other]) setTimeout(() => { try { rmdirSync(dir); } catch { /* gone */ } }, 200);
+      await exited;
+      for (const dir of [empty, busy, other]) await eventually(() => { try { rmdirSync(dir); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; } });
     });
     writeFileSync(path.join(busy, 'cgroup.procs'), String(sleeper.pid));
     const swept = RunCgroup.sweep();
@@ -83,9 +89,9 @@ describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
     await eventually(() => expect(procsIn(dir).length).toBeGreaterThan(0), 5000);
     first.proc.kill('SIGKILL');
     await first.exited;
-    await agentEnds(fake, dir);
+    await agentEnds(dir);
     await startWorker({ prefix, env: fake.env, name: 'second' });
-    expect(existsSync(dir)).toBe(false);
+    await eventually(() => expect(existsSync(dir)).toBe(false), 5000);
   }, 30_000);
 
   it('the hub killed mid-run: the next start removes the run\'s cgroup once its agent has ended', async () => {
@@ -97,7 +103,7 @@ describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
     await eventually(() => expect(procsIn(dir).length).toBeGreaterThan(0), 10_000);
     first.proc.kill('SIGKILL');
     await first.exited;
-    await agentEnds(fake, dir);
+    await agentEnds(dir);
     await startDaemon(root, fake.env);
     await eventually(() => expect(existsSync(dir)).toBe(false), 5000);
   }, 30_000);
