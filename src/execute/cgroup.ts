@@ -1,5 +1,6 @@
-import { constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
+import { constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../log/logger.js';
 
 /**
  * A cgroup (v2) of its own for one run, where the system lets the hub make one: Linux
@@ -26,17 +27,22 @@ export class RunCgroup {
     const parent = ownCgroupDir();
     if (!parent) return null;
     const dir = path.join(parent, `${RunCgroup.PREFIX}${runId}`);
-    try {
-      mkdirSync(dir);
-    } catch {
-      return null; // read-only, not ours to write, or no cgroup v2 here
-    }
     const cgroup = new RunCgroup(dir);
-    try {
-      writeFileSync(path.join(dir, 'cgroup.procs'), String(process.pid));
-    } catch {
-      cgroup.remove();
-      return null;
+    for (let tries = 3; ; tries--) {
+      try {
+        mkdirSync(dir);
+      } catch {
+        return null; // read-only, not ours to write, or no cgroup v2 here
+      }
+      try {
+        writeFileSync(path.join(dir, 'cgroup.procs'), String(process.pid));
+        break;
+      } catch (err) {
+        // Removed while still empty by another agent-hub process's sweep (see sweep()): made again.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && tries > 1) continue;
+        cgroup.remove();
+        return null;
+      }
     }
     let started: T;
     try {
@@ -68,6 +74,45 @@ export class RunCgroup {
   /** The cgroup a run recorded (a crashed hub's), if it is still there and is one of ours. */
   static at(dir: string): RunCgroup | null {
     return path.basename(dir).startsWith(RunCgroup.PREFIX) && existsSync(path.join(dir, 'cgroup.procs')) ? new RunCgroup(dir) : null;
+  }
+
+  /**
+   * At the start of a hub or worker: removes the run cgroups under this process's own
+   * cgroup that are empty, which a killed agent-hub process (SIGKILL, OOM, power cut)
+   * left behind: nothing else ever would. Only an empty cgroup can be removed (the kernel
+   * refuses rmdir of one with processes or children of its own: EBUSY), so no process is
+   * ever touched, and a live run of another process sharing this cgroup (workers on one
+   * machine, `agent-hub run` in a terminal, another repository's hub) is safe: its cgroup
+   * is empty only between its mkdir and the first process moved in, which spawnInside()
+   * redoes, and after its agent ended, when its own remove() finds it gone. A non-empty
+   * one is `busy`, left to the crash recovery that knows its run (stopOrphans at a hub's
+   * start), and removed by a later sweep once empty. Returns what it removed at once.
+   */
+  static sweep(): { removed: string[]; busy: string[] } {
+    const removed: string[] = [];
+    const busy: string[] = [];
+    const parent = ownCgroupDir();
+    let names: string[] = [];
+    try {
+      if (parent) names = readdirSync(parent).filter((n) => n.startsWith(RunCgroup.PREFIX));
+    } catch {
+      // not readable: nothing to sweep
+    }
+    for (const name of names) {
+      const dir = path.join(parent as string, name);
+      try {
+        rmdirSync(dir);
+        removed.push(dir);
+      } catch (err) {
+        // ENOENT: its owner removed it meanwhile; anything else (EACCES): not ours to remove.
+        if ((err as NodeJS.ErrnoException).code !== 'EBUSY') continue;
+        const cgroup = new RunCgroup(dir);
+        // No process listed, yet busy: killed ones the kernel has not released yet. Tried again for a few seconds.
+        if (cgroup.pids().length === 0) cgroup.remove();
+        else busy.push(dir);
+      }
+    }
+    return { removed, busy };
   }
 
   /** The processes in it now. */
@@ -141,4 +186,15 @@ export function ownCgroupDir(): string | null {
     }
   }
   return ownDir;
+}
+
+/**
+ * Removes the empty run cgroups a killed hub, worker or `agent-hub run` left under this
+ * process's cgroup (see RunCgroup.sweep); called at a hub's start (by stopOrphans, once
+ * the agents it stopped are gone) and at a worker's. Processes are never touched here.
+ */
+export function sweepRunCgroups(log: Logger): void {
+  const { removed, busy } = RunCgroup.sweep();
+  if (removed.length) log.info({ count: removed.length }, 'empty run cgroups left by a killed agent-hub process were removed');
+  if (busy.length) log.debug({ cgroups: busy }, 'run cgroups with processes left alone: live runs, or agents of a killed worker still running');
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { Db } from '../registry/db.js';
 import { runningAgents } from '../registry/executions.js';
-import { RunCgroup } from './cgroup.js';
+import { RunCgroup, sweepRunCgroups } from './cgroup.js';
 import type { AgentProcess } from './process.js';
 import { stillRunning, type ProcessIdentity } from './procfs.js';
 import { ProcessTree } from './tree.js';
@@ -28,6 +28,7 @@ function parse(v: unknown): AgentProcess | null {
  * their environment whatever happened to the leader. SIGTERM, then SIGKILL after
  * `graceMs`. Returns the ids of runs that another agent-hub process still running owns
  * (`agent-hub run` in a terminal): those are left alone, neither stopped nor interrupted.
+ * Then the empty run cgroups killed agent-hub processes left are removed (see sweepRunCgroups).
  */
 export async function stopOrphans(db: Db, log: Logger, graceMs: number): Promise<string[]> {
   const owned: string[] = [];
@@ -55,5 +56,6 @@ export async function stopOrphans(db: Db, log: Logger, graceMs: number): Promise
     }));
   }
   await Promise.all(stops);
+  sweepRunCgroups(log);
   return owned;
 }

@@ -9,6 +9,7 @@ import type { Finish } from '../../registry/executions.js';
 import { findAgentType } from '../../agents/index.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { runAttempt } from '../attempt.js';
+import { sweepRunCgroups } from '../cgroup.js';
 import { agentVersion } from './agent-version.js';
 import { worktreeAt } from './checkout.js';
 import { connectionFor } from './connection.js';
@@ -79,6 +80,7 @@ export class QueueWorker {
   }
 
   async start(): Promise<void> {
+    sweepRunCgroups(this.log); // the empty ones a killed worker left: no run of this one has started yet
     const { url, prefix } = this.o;
     const connection = connectionFor(url);
     const { Redis } = ioredis();

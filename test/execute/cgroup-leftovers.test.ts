@@ -1,0 +1,110 @@
+// Run cgroups a killed hub or worker left behind: removed at the next start when empty, never a live run's.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { RunCgroup, ownCgroupDir } from '../../src/execute/cgroup.js';
+import { getExecution } from '../../src/registry/executions.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { gitdir } from '../helpers/repo.js';
+import { queuePrefix, startWorker } from '../helpers/workers.js';
+
+/** Whether this machine lets the hub give each run a cgroup (Linux, cgroup v2, write access). */
+function cgroupsWritable(): boolean {
+  const dir = ownCgroupDir();
+  try {
+    if (dir) accessSync(dir, constants.W_OK);
+    return dir !== null;
+  } catch {
+    return false;
+  }
+}
+
+const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
+/** Where a process of this test's cgroup (the hub and workers it starts) puts a run's cgroup. */
+const cgroupOf = (runId: string) => path.join(ownCgroupDir() as string, `${RunCgroup.PREFIX}${runId}`);
+const procsIn = (dir: string) => readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+
+/**
+ * The agent of the killed process ends (here: killed; left alone it runs on until it is
+ * done), and its run's cgroup is empty, but still there: the leak.
+ */
+async function agentEnds(dir: string): Promise<void> {
+  await eventually(() => {
+    for (const pid of procsIn(dir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    expect(procsIn(dir)).toEqual([]);
+  }, 10_000);
+  expect(existsSync(dir)).toBe(true);
+}
+
+describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
+  it('the sweep removes empty leftovers and leaves a non-empty one and its processes alone', async () => {
+    const parent = ownCgroupDir() as string;
+    const empty = path.join(parent, `${RunCgroup.PREFIX}test-${randomUUID()}`);
+    const busy = path.join(parent, `${RunCgroup.PREFIX}test-${randomUUID()}`);
+    const other = path.join(parent, `not-agent-hub-${randomUUID()}`);
+    for (const dir of [empty, busy, other]) mkdirSync(dir);
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => sleeper.on('exit', resolve));
+    onTestFinished(async () => {
+      sleeper.kill('SIGKILL');
+      await exited;
+      for (const dir of [empty, busy, other]) await eventually(() => { try { rmdirSync(dir); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; } });
+    });
+    writeFileSync(path.join(busy, 'cgroup.procs'), String(sleeper.pid));
+    const swept = RunCgroup.sweep();
+    expect(swept.removed).toContain(empty);
+    expect(swept.busy).toContain(busy);
+    expect(existsSync(empty)).toBe(false);
+    expect(existsSync(busy)).toBe(true);
+    expect(existsSync(other)).toBe(true);
+    expect(procsIn(busy)).toEqual([sleeper.pid]);
+    expect(sleeper.exitCode).toBeNull();
+  });
+
+  it('a worker killed mid-run: the next worker started removes the run\'s cgroup once its agent has ended', async () => {
+    const prefix = queuePrefix();
+    const root = gitdir({ 'connectors/k.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) });
+    const { openDb } = await import('../../src/registry/db.js');
+    const { reconcile } = await import('../../src/reconcile/reconcile.js');
+    const { createExecution } = await import('../../src/execute/factory.js');
+    const { BullMqBackend } = await import('../../src/execute/queue/backend.js');
+    const db = openDb(`${root}/.agent-hub/hub.db`);
+    await reconcile(root, db);
+    const fake = fakeClaudeEnv();
+    const executor = createExecution({ db, root, env: fake.env, killGraceMs: 200, backend: (ctx) => new BullMqBackend(ctx, { url: 'redis://127.0.0.1:6379', prefix }, { sweepMs: 500, stalledMs: 500 }) });
+    onTestFinished(async () => { await executor.stop(0); db.close(); });
+    const first = await startWorker({ prefix, env: fake.env, name: 'first', args: ['--lost-after', '1s'] });
+    const id = (executor.submit({ connectorId: 'k', trigger: 'api' }) as { id: string }).id;
+    await eventually(() => expect(getExecution(db, id)?.status).toBe('running'), 10_000);
+    const dir = cgroupOf(id);
+    await eventually(() => expect(procsIn(dir).length).toBeGreaterThan(0), 5000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    await agentEnds(dir);
+    await startWorker({ prefix, env: fake.env, name: 'second' });
+    await eventually(() => expect(existsSync(dir)).toBe(false), 5000);
+  }, 30_000);
+
+  it('the hub killed mid-run: the next start removes the run\'s cgroup once its agent has ended', async () => {
+    const root = gitdir({ 'connectors/h.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) });
+    const fake = fakeClaudeEnv();
+    const first = await startDaemon(root, fake.env);
+    const { id } = (await first.api<{ id: string }>('/api/connectors/h/run', { method: 'POST', body: '{}' })).body;
+    const dir = cgroupOf(id);
+    await eventually(() => expect(procsIn(dir).length).toBeGreaterThan(0), 10_000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    await agentEnds(dir);
+    await startDaemon(root, fake.env);
+    await eventually(() => expect(existsSync(dir)).toBe(false), 5000);
+  }, 30_000);
+});
