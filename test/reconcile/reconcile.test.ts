@@ -54,6 +54,18 @@ describe('reconcile', () => {
     db.close();
   });
 
+  it('a change to a field named "__proto__" (an environment variable) is an update, applied', async () => {
+    const root = testdir({ 'connectors/a.yaml': 'prompt: hi\nagent:\n  type: command\n  command: ["true"]\n  env:\n    __proto__: one\n' });
+    const db = open(root);
+    await reconcile(root, db);
+    expect(getConnector(db, 'a')?.version.spec.agent.env).toEqual(JSON.parse('{"__proto__":"one"}'));
+    writeFiles(root, { 'connectors/a.yaml': 'prompt: hi\nagent:\n  type: command\n  command: ["true"]\n  env:\n    __proto__: two\n' });
+    const result = await reconcile(root, db);
+    expect(result.plan.counts.update).toBe(1);
+    expect(getConnector(db, 'a')?.version.spec.agent.env).toEqual(JSON.parse('{"__proto__":"two"}'));
+    db.close();
+  });
+
   it('an edit within the same second as the last apply is still seen (no stale stat cache)', async () => {
     const root = testdir({ 'connectors/a.yaml': connector({ prompt: 'AAAA' }) });
     const db = open(root);
