@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../core/types.js';
@@ -180,6 +180,8 @@ function statFiles(root: string, files: readonly string[]): { key: string; newes
 
 /** The cache key of a file: the repository-wide digest, its bytes and its dependencies' bytes (also reconcile/changed.ts's). */
 export function sourceHash(root: string, digest: string, bytes: Uint8Array, deps: readonly string[]): string {
+  // Most files have no deps: one buffer hashed in one call (crypto.hash), the same bytes as the updates below.
+  if (deps.length === 0) return hash('sha256', Buffer.concat([Buffer.from(`${digest}\0`), bytes]), 'hex');
   const h = createHash('sha256').update(digest).update('\0').update(bytes);
   for (const dep of deps) {
     const content = readOrMissing(path.join(root, dep));
@@ -220,6 +222,7 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   const deps = new Map<string, string[]>();
   let checked = 0;
   let check: typeof import('./check.js').checkConnectorFile | undefined;
+  let ctx: import('./check.js').CheckContext | undefined;
 
   const links = new Set<string>();
   for (const file of listConnectorFiles(root, links)) {
@@ -251,10 +254,13 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
       deps.set(file, cached.deps);
       continue;
     }
-    check ??= (await import('./check.js')).checkConnectorFile;
-    const { timezone, timeout } = (await hubConfig()).config.defaults ?? {};
-    const defaults = { ...(timezone ? { timezone } : {}), ...(timeout ? { timeout } : {}) };
-    const desired = check({ root, partials, defaults }, file, bytes, links.has(file));
+    if (!check || !ctx) {
+      // Once, at the first file that needs checking: the checks' modules and hub.yaml's defaults.
+      check = (await import('./check.js')).checkConnectorFile;
+      const { timezone, timeout } = (await hubConfig()).config.defaults ?? {};
+      ctx = { root, partials, defaults: { ...(timezone ? { timezone } : {}), ...(timeout ? { timeout } : {}) } };
+    }
+    const desired = check(ctx, file, bytes, links.has(file));
     const fileDeps = desired.deps;
     checked++;
     const sameDeps = (cached?.deps ?? []).join('\0') === fileDeps.join('\0');
