@@ -24,7 +24,7 @@ export class SchemaTooNewError extends UserError {
 
 /**
  * Opens (creating if needed) a registry database in WAL mode and migrates it to the
- * latest schema, each migration in its own transaction.
+ * latest schema (see migrate).
  */
 export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
   if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -81,13 +81,15 @@ export function migrate(db: Db): number[] {
     throw new SchemaTooNewError(db.name, current, MIGRATIONS.length);
   }
   const applied: number[] = [];
-  for (let v = current + 1; v <= MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v - 1] as string);
-      db.pragma(`user_version = ${v}`);
-    })();
+  const step = (v: number) => {
+    db.exec(MIGRATIONS[v - 1] as string);
+    db.pragma(`user_version = ${v}`);
     applied.push(v);
-  }
+  };
+  // A new database is made in one transaction (one WAL commit instead of one a version);
+  // an existing one moves a version a transaction, so an error keeps what came before it.
+  if (current === 0) db.transaction(() => { for (let v = 1; v <= MIGRATIONS.length; v++) step(v); })();
+  else for (let v = current + 1; v <= MIGRATIONS.length; v++) db.transaction(() => step(v))();
   return applied;
 }
 
