@@ -220,7 +220,11 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
       prompt = excluded.prompt, config = excluded.config, enabled = excluded.enabled, updated_at = excluded.updated_at,
       spec = excluded.spec, spec_hash = excluded.spec_hash, source_path = excluded.source_path, git_commit = excluded.git_commit,
       active = 1, applied_at = excluded.applied_at, last_error = NULL, last_error_at = NULL`);
-  const version = db.prepare('INSERT OR IGNORE INTO connector_versions (connector_id, spec_hash, spec, source_path, git_commit, applied_at) VALUES (?, ?, ?, ?, ?, ?)');
+  // A version's text is kept once: the current one's in connectors.spec, its history row
+  // holding '' until it is superseded, when the text moves into that row (migrations.ts, version 2).
+  const version = db.prepare("INSERT OR IGNORE INTO connector_versions (connector_id, spec_hash, spec, source_path, git_commit, applied_at) VALUES (?, ?, '', ?, ?, ?)");
+  const keepSuperseded = db.prepare(`UPDATE connector_versions SET spec = (SELECT spec FROM connectors WHERE id = ?)
+    WHERE connector_id = ? AND spec = '' AND EXISTS (SELECT 1 FROM connectors WHERE id = ? AND spec IS NOT NULL)`);
   const deactivate = db.prepare('UPDATE connectors SET active = 0, updated_at = ?, last_error = NULL, last_error_at = NULL WHERE id = ?');
   const setError = db.prepare('UPDATE connectors SET last_error = ?, last_error_at = COALESCE(last_error_at, ?) WHERE id = ?');
   const clearError = db.prepare('UPDATE connectors SET last_error = NULL, last_error_at = NULL WHERE id = ?');
@@ -237,11 +241,13 @@ export function applyPlan(db: Db, p: Plan, opts: ApplyOptions): void {
         const { spec } = a.version;
         const json = versionJson(a.version);
         const gitCommit = opts.commits?.get(a.id) ?? null;
+        // The version this one replaces keeps its text (a first create has none to keep).
+        if (a.kind === 'update' || a.reactivated) keepSuperseded.run(a.id, a.id, a.id);
         // Positional, in the order of the columns above (binding by name looked each one up).
         // prompt and config: written empty, the spec holds both (migrations.ts, version 1).
         upsert.run(a.id, spec.name ?? a.id, spec.description ?? null, spec.schedule ?? null, '', '{}', spec.enabled ? 1 : 0, now, now,
           json, a.file.specHash, a.file.path, gitCommit, now);
-        version.run(a.id, a.file.specHash, json, a.file.path, gitCommit, now);
+        version.run(a.id, a.file.specHash, a.file.path, gitCommit, now);
         return;
       }
       case 'unchanged':

@@ -32,6 +32,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 
   // 2: connectors as versioned code: the applied spec, its hash, where it came from, its last error.
+  // connector_versions.spec holds a version's text once it is superseded; the current
+  // version's row holds '' (its text is connectors.spec), so a cold apply writes each text
+  // once. Rows written before that hold their text from the start; both read alike.
   `ALTER TABLE connectors ADD COLUMN spec TEXT;
    ALTER TABLE connectors ADD COLUMN spec_hash TEXT;
    ALTER TABLE connectors ADD COLUMN source_path TEXT;

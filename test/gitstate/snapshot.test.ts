@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { openDb } from '../../src/registry/db.js';
 import { snapshotFiles } from '../../src/gitstate/snapshot.js';
-import { connector, testdir } from '../helpers/repo.js';
+import { connector, testdir, writeFiles } from '../helpers/repo.js';
+import { getConnector } from '../../src/registry/connectors.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 import { FIXTURES } from '../helpers/fake-agent.js';
 
@@ -19,14 +20,24 @@ describe('registry snapshot', () => {
     db.close();
   });
 
-  it('commits a connector\'s prompt in its row no more often than in its version (no stored copies beside the spec)', async () => {
-    const root = testdir({ 'connectors/digest.yaml': connector({ prompt: 'Summarise quokka-marker-7 for today' }) });
+  it('commits each version\'s text once: the current one in its connector row, a superseded one in its history row', async () => {
+    const root = testdir({ 'connectors/digest.yaml': connector({ prompt: 'Summarise quokka-one for today' }) });
     const db = openDb(path.join(root, '.agent-hub/hub.db'));
+    const count = (marker: string) => {
+      const files = snapshotFiles(db);
+      const times = (file: string) => (files.get(`state/registry/${file}`) ?? '').split(marker).length - 1;
+      return { row: times('connectors.jsonl'), history: times('connector-versions.jsonl') };
+    };
     await reconcile(root, db);
-    const files = snapshotFiles(db);
-    const times = (file: string) => (files.get(`state/registry/${file}`) ?? '').split('quokka-marker-7').length - 1;
-    expect(times('connector-versions.jsonl')).toBeGreaterThan(0);
-    expect(times('connectors.jsonl')).toBe(times('connector-versions.jsonl'));
+    const once = count('quokka-one').row;
+    expect(once).toBeGreaterThan(0);
+    // No copies beside the spec (prompt and config columns), and no second copy in the history row.
+    expect(once).toBe(getConnector(db, 'digest')?.version ? JSON.stringify(getConnector(db, 'digest')?.version).split('quokka-one').length - 1 : -1);
+    expect(count('quokka-one').history).toBe(0);
+    writeFiles(root, { 'connectors/digest.yaml': connector({ prompt: 'Summarise quokka-two for today' }) });
+    await reconcile(root, db);
+    expect(count('quokka-two')).toEqual({ row: once, history: 0 });
+    expect(count('quokka-one')).toEqual({ row: 0, history: once }); // the superseded version keeps its text
     db.close();
   });
 
