@@ -1,6 +1,7 @@
 // After tsc (`npm run build`): writes each schema's validator as a CommonJS script beside
 // dist/spec/compiled.js, with V8's code cache of it once it has checked some documents, so
-// a command starts without parsing and compiling the validators (see src/spec/compiled.ts).
+// a command starts without parsing and compiling the validators (see src/spec/compiled.ts);
+// and V8's code cache of js-yaml's CommonJS build, once it has parsed the examples.
 //   node scripts/cache-validators.js
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +12,7 @@ import yaml from 'js-yaml';
 import { generateScript } from './gen-validators.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { compiledFiles, wrapScript } = await import(path.join(root, 'dist/spec/compiled.js'));
+const { compiledFiles, jsYamlCache, wrapScript } = await import(path.join(root, 'dist/spec/compiled.js'));
 
 /** Documents to check before the cache is taken, valid and not, so their code is compiled into it. */
 function samples(name) {
@@ -32,4 +33,19 @@ for (const name of ['connector', 'hub']) {
   script.runInThisContext()(module, module.exports, createRequire(files.script));
   for (const doc of samples(name)) module.exports[name](doc);
   writeFileSync(files.cache, script.createCachedData());
+}
+
+// js-yaml's one-file CommonJS build, with its code cache taken after parsing every example
+// (src/spec/compiled.ts, cachedJsYaml): the script itself is read from node_modules.
+{
+  const require = createRequire(import.meta.url);
+  const file = path.join(path.dirname(require.resolve('js-yaml/package.json')), 'dist', 'js-yaml.js');
+  const script = new Script(wrapScript(readFileSync(file, 'utf8')), { filename: file });
+  const module = { exports: {} };
+  script.runInThisContext()(module, module.exports, createRequire(file));
+  const options = { schema: module.exports.CORE_SCHEMA, json: false, maxDepth: 64 };
+  const examples = path.join(root, 'examples');
+  for (const f of readdirSync(path.join(examples, 'connectors')).filter((n) => /\.ya?ml$/.test(n))) module.exports.load(readFileSync(path.join(examples, 'connectors', f), 'utf8'), options);
+  module.exports.load(readFileSync(path.join(examples, 'hub.yaml'), 'utf8'), options);
+  writeFileSync(fileURLToPath(jsYamlCache(new URL(`file://${path.join(root, 'dist/spec')}/`))), script.createCachedData());
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import type { ValidateFunction } from 'ajv';
 
@@ -25,20 +26,44 @@ export function compiledFiles(name: SchemaName, dir: URL = new URL('./', import.
  */
 export function compiledValidator(name: SchemaName, dir?: URL): ValidateFunction | undefined {
   const files = compiledFiles(name, dir);
+  return runScript(files.script, files.cache)?.[name] as ValidateFunction | undefined;
+}
+
+/** Where `npm run build` puts V8's code cache of js-yaml's CommonJS build (scripts/cache-validators.js). */
+export const jsYamlCache = (dir: URL = new URL('./', import.meta.url)): URL => new URL('js-yaml.v8cache', dir);
+
+/**
+ * js-yaml, from its one-file CommonJS build compiled with the code cache the build took
+ * after parsing the examples: ~8 ms where importing its ES module took ~20 (every command
+ * that reads a connector file pays it). Without a cache (the sources), compiled as usual.
+ * Undefined should the package lack that file: the caller imports the ES module.
+ */
+export function cachedJsYaml(dir?: URL): typeof import('js-yaml') | undefined {
+  let script: URL;
+  try {
+    script = pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('js-yaml/package.json')), 'dist', 'js-yaml.js'));
+  } catch {
+    return undefined;
+  }
+  return runScript(script, jsYamlCache(dir)) as typeof import('js-yaml') | undefined;
+}
+
+/** Runs a CommonJS script (module, exports, require) compiled with V8's code cache `cache` when there is one; its exports, or undefined when the script is missing. */
+export function runScript(file: URL, cache: URL): Record<string, unknown> | undefined {
   let source: string;
   try {
-    source = readFileSync(files.script, 'utf8');
+    source = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(files.cache);
+    cachedData = readFileSync(cache);
   } catch {
     cachedData = undefined;
   }
-  const script = new Script(wrapScript(source), { filename: fileURLToPath(files.script), ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(wrapScript(source), { filename: fileURLToPath(file), ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as Record<string, unknown> };
-  (script.runInThisContext() as (m: typeof module, e: object, r: NodeRequire) => void)(module, module.exports, createRequire(files.script));
-  return module.exports[name] as ValidateFunction;
+  (script.runInThisContext() as (m: typeof module, e: object, r: NodeRequire) => void)(module, module.exports, createRequire(file));
+  return module.exports;
 }

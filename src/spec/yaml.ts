@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Document, Node } from 'yaml';
-import * as jsyaml from 'js-yaml';
+import type { LoadOptions, YAMLException } from 'js-yaml';
+import { cachedJsYaml } from './compiled.js';
 import type { Diagnostic } from '../core/types.js';
 import { MAX_NESTING, pathBeyondDepth } from '../core/depth.js';
 
@@ -18,6 +19,9 @@ export interface SourceDoc {
 let careful: typeof import('yaml') | undefined;
 const yamlPackage = (): typeof import('yaml') => (careful ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
+/** The fast parser (see parseYaml), from its code-cached script where the build made one. */
+const jsyaml: typeof import('js-yaml') = cachedJsYaml() ?? (await import('js-yaml'));
+
 /** Aliases beyond this count are a resource-exhaustion attack ("billion laughs"), not a connector. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -28,7 +32,7 @@ const tooDeep = (): Pick<Diagnostic, 'message' | 'hint' | 'rule'> => ({
 });
 
 /** js-yaml's own guard against deep nesting, at our limit (its types do not list the option). */
-const JSYAML_OPTIONS: jsyaml.LoadOptions & { maxDepth: number } = { schema: jsyaml.CORE_SCHEMA, json: false, maxDepth: MAX_NESTING };
+const JSYAML_OPTIONS: LoadOptions & { maxDepth: number } = { schema: jsyaml.CORE_SCHEMA, json: false, maxDepth: MAX_NESTING };
 
 /**
  * True when one object or array appears twice in the tree: js-yaml's form of an alias.
@@ -58,7 +62,7 @@ export function parseYaml(text: string, file: string): SourceDoc | Diagnostic[] 
       value = jsyaml.load(text, JSYAML_OPTIONS);
     } catch (err) {
       // Too deep for the careful parser too (its stack would overflow): say so here, where js-yaml stopped.
-      const mark = (err as jsyaml.YAMLException).mark as jsyaml.YAMLException['mark'] | undefined;
+      const mark = (err as YAMLException).mark as YAMLException['mark'] | undefined;
       if (mark && /nesting exceeded maxDepth/.test((err as Error).message)) {
         return [{ file, line: mark.line + 1, column: mark.column + 1, path: '', severity: 'error', ...tooDeep() }];
       }

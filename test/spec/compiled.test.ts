@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
 import type { ValidateFunction } from 'ajv';
-import { compiledFiles, compiledValidator } from '../../src/spec/compiled.js';
+import { cachedJsYaml, compiledFiles, compiledValidator, jsYamlCache } from '../../src/spec/compiled.js';
 import * as connectorModule from '../../src/spec/validators.generated.js';
 import * as hubModule from '../../src/spec/hub-validator.generated.js';
 
@@ -56,5 +56,29 @@ describe('validators compiled by the build', () => {
 
   it('is absent where the build wrote no script (the sources), so the ES module is used', () => {
     expect(compiledValidator('connector', pathToFileURL(`${mkdtempSync(path.join(tmpdir(), 'agent-hub-compiled-'))}/`))).toBeUndefined();
+  });
+
+  it('js-yaml from its code-cached script parses as its ES module does, with the build\'s cache, a damaged one or none', () => {
+    mkdirSync(path.join(root, 'test-output'), { recursive: true });
+    const damagedDir = pathToFileURL(`${mkdtempSync(path.join(root, 'test-output', 'jsyaml-'))}/`);
+    writeFileSync(jsYamlCache(damagedDir), Buffer.from('not a code cache'.repeat(100)));
+    const texts = [
+      ...readdirSync(examples).filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(path.join(examples, f), 'utf8')),
+      'a: [1, 2\n', 'x: &a [1]\ny: *a\n', 'n: 0x1F\nd: 2026-11-26\nb: yes\n',
+    ];
+    const parse = (y: typeof yaml) => texts.map((t) => {
+      try {
+        return y.load(t, { schema: y.CORE_SCHEMA, json: false });
+      } catch (err) {
+        return `error: ${(err as Error).message}`;
+      }
+    });
+    const expected = parse(yaml);
+    expect(expected.some((r) => typeof r === 'string' && r.startsWith('error'))).toBe(true);
+    for (const dir of [built, damagedDir, pathToFileURL(`${mkdtempSync(path.join(tmpdir(), 'agent-hub-jsyaml-'))}/`)]) {
+      const cached = cachedJsYaml(dir);
+      expect(cached, String(dir)).toBeDefined();
+      expect(parse(cached as typeof yaml)).toEqual(expected);
+    }
   });
 });
