@@ -74,22 +74,35 @@ function nativeModuleError(err: unknown): UserError | undefined {
   );
 }
 
-/** Brings a database to the latest schema version; returns the versions applied. */
+/**
+ * Brings a database to the latest schema version; returns the versions applied. Each step
+ * holds the write lock from its start (BEGIN IMMEDIATE) and reads the version under it, so
+ * processes opening one database at once (a hub and a CLI on a fresh clone) migrate it
+ * once between them: the others wait (busy_timeout), then find it done. A new database is
+ * made in one transaction; an existing one moves a version a transaction, so an error
+ * keeps what came before it.
+ */
 export function migrate(db: Db): number[] {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new SchemaTooNewError(db.name, current, MIGRATIONS.length);
-  }
+  const version = () => db.pragma('user_version', { simple: true }) as number;
   const applied: number[] = [];
-  const step = (v: number) => {
-    db.exec(MIGRATIONS[v - 1] as string);
-    db.pragma(`user_version = ${v}`);
-    applied.push(v);
-  };
-  // A new database is made in one transaction (one WAL commit instead of one a version);
-  // an existing one moves a version a transaction, so an error keeps what came before it.
-  if (current === 0) db.transaction(() => { for (let v = 1; v <= MIGRATIONS.length; v++) step(v); })();
-  else for (let v = current + 1; v <= MIGRATIONS.length; v++) db.transaction(() => step(v))();
+  const step = db.transaction((): boolean => {
+    const current = version();
+    if (current > MIGRATIONS.length) throw new SchemaTooNewError(db.name, current, MIGRATIONS.length);
+    if (current === MIGRATIONS.length) return false;
+    for (let v = current + 1; v <= (current === 0 ? MIGRATIONS.length : current + 1); v++) {
+      db.exec(MIGRATIONS[v - 1] as string);
+      db.pragma(`user_version = ${v}`);
+      applied.push(v);
+    }
+    return true;
+  });
+  // Up to date (every open but the first), or too new: said without taking the write lock.
+  const seen = version();
+  if (seen > MIGRATIONS.length) throw new SchemaTooNewError(db.name, seen, MIGRATIONS.length);
+  if (seen === MIGRATIONS.length) return applied;
+  while (step.immediate()) {
+    // one transaction a step, until a step finds nothing left to do
+  }
   return applied;
 }
 

@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { openDb, SchemaTooNewError } from '../../src/registry/db.js';
 import { MIGRATIONS } from '../../src/registry/migrations.js';
-import { testdir } from '../helpers/repo.js';
+import { connector, testdir } from '../helpers/repo.js';
+import { cli } from '../helpers/cli.js';
 
 describe('registry database', () => {
   it('creates the latest schema in WAL mode', () => {
@@ -15,6 +16,16 @@ describe('registry database', () => {
     expect(tables).toEqual(expect.arrayContaining(['config', 'connector_versions', 'connectors', 'executions', 'sources']));
     db.close();
   });
+
+  it('several agent-hub processes starting at once on a fresh repository all make or open the one database', async () => {
+    // Rounds of four at once: each used to read version 0, and all but the first failed with "table connectors already exists".
+    for (let round = 0; round < 5; round++) {
+      const root = testdir({ 'connectors/a.yaml': connector() });
+      const results = await Promise.all([1, 2, 3, 4].map(() => cli(['apply', '--repo', root])));
+      for (const r of results) expect(r.stderr, r.stderr).not.toMatch(/already exists|internal error/);
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    }
+  }, 60_000);
 
   it('makes a new database with 8 KiB pages (three connector rows a page, not one), and keeps an existing one as it is', () => {
     const fresh = openDb(path.join(testdir(), 'hub.db'));
