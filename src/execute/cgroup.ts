@@ -39,7 +39,9 @@ export class RunCgroup {
         break;
       } catch (err) {
         // Removed while still empty by another agent-hub process's sweep (see sweep()): made again.
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && tries > 1) continue;
+        // ENOENT when it went before cgroup.procs was opened, ENODEV between the open and the write.
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code === 'ENOENT' || code === 'ENODEV') && tries > 1) continue;
         cgroup.remove();
         return null;
       }

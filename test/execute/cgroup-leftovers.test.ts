@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RunCgroup, ownCgroupDir } from '../../src/execute/cgroup.js';
 import { getExecution } from '../../src/registry/executions.js';
@@ -69,6 +70,41 @@ describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
     expect(procsIn(busy)).toEqual([sleeper.pid]);
     expect(sleeper.exitCode).toBeNull();
   });
+
+  it('a run whose cgroup another process\'s sweep removes while it moves in still gets one (also between the open and the write of cgroup.procs)', async () => {
+    // Another agent-hub process sweeping at its start removes an empty run cgroup once, maybe
+    // just after spawnInside made it: before it opened cgroup.procs (ENOENT), or after the
+    // open and before the write (ENODEV). Either way the run must still start in a cgroup.
+    const parent = ownCgroupDir() as string;
+    const tag = `test-sweep-race-${randomUUID()}`;
+    const dirOf = (i: number) => path.join(parent, `${RunCgroup.PREFIX}${tag}-${i}`);
+    // The sweeper, told a run id, removes its cgroup once, the moment it is there (empty).
+    const sweeper = spawn(process.execPath, ['-e', `
+      const { rmdirSync } = require('node:fs');
+      require('node:readline').createInterface({ input: process.stdin }).on('line', (dir) => {
+        process.stdout.write('go\\n');
+        for (const until = Date.now() + 50; Date.now() < until;) try { rmdirSync(dir); break; } catch {}
+        process.stdout.write('done\\n');
+      });
+    `], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const exited = new Promise((resolve) => sweeper.on('exit', resolve));
+    const lines = createInterface({ input: sweeper.stdout })[Symbol.asyncIterator]();
+    const n = 2000;
+    onTestFinished(async () => {
+      sweeper.kill('SIGKILL');
+      await exited;
+      for (let i = 0; i < n; i++) try { rmdirSync(dirOf(i)); } catch { /* gone */ }
+    });
+    let without = 0;
+    for (let i = 0; i < n; i++) {
+      sweeper.stdin.write(`${dirOf(i)}\n`);
+      await lines.next(); // go
+      if (!RunCgroup.spawnInside(`${tag}-${i}`, () => 0)) without++;
+      await lines.next(); // done
+      try { rmdirSync(dirOf(i)); } catch { /* the sweeper's */ }
+    }
+    expect(without).toBe(0);
+  }, 60_000);
 
   it('a worker killed mid-run: the next worker started removes the run\'s cgroup once its agent has ended', async () => {
     const prefix = queuePrefix();
