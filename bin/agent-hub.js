@@ -4,8 +4,11 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
-  process.stderr.write('agent-hub: not built yet; run `npm run build` in the agent-hub directory\n');
-  process.exit(70);
+  // A problem the user fixes (exit 1, as the README's table says), told as every error is.
+  const message = 'not built yet: run `npm run build` in the agent-hub directory';
+  process.stderr.write(`agent-hub: ${message}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { message, code: 'failed', exit: 1 } })}\n`);
+  process.exit(1);
 }
 // `agent-hub history | head`: a closed pipe ends the output quietly, like any Unix tool.
 process.stdout.on('error', (err) => {

@@ -171,4 +171,16 @@ describe('exit codes', () => {
     // validate needs no database: it still works.
     expect(spawnSync(process.execPath, [path.join(pkg, 'bin', 'agent-hub.js'), 'validate', '--repo', root]).status).toBe(0);
   });
+
+  it('an unbuilt checkout (no dist/) is a user error saying to build, as JSON with --json', () => {
+    const REPO = fileURLToPath(new URL('../../', import.meta.url));
+    const pkg = testdir();
+    cpSync(path.join(REPO, 'bin'), path.join(pkg, 'bin'), { recursive: true });
+    const bin = path.join(pkg, 'bin', 'agent-hub.js');
+    const text = spawnSync(process.execPath, [bin, 'status'], { encoding: 'utf8' });
+    userError({ code: text.status ?? -1, stdout: text.stdout, stderr: text.stderr }, 1, 'npm run build');
+    const json = spawnSync(process.execPath, [bin, 'status', '--json'], { encoding: 'utf8' });
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { message: expect.stringContaining('npm run build'), code: 'failed', exit: 1 } });
+  });
 });
