@@ -1,7 +1,7 @@
 // Run cgroups a killed hub or worker left behind: removed at the next start when empty, never a live run's.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -10,18 +10,8 @@ import { getExecution } from '../../src/registry/executions.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { gitdir } from '../helpers/repo.js';
-import { queuePrefix, startWorker } from '../helpers/workers.js';
-
-/** Whether this machine lets the hub give each run a cgroup (Linux, cgroup v2, write access). */
-function cgroupsWritable(): boolean {
-  const dir = ownCgroupDir();
-  try {
-    if (dir) accessSync(dir, constants.W_OK);
-    return dir !== null;
-  } catch {
-    return false;
-  }
-}
+import { queueHub, queuePrefix, startWorker } from '../helpers/workers.js';
+import { cgroupsWritable } from '../helpers/procs.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 /** Where a process of this test's cgroup (the hub and workers it starts) puts a run's cgroup. */
@@ -108,16 +98,7 @@ describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
 
   it('a worker killed mid-run: the next worker started removes the run\'s cgroup once its agent has ended', async () => {
     const prefix = queuePrefix();
-    const root = gitdir({ 'connectors/k.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) });
-    const { openDb } = await import('../../src/registry/db.js');
-    const { reconcile } = await import('../../src/reconcile/reconcile.js');
-    const { createExecution } = await import('../../src/execute/factory.js');
-    const { BullMqBackend } = await import('../../src/execute/queue/backend.js');
-    const db = openDb(`${root}/.agent-hub/hub.db`);
-    await reconcile(root, db);
-    const fake = fakeClaudeEnv();
-    const executor = createExecution({ db, root, env: fake.env, killGraceMs: 200, backend: (ctx) => new BullMqBackend(ctx, { url: 'redis://127.0.0.1:6379', prefix }, { sweepMs: 500, stalledMs: 500 }) });
-    onTestFinished(async () => { await executor.stop(0); db.close(); });
+    const { db, fake, executor } = await queueHub(prefix, { 'connectors/k.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) }, { sweepMs: 500, stalledMs: 500 });
     const first = await startWorker({ prefix, env: fake.env, name: 'first', args: ['--lost-after', '1s'] });
     const id = (executor.submit({ connectorId: 'k', trigger: 'api' }) as { id: string }).id;
     await eventually(() => expect(getExecution(db, id)?.status).toBe('running'), 10_000);

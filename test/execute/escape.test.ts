@@ -4,21 +4,7 @@ import path from 'node:path';
 import { hubWith, runOnce } from '../helpers/hub.js';
 import { testdir } from '../helpers/repo.js';
 import { eventually } from '../helpers/fake-agent.js';
-import { running } from '../helpers/procs.js';
-import { ownCgroupDir } from '../../src/execute/cgroup.js';
-import { accessSync, constants } from 'node:fs';
-
-/** Whether this machine lets the hub give each run a cgroup (Linux, cgroup v2, write access). */
-function cgroupsWritable(): boolean {
-  const dir = ownCgroupDir();
-  try {
-    if (dir) accessSync(dir, constants.W_OK);
-    return dir !== null;
-  } catch {
-    return false;
-  }
-}
-
+import { cgroupsWritable, running } from '../helpers/procs.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 

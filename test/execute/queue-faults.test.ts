@@ -6,7 +6,7 @@ import { getExecution, listExecutions } from '../../src/registry/executions.js';
 import { gitdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startDaemon } from '../helpers/daemon.js';
-import { queuePrefix, startWorker } from '../helpers/workers.js';
+import { queueHub, queuePrefix, startWorker } from '../helpers/workers.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 const hubYaml = (url: string, prefix: string) => `concurrency: 8\nqueue: { type: bullmq, url: "${url}", prefix: ${prefix} }\n`;
@@ -72,16 +72,7 @@ describe('queue faults', () => {
 describe('the only worker killed', () => {
   it('the hub itself finds the run lost (stalled-job check), recorded as worker lost', async () => {
     const prefix = queuePrefix();
-    const root = gitdir({ 'connectors/k.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) });
-    const { openDb } = await import('../../src/registry/db.js');
-    const { reconcile } = await import('../../src/reconcile/reconcile.js');
-    const { createExecution } = await import('../../src/execute/factory.js');
-    const { BullMqBackend } = await import('../../src/execute/queue/backend.js');
-    const db = openDb(`${root}/.agent-hub/hub.db`);
-    await reconcile(root, db);
-    const fake = fakeClaudeEnv();
-    const executor = createExecution({ db, root, env: fake.env, killGraceMs: 200, backend: (ctx) => new BullMqBackend(ctx, { url: 'redis://127.0.0.1:6379', prefix }, { sweepMs: 500, stalledMs: 500 }) });
-    onTestFinished(async () => { await executor.stop(0); db.close(); });
+    const { db, fake, executor } = await queueHub(prefix, { 'connectors/k.yaml': yaml({ prompt: 'x\n@fake sleep 30' }) }, { sweepMs: 500, stalledMs: 500 });
     const w = await startWorker({ prefix, env: fake.env, name: 'only', args: ['--lost-after', '1s'] });
     const r = executor.submit({ connectorId: 'k', trigger: 'api' });
     const id = (r as { id: string }).id;
@@ -95,17 +86,8 @@ describe('the only worker killed', () => {
 describe('results', () => {
   it('a second result for a run (a stalled job that still ended) is counted as a duplicate, never a second success or charge', async () => {
     const prefix = queuePrefix();
-    const root = gitdir({ 'connectors/d.yaml': yaml({ prompt: 'x\n@fake cost 0.5' }) });
-    const { openDb } = await import('../../src/registry/db.js');
-    const { reconcile } = await import('../../src/reconcile/reconcile.js');
-    const { createExecution } = await import('../../src/execute/factory.js');
-    const { BullMqBackend } = await import('../../src/execute/queue/backend.js');
     const { Queue } = await import('bullmq');
-    const db = openDb(`${root}/.agent-hub/hub.db`);
-    await reconcile(root, db);
-    const fake = fakeClaudeEnv();
-    const executor = createExecution({ db, root, env: fake.env, killGraceMs: 200, backend: (ctx) => new BullMqBackend(ctx, { url: 'redis://127.0.0.1:6379', prefix }) });
-    onTestFinished(async () => { await executor.stop(0); db.close(); });
+    const { db, fake, executor } = await queueHub(prefix, { 'connectors/d.yaml': yaml({ prompt: 'x\n@fake cost 0.5' }) });
     await startWorker({ prefix, env: fake.env, name: 'w' });
     const announced: string[] = [];
     executor.onFinished((e) => announced.push(e.id));

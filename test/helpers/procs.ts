@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { ownCgroupDir } from '../../src/execute/cgroup.js';
 
 /**
  * True while a process runs: it exists and is not a zombie. A killed process whose parent
@@ -15,5 +16,16 @@ export function running(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return true; // no /proc: kill -0 is all there is
+  }
+}
+
+/** Whether this machine lets the hub give each run a cgroup (Linux, cgroup v2, write access). */
+export function cgroupsWritable(): boolean {
+  const dir = ownCgroupDir();
+  try {
+    if (dir) accessSync(dir, constants.W_OK);
+    return dir !== null;
+  } catch {
+    return false;
   }
 }

@@ -71,3 +71,29 @@ export async function startWorker(o: { prefix: string; env: NodeJS.ProcessEnv; n
   }, 15_000);
   return { proc, name: o.name, logs, exited };
 }
+
+/**
+ * A hub's executor on the BullMQ queue of `prefix` (a hub without its daemon), over a fresh
+ * git repository holding `files`, applied; with the fake agent's environment. Stopped, and
+ * its database closed, when the test ends. `checks`: the backend's sweep and stalled-job
+ * intervals, shortened so a lost worker is noticed within a test.
+ */
+export async function queueHub(prefix: string, files: Record<string, string>, checks?: { sweepMs: number; stalledMs: number }) {
+  const { gitdir } = await import('./repo.js');
+  const { fakeClaudeEnv } = await import('./fake-agent.js');
+  const { openDb } = await import('../../src/registry/db.js');
+  const { reconcile } = await import('../../src/reconcile/reconcile.js');
+  const { createExecution } = await import('../../src/execute/factory.js');
+  const { BullMqBackend } = await import('../../src/execute/queue/backend.js');
+  const root = gitdir(files);
+  const db = openDb(`${root}/.agent-hub/hub.db`);
+  await reconcile(root, db);
+  const fake = fakeClaudeEnv();
+  const executor = createExecution({ db, root, env: fake.env, killGraceMs: 200, backend: (ctx) => new BullMqBackend(ctx, { url: REDIS, prefix }, checks) });
+  onTestFinished(async () => {
+    await executor.stop(0);
+    db.close();
+  });
+  return { root, db, fake, executor };
+}
+
