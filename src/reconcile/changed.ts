@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { DesiredFile, Observed } from '../core/plan.js';
 import { HUB_FILE, readHubBytes } from '../spec/hub-file.js';
 import { parseHubConfig } from '../spec/hub-config.js';
-import { CONNECTORS_DIR, PARTIALS_DIR, addUnreadable, loadPartials, readOrMissing, repoRoot, sourceHash, type DesiredState, type SourceCache } from '../spec/load.js';
+import { CONNECTORS_DIR, PARTIALS_DIR, addUnreadable, loadPartials, repoRoot, type DesiredState, type SourceCache } from '../spec/load.js';
+import { readOrMissing, sourceHash } from '../spec/file-keys.js';
 
 /** The desired and observed state of just the files a file event named, for plan(). */
 export interface ChangedState {
