@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { dbPath, openDb, type Db } from '../registry/db.js';
-import { loadHubConfig } from '../spec/hub-config.js';
 
 export { resolveRepo } from './repo-root.js';
 
@@ -25,8 +24,8 @@ export const FROM_GIT_NOTE = '(no local registry here: read from the state commi
 export async function openRunRegistry(root: string): Promise<{ db: Db; fromGit: boolean }> {
   if (existsSync(dbPath(root))) return { db: openDb(dbPath(root)), fromGit: false };
   // Git state is loaded only here: the commands that never read it (validate, apply…) start without git's modules.
-  const [{ readSnapshot, restoreInto }, { stateTarget }, { RUNS_DIR }, { GitError }] = await Promise.all([
-    import('../gitstate/restore.js'), import('../gitstate/state.js'), import('../gitstate/records.js'), import('../gitstate/git.js'),
+  const [{ readSnapshot, restoreInto }, { stateTarget }, { RUNS_DIR }, { GitError }, { loadHubConfig }] = await Promise.all([
+    import('../gitstate/restore.js'), import('../gitstate/state.js'), import('../gitstate/records.js'), import('../gitstate/git.js'), import('../spec/hub-config.js'),
   ]);
   const db = openDb(':memory:');
   const target = stateTarget(root, loadHubConfig(root).config);

@@ -2,7 +2,6 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { DesiredFile, Observed } from '../core/plan.js';
 import { HUB_FILE, readHubBytes } from '../spec/hub-file.js';
-import { parseHubConfig } from '../spec/hub-config.js';
 import { CONNECTORS_DIR, PARTIALS_DIR, addUnreadable, loadPartials, repoRoot, type DesiredState, type SourceCache } from '../spec/load.js';
 import { readOrMissing, sourceHash } from '../spec/file-keys.js';
 
@@ -44,7 +43,8 @@ export async function loadChanged(rootDir: string, all: Observed, cache: SourceC
     if (isConnectorPath(p)) paths.add(p);
   }
   if (paths.size === 0) return { desired: { root, digest: cache.digest, partials: new Map(), files: [], deps: new Map(), global: [], checked: 0 }, observed: { connectors: [], sources: [] } };
-  const hub = parseHubConfig(readHubBytes(root));
+  // hub.yaml's module (and its schema) is loaded here, by the daemon's scoped pass: `apply` and `validate` start without it.
+  const hub = (await import('../spec/hub-config.js')).parseHubConfig(readHubBytes(root));
   const { partials, diagnostics } = loadPartials(root);
   if (hub.diagnostics.length || diagnostics.some((d) => d.severity === 'error')) return undefined;
   const { timezone, timeout } = hub.config.defaults ?? {};
