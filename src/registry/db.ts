@@ -41,7 +41,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     // row (~2.4 KB with 5,000 of them) filled a 4 KiB page alone: 8 KiB pages hold three, and a
     // cold apply of 5,000 writes ~23 MB in a third fewer WAL frames (~25% less SQLite time).
     if (db.pragma('page_count', { simple: true }) === 0) db.pragma('page_size = 8192');
-    db.pragma('journal_mode = WAL');
+    whenFree(() => db.pragma('journal_mode = WAL'));
     // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commit.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -49,6 +49,25 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
   }
   return db;
 }
+
+/**
+ * Runs `op` again while SQLite says the database is busy, for up to the busy timeout. The
+ * switch to WAL needs the database to itself, and SQLite may answer "database is locked" at
+ * once where waiting could deadlock, busy_timeout or not: seen with four processes opening a
+ * new database together on a loaded machine (a hub and CLIs on a fresh clone).
+ */
+function whenFree<T>(op: () => T, timeoutMs = 5000): T {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return op();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= until) throw err;
+      Atomics.wait(pause, 0, 0, 10); // a synchronous 10 ms: opening is synchronous
+    }
+  }
+}
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** better-sqlite3, loaded on the first open so that commands without a database (validate) start without it. */
 function loadSqlite(): typeof import('better-sqlite3') {
