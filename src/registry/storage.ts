@@ -79,7 +79,7 @@ export class StorageHealth {
     return this.failures;
   }
 
-  /** Called whenever the hub becomes degraded or healthy again, or the kept writes change. */
+  /** Called whenever the hub becomes degraded or healthy again, its reason changes, or the kept writes change. */
   onChange(listener: () => void): void {
     this.listeners.push(listener);
   }
@@ -176,8 +176,13 @@ export class StorageHealth {
       this.log.error({ reason, during: what, err: error }, `storage degraded: ${reason}; the hub keeps running, keeps what it cannot write in memory and retries`);
       this.changed();
     } else {
-      this.current = { ...this.current, reason, error };
+      const before = this.current.reason;
+      // The same failure said without its file ("disk full" after "disk full: …/hub.db") keeps the file.
+      const latest = before.startsWith(`${reason}: `) ? before : reason;
+      this.current = { ...this.current, reason: latest, error };
       this.log.debug({ reason, during: what, err: error }, 'write failed again; retrying');
+      // A reason that says something new (which file is full): what status shows is updated too.
+      if (latest !== before) this.changed();
     }
     this.arm();
   }

@@ -7,6 +7,8 @@ import { getExecution, type Execution } from '../../src/registry/executions.js';
 import { testdir, writeFiles } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { fillDisk } from '../helpers/disk.js';
+import { StorageHealth } from '../../src/registry/storage.js';
+import { HealthFile, readDaemonHealth } from '../../src/daemon/health-file.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -57,6 +59,25 @@ describe('a registry that cannot grow (SQLite: database or disk is full)', () =>
     await eventually(() => expect(hub.executor.unrecordedRuns).toBe(2), 10_000);
     rmSync(filler);
     for (const id of [first.id, second.id]) expect(await hub.executor.wait(id)).toMatchObject({ status: 'success', error: null });
+  });
+
+  it('status reads the latest reason while degraded: a later failure that says more (the file that is full) rewrites the health file', () => {
+    const root = testdir({ '.agent-hub/.keep': '' });
+    const dbFile = path.join(root, '.agent-hub/hub.db');
+    const storage = new StorageHealth({ dbFile, retryMs: 60_000 });
+    onTestFinished(() => void storage.stop());
+    const file = new HealthFile(root);
+    onTestFinished(() => file.remove());
+    storage.onChange(() => file.write({ status: storage.problem ? 'degraded' : 'ok', reasons: storage.problem ? [storage.problem.reason] : [], storage: storage.problem ? { ...storage.problem, unrecordedRuns: 0 } : null }));
+    // First a write with no path in its error (a git object, say), then SQLite's own.
+    storage.note('a run record', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    expect(readDaemonHealth(root)?.reasons).toEqual(['disk full']);
+    storage.note('the registry', Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+    expect(readDaemonHealth(root)?.reasons).toEqual([`disk full: ${dbFile}`]);
+    // The same failure again without its file keeps the file named.
+    storage.note('a run record', Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    expect(readDaemonHealth(root)?.reasons).toEqual([`disk full: ${dbFile}`]);
+    expect(storage.problem?.reason).toBe(`disk full: ${dbFile}`);
   });
 });
 
