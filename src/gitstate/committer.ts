@@ -10,6 +10,7 @@ import type { HealthTracker } from './health.js';
 import { commitMessage, type CommittedRun } from './message.js';
 import { withoutOutputsOverLinks } from './output-links.js';
 import type { Outbox } from './outbox.js';
+import { TRANSCRIPT_SUFFIX } from './records.js';
 import { snapshotFiles } from './snapshot.js';
 import type { StateTarget } from './targets.js';
 
@@ -64,7 +65,8 @@ export class Committer {
       files.push({ path: rel, source: abs });
       snapshot.push(abs);
     }
-    const runIds = new Map(pending.filter((p) => p.kind === 'run' && p.runId).map((p) => [p.path, p.runId as string]));
+    // A run is listed (its trailer) by its record alone: a transcript committed later, once there was room, lists it no second time.
+    const runIds = new Map(pending.filter((p) => p.kind === 'run' && p.runId && !p.path.endsWith(TRANSCRIPT_SUFFIX)).map((p) => [p.path, p.runId as string]));
     let runs: CommittedRun[] = [];
     let outputs = 0;
     // Only what this commit changes is listed: a retry finds runs it already committed.

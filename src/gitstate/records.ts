@@ -12,9 +12,12 @@ export function runFilePath(e: Pick<Execution, 'id' | 'connectorId' | 'createdAt
   return `${RUNS_DIR}/${e.connectorId}/${yyyy}/${mm}/${e.id}.json`;
 }
 
+/** How a run's committed transcript is named: `<run-id>.transcript.jsonl`. */
+export const TRANSCRIPT_SUFFIX = '.transcript.jsonl';
+
 /** `<run-id>.transcript.jsonl` next to the run's record. */
 export function transcriptFilePath(e: Pick<Execution, 'id' | 'connectorId' | 'createdAt'>): string {
-  return runFilePath(e).replace(/\.json$/, '.transcript.jsonl');
+  return runFilePath(e).replace(/\.json$/, TRANSCRIPT_SUFFIX);
 }
 
 /**

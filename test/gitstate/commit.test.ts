@@ -6,7 +6,7 @@ import { git, gitdir, writeFiles } from '../helpers/repo.js';
 import { fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { cli } from '../helpers/cli.js';
 import { runFilePath } from '../../src/gitstate/records.js';
-import { queuedFiles } from '../../src/registry/git-outbox.js';
+import { queueFile, queuedFiles } from '../../src/registry/git-outbox.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -54,6 +54,22 @@ describe('state commits on the checked-out branch', () => {
     const head = git(root, 'rev-parse', 'HEAD');
     expect((await hub.gitState.commit()).sha).toBeNull();
     expect(git(root, 'rev-parse', 'HEAD')).toBe(head);
+  });
+
+  it('a commit that changes only a run\'s transcript (its write waited for disk space) does not list the run again', async () => {
+    const { root, hub, run } = await hubRepo();
+    const a = await run('a');
+    expect((await hub.gitState.commit()).runs).toBe(1);
+    // The transcript comes again later, as one written once space returned does after its record was committed.
+    const transcript = runFilePath(a).replace(/\.json$/, '.transcript.jsonl');
+    const abs = path.join(root, '.agent-hub', 'pending', transcript); // where records wait to be committed
+    mkdirSync(path.dirname(abs), { recursive: true });
+    writeFileSync(abs, `${git(root, 'show', `HEAD:${transcript}`)}{"type":"late"}\n`);
+    queueFile(hub.db, { path: transcript, kind: 'run', runId: a.id });
+    const later = await hub.gitState.commit();
+    expect(git(root, 'show', '--name-only', '--format=', later.sha ?? 'HEAD')).toContain(transcript);
+    expect(later.runs).toBe(0);
+    expect(git(root, 'log', '--format=%h', `--grep=Agent-Hub-Run: ${a.id}`).split('\n')).toHaveLength(1);
   });
 
   it('leaves a user\'s staged and unstaged changes exactly as they were', async () => {
