@@ -2,7 +2,8 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { DesiredFile, Observed } from '../core/plan.js';
 import { HUB_FILE, readHubBytes } from '../spec/hub-file.js';
-import { CONNECTORS_DIR, PARTIALS_DIR, addUnreadable, loadPartials, repoRoot, type DesiredState, type SourceCache } from '../spec/load.js';
+import { CONNECTORS_DIR, PARTIALS_DIR, addUnreadable, asDesired, loadPartials, repoRoot, type DesiredState, type SourceCache } from '../spec/load.js';
+import { specDefaults } from '../spec/normalize.js';
 import { readOrMissing, sourceHash } from '../spec/file-keys.js';
 
 /** The desired and observed state of just the files a file event named, for plan(). */
@@ -47,8 +48,7 @@ export async function loadChanged(rootDir: string, all: Observed, cache: SourceC
   const hub = (await import('../spec/hub-config.js')).parseHubConfig(readHubBytes(root));
   const { partials, diagnostics } = loadPartials(root);
   if (hub.diagnostics.length || diagnostics.some((d) => d.severity === 'error')) return undefined;
-  const { timezone, timeout } = hub.config.defaults ?? {};
-  const defaults = { ...(timezone ? { timezone } : {}), ...(timeout ? { timeout } : {}) };
+  const ctx = { root, partials, defaults: specDefaults(hub.config.defaults) };
   const { checkConnectorFile } = await import('../spec/check.js');
 
   const files: DesiredFile[] = [];
@@ -59,10 +59,10 @@ export async function loadChanged(rootDir: string, all: Observed, cache: SourceC
       addUnreadable(root, cache.digest, file, files, deps); // or nothing, removed
       continue;
     }
-    const { deps: fileDeps, ...checked } = checkConnectorFile({ root, partials, defaults }, file, bytes);
+    const checked = checkConnectorFile(ctx, file, bytes);
     // No stat key: the next full pass reads the file once and records it.
-    files.push({ ...checked, sourceHash: sourceHash(root, cache.digest, bytes, fileDeps) });
-    deps.set(file, fileDeps);
+    files.push(asDesired(checked, sourceHash(root, cache.digest, bytes, checked.deps)));
+    deps.set(file, checked.deps);
   }
 
   // The connectors these files claim, claimed, or hold: when another file has a say in any of them, the whole repository decides.

@@ -11,6 +11,7 @@ import { whyUnreadable } from './unreadable.js';
 import { readOrMissing, readWithKey, sourceHash, statFiles } from './file-keys.js';
 import type { Partials, PartialFile } from './template-check.js';
 import type { CheckedFile } from './check.js';
+import { specDefaults } from './normalize.js';
 
 export const CONNECTORS_DIR = 'connectors';
 export const PARTIALS_DIR = 'connectors/partials';
@@ -166,8 +167,8 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   const files: DesiredFile[] = [];
   const deps = new Map<string, string[]>();
   let checked = 0;
-  let check: typeof import('./check.js').checkConnectorFile | undefined;
-  let ctx: import('./check.js').CheckContext | undefined;
+  /** The checks and what they need to know, made at the first file that needs checking. */
+  let checking: { check: typeof import('./check.js').checkConnectorFile; ctx: import('./check.js').CheckContext } | undefined;
 
   const links = new Set<string>();
   for (const file of listConnectorFiles(root, links)) {
@@ -199,13 +200,8 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
       deps.set(file, cached.deps);
       continue;
     }
-    if (!check || !ctx) {
-      // Once, at the first file that needs checking: the checks' modules and hub.yaml's defaults.
-      check = (await import('./check.js')).checkConnectorFile;
-      const { timezone, timeout } = (await hubConfig()).config.defaults ?? {};
-      ctx = { root, partials, defaults: { ...(timezone ? { timezone } : {}), ...(timeout ? { timeout } : {}) } };
-    }
-    const desired = check(ctx, file, bytes, links.has(file));
+    checking ??= { check: (await import('./check.js')).checkConnectorFile, ctx: { root, partials, defaults: specDefaults((await hubConfig()).config.defaults) } };
+    const desired = checking.check(checking.ctx, file, bytes, links.has(file));
     const fileDeps = desired.deps;
     checked++;
     const sameDeps = (cached?.deps ?? []).join('\0') === fileDeps.join('\0');
@@ -216,9 +212,10 @@ export async function loadDesired(rootDir: string, cache: SourceCache = { digest
   return { root, digest, partials, files, deps, global: [...(hub?.diagnostics ?? []), ...partialErrors], checked };
 }
 
-/** A checked file as desired state: its fields without deps, built by assignment (5,000 on a cold apply). */
-function asDesired(c: CheckedFile, sourceHash: string, statKey: string): DesiredFile {
-  const out: DesiredFile = { path: c.path, sourceHash, statKey, diagnostics: c.diagnostics };
+/** A checked file as desired state: its fields without deps, built by assignment (5,000 on a cold apply); reconcile/changed.ts's too. */
+export function asDesired(c: CheckedFile, sourceHash: string, statKey?: string): DesiredFile {
+  const out: DesiredFile = { path: c.path, sourceHash, diagnostics: c.diagnostics };
+  if (statKey !== undefined) out.statKey = statKey;
   if (c.id !== undefined) out.id = c.id;
   if (c.specHash !== undefined) out.specHash = c.specHash;
   if (c.version !== undefined) out.version = c.version;

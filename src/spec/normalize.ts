@@ -7,6 +7,14 @@ export interface SpecDefaults {
   timeout?: string;
 }
 
+/** hub.yaml's `defaults:` as a connector inherits them: only those set. */
+export function specDefaults(d: SpecDefaults | undefined): SpecDefaults {
+  const out: SpecDefaults = {};
+  if (d?.timezone) out.timezone = d.timezone;
+  if (d?.timeout) out.timeout = d.timeout;
+  return out;
+}
+
 type Raw = Record<string, unknown>;
 
 /**
