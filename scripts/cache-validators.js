@@ -43,7 +43,8 @@ for (const name of ['connector', 'hub']) {
   const script = new Script(wrapScript(readFileSync(file, 'utf8')), { filename: file });
   const module = { exports: {} };
   script.runInThisContext()(module, module.exports, createRequire(file));
-  const options = { schema: module.exports.CORE_SCHEMA, json: false, maxDepth: 64 };
+  const { MAX_NESTING } = await import(path.join(root, 'dist/core/depth.js'));
+  const options = { schema: module.exports.CORE_SCHEMA, json: false, maxDepth: MAX_NESTING }; // as src/spec/yaml.ts parses
   const examples = path.join(root, 'examples');
   for (const f of readdirSync(path.join(examples, 'connectors')).filter((n) => /\.ya?ml$/.test(n))) module.exports.load(readFileSync(path.join(examples, 'connectors', f), 'utf8'), options);
   module.exports.load(readFileSync(path.join(examples, 'hub.yaml'), 'utf8'), options);

@@ -3,9 +3,12 @@ import path from 'node:path';
 import type { TranscriptEvent } from '../agents/transcript.js';
 import { STATE_DIR } from '../registry/db.js';
 
+/** How a committed transcript's name ends: `<run-id>.transcript.jsonl`. */
+export const TRANSCRIPT_SUFFIX = '.transcript.jsonl';
+
 /** A committed transcript's file name, next to its run record `<run-id>.json`. */
 export function transcriptName(runId: string): string {
-  return `${runId}.transcript.jsonl`;
+  return `${runId}${TRANSCRIPT_SUFFIX}`;
 }
 
 /** Where the hub writes a run's transcript as it happens: `.agent-hub/transcripts/<run-id>.jsonl`. */

@@ -10,7 +10,7 @@ import type { HealthTracker } from './health.js';
 import { commitMessage, type CommittedRun } from './message.js';
 import { withoutOutputsOverLinks } from './output-links.js';
 import type { Outbox } from './outbox.js';
-import { TRANSCRIPT_SUFFIX } from './records.js';
+import { TRANSCRIPT_SUFFIX } from '../execute/transcript-files.js';
 import { snapshotFiles } from './snapshot.js';
 import type { StateTarget } from './targets.js';
 

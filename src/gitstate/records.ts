@@ -1,4 +1,5 @@
 import type { Execution } from '../registry/executions.js';
+import { TRANSCRIPT_SUFFIX } from '../execute/transcript-files.js';
 import { canonicalJson } from '../spec/hash.js';
 import { jsonErrorPosition } from '../core/json-error.js';
 
@@ -11,9 +12,6 @@ export function runFilePath(e: Pick<Execution, 'id' | 'connectorId' | 'createdAt
   const [yyyy, mm] = e.createdAt.slice(0, 7).split('-');
   return `${RUNS_DIR}/${e.connectorId}/${yyyy}/${mm}/${e.id}.json`;
 }
-
-/** How a run's committed transcript is named: `<run-id>.transcript.jsonl`. */
-export const TRANSCRIPT_SUFFIX = '.transcript.jsonl';
 
 /** `<run-id>.transcript.jsonl` next to the run's record. */
 export function transcriptFilePath(e: Pick<Execution, 'id' | 'connectorId' | 'createdAt'>): string {
