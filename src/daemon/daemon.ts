@@ -48,6 +48,13 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   let hub: Hub;
   try {
     hub = new Hub({ repo: root, log, env });
+    // A second Ctrl-C: no drain, but no agent left running either, nor a run shown as running.
+    const forced = hub;
+    signals.onForceExit(() => {
+      const count = forced.abandon();
+      if (count) log.warn({ count }, 'agents killed; their runs are recorded as interrupted (run records are written at the next start)');
+      release();
+    });
     await hub.start({ commitLoop: !o.initOnly });
   } catch (err) {
     signals.close();

@@ -11,8 +11,8 @@ export type StopSignal = 'SIGTERM' | 'SIGINT';
  * - SIGTERM, SIGINT: the first asks for a drain (`stopRequested`). A repeated SIGTERM is
  *   logged and ignored: the drain is bounded by shutdown.gracePeriod, and systemd or a
  *   container runtime sends SIGKILL after its own stop timeout. A second SIGINT is a person
- *   pressing Ctrl-C again: the process exits at once (130), and runs still going are marked
- *   interrupted at the next start.
+ *   pressing Ctrl-C again: what `onForceExit` set is done (the daemon kills its agents and
+ *   records their runs as interrupted), and the process exits at once (130).
  * - SIGHUP: a reconcile once the hub is ready; before that it is ignored, not fatal.
  */
 export class DaemonSignals {
@@ -20,6 +20,7 @@ export class DaemonSignals {
   private requested: StopSignal | undefined;
   private resolveStop!: (signal: StopSignal) => void;
   private hangup: (() => void) | undefined;
+  private forceExit: (() => void) | undefined;
   private readonly handlers: Array<[NodeJS.Signals, () => void]>;
 
   constructor(private readonly log: Logger, private readonly exitNow: (code: number) => void = (code) => process.exit(code)) {
@@ -38,6 +39,11 @@ export class DaemonSignals {
     this.hangup = fn;
   }
 
+  /** What a second SIGINT does, synchronously, before the process exits with 130. */
+  onForceExit(fn: () => void): void {
+    this.forceExit = fn;
+  }
+
   /** Removes the listeners (for in-process use; the CLI exits with them installed). */
   close(): void {
     for (const [signal, handler] of this.handlers) process.off(signal, handler);
@@ -50,7 +56,12 @@ export class DaemonSignals {
       return;
     }
     if (signal === 'SIGINT' && this.requested === 'SIGINT') {
-      this.log.warn({ signal }, 'second SIGINT: exiting now without waiting for running runs (they are marked interrupted at the next start)');
+      this.log.warn({ signal }, 'second SIGINT: exiting now; running agents are killed and their runs recorded as interrupted');
+      try {
+        this.forceExit?.();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'could not stop the agents at the forced exit; they are stopped at the next start');
+      }
       this.exitNow(130);
       return;
     }

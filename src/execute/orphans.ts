@@ -59,3 +59,19 @@ export async function stopOrphans(db: Db, log: Logger, graceMs: number): Promise
   sweepRunCgroups(log);
   return owned;
 }
+
+/**
+ * At a forced exit (a second Ctrl-C): SIGKILL, at once and synchronously, to the agents this
+ * process started (their group, their cgroup, what of the run left both), as the process
+ * exits right after and no drain follows. Returns their run ids.
+ */
+export function killOwnAgents(db: Db): string[] {
+  const killed: string[] = [];
+  for (const row of runningAgents(db)) {
+    const p = parse(row.agentProcess);
+    if (!p || p.hub?.pid !== process.pid) continue;
+    new ProcessTree(p.pid, row.id, p.cgroup ? RunCgroup.at(p.cgroup) : null).signal('SIGKILL');
+    killed.push(row.id);
+  }
+  return killed;
+}

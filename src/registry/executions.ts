@@ -221,6 +221,12 @@ export function failInterrupted(db: Db, now = new Date(), except: readonly strin
     .run(now.toISOString(), JSON.stringify(except)).changes;
 }
 
+/** Marks these runs, where still running, as failed (kind interrupted) with `error`; returns how many. */
+export function interruptRuns(db: Db, ids: readonly string[], error: string, now = new Date()): number {
+  return db.prepare(`UPDATE executions SET status = 'failed', error_kind = 'interrupted', finished_at = ?, error = ?
+    WHERE status = 'running' AND id IN (SELECT value FROM json_each(?))`).run(now.toISOString(), error, JSON.stringify(ids)).changes;
+}
+
 /** Retries recorded and waiting for their backoff to end. */
 export function waitingRetries(db: Db): Array<{ id: string; connectorId: string; notBefore: string }> {
   return db.prepare("SELECT id, connector_id AS connectorId, not_before AS notBefore FROM executions WHERE status = 'pending' AND not_before IS NOT NULL ORDER BY not_before").all() as Array<{ id: string; connectorId: string; notBefore: string }>;

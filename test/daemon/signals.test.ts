@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { git, gitdir } from '../helpers/repo.js';
 import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
 import { startDaemon } from '../helpers/daemon.js';
+import { running } from '../helpers/procs.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
 
@@ -57,4 +58,31 @@ describe('stopping the daemon under load', () => {
       expect(rows.length).toBeGreaterThan(i);
     }
   }, 60_000);
+
+  it('a second Ctrl-C exits at once (130), stops the agents and records their runs as interrupted', async () => {
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'hub.yaml': 'state:\n  commitInterval: 200ms\n', 'connectors/long.yaml': yaml({ prompt: 'long\n@fake sleep 60', schedule: '* * * * * *' }) });
+    const d = await startDaemon(root, fakeClaudeEnv().env);
+    await eventually(() => expect(d.logs.some((l) => l.msg === 'run started')).toBe(true), 5000);
+    const db = new Database(path.join(root, '.agent-hub/hub.db'), { readonly: true });
+    const agent = () => db.prepare("SELECT id, agent_process AS p FROM executions WHERE status = 'running'").get() as { id: string; p: string | null } | undefined;
+    await eventually(() => expect(agent()?.p).toBeTruthy(), 5000);
+    const { id, p } = agent() as { id: string; p: string };
+    const pid = (JSON.parse(p) as { pid: number }).pid;
+    d.proc.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 200));
+    d.proc.kill('SIGINT');
+    expect(await d.exited).toBe(130);
+    // What `agent-hub status` reads says so at once, not only after the next start.
+    const row = db.prepare('SELECT status, error_kind AS errorKind FROM executions WHERE id = ?').get(id);
+    db.close();
+    expect(row).toEqual({ status: 'failed', errorKind: 'interrupted' });
+    // The agent (its own process group) is not left running and spending.
+    await eventually(() => expect(running(pid)).toBe(false), 5000);
+    // The next start commits its record; nothing is left for it to mark.
+    const next = await startDaemon(root, fakeClaudeEnv().env);
+    await eventually(() => expect(recorded(root).committed.has(id)).toBe(true), 10_000);
+    expect(next.logs.filter((l) => String(l.msg).includes('marked failed (interrupted)'))).toEqual([]);
+    next.proc.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+  }, 30_000);
 });
