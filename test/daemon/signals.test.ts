@@ -60,7 +60,7 @@ describe('stopping the daemon under load', () => {
   }, 60_000);
 
   it('a second Ctrl-C exits at once (130), stops the agents and records their runs as interrupted', async () => {
-    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'hub.yaml': 'state:\n  commitInterval: 200ms\n', 'connectors/long.yaml': yaml({ prompt: 'long\n@fake sleep 60', schedule: '* * * * * *' }) });
+    const root = gitdir({ '.gitignore': '.agent-hub/\n', 'hub.yaml': 'state:\n  commitInterval: 200ms\nshutdown:\n  gracePeriod: 1s\n', 'connectors/long.yaml': yaml({ prompt: 'long\n@fake sleep 60', schedule: '* * * * * *' }) });
     const d = await startDaemon(root, fakeClaudeEnv().env);
     await eventually(() => expect(d.logs.some((l) => l.msg === 'run started')).toBe(true), 5000);
     const db = new Database(path.join(root, '.agent-hub/hub.db'), { readonly: true });
@@ -78,7 +78,8 @@ describe('stopping the daemon under load', () => {
     expect(row).toEqual({ status: 'failed', errorKind: 'interrupted' });
     // The agent (its own process group) is not left running and spending.
     await eventually(() => expect(running(pid)).toBe(false), 5000);
-    // The next start commits its record; nothing is left for it to mark.
+    // The next start commits its record; nothing is left for it to mark (its own run of
+    // `long` is cancelled by its stop after the 1 s grace).
     const next = await startDaemon(root, fakeClaudeEnv().env);
     await eventually(() => expect(recorded(root).committed.has(id)).toBe(true), 10_000);
     expect(next.logs.filter((l) => String(l.msg).includes('marked failed (interrupted)'))).toEqual([]);
