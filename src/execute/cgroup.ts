@@ -1,6 +1,7 @@
 import { constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { bootId, ownIdentity, stillRunning, type ProcessIdentity } from './procfs.js';
 
 /**
  * A cgroup (v2) of its own for one run, where the system lets the hub make one: Linux
@@ -17,6 +18,22 @@ export class RunCgroup {
   static readonly PREFIX = 'agent-hub-run.';
 
   /**
+   * A run's cgroup is named by the run and by the process that made it (the hub, a worker,
+   * `agent-hub run`): `agent-hub-run.<run id>.<pid>-<start time>`. Once that process is gone,
+   * what still runs in it has no one to record it, and any agent-hub start may kill it.
+   */
+  static nameOf(runId: string, owner: ProcessIdentity | null = ownIdentity()): string {
+    return `${RunCgroup.PREFIX}${runId}${owner ? `.${owner.pid}-${owner.startTime}` : ''}`;
+  }
+
+  /** The process that made a run's cgroup, from its name; null for a name without one (an older agent-hub's). */
+  static ownerOf(name: string): ProcessIdentity | null {
+    const m = /\.(\d+)-(\d+)$/.exec(name);
+    const boot = bootId();
+    return m && boot ? { pid: Number(m[1]), startTime: m[2] as string, bootId: boot } : null;
+  }
+
+  /**
    * Starts `start()`'s process inside a new cgroup for the run, or returns null (and
    * starts nothing) where the system allows none. The hub steps into the cgroup for the
    * moment of the fork, so the child is in it from its first instruction: moving it in
@@ -26,7 +43,7 @@ export class RunCgroup {
   static spawnInside<T>(runId: string, start: () => T): { cgroup: RunCgroup; started: T } | null {
     const parent = ownCgroupDir();
     if (!parent) return null;
-    const dir = path.join(parent, `${RunCgroup.PREFIX}${runId}`);
+    const dir = path.join(parent, RunCgroup.nameOf(runId));
     const cgroup = new RunCgroup(dir);
     for (let tries = 3; ; tries--) {
       try {
@@ -79,19 +96,25 @@ export class RunCgroup {
   }
 
   /**
-   * At the start of a hub or worker: removes the run cgroups under this process's own
-   * cgroup that are empty, which a killed agent-hub process (SIGKILL, OOM, power cut)
-   * left behind: nothing else ever would. Only an empty cgroup can be removed (the kernel
-   * refuses rmdir of one with processes or children of its own: EBUSY), so no process is
-   * ever touched, and a live run of another process sharing this cgroup (workers on one
-   * machine, `agent-hub run` in a terminal, another repository's hub) is safe: its cgroup
-   * is empty only between its mkdir and the first process moved in, which spawnInside()
-   * redoes, and after its agent ended, when its own remove() finds it gone. A non-empty
-   * one is `busy`, left to the crash recovery that knows its run (stopOrphans at a hub's
-   * start), and removed by a later sweep once empty. Returns what it removed at once.
+   * At the start of a hub or worker: cleans up the run cgroups under this process's own
+   * cgroup that a killed agent-hub process (SIGKILL, OOM, power cut) left behind: nothing
+   * else ever would.
+   * - An empty one is removed (the kernel refuses rmdir of one with processes or children
+   *   of its own: EBUSY). A live run of another process sharing this cgroup (workers on one
+   *   machine, `agent-hub run` in a terminal, another repository's hub) is safe: its cgroup
+   *   is empty only between its mkdir and the first process moved in, which spawnInside()
+   *   redoes, and after its agent ended, when its own remove() finds it gone.
+   * - One with processes whose maker is gone (its name says which, see nameOf): an agent no
+   *   one will record (a killed worker's, a killed `agent-hub run`'s) is killed (cgroup.kill)
+   *   and the cgroup removed. A hub's own killed runs are stopped before, gently, by the
+   *   crash recovery that knows them (stopOrphans).
+   * - One whose maker still runs, or an older agent-hub's without a maker in its name, is
+   *   `busy`: left alone, and removed by a later sweep once empty.
+   * Returns what it removed, killed and left alone.
    */
-  static sweep(): { removed: string[]; busy: string[] } {
+  static sweep(): { removed: string[]; killed: string[]; busy: string[] } {
     const removed: string[] = [];
+    const killed: string[] = [];
     const busy: string[] = [];
     const parent = ownCgroupDir();
     let names: string[] = [];
@@ -109,12 +132,17 @@ export class RunCgroup {
         // ENOENT: its owner removed it meanwhile; anything else (EACCES): not ours to remove.
         if ((err as NodeJS.ErrnoException).code !== 'EBUSY') continue;
         const cgroup = new RunCgroup(dir);
+        const owner = RunCgroup.ownerOf(name);
         // No process listed, yet busy: killed ones the kernel has not released yet. Tried again for a few seconds.
         if (cgroup.pids().length === 0) cgroup.remove();
-        else busy.push(dir);
+        else if (owner && !stillRunning(owner)) {
+          cgroup.kill();
+          cgroup.remove();
+          killed.push(dir);
+        } else busy.push(dir);
       }
     }
-    return { removed, busy };
+    return { removed, killed, busy };
   }
 
   /** The processes in it now. */
@@ -191,12 +219,14 @@ export function ownCgroupDir(): string | null {
 }
 
 /**
- * Removes the empty run cgroups a killed hub, worker or `agent-hub run` left under this
- * process's cgroup (see RunCgroup.sweep); called at a hub's start (by stopOrphans, once
- * the agents it stopped are gone) and at a worker's. Processes are never touched here.
+ * Cleans up the run cgroups a killed hub, worker or `agent-hub run` left under this
+ * process's cgroup (see RunCgroup.sweep): the empty ones removed, the agents no one will
+ * record killed. Called at a hub's start (by stopOrphans, once the agents it stopped are
+ * gone) and at a worker's.
  */
 export function sweepRunCgroups(log: Logger): void {
-  const { removed, busy } = RunCgroup.sweep();
+  const { removed, killed, busy } = RunCgroup.sweep();
   if (removed.length) log.info({ count: removed.length }, 'empty run cgroups left by a killed agent-hub process were removed');
-  if (busy.length) log.debug({ cgroups: busy }, 'run cgroups with processes left alone: live runs, or agents of a killed worker still running');
+  if (killed.length) log.warn({ cgroups: killed }, 'agents a killed agent-hub process (a worker, agent-hub run) left running were killed: no one would record them');
+  if (busy.length) log.debug({ cgroups: busy }, 'run cgroups with processes left alone: live runs of live agent-hub processes');
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { ProcessResult } from '../agents/types.js';
 import { withoutStack } from '../os/no-stack.js';
 import { RunCgroup } from './cgroup.js';
-import { identify, type ProcessIdentity } from './procfs.js';
+import { identify, ownIdentity, type ProcessIdentity } from './procfs.js';
 import { ProcessTree, RUN_ID_VAR } from './tree.js';
 
 export interface SpawnOptions {
@@ -48,14 +48,6 @@ export interface SpawnResult extends ProcessResult {
 
 const STDERR_TAIL_BYTES = 8 * 1024;
 
-let ownIdentity: ProcessIdentity | null | undefined;
-
-/** This process's identity: the same for its whole life, so /proc is read for it once. */
-function hubIdentity(): ProcessIdentity | null {
-  if (ownIdentity === undefined) ownIdentity = identify(process.pid);
-  return ownIdentity;
-}
-
 /** How often the agent's process tree is looked at while it runs (Linux), to know its descendants. */
 const WATCH_EVERY_MS = 1000;
 /** After the final SIGKILL: time for the kernel to end the processes and close their pipes. */
@@ -96,7 +88,7 @@ export function spawnAgent(o: SpawnOptions): Promise<SpawnResult> {
   withoutStack(() => child.stdin?.end(o.input));
   const { pid } = child;
   const tree = new ProcessTree(pid, o.runId, cgroup);
-  if (pid !== undefined) o.onSpawn?.({ pid, process: identify(pid), hub: hubIdentity(), cgroup: cgroup?.dir ?? null });
+  if (pid !== undefined) o.onSpawn?.({ pid, process: identify(pid), hub: ownIdentity(), cgroup: cgroup?.dir ?? null });
 
   const chunks: Buffer[] = [];
   let kept = 0;

@@ -62,6 +62,14 @@ export function identify(pid: number): ProcessIdentity | null {
   return stat && boot ? { pid, startTime: stat.startTime, bootId: boot } : null;
 }
 
+let own: ProcessIdentity | null | undefined;
+
+/** This process's identity: the same for its whole life, so /proc is read for it once. */
+export function ownIdentity(): ProcessIdentity | null {
+  if (own === undefined) own = identify(process.pid);
+  return own;
+}
+
 /** True when this exact process still runs: same boot, same start time, not a zombie. */
 export function stillRunning(id: ProcessIdentity): boolean {
   const stat = procStat(id.pid);

@@ -74,7 +74,7 @@ describe('descendants that leave the process group', () => {
     const { hub } = await hubWith({ 'connectors/cg.yaml': sh('cat /proc/self/cgroup & wait') });
     const e = await runOnce(hub, 'cg');
     expect(e.status).toBe('success');
-    expect(e.result).toMatch(new RegExp(`^0::.*/agent-hub-run\\.${e.id}$`, 'm'));
+    expect(e.result).toMatch(new RegExp(`^0::.*/agent-hub-run\\.${e.id}\\.${process.pid}-\\d+$`, 'm'));
     expect(readFileSync('/proc/self/cgroup', 'utf8')).toBe(own);
   }, 15_000);
 });
