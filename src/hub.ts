@@ -4,7 +4,7 @@ import { SlotRunner } from './hub-slots.js';
 import type { Executor, SubmitResult } from './execute/executor.js';
 import { DEFAULT_KILL_GRACE_MS } from './execute/backend.js';
 import { createExecution } from './execute/factory.js';
-import { killOwnAgents, stopOrphans } from './execute/orphans.js';
+import { abandonOwnRuns, stopOrphans } from './execute/orphans.js';
 import { adoptableRuns } from './execute/queue/adopt.js';
 import { silentLogger, type Logger } from './log/logger.js';
 import type { ReconcileResult } from './reconcile/reconcile.js';
@@ -14,7 +14,7 @@ import { ScheduleSync } from './hub-schedule.js';
 import { StorageHealth, type StorageProblem } from './registry/storage.js';
 import { readHubBytes } from './spec/hub-file.js';
 import { dbPath, openDb, type Db } from './registry/db.js';
-import { failInterrupted, interruptRuns } from './registry/executions.js';
+import { failInterrupted } from './registry/executions.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { HubConfigError, loadHubConfig, type HubConfig } from './spec/hub-config.js';
 import { repoRoot } from './spec/load.js';
@@ -227,13 +227,9 @@ export class Hub {
     };
   }
 
-  /**
-   * A forced exit (a second Ctrl-C), synchronous as the process exits next: the agents this
-   * process runs are killed and their runs recorded as interrupted, so that `status` says so
-   * now; their run records are written at the next start. Returns how many.
-   */
+  /** A forced exit (a second Ctrl-C): the agents this process runs killed, their runs recorded as interrupted (see abandonOwnRuns). */
   abandon(): number {
-    return interruptRuns(this.db, killOwnAgents(this.db), 'the hub was stopped (a second Ctrl-C) before this run finished', this.now());
+    return abandonOwnRuns(this.db, this.now());
   }
 
   /** Stops scheduling, drains running runs (grace period, then cancel), closes the database. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { Db } from '../registry/db.js';
-import { runningAgents } from '../registry/executions.js';
+import { interruptRuns, runningAgents } from '../registry/executions.js';
 import { RunCgroup, sweepRunCgroups } from './cgroup.js';
 import type { AgentProcess } from './process.js';
 import { stillRunning, type ProcessIdentity } from './procfs.js';
@@ -61,11 +61,12 @@ export async function stopOrphans(db: Db, log: Logger, graceMs: number): Promise
 }
 
 /**
- * At a forced exit (a second Ctrl-C): SIGKILL, at once and synchronously, to the agents this
- * process started (their group, their cgroup, what of the run left both), as the process
- * exits right after and no drain follows. Returns their run ids.
+ * At a forced exit (a second Ctrl-C), synchronous as the process exits next: SIGKILL, at
+ * once, to the agents this process started (their group, their cgroup, what of the run left
+ * both), and their runs recorded as interrupted, so that `status` says so now; their run
+ * records are written at the next start. Returns how many.
  */
-export function killOwnAgents(db: Db): string[] {
+export function abandonOwnRuns(db: Db, now: Date): number {
   const killed: string[] = [];
   for (const row of runningAgents(db)) {
     const p = parse(row.agentProcess);
@@ -73,5 +74,5 @@ export function killOwnAgents(db: Db): string[] {
     new ProcessTree(p.pid, row.id, p.cgroup ? RunCgroup.at(p.cgroup) : null).signal('SIGKILL');
     killed.push(row.id);
   }
-  return killed;
+  return interruptRuns(db, killed, 'stopped (a second Ctrl-C) before this run finished', now);
 }

@@ -1,13 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { cli } from '../helpers/cli.js';
 import { testdir } from '../helpers/repo.js';
-import { fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { eventually, fakeClaudeEnv } from '../helpers/fake-agent.js';
+import { running } from '../helpers/procs.js';
 import { dbPath, openDb } from '../../src/registry/db.js';
 import { reconcile } from '../../src/reconcile/reconcile.js';
 
 const yaml = (o: Record<string, unknown>) => JSON.stringify(o);
+const BIN = fileURLToPath(new URL('../../bin/agent-hub.js', import.meta.url));
 
 describe('agent-hub run, history, show', () => {
   it('--dry-run prints the exact argv and prompt, spawns nothing and records nothing', async () => {
@@ -114,4 +118,30 @@ describe('agent-hub run, history, show', () => {
     expect(broken.stdout).toContain('Done: n=4');
     expect(existsSync(path.join(root, '.agent-hub/hub.db'))).toBe(true);
   });
+
+  it('Ctrl-C cancels the run; a second Ctrl-C kills an agent that ignores SIGTERM at once, records the run interrupted and exits 130', async () => {
+    // The agent ignores SIGTERM (and so does its sleep, which inherits that): a cancel waits the kill grace for it.
+    const root = testdir({ 'connectors/stubborn.yaml': yaml({ prompt: 'x', agent: { type: 'command', command: ['sh', '-c', 'trap "" TERM; sleep 30'] } }) });
+    const proc = spawn(process.execPath, [BIN, 'run', 'stubborn', '--repo', root], { env: { ...process.env, NO_COLOR: '1' }, stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+    onTestFinished(() => void proc.kill('SIGKILL'));
+    const row = () => {
+      if (!existsSync(dbPath(root))) return undefined;
+      const db = openDb(dbPath(root));
+      try {
+        return db.prepare('SELECT status, error_kind AS errorKind, agent_process AS agent FROM executions').get() as { status: string; errorKind: string | null; agent: string | null } | undefined;
+      } finally {
+        db.close();
+      }
+    };
+    await eventually(() => expect(row()?.agent).toBeTruthy(), 10_000);
+    const pid = (JSON.parse(row()?.agent as string) as { pid: number }).pid;
+    proc.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(running(pid)).toBe(true); // still in its grace period
+    proc.kill('SIGINT');
+    expect(await exited).toEqual({ code: 130, signal: null });
+    expect(row()).toMatchObject({ status: 'failed', errorKind: 'interrupted' });
+    await eventually(() => expect(running(pid)).toBe(false), 2000);
+  }, 30_000);
 });

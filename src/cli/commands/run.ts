@@ -3,6 +3,7 @@ import { followCommits } from '../../reconcile/commits.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { getConnector } from '../../registry/connectors.js';
 import { createExecution } from '../../execute/factory.js';
+import { abandonOwnRuns } from '../../execute/orphans.js';
 import { configuredBackend } from '../../execute/queue/index.js';
 import { findAgentType, unknownAgentType } from '../../agents/index.js';
 import { shellLine } from '../../agents/result.js';
@@ -78,9 +79,20 @@ export async function run(id: string, opts: RunOptions): Promise<void> {
     if (process.stderr.isTTY && !opts.json && submitted.status === 'queued') {
       live.subscribe(submitted.id, (e) => e.kind !== 'end' && process.stderr.write(color.dim(`${formatEvent(e)}\n`)));
     }
-    const interrupt = () => executor.cancel(submitted.id, 'interrupted from the terminal');
-    process.once('SIGINT', interrupt);
-    process.once('SIGTERM', interrupt);
+    // Ctrl-C or SIGTERM cancels the run (its agent gets the kill grace); a second Ctrl-C does
+    // not wait for that: the agent is killed, the run recorded as interrupted, exit 130.
+    let cancelling = false;
+    const interrupt = (signal: NodeJS.Signals) => {
+      if (!cancelling) {
+        cancelling = true;
+        executor.cancel(submitted.id, 'interrupted from the terminal');
+      } else if (signal === 'SIGINT') {
+        abandonOwnRuns(db, new Date());
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
     const execution = submitted.status === 'failed' ? await executor.wait(submitted.id) : await executor.waitFinal(submitted.id);
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
