@@ -5,6 +5,10 @@ import { Hub } from '../../src/hub.js';
 import { dbPath, openDb } from '../../src/registry/db.js';
 import { getExecution, insertExecution, markRunning } from '../../src/registry/executions.js';
 import { testdir } from '../helpers/repo.js';
+import { eventually } from '../helpers/fake-agent.js';
+import { abandonOwnRuns } from '../../src/execute/orphans.js';
+import { reconcile } from '../../src/reconcile/reconcile.js';
+import { identify, type ProcessIdentity } from '../../src/execute/procfs.js';
 import { running } from '../helpers/procs.js';
 
 describe('agents a crash left running', () => {
@@ -32,5 +36,33 @@ describe('agents a crash left running', () => {
     onTestFinished(() => hub.stop(0));
     expect(getExecution(hub.db, 'r1')).toMatchObject({ status: 'failed', errorKind: 'interrupted' });
     expect(running(pid)).toBe(true);
+  });
+
+  it('a forced exit kills the agents this very process started and records their runs interrupted; a row of an earlier process that had its pid is left alone', async () => {
+    const root = testdir({ 'connectors/a.yaml': JSON.stringify({ prompt: 'x' }) });
+    const db = openDb(dbPath(root));
+    onTestFinished(() => {
+      db.close();
+    });
+    await reconcile(root, db);
+    // Two agents, each leading its own group as a spawned agent does.
+    const mine = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const stranger = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    onTestFinished(() => {
+      mine.kill('SIGKILL');
+      stranger.kill('SIGKILL');
+    });
+    const self = identify(process.pid) as ProcessIdentity;
+    const agentOf = (p: typeof mine, hub: ProcessIdentity) => ({ pid: p.pid as number, process: identify(p.pid as number), hub, cgroup: null });
+    for (const [id, p, hub] of [['r-mine', mine, self], ['r-earlier', stranger, { ...self, startTime: '1' }]] as const) {
+      insertExecution(db, { id, connectorId: 'a', trigger: 'api', attempt: 1, parentId: null, specHash: 'h', gitCommit: null, scheduledFor: null, inputs: {}, createdAt: new Date() });
+      markRunning(db, id, { startedAt: new Date(), renderedPrompt: 'x', argv: ['sleep'], agentProcess: agentOf(p, hub) });
+    }
+    expect(abandonOwnRuns(db, new Date())).toBe(1);
+    expect(getExecution(db, 'r-mine')).toMatchObject({ status: 'failed', errorKind: 'interrupted' });
+    await eventually(() => expect(running(mine.pid as number)).toBe(false));
+    // An earlier process with this pid (a crashed hub's record): not ours, never signalled here.
+    expect(getExecution(db, 'r-earlier')?.status).toBe('running');
+    expect(running(stranger.pid as number)).toBe(true);
   });
 });
