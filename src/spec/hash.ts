@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { ConnectorVersion } from '../core/types.js';
+import { setOwn } from '../core/own-field.js';
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {
@@ -29,10 +30,7 @@ function sortedCopy(value: unknown, key: string | number): unknown {
   const keys = Object.keys(v);
   if (keys.length > 1) keys.sort();
   const out: Record<string, unknown> = {};
-  for (const k of keys) {
-    if (k === '__proto__') Object.defineProperty(out, k, { value: sortedCopy(v[k], k), enumerable: true, writable: true, configurable: true });
-    else out[k] = sortedCopy(v[k], k);
-  }
+  for (const k of keys) setOwn(out, k, sortedCopy(v[k], k));
   return out;
 }
 

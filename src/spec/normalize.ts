@@ -1,5 +1,6 @@
 import type { ConnectorSpec, InputSpec } from '../core/types.js';
 import { DEFAULT_AGENT_TYPE } from '../agents/descriptions.js';
+import { setOwn } from '../core/own-field.js';
 
 /** Hub-wide defaults a connector inherits (hub.yaml `defaults:`). */
 export interface SpecDefaults {
@@ -35,7 +36,7 @@ export function normalize(raw: Raw, id: string, defaults: SpecDefaults): Connect
     const input = copyOf(decl);
     input.type = (decl.type as InputSpec['type']) ?? 'string';
     input.required = decl.required === true;
-    put(inputs, name, input);
+    setOwn(inputs, name, input);
   }
   const timezone = (raw.timezone as string | undefined) ?? defaults.timezone;
   const format = (output.format as 'text' | 'json') ?? 'text';
@@ -75,14 +76,8 @@ export function normalize(raw: Raw, id: string, defaults: SpecDefaults): Connect
  */
 function copyOf(o: Raw): Raw {
   const out: Raw = {};
-  for (const k of Object.keys(o)) put(out, k, o[k]);
+  for (const k of Object.keys(o)) setOwn(out, k, o[k]);
   return out;
-}
-
-/** `out[k] = v`, except that a key "__proto__" stays a field (and is refused by name) instead of setting the prototype. */
-function put(out: Raw, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else out[k] = v;
 }
 
 /** The path of the first `deliver: [{ type: file, path }]`, if any. */
