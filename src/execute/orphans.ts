@@ -3,7 +3,7 @@ import type { Db } from '../registry/db.js';
 import { interruptRuns, runningAgents } from '../registry/executions.js';
 import { RunCgroup, sweepRunCgroups } from './cgroup.js';
 import type { AgentProcess } from './process.js';
-import { ownIdentity, stillRunning, type ProcessIdentity } from './procfs.js';
+import { isThisProcess, stillRunning, type ProcessIdentity } from './procfs.js';
 import { ProcessTree } from './tree.js';
 
 const isIdentity = (v: unknown): v is ProcessIdentity =>
@@ -67,12 +67,10 @@ export async function stopOrphans(db: Db, log: Logger, graceMs: number): Promise
  * records are written at the next start. Returns how many.
  */
 export function abandonOwnRuns(db: Db, now: Date): number {
-  const self = ownIdentity();
   const killed: string[] = [];
   for (const row of runningAgents(db)) {
     const p = parse(row.agentProcess);
-    // This very process (not an earlier one that had its pid): the agents it spawned are its own.
-    if (!p?.hub || !self || p.hub.pid !== self.pid || p.hub.startTime !== self.startTime || p.hub.bootId !== self.bootId) continue;
+    if (!p?.hub || !isThisProcess(p.hub)) continue;
     new ProcessTree(p.pid, row.id, p.cgroup ? RunCgroup.at(p.cgroup) : null).signal('SIGKILL');
     killed.push(row.id);
   }

@@ -70,6 +70,12 @@ export function ownIdentity(): ProcessIdentity | null {
   return own;
 }
 
+/** True when `id` is this very process: its pid, start time and boot (not an earlier one that had its pid). */
+export function isThisProcess(id: ProcessIdentity): boolean {
+  const self = ownIdentity();
+  return self !== null && id.pid === self.pid && id.startTime === self.startTime && id.bootId === self.bootId;
+}
+
 /** True when this exact process still runs: same boot, same start time, not a zombie. */
 export function stillRunning(id: ProcessIdentity): boolean {
   const stat = procStat(id.pid);
