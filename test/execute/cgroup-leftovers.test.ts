@@ -23,6 +23,17 @@ function cgroupOf(runId: string): string | undefined {
 }
 const procsIn = (dir: string) => readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
 
+/** Removes a cgroup the test made, once the processes it killed have left it (rmdir answers EBUSY until then). */
+async function removedOnceEmpty(dir: string): Promise<void> {
+  await eventually(() => {
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  });
+}
+
 /**
  * The agent of the killed process ends (here: killed; left alone it runs on until it is
  * done), and its run's cgroup is empty, but still there: the leak.
@@ -53,7 +64,7 @@ describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
     onTestFinished(async () => {
       sleeper.kill('SIGKILL');
       await exited;
-      for (const dir of [empty, busy, other]) await eventually(() => { try { rmdirSync(dir); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; } });
+      for (const dir of [empty, busy, other]) await removedOnceEmpty(dir);
     });
     writeFileSync(path.join(busy, 'cgroup.procs'), String(sleeper.pid));
     const swept = RunCgroup.sweep();
@@ -77,7 +88,7 @@ describe.runIf(cgroupsWritable())('run cgroups left behind', () => {
     const agents = [spawn('sleep', ['30'], { stdio: 'ignore' }), spawn('sleep', ['30'], { stdio: 'ignore' })];
     onTestFinished(async () => {
       for (const p of [maker, ...agents]) p.kill('SIGKILL');
-      for (const dir of [orphaned, live]) await eventually(() => { try { rmdirSync(dir); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; } });
+      for (const dir of [orphaned, live]) await removedOnceEmpty(dir);
     });
     for (const dir of [orphaned, live]) mkdirSync(dir);
     writeFileSync(path.join(orphaned, 'cgroup.procs'), String(agents[0]?.pid));
